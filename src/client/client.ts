@@ -1,0 +1,504 @@
+import { isValidChannelName } from '../protocol/channel.js';
+import { CloseCode, closeAction, type ErrorCode } from '../protocol/codes.js';
+import {
+  isReliableType,
+  type ErrorFrame,
+  type HelloFrame,
+  type MessageFrame,
+  type ServerFrame,
+  type SubscribedFrame,
+  type TransportName,
+  type WelcomeFrame,
+} from '../protocol/frames.js';
+import { PROTOCOL_VERSION } from '../protocol/version.js';
+import { backoffDelay, type BackoffOptions } from './backoff.js';
+import { type Clock, systemClock } from './clock.js';
+import { callSafely, Emitter } from './emitter.js';
+import { PushwireError } from './errors.js';
+import { Outbox, type OutboundBody, type OutboxEntry, type QueueLimits } from './outbox.js';
+import {
+  type ChannelState,
+  type MessageInfo,
+  type SubscribedInfo,
+  type SubscribeOptions,
+  Subscription,
+  type SubscriptionHandlers,
+} from './subscription.js';
+import type { Transport, TransportDefinition, TransportHandlers, WebSocketConstructor } from './transports/transport.js';
+
+export type ClientState = 'connecting' | 'open' | 'reconnecting' | 'closed';
+
+export interface ClientOptions {
+  /** Transports to use, in order. */
+  transports?: TransportDefinition[];
+  /** A WebSocket implementation, for environments without a global one (Node: the `ws` package). */
+  WebSocket?: WebSocketConstructor;
+  /** Credentials for the handshake: a value, or a function called before every connection attempt. */
+  auth?: unknown;
+  /** Reconnect backoff (full jitter after the cap). */
+  reconnect?: BackoffOptions;
+  /** Time for a connection attempt to reach the server's welcome, ms. Default 10,000. */
+  connectTimeout?: number;
+  /** Silence tolerated past the server's heartbeat interval before the connection counts as dead, ms. Default half the interval. */
+  heartbeatGrace?: number;
+  /** Largest frame to send before the server has said its own limit. Default 65,536. */
+  maxPayload?: number;
+  /** Bounds of the queue of sends waiting for their ack (including while offline). */
+  queue?: QueueLimits;
+  clock?: Clock;
+  random?: () => number;
+}
+
+export interface OpenInfo {
+  /** true: the previous session continued (nothing was lost). false: a new session started. */
+  resumed: boolean;
+  transport: TransportName;
+}
+
+export interface ReconnectInfo {
+  /** Attempt number, from 1. */
+  attempt: number;
+  /** Delay before it, ms. */
+  delay: number;
+  /** Why the previous connection ended (a close code, see docs/PROTOCOL.md). */
+  code: number;
+  reason: string;
+}
+
+export interface CloseInfo {
+  code: number;
+  reason: string;
+}
+
+export type ClientEvents = {
+  state: [state: ClientState];
+  open: [info: OpenInfo];
+  reconnecting: [info: ReconnectInfo];
+  close: [info: CloseInfo];
+  error: [error: PushwireError];
+  /** A message the server sent to this session only. */
+  message: [data: unknown];
+};
+
+/** The page is hidden or the browser says it is offline: no point reconnecting right now. */
+function pageAway(): boolean {
+  const g = globalThis as { document?: { visibilityState?: string }; navigator?: { onLine?: boolean } };
+  return g.document?.visibilityState === 'hidden' || g.navigator?.onLine === false;
+}
+
+type TimerName = 'connect' | 'retry' | 'deadline' | 'receipt';
+
+/** Receipts (acks of server frames) go out after this many frames, or this long after the first unreceipted one. */
+const RECEIPT_EVERY = 128;
+const RECEIPT_DELAY = 1000;
+
+/**
+ * A Pushwire client: one logical session over whichever transport works, kept alive across
+ * reconnects. Create it with `connect(url, options)`.
+ */
+export class PushwireClient extends Emitter<ClientEvents> {
+  state: ClientState = 'connecting';
+  /** The transport in use (or being tried); null once closed. */
+  transport: TransportName | null = null;
+  sessionId: string | null = null;
+
+  private readonly url: string;
+  private readonly clock: Clock;
+  private readonly random: () => number;
+  private readonly transports: TransportDefinition[];
+  private readonly outbox: Outbox;
+  private readonly channels = new Map<string, ChannelState>();
+  private readonly timers: Partial<Record<TimerName, unknown>> = {};
+  private readonly pings = new Map<number, { resolve: () => void; reject: (error: PushwireError) => void }>();
+  private pipe: Transport | null = null;
+  private secret = '';
+  /** Reliable server frames received in this session, and how many of them the server knows we have. */
+  private rx = 0;
+  private receipted = 0;
+  private heartbeatInterval = 0;
+  private maxPayload: number;
+  private lastHeard = 0;
+  private attempt = 0;
+  private everOpen = false;
+  private pingId = 0;
+
+  constructor(
+    url: string,
+    private readonly options: ClientOptions = {},
+  ) {
+    super();
+    const base = new URL(url, (globalThis as { location?: { href: string } }).location?.href);
+    this.url = `${base.protocol.replace(/^ws/, 'http')}//${base.host}${base.pathname.replace(/\/+$/, '')}`;
+    this.clock = options.clock ?? systemClock;
+    this.random = options.random ?? Math.random;
+    this.transports = options.transports ?? [];
+    if (this.transports.length === 0) throw new TypeError('pushwire: no transports configured');
+    this.maxPayload = options.maxPayload ?? 65_536;
+    this.outbox = new Outbox(options.queue?.maxFrames ?? 1000, options.queue?.maxBytes ?? 1 << 20);
+    this.listenToPage(true);
+    this.connectNow();
+  }
+
+  /**
+   * Subscribes to a channel. Several subscriptions to one channel share one server subscription.
+   * Options apply when the channel's subscription is created.
+   */
+  subscribe<T = unknown>(
+    channel: string,
+    handlers: SubscriptionHandlers<T> | ((data: T, info: MessageInfo) => void),
+    options: SubscribeOptions = {},
+  ): Subscription<T> {
+    if (!isValidChannelName(channel)) throw new TypeError(`pushwire: invalid channel name ${JSON.stringify(channel)}`);
+    if (this.state === 'closed') throw new PushwireError('closed', 'the client is closed');
+    const subscription = new Subscription<T>(channel, typeof handlers === 'function' ? { onMessage: handlers } : handlers, (s) =>
+      this.leave(s as Subscription),
+    );
+    let state = this.channels.get(channel);
+    if (!state) {
+      state = { name: channel, position: options.from ?? null, live: false, subSeq: 0, rewind: options.rewind, subscriptions: new Set() };
+      this.channels.set(channel, state);
+      this.resubscribe(state);
+    } else if (state.lastInfo) {
+      const info = state.lastInfo;
+      queueMicrotask(() => callSafely(subscription.handlers.onSubscribed, [info]));
+    }
+    state.subscriptions.add(subscription as Subscription);
+    return subscription;
+  }
+
+  /** Publishes to a channel; resolves when the server has handled it, rejects with a PushwireError. */
+  publish(channel: string, data: unknown): Promise<void> {
+    if (!isValidChannelName(channel)) return Promise.reject(new TypeError(`pushwire: invalid channel name ${JSON.stringify(channel)}`));
+    return this.request({ t: 'pub', ch: channel, d: data ?? null });
+  }
+
+  /** Sends a message to the server application (its onMessage hook); resolves when it was handled. */
+  send(data: unknown): Promise<void> {
+    return this.request({ t: 'msg', d: data ?? null });
+  }
+
+  /** Measures the round trip to the server, ms. */
+  ping(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      if (this.state !== 'open' || !this.pipe) return reject(new PushwireError('closed', 'not connected'));
+      const id = ++this.pingId;
+      const start = this.clock.now();
+      this.pings.set(id, { resolve: () => resolve(this.clock.now() - start), reject });
+      this.pipe.send(JSON.stringify({ t: 'ping', id }));
+    });
+  }
+
+  /** Ends the session for good: tells the server, stops reconnecting, leaves no timer behind. */
+  close(): void {
+    if (this.state === 'closed') return;
+    if (this.state === 'open') this.pipe?.send('{"t":"bye"}');
+    this.pipe?.close();
+    this.shutdown(CloseCode.Normal, 'closed by the application');
+  }
+
+  // ---- connection lifecycle ----
+
+  private connectNow(): void {
+    this.clearTimer('retry');
+    const definition = this.transports[0]!;
+    let pipe: Transport | null = null;
+    const current = (): boolean => pipe !== null && pipe === this.pipe;
+    const handlers: TransportHandlers = {
+      open: () => current() && void this.sendHello(pipe!),
+      frame: (text) => current() && this.onFrame(text),
+      close: (code, reason) => current() && this.lost(code, reason),
+    };
+    this.transport = definition.name;
+    this.setTimer('connect', this.options.connectTimeout ?? 10_000, () => this.drop(1006, 'connect timeout'));
+    try {
+      pipe = this.pipe = definition.create({ url: this.url, handlers, WebSocket: this.options.WebSocket });
+    } catch (error) {
+      this.lost(1006, `${definition.name} unavailable: ${(error as Error).message}`);
+    }
+  }
+
+  private async sendHello(pipe: Transport): Promise<void> {
+    let auth: unknown;
+    try {
+      const option = this.options.auth;
+      auth = typeof option === 'function' ? await (option as () => unknown)() : option;
+    } catch (error) {
+      if (this.pipe === pipe) this.drop(1006, `auth callback failed: ${(error as Error).message}`);
+      return;
+    }
+    if (this.pipe !== pipe) return;
+    const hello: HelloFrame = { t: 'hello', v: PROTOCOL_VERSION };
+    if (auth !== undefined) hello.auth = auth;
+    if (this.sessionId) Object.assign(hello, { sid: this.sessionId, secret: this.secret, rx: this.rx });
+    pipe.send(JSON.stringify(hello));
+  }
+
+  /** Ends the current pipe from this side, then handles it like any lost connection. */
+  private drop(code: number, reason: string): void {
+    this.pipe?.close();
+    this.lost(code, reason);
+  }
+
+  private lost(code: number, reason: string): void {
+    this.pipe = null;
+    for (const name of ['connect', 'deadline', 'receipt'] as const) this.clearTimer(name);
+    this.rejectPings(reason);
+    if (this.state === 'closed') return;
+    const action = closeAction(code);
+    if (action === 'stop' || (action === 'reauth' && typeof this.options.auth !== 'function')) {
+      this.emit('error', new PushwireError('closed', `the server refused the connection (${code}): ${reason}`));
+      this.shutdown(code, reason);
+      return;
+    }
+    this.setState(this.everOpen ? 'reconnecting' : 'connecting');
+    const delay = backoffDelay(this.attempt++, this.options.reconnect ?? {}, this.random);
+    this.setTimer('retry', delay, () => this.connectNow());
+    this.emit('reconnecting', { attempt: this.attempt, delay, code, reason });
+  }
+
+  private shutdown(code: number, reason: string): void {
+    this.pipe = null;
+    for (const name of Object.keys(this.timers) as TimerName[]) this.clearTimer(name);
+    this.listenToPage(false);
+    this.rejectPings(reason);
+    this.transport = null;
+    this.setState('closed');
+    this.outbox.rejectAll(new PushwireError('closed', reason));
+    this.emit('close', { code, reason });
+  }
+
+  private rejectPings(reason: string): void {
+    for (const { reject } of this.pings.values()) reject(new PushwireError('closed', `connection lost: ${reason}`));
+    this.pings.clear();
+  }
+
+  private setState(state: ClientState): void {
+    if (this.state === state) return;
+    this.state = state;
+    this.emit('state', state);
+  }
+
+  // ---- frames from the server ----
+
+  private onFrame(text: string): void {
+    let frame: ServerFrame;
+    try {
+      frame = JSON.parse(text) as ServerFrame;
+    } catch {
+      this.emit('error', new PushwireError('bad_frame', 'the server sent a frame that is not JSON'));
+      return;
+    }
+    this.lastHeard = this.clock.now();
+    if (isReliableType(frame.t)) {
+      this.rx++;
+      if (this.rx - this.receipted >= RECEIPT_EVERY) this.sendReceipt();
+      else if (this.timers.receipt === undefined) this.setTimer('receipt', RECEIPT_DELAY, () => this.sendReceipt());
+    }
+    switch (frame.t) {
+      case 'welcome':
+        return this.onWelcome(frame);
+      case 'm':
+        return this.onChannelMessage(frame);
+      case 'subd':
+        return this.onSubscribed(frame);
+      case 'err':
+        return this.onErrorFrame(frame);
+      case 'msg':
+        return this.emit('message', frame.d);
+      case 'ack':
+        return this.outbox.ack(frame.s);
+      case 'ping':
+        this.receipted = this.rx;
+        return this.pipe?.send(JSON.stringify({ t: 'pong', n: this.rx }));
+      case 'pong': {
+        const ping = this.pings.get(frame.id);
+        this.pings.delete(frame.id);
+        return ping?.resolve();
+      }
+      case 'close':
+        return this.drop(frame.code, frame.reason);
+    }
+  }
+
+  private onWelcome(welcome: WelcomeFrame): void {
+    this.clearTimer('connect');
+    const resumed = welcome.resumed && welcome.sid === this.sessionId;
+    this.sessionId = welcome.sid;
+    this.secret = welcome.secret;
+    this.rx = this.receipted = welcome.rx;
+    this.heartbeatInterval = welcome.hb;
+    this.maxPayload = welcome.max;
+    if (!resumed) this.startSession();
+    this.attempt = 0;
+    this.everOpen = true;
+    this.setState('open');
+    this.armDeadline();
+    // Everything not yet acknowledged goes again: the server drops what it already handled.
+    for (const entry of this.outbox.entries) {
+      entry.sent = true;
+      this.pipe!.send(entry.text);
+    }
+    this.emit('open', { resumed, transport: this.transport! });
+  }
+
+  /**
+   * A new session (the first, or after the old one expired): subscriptions are made again from their
+   * positions, so the server replays what it can and resets the rest.
+   */
+  private startSession(): void {
+    const queued = new Set<string>();
+    for (const { body } of this.outbox.entries) if (body.t === 'sub') queued.add(body.ch);
+    const leading: OutboundBody[] = [];
+    for (const state of this.channels.values()) {
+      state.live = false;
+      if (!queued.has(state.name)) leading.push(this.subscribeBody(state));
+    }
+    this.outbox.restart(leading, ({ s, body }) => {
+      if (body.t === 'unsub') return null;
+      if (body.t !== 'sub') return body;
+      const state = this.channels.get(body.ch);
+      return state && state.subSeq === s ? this.subscribeBody(state) : null;
+    });
+    for (const { s, body } of this.outbox.entries) if (body.t === 'sub') this.channels.get(body.ch)!.subSeq = s;
+  }
+
+  private onChannelMessage(frame: MessageFrame): void {
+    const state = this.channels.get(frame.ch);
+    if (!state || !state.live || !state.position) return;
+    const [epoch, seq] = state.position;
+    if (frame.e === epoch && frame.q <= seq) return; // a duplicate
+    if (frame.e !== epoch || frame.q !== seq + 1) {
+      // Never skip a gap: ask the server to replay from where we are (or to reset us).
+      this.resubscribe(state);
+      return;
+    }
+    state.position = [epoch, frame.q];
+    const info: MessageInfo = { channel: frame.ch, epoch, seq: frame.q };
+    for (const subscription of state.subscriptions) callSafely(subscription.handlers.onMessage, [frame.d, info]);
+  }
+
+  private onSubscribed(frame: SubscribedFrame): void {
+    const state = this.channels.get(frame.ch);
+    if (!state) return;
+    state.position = [frame.e, frame.q];
+    state.live = true;
+    const info: SubscribedInfo = { channel: frame.ch, status: frame.st, epoch: frame.e, seq: frame.q, head: frame.h };
+    state.lastInfo = info;
+    for (const subscription of state.subscriptions) {
+      callSafely(subscription.handlers.onSubscribed, [info]);
+      if (frame.st === 'reset') callSafely(subscription.handlers.onReset, [info]);
+    }
+  }
+
+  private onErrorFrame(frame: ErrorFrame): void {
+    const error = new PushwireError(frame.code as ErrorCode, frame.msg);
+    const entry = frame.s === undefined ? undefined : this.outbox.refuse(frame.s, error);
+    if (entry?.body.t === 'sub') {
+      const state = this.channels.get(entry.body.ch);
+      if (state && state.subSeq === entry.s) {
+        this.channels.delete(state.name);
+        for (const subscription of state.subscriptions) callSafely(subscription.handlers.onError, [error]);
+      }
+    }
+    if (!entry) this.emit('error', error);
+  }
+
+  // ---- frames to the server ----
+
+  private request(body: OutboundBody): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.state === 'closed') return reject(new PushwireError('closed', 'the client is closed'));
+      try {
+        this.enqueue(body, resolve, reject);
+      } catch (error) {
+        reject(error);
+      }
+    });
+  }
+
+  private enqueue(body: OutboundBody, resolve?: () => void, reject?: (error: PushwireError) => void): OutboxEntry {
+    const entry = this.outbox.add(body, this.maxPayload, resolve, reject);
+    if (this.state === 'open' && this.pipe && this.checkAlive()) {
+      entry.sent = true;
+      this.pipe.send(entry.text);
+    }
+    return entry;
+  }
+
+  private subscribeBody(state: ChannelState): OutboundBody {
+    if (state.position) return { t: 'sub', ch: state.name, from: state.position };
+    return state.rewind ? { t: 'sub', ch: state.name, rewind: state.rewind } : { t: 'sub', ch: state.name };
+  }
+
+  private resubscribe(state: ChannelState): void {
+    state.live = false;
+    state.subSeq = this.enqueue(this.subscribeBody(state)).s;
+  }
+
+  private leave(subscription: Subscription): Promise<void> {
+    const state = this.channels.get(subscription.channel);
+    if (!state || !state.subscriptions.delete(subscription) || state.subscriptions.size > 0) return Promise.resolve();
+    this.channels.delete(state.name);
+    if (this.state === 'closed') return Promise.resolve();
+    return new Promise((resolve, reject) => this.enqueue({ t: 'unsub', ch: state.name }, resolve, reject));
+  }
+
+  private sendReceipt(): void {
+    this.clearTimer('receipt');
+    if (this.state !== 'open' || !this.pipe || this.rx === this.receipted) return;
+    this.receipted = this.rx;
+    this.pipe.send(JSON.stringify({ t: 'ack', n: this.rx }));
+  }
+
+  // ---- liveness ----
+
+  private deadline(): number {
+    return this.lastHeard + this.heartbeatInterval + (this.options.heartbeatGrace ?? this.heartbeatInterval / 2);
+  }
+
+  /** Declares the connection dead if the server has been silent past its deadline. Cheap: call it often. */
+  private checkAlive(): boolean {
+    if (this.state !== 'open' || this.clock.now() <= this.deadline()) return true;
+    this.drop(CloseCode.HeartbeatTimeout, 'no traffic from the server within the heartbeat interval and grace');
+    return false;
+  }
+
+  /** One timer at the deadline; traffic meanwhile only moves the deadline, the timer re-arms when it fires. */
+  private armDeadline(): void {
+    this.setTimer('deadline', Math.max(0, this.deadline() - this.clock.now()) + 1, () => {
+      if (this.checkAlive()) this.armDeadline();
+    });
+  }
+
+  /**
+   * Background tabs throttle timers, and a sleeping laptop stops them: whenever the page may have come
+   * back (visible, online, restored, focused) check the deadline at once, and retry a reconnect now
+   * instead of waiting out the backoff.
+   */
+  private readonly wake = (): void => {
+    if (this.state === 'open') this.checkAlive();
+    else if (this.timers.retry !== undefined && !pageAway()) this.connectNow();
+  };
+
+  private listenToPage(on: boolean): void {
+    const target = globalThis as unknown as Partial<Pick<Window, 'addEventListener' | 'removeEventListener'>>;
+    const method = on ? target.addEventListener : target.removeEventListener;
+    if (!method) return;
+    for (const event of ['online', 'offline', 'pageshow', 'focus']) method.call(target, event, this.wake);
+    if (typeof document !== 'undefined') (on ? document.addEventListener : document.removeEventListener).call(document, 'visibilitychange', this.wake);
+  }
+
+  private setTimer(name: TimerName, ms: number, fn: () => void): void {
+    this.clearTimer(name);
+    this.timers[name] = this.clock.setTimeout(() => {
+      delete this.timers[name];
+      fn();
+    }, ms);
+  }
+
+  private clearTimer(name: TimerName): void {
+    if (this.timers[name] === undefined) return;
+    this.clock.clearTimeout(this.timers[name]);
+    delete this.timers[name];
+  }
+}

@@ -1,0 +1,15 @@
+import type { ErrorCode } from '../protocol/codes.js';
+
+/**
+ * Every error the client reports. `code` is stable and typed: switch on it rather than on the message.
+ * Server codes come from `err` frames; `timeout`, `closed`, `session_lost` and `queue_full` are the client's own.
+ */
+export class PushwireError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'PushwireError';
+  }
+}

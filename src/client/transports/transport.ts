@@ -1,0 +1,43 @@
+import type { TransportName } from '../../protocol/frames.js';
+
+/** What a transport reports to the session layer. */
+export interface TransportHandlers {
+  /** The pipe is ready for the `hello` frame. */
+  open(): void;
+  /** One text frame from the server. */
+  frame(text: string): void;
+  /** The pipe ended; not called after the session layer's own `close()`. */
+  close(code: number, reason: string): void;
+}
+
+/** One connection attempt over one kind of pipe. Knows nothing of channels, sequence numbers or replay. */
+export interface Transport {
+  send(text: string): void;
+  /** Ends the pipe without reporting back. */
+  close(): void;
+}
+
+/** A minimal WebSocket interface: the browser's, or the `ws` package's in Node. */
+export interface WebSocketLike {
+  readonly readyState: number;
+  onopen: ((event: unknown) => void) | null;
+  onmessage: ((event: { data: unknown }) => void) | null;
+  onclose: ((event: { code: number; reason: string }) => void) | null;
+  onerror: ((event: unknown) => void) | null;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+}
+export type WebSocketConstructor = new (url: string) => WebSocketLike;
+
+export interface TransportContext {
+  /** The endpoint's base URL, http(s), without a trailing slash (e.g. `https://example.com/pushwire`). */
+  url: string;
+  handlers: TransportHandlers;
+  WebSocket?: WebSocketConstructor | undefined;
+}
+
+export interface TransportDefinition {
+  readonly name: TransportName;
+  /** Starts connecting at once. Throws if the transport can't run here (e.g. no WebSocket). */
+  create(context: TransportContext): Transport;
+}

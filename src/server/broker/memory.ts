@@ -1,0 +1,117 @@
+import type { Broker, BrokerListener, BrokerMessage, HistoryQuery, HistoryResult } from './broker.js';
+import { randomToken } from '../random.js';
+
+export interface HistoryLimits {
+  /** Most messages kept per channel. Default 1,000. */
+  size?: number;
+  /** Oldest message kept, in ms. Default 10 minutes. */
+  ttl?: number;
+}
+
+export interface MemoryBrokerOptions {
+  history?: HistoryLimits;
+  now?: () => number;
+}
+
+interface ChannelLog {
+  epoch: string;
+  seq: number;
+  /** Retained messages, oldest first; `start` skips trimmed entries without shifting the array each time. */
+  entries: BrokerMessage[];
+  start: number;
+  listeners: Set<BrokerListener>;
+}
+
+/**
+ * The default broker: one process, in memory. A restart loses all history, so every channel gets a
+ * new epoch and clients that come back get an explicit reset.
+ */
+export class MemoryBroker implements Broker {
+  private readonly channels = new Map<string, ChannelLog>();
+  private readonly size: number;
+  private readonly ttl: number;
+  private readonly now: () => number;
+  private readonly sweeper: ReturnType<typeof setInterval>;
+
+  constructor(options: MemoryBrokerOptions = {}) {
+    this.size = Math.max(0, options.history?.size ?? 1000);
+    this.ttl = Math.max(0, options.history?.ttl ?? 10 * 60_000);
+    this.now = options.now ?? Date.now;
+    // Channels nobody listens to and whose history has expired are dropped now and then.
+    this.sweeper = setInterval(() => {
+      for (const [channel, log] of this.channels) this.forgetIfIdle(channel, log);
+    }, 60_000);
+    this.sweeper.unref?.();
+  }
+
+  async publish(channel: string, json: string): Promise<BrokerMessage> {
+    const log = this.log(channel);
+    const message: BrokerMessage = { channel, epoch: log.epoch, seq: ++log.seq, json, time: this.now() };
+    if (this.size > 0) log.entries.push(message);
+    this.trim(log);
+    // Synchronous delivery keeps publish order = delivery order without any queue.
+    for (const listener of log.listeners) listener(message);
+    return message;
+  }
+
+  async subscribe(channel: string, listener: BrokerListener): Promise<() => Promise<void>> {
+    const log = this.log(channel);
+    log.listeners.add(listener);
+    return async () => {
+      log.listeners.delete(listener);
+      this.forgetIfIdle(channel, log);
+    };
+  }
+
+  async history(channel: string, query: HistoryQuery): Promise<HistoryResult> {
+    const log = this.log(channel);
+    this.trim(log);
+    const retained = log.entries.length - log.start;
+    const oldest = log.seq - retained + 1; // sequence number of the oldest retained entry
+    const head = { epoch: log.epoch, head: log.seq };
+    if (query.after) {
+      const [epoch, seq] = query.after;
+      if (epoch !== log.epoch || seq > log.seq || seq < oldest - 1) return { ok: false, ...head };
+      return { ok: true, ...head, messages: log.entries.slice(log.start + (seq - oldest + 1)) };
+    }
+    const last = Math.min(query.last ?? 0, retained);
+    return { ok: true, ...head, messages: last > 0 ? log.entries.slice(log.entries.length - last) : [] };
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.sweeper);
+    this.channels.clear();
+  }
+
+  private log(channel: string): ChannelLog {
+    let log = this.channels.get(channel);
+    if (!log) {
+      log = { epoch: randomToken(6), seq: 0, entries: [], start: 0, listeners: new Set() };
+      this.channels.set(channel, log);
+    }
+    return log;
+  }
+
+  private trim(log: ChannelLog): void {
+    const minTime = this.now() - this.ttl;
+    const entries = log.entries;
+    let start = Math.max(log.start, entries.length - this.size);
+    while (start < entries.length && entries[start]!.time < minTime) start++;
+    log.start = start;
+    // Compact once the dead prefix dominates, so trimming stays O(1) amortized.
+    if (start > 64 && start * 2 > entries.length) {
+      log.entries = entries.slice(start);
+      log.start = 0;
+    }
+  }
+
+  /** A channel with no listeners and no retained history is dropped; it comes back with a new epoch. */
+  private forgetIfIdle(channel: string, log: ChannelLog): void {
+    this.trim(log);
+    if (log.listeners.size === 0 && log.entries.length === log.start) this.channels.delete(channel);
+  }
+}
+
+export function memoryBroker(options?: MemoryBrokerOptions): MemoryBroker {
+  return new MemoryBroker(options);
+}

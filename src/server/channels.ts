@@ -1,0 +1,251 @@
+import type { Position, SubscribeStatus } from '../protocol/frames.js';
+import type { Broker, BrokerMessage } from './broker/broker.js';
+import type { Logger } from './logger.js';
+import type { OutFrame } from './out-frame.js';
+import type { ServerSession } from './session.js';
+import { messageFrame, messageFramePrefix, subscribedFrame } from './frames.js';
+
+interface PendingFrame {
+  frame: OutFrame;
+  epoch: string;
+  seq: number;
+}
+
+/** One session's subscription to one channel. */
+export class SessionSubscription {
+  /** Live frames held back while the subscription replays history; null once it is live. */
+  pending: PendingFrame[] | null = [];
+  removed = false;
+
+  constructor(
+    readonly session: ServerSession,
+    readonly hub: ChannelHub,
+  ) {}
+
+  push(frame: OutFrame, epoch: string, seq: number): void {
+    if (this.pending) this.pending.push({ frame, epoch, seq });
+    else this.session.enqueue(frame);
+  }
+}
+
+/**
+ * A channel as seen by this server node: one broker subscription shared by all local subscribers,
+ * delivery in sequence order, gap repair from history, and one serialized frame per message for
+ * every subscriber.
+ */
+export class ChannelHub {
+  epoch = '';
+  head = 0;
+  refs = 0;
+  readonly subscribers = new Set<SessionSubscription>();
+  readonly ready: Promise<void>;
+  /** Broker messages held while the hub starts or repairs a gap; null when messages flow straight through. */
+  private held: BrokerMessage[] | null = [];
+  private stopBroker: (() => Promise<void>) | undefined;
+  private prefix = '';
+  private stopped = false;
+
+  constructor(
+    readonly channel: string,
+    private readonly broker: Broker,
+    private readonly logger: Logger,
+  ) {
+    this.ready = this.start();
+  }
+
+  /** The `m` frame of a broker message (built per call: live messages are built once in `deliver`). */
+  frame(message: BrokerMessage): OutFrame {
+    if (message.epoch !== this.epoch) return messageFrame(messageFramePrefix(this.channel, message.epoch), message.seq, message.json);
+    return messageFrame(this.prefix, message.seq, message.json);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.ready.catch(() => {});
+    await this.stopBroker?.();
+  }
+
+  private async start(): Promise<void> {
+    this.stopBroker = await this.broker.subscribe(this.channel, (message) => this.onBrokerMessage(message));
+    const { epoch, head } = await this.broker.history(this.channel, {});
+    this.setEpoch(epoch, head);
+    this.release();
+  }
+
+  private onBrokerMessage(message: BrokerMessage): void {
+    if (this.stopped) return;
+    if (this.held) this.held.push(message);
+    else this.accept(message);
+  }
+
+  /** Lets held messages through, in order, until one of them starts a gap repair (which holds the rest). */
+  private release(): void {
+    const held = this.held ?? [];
+    this.held = null;
+    for (let i = 0; i < held.length; i++) {
+      this.accept(held[i]!);
+      if (this.held) {
+        (this.held as BrokerMessage[]).push(...held.slice(i + 1));
+        return;
+      }
+    }
+  }
+
+  private accept(message: BrokerMessage): void {
+    if (message.epoch !== this.epoch) {
+      // The channel's history was lost (e.g. the store restarted): everyone resets to just before this message.
+      this.resetAll(message.epoch, message.seq - 1);
+    } else if (message.seq <= this.head) {
+      return; // already delivered
+    } else if (message.seq > this.head + 1) {
+      void this.repair(message);
+      return;
+    }
+    this.deliver(message);
+  }
+
+  private deliver(message: BrokerMessage): void {
+    this.head = message.seq;
+    const frame = messageFrame(this.prefix, message.seq, message.json);
+    for (const sub of this.subscribers) sub.push(frame, message.epoch, message.seq);
+  }
+
+  /** Fills a gap in the broker's live stream from its history; if it can't, subscribers reset explicitly. */
+  private async repair(first: BrokerMessage): Promise<void> {
+    this.held = [first];
+    try {
+      const result = await this.broker.history(this.channel, { after: [this.epoch, this.head] });
+      if (result.ok && result.epoch === this.epoch) {
+        for (const message of result.messages) if (message.seq > this.head) this.deliver(message);
+      } else {
+        this.logger.warn('channel gap could not be repaired; subscribers reset', { channel: this.channel });
+        this.resetAll(first.epoch, first.seq - 1);
+      }
+    } catch (error) {
+      this.logger.error('channel gap repair failed; subscribers reset', { channel: this.channel, error: String(error) });
+      this.resetAll(first.epoch, first.seq - 1);
+    }
+    this.release();
+  }
+
+  private resetAll(epoch: string, seq: number): void {
+    this.setEpoch(epoch, seq);
+    const frame = subscribedFrame(this.channel, epoch, seq, seq, 'reset');
+    // A reset must pass any pending filter, hence the infinite sequence number.
+    for (const sub of this.subscribers) sub.push(frame, epoch, Number.POSITIVE_INFINITY);
+  }
+
+  private setEpoch(epoch: string, head: number): void {
+    this.epoch = epoch;
+    this.head = head;
+    this.prefix = messageFramePrefix(this.channel, epoch);
+  }
+}
+
+/** The channels this node serves: hubs created on first subscriber and stopped after the last. */
+export class ChannelRegistry {
+  private readonly hubs = new Map<string, ChannelHub>();
+
+  constructor(
+    private readonly broker: Broker,
+    private readonly logger: Logger,
+  ) {}
+
+  get size(): number {
+    return this.hubs.size;
+  }
+
+  /**
+   * Subscribes a session to a channel, replacing any subscription it had to it. With `from`, replays
+   * everything after that position from history, or resets if history can't provide it; live messages
+   * that arrive meanwhile are held and sent after the replay, so none falls in between.
+   */
+  async subscribe(session: ServerSession, channel: string, from?: Position, rewind?: number): Promise<void> {
+    const previous = session.subscriptions.get(channel);
+    const hub = this.acquire(channel);
+    if (previous) this.remove(previous);
+    const sub = new SessionSubscription(session, hub);
+    session.subscriptions.set(channel, sub);
+    try {
+      await hub.ready;
+    } catch (error) {
+      this.remove(sub);
+      throw error;
+    }
+    if (session.subscriptions.get(channel) !== sub) return; // unsubscribed or replaced meanwhile
+    hub.subscribers.add(sub);
+
+    const { epoch, head } = hub;
+    let status: SubscribeStatus = 'new';
+    let position = head;
+    let replay: BrokerMessage[] = [];
+    if (from) {
+      status = 'recovered';
+      if (from[0] !== epoch || from[1] !== head) {
+        const history = await this.broker.history(channel, { after: from });
+        if (history.ok && history.epoch === epoch) {
+          position = from[1];
+          replay = history.messages;
+        } else {
+          status = 'reset';
+        }
+      }
+    } else if (rewind && rewind > 0) {
+      const history = await this.broker.history(channel, { last: rewind });
+      if (history.ok && history.epoch === epoch && history.messages.length > 0) {
+        replay = history.messages;
+        position = replay[0]!.seq - 1;
+      }
+    }
+    if (session.subscriptions.get(channel) !== sub) return;
+
+    replay = replay.filter((message) => message.seq <= head);
+    session.enqueue(subscribedFrame(channel, epoch, position, head, status));
+    for (const message of replay) session.enqueue(hub.frame(message));
+    const upTo = Math.max(head, position);
+    const pending = sub.pending ?? [];
+    sub.pending = null;
+    for (const held of pending) if (held.epoch !== epoch || held.seq > upTo) session.enqueue(held.frame);
+  }
+
+  unsubscribe(session: ServerSession, channel: string): void {
+    const sub = session.subscriptions.get(channel);
+    if (sub) this.remove(sub);
+  }
+
+  unsubscribeAll(session: ServerSession): void {
+    for (const sub of [...session.subscriptions.values()]) this.remove(sub);
+  }
+
+  async close(): Promise<void> {
+    const hubs = [...this.hubs.values()];
+    this.hubs.clear();
+    await Promise.all(hubs.map((hub) => hub.stop()));
+  }
+
+  private acquire(channel: string): ChannelHub {
+    let hub = this.hubs.get(channel);
+    if (!hub) {
+      hub = new ChannelHub(channel, this.broker, this.logger);
+      hub.ready.catch((error: unknown) => {
+        this.logger.error('broker subscribe failed', { channel, error: String(error) });
+        if (this.hubs.get(channel) === hub) this.hubs.delete(channel);
+      });
+      this.hubs.set(channel, hub);
+    }
+    hub.refs++;
+    return hub;
+  }
+
+  private remove(sub: SessionSubscription): void {
+    if (sub.removed) return;
+    sub.removed = true;
+    const { session, hub } = sub;
+    if (session.subscriptions.get(hub.channel) === sub) session.subscriptions.delete(hub.channel);
+    hub.subscribers.delete(sub);
+    if (--hub.refs === 0 && this.hubs.get(hub.channel) === hub) {
+      this.hubs.delete(hub.channel);
+      void hub.stop();
+    }
+  }
+}

@@ -1,0 +1,140 @@
+import { CloseCode } from '../protocol/codes.js';
+import type { ClientFrame, HelloFrame } from '../protocol/frames.js';
+import { parseClientFrame, type ParseResult } from '../protocol/validate.js';
+import { PROTOCOL_VERSION } from '../protocol/version.js';
+import type { Connection, ConnectionHandler } from './connection.js';
+import type { ServerCore } from './core.js';
+import { errorFrame, pongFrame } from './frames.js';
+import type { RequestInfo } from './options.js';
+import type { ServerSession } from './session.js';
+
+/** Frames a client may send after `hello` and before `welcome` arrives; more is a broken client. */
+const MAX_EARLY_FRAMES = 256;
+
+/**
+ * The protocol on one connection: first the handshake (hello → authorize → welcome), then routing of
+ * each frame to its session. Transports create one per connection and feed it text frames.
+ */
+export class ConnectionController implements ConnectionHandler {
+  private session: ServerSession | null = null;
+  private state: 'handshake' | 'authorizing' | 'open' | 'closed' = 'handshake';
+  private early: string[] = [];
+  private readonly handshakeTimer: ReturnType<typeof setTimeout>;
+
+  constructor(
+    private readonly core: ServerCore,
+    private readonly connection: Connection,
+    private readonly request: RequestInfo,
+  ) {
+    this.handshakeTimer = setTimeout(() => {
+      this.fail(CloseCode.HandshakeTimeout, 'no handshake within the handshake timeout');
+    }, core.options.handshakeTimeout);
+    this.handshakeTimer.unref?.();
+  }
+
+  onText(text: string): void {
+    switch (this.state) {
+      case 'handshake':
+        this.handshake(text);
+        return;
+      case 'authorizing':
+        if (this.early.push(text) > MAX_EARLY_FRAMES) this.fail(CloseCode.BadHandshake, 'too many frames before welcome');
+        return;
+      case 'open':
+        this.route(text);
+        return;
+    }
+  }
+
+  onClose(): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    clearTimeout(this.handshakeTimer);
+    if (this.session) this.core.detach(this.session, this.connection);
+  }
+
+  private handshake(text: string): void {
+    const parsed = parseClientFrame(text);
+    if (!parsed.ok || parsed.frame.t !== 'hello') {
+      this.fail(CloseCode.BadHandshake, parsed.ok ? 'the first frame must be "hello"' : parsed.msg);
+      return;
+    }
+    const hello = parsed.frame;
+    if (hello.v !== PROTOCOL_VERSION) {
+      this.fail(CloseCode.ProtocolVersion, `protocol version ${hello.v} is not supported; this server speaks version ${PROTOCOL_VERSION}`);
+      return;
+    }
+    this.state = 'authorizing';
+    void this.authorize(hello);
+  }
+
+  private async authorize(hello: HelloFrame): Promise<void> {
+    const result = await this.core.authorize({ ...this.request, auth: hello.auth, transport: this.connection.transport });
+    if (this.state !== 'authorizing') return; // closed meanwhile
+    if (!result.ok) {
+      this.fail(CloseCode.Unauthorized, result.reason ?? 'unauthorized');
+      return;
+    }
+    clearTimeout(this.handshakeTimer);
+    this.session = this.core.openSession(hello, result.user, this.connection, this.request.remoteAddress);
+    this.state = 'open';
+    const early = this.early;
+    this.early = [];
+    for (const frame of early) this.route(frame);
+  }
+
+  private route(text: string): void {
+    const session = this.session!;
+    session.lastSeen = Date.now();
+    const tooLarge = Buffer.byteLength(text) > this.core.options.maxPayload;
+    const parsed = parseClientFrame(text);
+    if (tooLarge) {
+      this.refuse(session, parsed, 'too_large', `frame exceeds the max payload of ${this.core.options.maxPayload} bytes`);
+      return;
+    }
+    if (!parsed.ok) {
+      this.refuse(session, parsed, parsed.code, parsed.msg);
+      return;
+    }
+    this.dispatch(session, parsed.frame);
+  }
+
+  private dispatch(session: ServerSession, frame: ClientFrame): void {
+    switch (frame.t) {
+      case 'sub':
+      case 'unsub':
+      case 'pub':
+      case 'msg':
+        session.receive({ s: frame.s, frame });
+        return;
+      case 'ack':
+      case 'pong':
+        session.out.ack(frame.n);
+        return;
+      case 'ping':
+        session.sendControl(pongFrame(frame.id));
+        return;
+      case 'bye':
+        this.core.endSession(session, 'bye', CloseCode.Normal, 'bye');
+        return;
+      case 'hello':
+        session.enqueue(errorFrame('bad_frame', '"hello" is only valid as the first frame'));
+        return;
+    }
+  }
+
+  /** Answers a frame that can't be handled. If it had a sequence number, it is refused in sequence order. */
+  private refuse(session: ServerSession, parsed: ParseResult, code: Parameters<typeof errorFrame>[0], msg: string): void {
+    const s = parsed.ok ? ('s' in parsed.frame ? parsed.frame.s : undefined) : parsed.s;
+    const ch = parsed.ok ? ('ch' in parsed.frame ? parsed.frame.ch : undefined) : parsed.ch;
+    if (s === undefined) session.enqueue(errorFrame(code, msg));
+    else session.receive({ s, refused: ch === undefined ? { code, msg } : { code, msg, ch } });
+  }
+
+  private fail(code: number, reason: string): void {
+    if (this.state === 'closed') return;
+    this.core.logger.debug('connection refused', { code, reason, remoteAddress: this.request.remoteAddress });
+    this.connection.close(code, reason);
+    this.onClose();
+  }
+}

@@ -1,0 +1,225 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { CloseCode } from '../protocol/codes.js';
+import type { HelloFrame, TransportName } from '../protocol/frames.js';
+import { PROTOCOL_VERSION } from '../protocol/version.js';
+import type { Broker } from './broker/broker.js';
+import { ChannelRegistry } from './channels.js';
+import type { Connection } from './connection.js';
+import { PING_FRAME, errorFrame, welcomeFrame } from './frames.js';
+import type { Logger } from './logger.js';
+import type { AuthResult, HandshakeInfo, ResolvedOptions, ServerHooks, SessionEndReason } from './options.js';
+import { randomToken } from './random.js';
+import { type InboundItem, ServerSession, type SessionHost } from './session.js';
+
+export interface CoreStats {
+  sessions: number;
+  connected: number;
+  channels: number;
+}
+
+/**
+ * The session layer of the server, shared by every transport: handshakes, sessions and their expiry,
+ * heartbeats, and what each client frame does.
+ */
+export class ServerCore implements SessionHost {
+  readonly sessions = new Map<string, ServerSession>();
+  readonly channels: ChannelRegistry;
+  private readonly heartbeat: ReturnType<typeof setInterval>;
+
+  constructor(
+    readonly options: ResolvedOptions,
+    readonly broker: Broker,
+    private readonly hooks: ServerHooks,
+    readonly logger: Logger,
+    readonly transports: TransportName[],
+  ) {
+    this.channels = new ChannelRegistry(broker, logger);
+    this.heartbeat = setInterval(() => this.sweep(), options.heartbeatInterval);
+    this.heartbeat.unref?.();
+  }
+
+  stats(): CoreStats {
+    let connected = 0;
+    for (const session of this.sessions.values()) if (session.connection) connected++;
+    return { sessions: this.sessions.size, connected, channels: this.channels.size };
+  }
+
+  async authorize(info: HandshakeInfo): Promise<AuthResult> {
+    if (!this.hooks.authorize) return { ok: true };
+    try {
+      return await this.hooks.authorize(info);
+    } catch (error) {
+      this.logger.warn('authorize hook threw; handshake refused', { error: String(error) });
+      return { ok: false, reason: 'authorization failed' };
+    }
+  }
+
+  /**
+   * Binds a connection to the session `hello` asks to resume, or to a new one. A resume needs the right
+   * secret and a receipt count the session can still replay from; anything else silently gets a new
+   * session, so a wrong secret does not reveal whether a session exists.
+   */
+  openSession(hello: HelloFrame, user: unknown, connection: Connection, remoteAddress: string): ServerSession {
+    let session = this.findResumable(hello);
+    const resumed = session !== undefined;
+    if (!session) {
+      session = new ServerSession(
+        randomToken(16),
+        randomToken(24),
+        user,
+        { maxFrames: this.options.outboundMaxFrames, maxBytes: this.options.outboundMaxBytes },
+        this,
+      );
+      this.sessions.set(session.id, session);
+    }
+    const previous = session.connection;
+    if (previous && previous !== connection) {
+      session.connection = null;
+      previous.close(CloseCode.Replaced, 'replaced by a newer connection of this session');
+    }
+    session.remoteAddress = remoteAddress;
+    session.lastSeen = Date.now();
+    const rx = resumed ? hello.rx! : 0;
+    const welcome = welcomeFrame({
+      v: PROTOCOL_VERSION,
+      sid: session.id,
+      secret: session.secret,
+      resumed,
+      rx,
+      hb: this.options.heartbeatInterval,
+      max: this.options.maxPayload,
+      tr: this.transports,
+    });
+    session.attach(connection, welcome, rx);
+    if (!resumed) this.hooks.onConnection?.(session);
+    this.logger.debug('session open', { session: session.id, resumed, transport: connection.transport });
+    return session;
+  }
+
+  /** The connection ended; the session waits `sessionTtl` for the client to come back. */
+  detach(session: ServerSession, connection: Connection): void {
+    if (session.connection !== connection) return;
+    session.connection = null;
+    if (session.ended) return;
+    session.expiryTimer = setTimeout(() => this.endSession(session, 'expired'), this.options.sessionTtl);
+    session.expiryTimer.unref?.();
+  }
+
+  endSession(session: ServerSession, reason: SessionEndReason, code: number = CloseCode.ServerShutdown, message: string = reason): void {
+    if (session.ended) return;
+    session.ended = true;
+    this.sessions.delete(session.id);
+    clearTimeout(session.expiryTimer);
+    this.channels.unsubscribeAll(session);
+    session.out.clear();
+    const connection = session.connection;
+    session.connection = null;
+    connection?.close(code, message);
+    this.logger.debug('session end', { session: session.id, reason });
+    try {
+      this.hooks.onClose?.(session, reason);
+    } catch (error) {
+      this.logger.error('onClose hook threw', { error: String(error) });
+    }
+  }
+
+  // ---- SessionHost ----
+
+  overflow(session: ServerSession): void {
+    this.logger.warn('session outbound buffer full; session evicted', { session: session.id, frames: session.out.size, bytes: session.out.bytes });
+    this.endSession(session, 'evicted', CloseCode.SlowConsumer, 'outbound buffer overflow: the client could not keep up');
+  }
+
+  end(session: ServerSession, code: number, reason: string): void {
+    this.endSession(session, 'closed', code, reason);
+  }
+
+  async handle(session: ServerSession, item: InboundItem): Promise<void> {
+    if ('refused' in item) {
+      session.enqueue(errorFrame(item.refused.code, item.refused.msg, item.s, item.refused.ch));
+      return;
+    }
+    const frame = item.frame;
+    try {
+      switch (frame.t) {
+        case 'sub':
+          if (!(await this.allowed(this.hooks.canSubscribe, true, session, frame.ch))) {
+            session.enqueue(errorFrame('forbidden', `not allowed to subscribe to "${frame.ch}"`, frame.s, frame.ch));
+            return;
+          }
+          await this.channels.subscribe(session, frame.ch, frame.from, frame.rewind);
+          return;
+        case 'unsub':
+          this.channels.unsubscribe(session, frame.ch);
+          return;
+        case 'pub':
+          if (!(await this.allowed(this.hooks.canPublish, false, session, frame.ch, frame.d))) {
+            session.enqueue(errorFrame('forbidden', `not allowed to publish to "${frame.ch}"`, frame.s, frame.ch));
+            return;
+          }
+          await this.broker.publish(frame.ch, JSON.stringify(frame.d ?? null));
+          return;
+        case 'msg':
+          if (!this.hooks.onMessage) {
+            session.enqueue(errorFrame('no_handler', 'this server does not accept messages (no onMessage hook)', frame.s));
+            return;
+          }
+          try {
+            await this.hooks.onMessage(session, frame.d);
+          } catch (error) {
+            session.enqueue(errorFrame('handler_error', error instanceof Error ? error.message : String(error), frame.s));
+          }
+          return;
+      }
+    } catch (error) {
+      this.logger.error('frame handling failed', { session: session.id, type: frame.t, error: String(error) });
+      session.enqueue(errorFrame('internal', 'internal server error', frame.s));
+    }
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.heartbeat);
+    for (const session of [...this.sessions.values()]) {
+      this.endSession(session, 'closed', CloseCode.ServerShutdown, 'server shutting down');
+    }
+    await this.channels.close();
+  }
+
+  private async allowed<A extends unknown[]>(
+    hook: ((session: ServerSession, ...args: A) => boolean | Promise<boolean>) | undefined,
+    fallback: boolean,
+    session: ServerSession,
+    ...args: A
+  ): Promise<boolean> {
+    return hook ? (await hook(session, ...args)) === true : fallback;
+  }
+
+  private findResumable(hello: HelloFrame): ServerSession | undefined {
+    if (hello.sid === undefined || hello.secret === undefined || hello.rx === undefined) return undefined;
+    const session = this.sessions.get(hello.sid);
+    if (!session || session.ended || !sameSecret(session.secret, hello.secret)) return undefined;
+    return session.out.canReplayFrom(hello.rx) ? session : undefined;
+  }
+
+  /** Pings every connected session and drops connections that have been silent past interval + grace. */
+  private sweep(): void {
+    const deadline = Date.now() - this.options.heartbeatInterval - this.options.heartbeatGrace;
+    for (const session of this.sessions.values()) {
+      const connection = session.connection;
+      if (!connection) continue;
+      if (session.lastSeen < deadline) {
+        this.logger.debug('heartbeat timeout', { session: session.id });
+        this.detach(session, connection);
+        connection.close(CloseCode.HeartbeatTimeout, 'heartbeat timeout');
+      } else {
+        connection.send(PING_FRAME);
+      }
+    }
+  }
+}
+
+/** Constant-time comparison of two secrets (hashed first so lengths don't leak either). */
+function sameSecret(a: string, b: string): boolean {
+  const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(a), digest(b));
+}

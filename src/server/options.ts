@@ -1,0 +1,116 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { TransportName } from '../protocol/frames.js';
+import type { Broker } from './broker/broker.js';
+import type { HistoryLimits } from './broker/memory.js';
+import type { Logger } from './logger.js';
+import type { OutboundLimits } from './outbound-buffer.js';
+
+/** What the server knows of the HTTP request that opened a connection. */
+export interface RequestInfo {
+  headers: IncomingHttpHeaders;
+  remoteAddress: string;
+  url: string;
+}
+
+export interface HandshakeInfo extends RequestInfo {
+  /** The client's `auth` option, as it sent it. */
+  auth: unknown;
+  transport: TransportName;
+}
+
+export type AuthResult = { ok: true; user?: unknown } | { ok: false; reason?: string };
+
+/** Why a session ended. */
+export type SessionEndReason =
+  | 'bye' // the client closed it
+  | 'expired' // no connection for longer than sessionTtl
+  | 'evicted' // its outbound buffer overflowed (a slow or absent consumer)
+  | 'closed'; // the application or server.close() ended it
+
+/** The application's view of one client session. It survives reconnects until it ends. */
+export interface Session {
+  readonly id: string;
+  /** What `authorize` returned as `user`. */
+  readonly user: unknown;
+  /** The current transport, or null while the client is away. */
+  readonly transport: TransportName | null;
+  readonly remoteAddress: string;
+  /** Free storage for the application. */
+  readonly data: Record<string, unknown>;
+  /** Channels this session is subscribed to. */
+  channels(): string[];
+  /** Sends a message to this session only (the client's `message` event); kept and replayed like any other. */
+  send(data: unknown): void;
+  /** Ends the session. The client is told with the close code (default 4000: reconnect with a new session). */
+  close(code?: number, reason?: string): void;
+}
+
+export interface ServerHooks {
+  /** Accepts or refuses a handshake. Default: accept everyone. */
+  authorize?(info: HandshakeInfo): AuthResult | Promise<AuthResult>;
+  /** May this session subscribe to the channel? Default: yes. */
+  canSubscribe?(session: Session, channel: string): boolean | Promise<boolean>;
+  /** May this session publish to the channel? Default: no (clients publish only where you allow it). */
+  canPublish?(session: Session, channel: string, data: unknown): boolean | Promise<boolean>;
+  /** A new session started (not called again when it resumes on a new connection). */
+  onConnection?(session: Session): void;
+  /** The client called `send(data)`. A throw rejects the client's promise with `handler_error`. */
+  onMessage?(session: Session, data: unknown): void | Promise<void>;
+  /** The session ended. */
+  onClose?(session: Session, reason: SessionEndReason): void;
+}
+
+export interface ServerOptions extends ServerHooks {
+  /** URL path prefix of all endpoints. Default `/pushwire`. */
+  path?: string;
+  /** Default: an in-memory broker with `history` limits. */
+  broker?: Broker;
+  /** History limits of the default in-memory broker. */
+  history?: HistoryLimits;
+  /** Server heartbeat interval in ms. Default 25,000. */
+  heartbeatInterval?: number;
+  /** How long past a missed heartbeat a peer is still considered alive, in ms. Default half the interval. */
+  heartbeatGrace?: number;
+  /** Time a new connection has to complete its handshake, in ms. Default 10,000. */
+  handshakeTimeout?: number;
+  /** How long a session outlives its last connection, in ms. Default 60,000. */
+  sessionTtl?: number;
+  /** Largest client frame accepted, in bytes. Default 65,536. */
+  maxPayload?: number;
+  /** Bounds of each session's buffer of unacknowledged outbound frames. */
+  outbound?: OutboundLimits;
+  logger?: Logger;
+}
+
+export interface ResolvedOptions {
+  path: string;
+  heartbeatInterval: number;
+  heartbeatGrace: number;
+  handshakeTimeout: number;
+  sessionTtl: number;
+  maxPayload: number;
+  outboundMaxFrames: number;
+  outboundMaxBytes: number;
+}
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value <= 0) throw new RangeError(`pushwire: option ${name} must be a positive number`);
+  return value;
+}
+
+export function resolveOptions(options: ServerOptions): ResolvedOptions {
+  const path = (options.path ?? '/pushwire').replace(/\/+$/, '');
+  if (!path.startsWith('/')) throw new RangeError('pushwire: option path must start with "/"');
+  const heartbeatInterval = positive('heartbeatInterval', options.heartbeatInterval, 25_000);
+  return {
+    path,
+    heartbeatInterval,
+    heartbeatGrace: positive('heartbeatGrace', options.heartbeatGrace, heartbeatInterval / 2),
+    handshakeTimeout: positive('handshakeTimeout', options.handshakeTimeout, 10_000),
+    sessionTtl: positive('sessionTtl', options.sessionTtl, 60_000),
+    maxPayload: positive('maxPayload', options.maxPayload, 64 * 1024),
+    outboundMaxFrames: positive('outbound.maxFrames', options.outbound?.maxFrames, 5_000),
+    outboundMaxBytes: positive('outbound.maxBytes', options.outbound?.maxBytes, 4 * 1024 * 1024),
+  };
+}

@@ -1,0 +1,74 @@
+import type { OutFrame } from './out-frame.js';
+
+export interface OutboundLimits {
+  /** Most unacknowledged frames kept per session. Default 5,000. */
+  maxFrames?: number;
+  /** Most bytes of unacknowledged frames kept per session. Default 4 MiB. */
+  maxBytes?: number;
+}
+
+/**
+ * The reliable frames a session sent and the client has not acknowledged yet, numbered 1, 2, 3…
+ * Bounded by count and bytes: `push` refuses a frame that would cross either bound, and the session
+ * is then evicted (the client resumes its channels from history, or resets).
+ */
+export class OutboundBuffer {
+  /** Number of the last frame pushed. */
+  total = 0;
+  bytes = 0;
+  private frames: OutFrame[] = [];
+  /** Index in `frames` of the oldest unacknowledged frame; earlier slots are dead. */
+  private head = 0;
+
+  constructor(
+    private readonly maxFrames: number,
+    private readonly maxBytes: number,
+  ) {}
+
+  /** Number of the oldest frame still kept, minus one: everything up to it was acknowledged. */
+  get acked(): number {
+    return this.total - (this.frames.length - this.head);
+  }
+
+  get size(): number {
+    return this.frames.length - this.head;
+  }
+
+  push(frame: OutFrame): boolean {
+    if (this.size >= this.maxFrames || this.bytes + frame.bytes > this.maxBytes) return false;
+    this.frames.push(frame);
+    this.total++;
+    this.bytes += frame.bytes;
+    return true;
+  }
+
+  /** The client received frames up to `n`. Ignores numbers outside what was sent. */
+  ack(n: number): void {
+    if (n <= this.acked || n > this.total) return;
+    let drop = n - this.acked;
+    while (drop-- > 0) this.bytes -= this.frames[this.head++]!.bytes;
+    if (this.head === this.frames.length) {
+      this.frames = [];
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.frames.length) {
+      this.frames = this.frames.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  /** Whether every frame after `n` is still here to be replayed. */
+  canReplayFrom(n: number): boolean {
+    return n >= this.acked && n <= this.total;
+  }
+
+  /** Frames after `n`, for a resume (empty if they can no longer all be replayed: check canReplayFrom). */
+  since(n: number): OutFrame[] {
+    return this.canReplayFrom(n) ? this.frames.slice(this.head + (n - this.acked)) : [];
+  }
+
+  clear(): void {
+    this.frames = [];
+    this.head = 0;
+    this.bytes = 0;
+  }
+}

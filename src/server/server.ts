@@ -1,0 +1,135 @@
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { isValidChannelName } from '../protocol/channel.js';
+import type { TransportName } from '../protocol/frames.js';
+import type { Broker } from './broker/broker.js';
+import { MemoryBroker } from './broker/memory.js';
+import { type CoreStats, ServerCore } from './core.js';
+import { defaultLogger } from './logger.js';
+import { resolveOptions, type ServerOptions } from './options.js';
+import { pathnameOf } from './request-info.js';
+import { WebSocketEndpoint } from './transports/websocket.js';
+
+type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
+
+interface Attachment {
+  server: Server;
+  onUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+  onRequest: RequestListener;
+  previous: RequestListener[];
+}
+
+/** The reference Pushwire server. Create it with `createServer(options)`. */
+export class PushwireServer {
+  readonly broker: Broker;
+  readonly path: string;
+  private readonly core: ServerCore;
+  private readonly websocket: WebSocketEndpoint;
+  private readonly ownsBroker: boolean;
+  private readonly attachments: Attachment[] = [];
+  private ownServer: Server | undefined;
+  private closed = false;
+
+  constructor(options: ServerOptions = {}) {
+    const resolved = resolveOptions(options);
+    this.path = resolved.path;
+    this.ownsBroker = options.broker === undefined;
+    this.broker = options.broker ?? new MemoryBroker(options.history ? { history: options.history } : {});
+    const transports: TransportName[] = ['websocket'];
+    this.core = new ServerCore(resolved, this.broker, options, options.logger ?? defaultLogger, transports);
+    this.websocket = new WebSocketEndpoint(this.core, `${this.path}/ws`);
+  }
+
+  /**
+   * Serves Pushwire on an existing Node HTTP server (plain `http`, Express, Fastify…). Requests under
+   * `path` are answered here; all others go to the request listeners the server already had.
+   */
+  attach(server: Server): this {
+    const previous = server.listeners('request') as RequestListener[];
+    server.removeAllListeners('request');
+    const onRequest: RequestListener = (req, res) => {
+      if (this.handleRequest(req, res)) return;
+      if (previous.length === 0) {
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+        return;
+      }
+      for (const listener of previous) listener.call(server, req, res);
+    };
+    const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+      if (this.websocket.handleUpgrade(req, socket, head)) return;
+      // Nobody else will answer an upgrade we don't take: refuse it rather than leave the socket hanging.
+      if (server.listenerCount('upgrade') === 1) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+    };
+    server.on('request', onRequest);
+    server.on('upgrade', onUpgrade);
+    this.attachments.push({ server, onUpgrade, onRequest, previous });
+    return this;
+  }
+
+  /** Starts a plain HTTP server of its own on `port` (0 picks a free one). */
+  async listen(port: number, host = '0.0.0.0'): Promise<AddressInfo> {
+    const server = createHttpServer();
+    this.ownServer = server;
+    this.attach(server);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    return server.address() as AddressInfo;
+  }
+
+  /**
+   * Handles a request if it is for one of Pushwire's HTTP endpoints; returns false otherwise. Use it
+   * to mount Pushwire in a framework's router instead of `attach`.
+   */
+  handleRequest(req: IncomingMessage, res: ServerResponse): boolean {
+    const pathname = pathnameOf(req);
+    if (pathname !== this.path && !pathname.startsWith(`${this.path}/`)) return false;
+    if (pathname === `${this.path}/ws`) {
+      res.writeHead(426, { 'content-type': 'text/plain', upgrade: 'websocket' }).end('this endpoint needs a WebSocket upgrade');
+      return true;
+    }
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('unknown pushwire endpoint');
+    return true;
+  }
+
+  /** Publishes to a channel from the server; resolves with the message's epoch and sequence number. */
+  async publish(channel: string, data: unknown): Promise<{ epoch: string; seq: number }> {
+    if (!isValidChannelName(channel)) throw new TypeError(`pushwire: invalid channel name ${JSON.stringify(channel)}`);
+    const message = await this.broker.publish(channel, JSON.stringify(data ?? null));
+    return { epoch: message.epoch, seq: message.seq };
+  }
+
+  stats(): CoreStats {
+    return this.core.stats();
+  }
+
+  /** Ends every session (clients are told to reconnect), detaches from HTTP servers and stops timers. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.core.close();
+    this.websocket.close();
+    for (const { server, onUpgrade, onRequest, previous } of this.attachments) {
+      server.off('upgrade', onUpgrade);
+      server.off('request', onRequest);
+      for (const listener of previous) server.on('request', listener);
+    }
+    this.attachments.length = 0;
+    if (this.ownServer) {
+      const server = this.ownServer;
+      this.ownServer = undefined;
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+    if (this.ownsBroker) await this.broker.close();
+  }
+}
+
+export function createServer(options?: ServerOptions): PushwireServer {
+  return new PushwireServer(options);
+}

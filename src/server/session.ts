@@ -1,0 +1,129 @@
+import type { SequencedClientFrame, TransportName } from '../protocol/frames.js';
+import type { ServerErrorCode } from '../protocol/codes.js';
+import type { Connection } from './connection.js';
+import type { Session } from './options.js';
+import type { SessionSubscription } from './channels.js';
+import { OutboundBuffer } from './outbound-buffer.js';
+import type { OutFrame } from './out-frame.js';
+import { ackFrame, directFrame } from './frames.js';
+
+/** A client frame with a sequence number, either well formed or already known to be refused. */
+export type InboundItem =
+  | { s: number; frame: SequencedClientFrame }
+  | { s: number; refused: { code: ServerErrorCode; msg: string; ch?: string } };
+
+/** What a session needs from the server around it. */
+export interface SessionHost {
+  /** Handles one sequenced frame; the session calls it in sequence order, one at a time. */
+  handle(session: ServerSession, item: InboundItem): Promise<void>;
+  /** The outbound buffer overflowed. */
+  overflow(session: ServerSession): void;
+  /** Ends the session (from the application's `session.close()`). */
+  end(session: ServerSession, code: number, reason: string): void;
+}
+
+export class ServerSession implements Session {
+  readonly data: Record<string, unknown> = {};
+  readonly subscriptions = new Map<string, SessionSubscription>();
+  readonly out: OutboundBuffer;
+  connection: Connection | null = null;
+  remoteAddress = '';
+  ended = false;
+  /** When the client last sent anything, for the heartbeat check. */
+  lastSeen = 0;
+  expiryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Highest client sequence number handled; the cumulative ack. */
+  private handledSeq = 0;
+  /** Highest client sequence number accepted into the inbox; anything at or below it is a duplicate. */
+  private acceptedSeq = 0;
+  private readonly inbox: InboundItem[] = [];
+  private draining = false;
+  private ackScheduled = false;
+
+  constructor(
+    readonly id: string,
+    readonly secret: string,
+    readonly user: unknown,
+    limits: { maxFrames: number; maxBytes: number },
+    private readonly host: SessionHost,
+  ) {
+    this.out = new OutboundBuffer(limits.maxFrames, limits.maxBytes);
+  }
+
+  get transport(): TransportName | null {
+    return this.connection?.transport ?? null;
+  }
+
+  channels(): string[] {
+    return [...this.subscriptions.keys()];
+  }
+
+  send(data: unknown): void {
+    this.enqueue(directFrame(JSON.stringify(data ?? null)));
+  }
+
+  close(code = 4000, reason = 'session closed by the server'): void {
+    this.host.end(this, code, reason);
+  }
+
+  /** Sends a reliable frame: kept until the client acknowledges it, replayed if it resumes. */
+  enqueue(frame: OutFrame): void {
+    if (this.ended) return;
+    if (!this.out.push(frame)) {
+      this.host.overflow(this);
+      return;
+    }
+    this.connection?.send(frame);
+  }
+
+  /** Sends a control frame to the current connection only; it is not replayed. */
+  sendControl(frame: OutFrame): void {
+    this.connection?.send(frame);
+  }
+
+  /**
+   * Binds a connection and replays every reliable frame after `rx`, then the current ack, so the
+   * client sees exactly what it missed before anything new.
+   */
+  attach(connection: Connection, welcome: OutFrame, rx: number): void {
+    const replay = this.out.since(rx);
+    this.connection = connection;
+    clearTimeout(this.expiryTimer);
+    this.expiryTimer = undefined;
+    connection.send(welcome);
+    for (const frame of replay) connection.send(frame);
+    if (this.handledSeq > 0) connection.send(ackFrame(this.handledSeq));
+  }
+
+  /** Takes a client frame with a sequence number; duplicates (a resend after a reconnect) are only re-acked. */
+  receive(item: InboundItem): void {
+    if (item.s <= this.acceptedSeq) {
+      this.scheduleAck();
+      return;
+    }
+    this.acceptedSeq = item.s;
+    this.inbox.push(item);
+    if (!this.draining) void this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    this.draining = true;
+    while (this.inbox.length > 0 && !this.ended) {
+      const item = this.inbox.shift()!;
+      await this.host.handle(this, item);
+      this.handledSeq = item.s;
+      this.scheduleAck();
+    }
+    this.draining = false;
+  }
+
+  /** One cumulative ack per turn of the event loop, however many frames were handled in it. */
+  private scheduleAck(): void {
+    if (this.ackScheduled) return;
+    this.ackScheduled = true;
+    setImmediate(() => {
+      this.ackScheduled = false;
+      if (this.handledSeq > 0) this.sendControl(ackFrame(this.handledSeq));
+    });
+  }
+}
