@@ -83,9 +83,11 @@ export class ServerSession implements Session {
 
   /**
    * Binds a connection and replays every reliable frame after `rx`, then the current ack, so the
-   * client sees exactly what it missed before anything new.
+   * client sees exactly what it missed before anything new. `rx` is also a receipt: the client has
+   * everything up to it, so those frames are released.
    */
   attach(connection: Connection, welcome: OutFrame, rx: number): void {
+    this.out.ack(rx);
     const replay = this.out.since(rx);
     this.connection = connection;
     clearTimeout(this.expiryTimer);
