@@ -10,3 +10,16 @@ export async function waitFor(condition: () => boolean, what: string, timeoutMs 
 export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/** Retries an operation that fails while a dependency (e.g. a restarted Redis) comes back. */
+export async function retry<T>(operation: () => Promise<T>, timeoutMs = 5_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await operation();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await delay(50);
+    }
+  }
+}
