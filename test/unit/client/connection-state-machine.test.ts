@@ -261,6 +261,41 @@ describe('client close()', () => {
     expect(pending.size).toBe(0);
   });
 
+  it('from a state listener on "reconnecting": no retry is left scheduled, the client never connects again', async () => {
+    const client = await mock.open({ reconnect, random: half });
+    client.on('state', (state) => state === 'reconnecting' && client.close());
+    const reconnecting = record<ReconnectInfo>((l) => client.on('reconnecting', l));
+    mock.last.close(1006);
+    await settle();
+    expect(client.state).toBe('closed');
+    expect(vi.getTimerCount()).toBe(0);
+    expect(reconnecting).toEqual([]);
+    await advance(60_000);
+    expect(mock.connections).toHaveLength(1);
+  });
+
+  it('from a state listener on "open": no heartbeat timer is left behind', async () => {
+    const client = mock.connect();
+    client.on('state', (state) => state === 'open' && client.close());
+    const opens = record((l) => client.on('open', l));
+    await settle();
+    mock.last.welcome();
+    await settle();
+    expect(client.state).toBe('closed');
+    expect(vi.getTimerCount()).toBe(0);
+    expect(opens).toEqual([]);
+  });
+
+  it('from an error listener on a fatal close code: one close event, not two', async () => {
+    const client = await mock.open();
+    client.on('error', () => client.close());
+    const closes = record<CloseInfo>((l) => client.on('close', l));
+    mock.last.close(4100, 'fatal');
+    await settle();
+    expect(closes).toHaveLength(1);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
   it('is idempotent', async () => {
     const client = await mock.open();
     const closes = record<CloseInfo>((l) => client.on('close', l));
