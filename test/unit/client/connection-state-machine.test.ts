@@ -167,6 +167,22 @@ describe('client state machine: connecting → open → reconnecting → open �
     expect(auth).toHaveBeenCalledTimes(2);
   });
 
+  it('retries with backoff when the auth function fails, without sending a hello', async () => {
+    let calls = 0;
+    const auth = async (): Promise<string> => {
+      if (++calls === 1) throw new Error('token service down');
+      return 'token';
+    };
+    const client = mock.connect({ reconnect, random: half, auth });
+    const reconnecting = record<ReconnectInfo>((l) => client.on('reconnecting', l));
+    await settle();
+    expect(mock.connections[0]!.frames).toEqual([]);
+    expect(reconnecting).toMatchObject([{ attempt: 1, code: 1006, reason: expect.stringContaining('token service down') }]);
+    await advance(500);
+    expect(mock.last.frames).toEqual([{ t: 'hello', v: 1, auth: 'token' }]);
+    expect(client.state).toBe('connecting');
+  });
+
   it('treats 4000–4099 and standard codes as transient', async () => {
     const client = await mock.open({ reconnect, random: half });
     for (const code of [1000, 1001, 1006, 4000, 4001, 4099]) {

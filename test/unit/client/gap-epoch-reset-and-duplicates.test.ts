@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MessageInfo, SubscribedInfo } from '../../../src/client/index.js';
 import type { PushwireClient } from '../../../src/client/client.js';
-import { settle, useMockServer } from '../mock-pushwire-server.js';
+import { settle, track, useMockServer } from '../mock-pushwire-server.js';
 
 const mock = useMockServer();
 
@@ -140,7 +140,7 @@ describe('duplicates are dropped', () => {
   });
 });
 
-describe('several subscriptions to one channel', () => {
+describe('subscription lifecycle', () => {
   it('share one server subscription and both receive every message', async () => {
     const client = await mock.open();
     const first: unknown[] = [];
@@ -171,5 +171,44 @@ describe('several subscriptions to one channel', () => {
       { t: 'sub', s: 1, ch: 'secret' },
       { t: 'sub', s: 2, ch: 'secret' },
     ]);
+  });
+
+  it('subscribes from a saved position when given `from`', async () => {
+    const client = await mock.open();
+    client.subscribe('news', () => {}, { from: ['E', 41] });
+    await settle();
+    expect(mock.last.sent('sub')).toEqual([{ t: 'sub', s: 1, ch: 'news', from: ['E', 41] }]);
+  });
+
+  it('unsubscribes only when the last subscription leaves, resolves on the ack, then ignores the channel', async () => {
+    const client = await mock.open();
+    const seen: unknown[] = [];
+    const first = client.subscribe('news', (d) => seen.push(d));
+    const second = client.subscribe('news', () => {});
+    mock.last.send({ t: 'subd', ch: 'news', e: 'E', q: 0, h: 0, st: 'new' });
+    await settle();
+
+    await first.unsubscribe();
+    expect(mock.last.sent('unsub')).toEqual([]);
+    const left = track(second.unsubscribe());
+    await settle();
+    expect(mock.last.sent('unsub')).toEqual([{ t: 'unsub', s: 2, ch: 'news' }]);
+    expect(left.status).toBe('pending');
+    mock.last.send({ t: 'ack', s: 2 });
+    mock.last.send(m(1));
+    await settle();
+    expect(left.status).toBe('resolved');
+    expect(seen).toEqual([]);
+  });
+});
+
+describe('direct messages', () => {
+  it('emits msg frames from the server application as message events', async () => {
+    const client = await mock.open();
+    const messages: unknown[] = [];
+    client.on('message', (d) => messages.push(d));
+    mock.last.send({ t: 'msg', d: { hello: 'you' } });
+    await settle();
+    expect(messages).toEqual([{ hello: 'you' }]);
   });
 });

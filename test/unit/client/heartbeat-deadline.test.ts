@@ -142,4 +142,24 @@ describe('the deadline is also checked where throttled timers would miss it', ()
     expect(states).toEqual([]);
     expect(mock.connections).toHaveLength(1);
   });
+
+});
+
+describe('client ping()', () => {
+  it('ping() measures the round trip and fails when the connection is lost', async () => {
+    const client = await mock.open({ reconnect, random: half }, { hb: HB });
+    const rtt = track(client.ping());
+    await advance(40);
+    const [ping] = mock.last.sent('ping');
+    expect(ping).toEqual({ t: 'ping', id: 1 });
+    mock.last.send({ t: 'pong', id: 1 });
+    await settle();
+    expect(rtt).toEqual({ status: 'resolved', value: 40 });
+
+    const lost = track(client.ping());
+    mock.last.close(1006);
+    await settle();
+    expect(lost.error).toMatchObject({ code: 'closed' });
+    await expect(client.ping()).rejects.toMatchObject({ code: 'closed' });
+  });
 });
