@@ -27,8 +27,11 @@ export class MockConnection {
   readonly frames: SentFrame[] = [];
   /** Set once the client side has closed the socket. */
   closedByClient: { code: number; reason: string } | null = null;
+  /** The URL the client opened. */
+  readonly url: string;
 
   constructor(private readonly socket: MockSocket) {
+    this.url = socket.url.href;
     socket.addEventListener('message', (event) => this.frames.push(JSON.parse(String(event.data)) as SentFrame));
     socket.addEventListener('close', (event) => {
       this.closedByClient ??= { code: event.code, reason: event.reason };
@@ -88,7 +91,10 @@ export function useMockServer() {
     },
     /** Creates a client on the mocked network; it is closed after the test. */
     connect(options: ClientOptions = {}): PushwireClient {
-      const client = connect(BASE_URL, options);
+      return this.track(connect(BASE_URL, options));
+    },
+    /** Closes a client made elsewhere after the test. */
+    track(client: PushwireClient): PushwireClient {
       clients.push(client);
       return client;
     },

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { ClientState, CloseInfo, ReconnectInfo } from '../../../src/client/index.js';
 import type { PushwireError } from '../../../src/client/errors.js';
+import { connect } from '../../../src/client/index.js';
 import { advance, record, settle, track, useMockServer } from '../mock-pushwire-server.js';
 
 const mock = useMockServer();
@@ -195,6 +196,28 @@ describe('client state machine: connecting → open → reconnecting → open �
     }
     expect(client.state).toBe('open');
   });
+});
+
+describe('endpoint URL', () => {
+  const urls = [
+    ['a ws:// URL with a trailing slash', 'ws://pushwire.test/pushwire/'],
+    ['an http:// URL', 'http://pushwire.test/pushwire'],
+    ['a URL relative to the page', '/pushwire'],
+  ];
+  for (const [name, url] of urls) {
+    it(`connects to {base}/ws from ${name}`, async () => {
+      const page = (window as unknown as { happyDOM: { setURL(url: string): void } }).happyDOM;
+      page.setURL('http://pushwire.test/app/page.html');
+      try {
+        mock.track(connect(url!, {}));
+        await settle();
+        expect(mock.connections).toHaveLength(1);
+        expect(mock.last.url).toBe('ws://pushwire.test/pushwire/ws');
+      } finally {
+        page.setURL('http://localhost:3000/');
+      }
+    });
+  }
 });
 
 describe('client close()', () => {

@@ -19,13 +19,18 @@ class HookedBroker implements Broker {
   constructor(readonly inner = new MemoryBroker()) {}
   beforeHistory: (() => Promise<void>) | null = null;
   dropLive = new Set<number>();
+  /** Rewrites live messages as if the store had restarted: this epoch, numbered from 1 again. */
+  restartedEpoch: string | null = null;
+  private restartedSeq = 0;
 
   publish(channel: string, json: string) {
     return this.inner.publish(channel, json);
   }
   subscribe(channel: string, listener: BrokerListener) {
     return this.inner.subscribe(channel, (message) => {
-      if (!this.dropLive.has(message.seq)) listener(message);
+      if (this.dropLive.has(message.seq)) return;
+      if (this.restartedEpoch) listener({ ...message, epoch: this.restartedEpoch, seq: ++this.restartedSeq });
+      else listener(message);
     });
   }
   async history(channel: string, query: HistoryQuery): Promise<HistoryResult> {
@@ -208,5 +213,20 @@ describe('ChannelHub gap repair of the live stream', () => {
     await publish(3);
     await new Promise((resolve) => setTimeout(resolve, 0));
     expect(trace(frames)).toEqual(['subd:new:0:0', 'm:1', 'subd:reset:2:2', 'm:3']);
+  });
+
+  it('resets every subscriber when a live message comes in a new epoch, then delivers in that epoch', async () => {
+    const { broker, registry, publish } = setup();
+    const a = session();
+    const b = session();
+    await registry.subscribe(a.session, 'news');
+    await registry.subscribe(b.session, 'news');
+    await publish(2);
+    broker.restartedEpoch = 'F';
+    await publish(2);
+    for (const { frames } of [a, b]) {
+      expect(trace(frames)).toEqual(['subd:new:0:0', 'm:1', 'm:2', 'subd:reset:0:0', 'm:1', 'm:2']);
+      expect(frames.slice(-3).map((f) => f.e)).toEqual(['F', 'F', 'F']);
+    }
   });
 });
