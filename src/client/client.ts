@@ -479,8 +479,9 @@ export class PushwireClient extends Emitter<ClientEvents> {
    * instead of waiting out the backoff.
    */
   private readonly wake = (): void => {
-    if (this.state === 'open') this.checkAlive();
-    else if (this.timers.retry !== undefined && !pageAway()) this.connectNow();
+    if (this.state === 'open' && this.checkAlive()) return;
+    // Waiting to retry, or the check just found the connection dead: try now.
+    if (this.timers.retry !== undefined && !pageAway()) this.connectNow();
   };
 
   private listenToPage(on: boolean): void {
