@@ -95,6 +95,27 @@ describe('page events cut the backoff short', () => {
     expect(mock.connections).toHaveLength(2);
   });
 
+  it('a page coming back to a connection that died meanwhile reconnects at once, not after a backoff', async () => {
+    const client = await mock.open({ reconnect, random: high }, { hb: 1000 });
+    override(document, 'visibilityState', 'hidden');
+    document.dispatchEvent(new Event('visibilitychange'));
+    vi.setSystemTime(Date.now() + 60_000); // a background tab: timers did not run
+    override(document, 'visibilityState', 'visible');
+    document.dispatchEvent(new Event('visibilitychange'));
+    await settle();
+    expect(client.state).toBe('reconnecting');
+    expect(mock.connections).toHaveLength(2);
+    expect(mock.last.frames[0]).toMatchObject({ t: 'hello', sid: 'sid-1' });
+  });
+
+  it('an online event finding the connection dead reconnects at once too', async () => {
+    await mock.open({ reconnect, random: high }, { hb: 1000 });
+    vi.setSystemTime(Date.now() + 60_000);
+    window.dispatchEvent(new Event('online'));
+    await settle();
+    expect(mock.connections).toHaveLength(2);
+  });
+
   it('without a wake event the client waits the whole backoff', async () => {
     await waitingToReconnect();
     await advance(53_999);
