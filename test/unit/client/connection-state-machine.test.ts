@@ -325,6 +325,29 @@ describe('client close()', () => {
     expect(opens).toEqual([]);
   });
 
+  it('from a reconnecting listener (an app giving up after N attempts): nothing is left running', async () => {
+    const client = await mock.open({ reconnect, random: half });
+    client.on('reconnecting', (info) => info.attempt >= 2 && client.close());
+    mock.last.close(1006);
+    await advance(500);
+    mock.last.close(1006);
+    await settle();
+    expect(client.state).toBe('closed');
+    expect(vi.getTimerCount()).toBe(0);
+    await advance(60_000);
+    expect(mock.connections).toHaveLength(2);
+  });
+
+  it('from a message handler: no receipt or heartbeat timer is left behind', async () => {
+    const client = await mock.open();
+    client.subscribe('news', () => client.close());
+    mock.last.send({ t: 'subd', ch: 'news', e: 'E', q: 0, h: 0, st: 'new' });
+    mock.last.send({ t: 'm', ch: 'news', e: 'E', q: 1, d: 'stop' });
+    await settle();
+    expect(client.state).toBe('closed');
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
   it('from an error listener on a fatal close code: one close event, not two', async () => {
     const client = await mock.open();
     client.on('error', () => client.close());

@@ -123,6 +123,8 @@ describe('the deadline is also checked where throttled timers would miss it', ()
     expect(client.state).toBe('open');
     setVisibility('visible');
     expect(client.state).toBe('reconnecting');
+    await settle();
+    expect(mock.connections).toHaveLength(2);
   });
 
   it('on online: a laptop waking up finds the dead connection', async () => {
