@@ -25,8 +25,9 @@ type MockSocket = Parameters<Parameters<ReturnType<typeof ws.link>['addEventList
 export class MockConnection {
   /** Every frame the client sent on this connection, in order. */
   readonly frames: SentFrame[] = [];
-  /** Set once the client side has closed the socket. */
+  /** Set once the client side has closed the socket (not when the test closed it from the server side). */
   closedByClient: { code: number; reason: string } | null = null;
+  private closedByServer = false;
   /** The URL the client opened. */
   readonly url: string;
 
@@ -34,7 +35,7 @@ export class MockConnection {
     this.url = socket.url.href;
     socket.addEventListener('message', (event) => this.frames.push(JSON.parse(String(event.data)) as SentFrame));
     socket.addEventListener('close', (event) => {
-      this.closedByClient ??= { code: event.code, reason: event.reason };
+      if (!this.closedByServer) this.closedByClient ??= { code: event.code, reason: event.reason };
     });
   }
 
@@ -54,7 +55,7 @@ export class MockConnection {
 
   /** The server ends the connection. */
   close(code: number, reason = ''): void {
-    this.closedByClient = null;
+    this.closedByServer = true;
     this.socket.close(code, reason);
   }
 }
