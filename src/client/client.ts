@@ -234,12 +234,13 @@ export class PushwireClient extends Emitter<ClientEvents> {
   }
 
   /** Ends the current pipe from this side, then handles it like any lost connection. */
-  private drop(code: number, reason: string): void {
+  private drop(code: number, reason: string, retry?: number): void {
     this.pipe?.close();
-    this.lost(code, reason);
+    this.lost(code, reason, retry);
   }
 
-  private lost(code: number, reason: string): void {
+  /** The pipe ended. `retry`: the server asked to reconnect after a random delay below it (a shutdown spread). */
+  private lost(code: number, reason: string, retry?: number): void {
     this.pipe = null;
     for (const name of ['connect', 'deadline', 'receipt'] as const) this.clearTimer(name);
     this.rejectPings(reason);
@@ -251,7 +252,8 @@ export class PushwireClient extends Emitter<ClientEvents> {
       return;
     }
     if (!this.setState(this.everOpen ? 'reconnecting' : 'connecting')) return; // a listener closed the client
-    const delay = backoffDelay(this.attempt++, this.options.reconnect ?? {}, this.random);
+    const delay = retry === undefined ? backoffDelay(this.attempt, this.options.reconnect ?? {}, this.random) : this.random() * retry;
+    this.attempt++;
     this.setTimer('retry', delay, () => this.connectNow());
     this.emit('reconnecting', { attempt: this.attempt, delay, code, reason });
   }
@@ -319,7 +321,7 @@ export class PushwireClient extends Emitter<ClientEvents> {
         return ping?.resolve();
       }
       case 'close':
-        return this.drop(frame.code, frame.reason);
+        return this.drop(frame.code, frame.reason, frame.retry);
     }
   }
 

@@ -1,7 +1,7 @@
 import type { Position, SubscribeStatus } from '../protocol/frames.js';
 import type { Broker, BrokerMessage } from './broker/broker.js';
 import type { Logger } from './logger.js';
-import type { Counters } from './metrics.js';
+import { Counters } from './metrics.js';
 import type { OutFrame } from './out-frame.js';
 import type { ServerSession } from './session.js';
 import { messageFrame, messageFramePrefix, subscribedFrame } from './frames.js';
@@ -152,7 +152,7 @@ export class ChannelRegistry {
   constructor(
     private readonly broker: Broker,
     private readonly logger: Logger,
-    private readonly counters: Counters,
+    private readonly counters: Counters = new Counters(),
   ) {}
 
   get size(): number {

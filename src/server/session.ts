@@ -6,8 +6,8 @@ import type { SessionSubscription } from './channels.js';
 import { OutboundBuffer } from './outbound-buffer.js';
 import type { OutFrame } from './out-frame.js';
 import { ackFrame, directFrame } from './frames.js';
-import { TokenBucket } from './limits.js';
-import type { Counters } from './metrics.js';
+import { resolveLimits, TokenBucket } from './limits.js';
+import { Counters } from './metrics.js';
 
 /** A client frame with a sequence number, either well formed or already known to be refused. */
 export type InboundItem =
@@ -50,12 +50,13 @@ export class ServerSession implements Session {
     readonly id: string,
     readonly secret: string,
     readonly user: unknown,
-    limits: { maxFrames: number; maxBytes: number; framesPerSecond: number; frameBurst: number },
+    limits: { maxFrames: number; maxBytes: number; framesPerSecond?: number; frameBurst?: number },
     private readonly host: SessionHost,
-    private readonly counters: Counters,
+    private readonly counters: Counters = new Counters(),
   ) {
     this.out = new OutboundBuffer(limits.maxFrames, limits.maxBytes);
-    this.rate = new TokenBucket(limits.framesPerSecond, limits.frameBurst, Date.now());
+    const { framesPerSecond, frameBurst } = resolveLimits(limits);
+    this.rate = new TokenBucket(framesPerSecond, frameBurst, Date.now());
   }
 
   get transport(): TransportName | null {
