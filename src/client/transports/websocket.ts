@@ -11,6 +11,9 @@ export const websocket: TransportDefinition = {
       // Keep an error listener: Node's `ws` throws on an 'error' event nobody listens to.
       socket.onerror = () => {};
     };
+    // A failed connect reports 'error' then 'close'; the close is what counts. (Node's `ws` throws on
+    // an 'error' event nobody listens to.)
+    socket.onerror = () => {};
     socket.onopen = () => handlers.open();
     socket.onmessage = (event) => {
       if (typeof event.data === 'string') handlers.frame(event.data);
