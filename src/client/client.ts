@@ -335,6 +335,7 @@ export class PushwireClient extends Emitter<ClientEvents> {
       const from = this.transport!;
       const next = this.plan.advance();
       this.emit('fallback', { from, to: next?.name ?? null, code, reason });
+      if ((this.state as ClientState) === 'closed') return; // a listener closed the client
       if (next) {
         this.setTimer('retry', 0, () => this.connectNow());
         return;

@@ -18,10 +18,13 @@ export class HttpUpstream {
   private maxBody = DEFAULT_MAX_BODY;
   private inFlight = false;
   private stopped = false;
+  /** Closing: no new frames, what is queued still goes (a `bye` right before close must arrive). */
+  private finishing = false;
+  private readonly abort = new AbortController();
+  private done: () => void = () => {};
 
   constructor(
     private readonly url: string,
-    private readonly signal: AbortSignal,
     private readonly fail: (reason: string) => void,
   ) {}
 
@@ -33,7 +36,7 @@ export class HttpUpstream {
   }
 
   push(text: string): void {
-    if (this.stopped) return;
+    if (this.stopped || this.finishing) return;
     const bytes = encoder.encode(text).length;
     if (this.queuedBytes + bytes > MAX_QUEUED_BYTES) {
       this.stop();
@@ -45,14 +48,33 @@ export class HttpUpstream {
     void this.pump();
   }
 
+  /** Drops everything and aborts the POST in flight. */
   stop(): void {
+    if (this.stopped) return;
     this.stopped = true;
     this.queue = [];
     this.queuedBytes = 0;
+    this.abort.abort();
+    this.done();
+  }
+
+  /**
+   * The pipe closes: sends what is queued (if the connection ever opened), then stops and calls `done`;
+   * failures go unreported.
+   */
+  finish(done: () => void = () => {}): void {
+    this.finishing = true;
+    this.done = done;
+    if (this.token === '' || (this.queue.length === 0 && !this.inFlight)) this.stop();
+    else void this.pump();
   }
 
   private async pump(): Promise<void> {
-    if (this.inFlight || this.stopped || this.token === '' || this.queue.length === 0) return;
+    if (this.inFlight || this.stopped || this.token === '') return;
+    if (this.queue.length === 0) {
+      if (this.finishing) this.stop();
+      return;
+    }
     // One frame always goes (the session layer never makes one over the max payload), then as many
     // more as fit, counting the newline before each.
     let count = 1;
@@ -67,15 +89,17 @@ export class HttpUpstream {
         headers: { 'content-type': 'text/plain;charset=UTF-8', [HttpHeader.connection]: this.token },
         body: batch.map((frame) => frame.text).join('\n'),
         cache: 'no-store',
-        signal: this.signal,
+        // The last POST of a closing pipe may outlive the page (a `bye` sent on unload).
+        keepalive: this.finishing,
+        signal: this.abort.signal,
       });
       if (!res.ok) {
         const text = await res.text().catch(() => '');
-        if (!this.stopped) this.fail(`POST ${HttpPath.send} answered ${res.status}: ${text.slice(0, 200)}`);
+        if (!this.stopped && !this.finishing) this.fail(`POST ${HttpPath.send} answered ${res.status}: ${text.slice(0, 200)}`);
         return;
       }
     } catch (error) {
-      if (!this.stopped) this.fail(`POST ${HttpPath.send} failed: ${(error as Error).message}`);
+      if (!this.stopped && !this.finishing) this.fail(`POST ${HttpPath.send} failed: ${(error as Error).message}`);
       return;
     } finally {
       this.inFlight = false;

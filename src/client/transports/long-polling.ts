@@ -24,7 +24,7 @@ class LongPollingTransport implements Transport {
   private closed = false;
 
   constructor(private readonly context: TransportContext) {
-    this.upstream = new HttpUpstream(context.url, this.abort.signal, (reason) => this.fail(`long-polling: ${reason}`));
+    this.upstream = new HttpUpstream(context.url, (reason) => this.fail(`long-polling: ${reason}`));
     queueMicrotask(() => {
       if (!this.closed) context.handlers.open();
     });
@@ -37,16 +37,19 @@ class LongPollingTransport implements Transport {
     void this.run(text);
   }
 
+  /** Stops reading at once; frames already sent (a `bye`) still go up. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.upstream.stop();
+    this.upstream.finish();
     this.abort.abort();
   }
 
   private fail(reason: string, code = 1006): void {
     if (this.closed) return;
-    this.close();
+    this.closed = true;
+    this.upstream.stop();
+    this.abort.abort();
     this.context.handlers.close(code, reason);
   }
 

@@ -16,7 +16,7 @@ class SseTransport implements Transport {
   private closed = false;
 
   constructor(private readonly context: TransportContext) {
-    this.upstream = new HttpUpstream(context.url, this.abort.signal, (reason) => this.fail(`sse: ${reason}`));
+    this.upstream = new HttpUpstream(context.url, (reason) => this.fail(`sse: ${reason}`));
     // Nothing to connect before the hello: the pipe is ready for it at once.
     queueMicrotask(() => {
       if (!this.closed) context.handlers.open();
@@ -30,16 +30,21 @@ class SseTransport implements Transport {
     void this.stream(text);
   }
 
+  /**
+   * Stops reading at once; frames already sent (a `bye`) still go up, and only then does the stream
+   * end: the server forgets the connection when its stream ends, and a later POST would find nothing.
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.upstream.stop();
-    this.abort.abort();
+    this.upstream.finish(() => this.abort.abort());
   }
 
   private fail(reason: string, code = 1006): void {
     if (this.closed) return;
-    this.close();
+    this.closed = true;
+    this.upstream.stop();
+    this.abort.abort();
     this.context.handlers.close(code, reason);
   }
 

@@ -45,6 +45,17 @@ describe.each(names)('%s forced alone', (name) => {
     expect(await client.ping()).toBeGreaterThanOrEqual(0);
   });
 
+  it('close() ends the session on the server at once (the bye goes out before the pipe closes)', async () => {
+    const ended: string[] = [];
+    server = await startServer({ onClose: (_session, reason) => ended.push(reason) });
+    client = connectClient(server.url, { transports: [TRANSPORTS[name]] });
+    await waitFor(() => client!.state === 'open', 'open');
+    client.close();
+    await waitFor(() => ended.length === 1, 'the session to end');
+    expect(ended).toEqual(['bye']);
+    expect(server.pushwire.stats().sessions).toBe(0);
+  });
+
   it('refuses a publish without permission with a clear error, and carries on', async () => {
     server = await startServer();
     client = connectClient(server.url, { transports: [TRANSPORTS[name]] });
