@@ -281,11 +281,14 @@ export class PushwireClient extends Emitter<ClientEvents> {
   }
 
   private onPipeOpen(pipe: Transport): void {
-    this.startHealthCheck();
     void this.sendHello(pipe);
   }
 
-  /** After open, the welcome must arrive within welcomeTimeout, else this transport counts as failed. */
+  /**
+   * Once the hello is out on an open pipe, the welcome must arrive within welcomeTimeout, else this
+   * transport counts as failed. (Started after the auth callback, so a slow token fetch is not blamed
+   * on the transport.)
+   */
   private startHealthCheck(): void {
     const timeout = this.options.welcomeTimeout ?? 5000;
     const name = this.transport;
@@ -305,6 +308,7 @@ export class PushwireClient extends Emitter<ClientEvents> {
     const hello: HelloFrame = { t: 'hello', v: PROTOCOL_VERSION };
     if (auth !== undefined) hello.auth = auth;
     if (this.sessionId) Object.assign(hello, { sid: this.sessionId, secret: this.secret, rx: this.rx });
+    this.startHealthCheck();
     pipe.send(JSON.stringify(hello));
   }
 
@@ -493,7 +497,6 @@ export class PushwireClient extends Emitter<ClientEvents> {
     this.awaitingWelcome = true;
     adopt(this.bind(() => pipe));
     old.close();
-    this.startHealthCheck();
     void this.sendHello(pipe);
   }
 
