@@ -497,6 +497,8 @@ export class PushwireClient extends Emitter<ClientEvents> {
     this.awaitingWelcome = true;
     adopt(this.bind(() => pipe));
     old.close();
+    const timeout = this.options.connectTimeout ?? 10_000;
+    this.setTimer('connect', timeout, () => this.drop(1006, `${definition.name}: no welcome within ${timeout} ms of the upgrade (connect timeout)`));
     void this.sendHello(pipe);
   }
 

@@ -7,7 +7,8 @@ import { delay, http, HttpResponse, ws } from 'msw';
  */
 export const BASE = 'http://example.test/pushwire';
 
-type Mode = 'ok' | 'refuse' | 'silent';
+/** 'pong-only' (WebSocket): answers a probe's ping, then never answers the hello. */
+type Mode = 'ok' | 'refuse' | 'silent' | 'pong-only';
 
 interface Session {
   sid: string;
@@ -60,7 +61,8 @@ export class MockPushwire {
       let session: Session | null = null;
       client.addEventListener('message', (event) => {
         const frame = JSON.parse(String(event.data)) as Record<string, unknown>;
-        if (frame.t === 'hello') session = this.hello('websocket', frame, (text) => client.send(text));
+        if (frame.t === 'hello' && this.websocket === 'pong-only') this.hellos.push({ transport: 'websocket (ignored)', hello: frame });
+        else if (frame.t === 'hello') session = this.hello('websocket', frame, (text) => client.send(text));
         else if (!session && frame.t === 'ping') client.send(JSON.stringify({ t: 'pong', id: frame.id }));
         else if (session) this.receive(session, frame);
       });

@@ -239,6 +239,24 @@ describe('upgrade back to WebSocket', () => {
     expect(client.transport).toBe('websocket');
   });
 
+  it('an upgrade whose welcome never comes falls back and resumes on the old transport, losing nothing', async () => {
+    useMock().websocket = 'refuse';
+    const client = start({ upgrade: { min: 20, max: 40 } });
+    const fallbacks = fallbacksOf(client);
+    const got = await subscribed(client, 'room');
+    for (let i = 1; i <= 3; i++) mock.publish('room', i);
+    await until(() => got.length === 3, 'messages on SSE');
+    mock.websocket = 'pong-only';
+    await until(() => fallbacks.length === 2, 'the failed upgrade');
+    expect(fallbacks[1]).toMatchObject({ from: 'websocket', to: 'sse', reason: 'websocket: open, but no frame from the server within 300 ms (health check)' });
+    mock.websocket = 'refuse';
+    await until(() => client.state === 'open' && client.transport === 'sse', 'back on SSE');
+    expect(mock.hellos.at(-1)).toMatchObject({ transport: 'sse', hello: { sid: client.sessionId, rx: 4 } });
+    for (let i = 4; i <= 6; i++) mock.publish('room', i);
+    await until(() => got.length >= 6, 'messages after the failed upgrade');
+    expect(got).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
   it('a probe that opens but never answers is dropped (silent proxy) and the session stays put', async () => {
     useMock().websocket = 'refuse';
     const client = start({ upgrade: { min: 20, max: 40, timeout: 100 } });
