@@ -11,6 +11,8 @@ export const websocket: TransportDefinition = {
       // Keep an error listener: Node's `ws` throws on an 'error' event nobody listens to.
       socket.onerror = () => {};
     };
+    // A failed attempt fires 'error' then 'close'; 'close' reports it. Node's `ws` throws on an 'error' nobody listens to.
+    socket.onerror = () => {};
     socket.onopen = () => handlers.open();
     socket.onmessage = (event) => {
       if (typeof event.data === 'string') handlers.frame(event.data);
