@@ -33,6 +33,8 @@ class ServerModel {
   /** Client frames that came again after a resume (sent before a drop, not acked in time). */
   duplicates = 0;
   sessions = 1;
+  /** Channel messages left out of the live stream. */
+  skipped = 0;
   private subscribed = false;
   private read = 0;
 
@@ -47,9 +49,11 @@ class ServerModel {
     this.connection.send(frame);
   }
 
-  publishToChannel(n: number): void {
+  /** `skip` plays a hole in the live stream (a broker that dropped it): kept in history, never sent live. */
+  publishToChannel(n: number, skip = false): void {
     this.history.push(n);
-    if (this.subscribed) this.sendReliable({ t: 'm', ch: 'news', e: 'E', q: n, d: n });
+    if (skip) this.skipped++;
+    else if (this.subscribed) this.sendReliable({ t: 'm', ch: 'news', e: 'E', q: n, d: n });
   }
 
   /** Handles what the client sent since the last look; acks it. Returns the highest receipt seen. */
@@ -122,7 +126,7 @@ interface Run {
 const TOTAL = 400;
 
 /** Streams TOTAL channel messages (and some direct ones) while the client publishes and the network drops. */
-async function run(seed: number, lostSessionChance: number): Promise<Run> {
+async function run(seed: number, lostSessionChance: number, gapChance = 0): Promise<Run> {
   const random = seeded(seed);
   const client = await mock.open({ reconnect: { min: 10, max: 100 }, random }, { sid: 'sid-1', secret: 'secret' });
   const server = new ServerModel(mock.last);
@@ -143,7 +147,10 @@ async function run(seed: number, lostSessionChance: number): Promise<Run> {
       publishes.push(track(client.publish('up', publishes.length + 1)));
     } else if (server.history.length < TOTAL) {
       const burst = 1 + Math.floor(random() * 3);
-      for (let i = 0; i < burst && server.history.length < TOTAL; i++) server.publishToChannel(server.history.length + 1);
+      for (let i = 0; i < burst && server.history.length < TOTAL; i++) {
+        const n = server.history.length + 1;
+        server.publishToChannel(n, n < TOTAL && random() < gapChance); // a hole shows when the next message comes
+      }
       if (random() < 0.3) server.sendReliable({ t: 'msg', d: ++directSent });
     }
     // Half the time the network delivers before anything else happens (sometimes long enough for a receipt).
@@ -199,6 +206,16 @@ describe('sessions the server lost on the way', () => {
         else expect(p).toMatchObject({ status: 'rejected', error: { code: 'session_lost' } });
       });
       expect(publishes.some((p) => p.status === 'rejected')).toBe(true); // these seeds lose a session with a publish in flight
+    });
+  }
+});
+
+describe('holes in the live stream on top of drops and lost sessions', () => {
+  for (const seed of [31, 32]) {
+    it(`resubscribes from its position at every gap and still gets every channel message once, in order (seed ${seed})`, async () => {
+      const { received, server } = await run(seed, 0.1, 0.05);
+      expect(server.skipped).toBeGreaterThan(5);
+      expect(received).toEqual(upTo(TOTAL));
     });
   }
 });
