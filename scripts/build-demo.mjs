@@ -1,0 +1,1 @@
+// Bundles the demo pages' scripts (filled in by the next commit).
