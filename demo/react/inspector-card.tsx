@@ -1,5 +1,6 @@
-import { useConnection, usePushwire } from 'pushwire/react';
+import { useChannel, useConnection, usePushwire } from 'pushwire/react';
 import { useEffect, useState, useSyncExternalStore } from 'react';
+import { TICKS_CHANNEL, type TickEvent } from '../../src/demo/demo-messages.js';
 import type { DemoClient } from '../shared/demo-client.js';
 import { urlForcing } from '../shared/transport-choice.js';
 
@@ -11,6 +12,18 @@ export function InspectorCard({ demo }: { demo: DemoClient }) {
   const connection = useConnection();
   const { channels, events, resets } = useSyncExternalStore(demo.tracker.subscribe, demo.tracker.getSnapshot);
   const [rtt, setRtt] = useState<number | null>(null);
+  const [tick, setTick] = useState<TickEvent | null>(null);
+
+  // The server's once-a-second tick: live traffic to watch, with its sequence number in the table.
+  useEffect(() => demo.tracker.subscribing(TICKS_CHANNEL), [demo.tracker]);
+  useChannel<TickEvent>(
+    TICKS_CHANNEL,
+    (event, info) => {
+      demo.tracker.delivered(info);
+      setTick(event);
+    },
+    { onSubscribed: (info) => demo.tracker.subscribed(info) },
+  );
 
   useEffect(() => {
     if (connection.state !== 'open') return;
@@ -32,6 +45,8 @@ export function InspectorCard({ demo }: { demo: DemoClient }) {
         <dd data-testid="transport">{connection.transport ?? '–'}</dd>
         <dt>Round trip</dt>
         <dd data-testid="rtt">{rtt === null ? '–' : `${rtt.toFixed(0)} ms`}</dd>
+        <dt>Server tick</dt>
+        <dd data-testid="tick">{tick ? `#${tick.n} at ${new Date(tick.time).toLocaleTimeString()}` : '–'}</dd>
         <dt>Session</dt>
         <dd data-testid="session">{connection.sessionId ? `${connection.sessionId.slice(0, 8)}…` : '–'}</dd>
         <dt>Reconnects</dt>

@@ -13,7 +13,7 @@ export function gameStatus(state: GameState, seat: Seat | null): string {
       if (seat) return `Waiting for ${name(state.turn)} to move…`;
       return `${name(state.turn)} (${COLOUR[state.turn]}) to move.`;
     case 'won':
-      if (seat && state.winner === seat) return 'You win! 🎉';
+      if (seat && state.winner === seat) return 'You win!';
       return `${name(state.winner!)} (${COLOUR[state.winner!]}) wins.`;
     case 'draw':
       return 'A draw: the board is full.';

@@ -1,3 +1,4 @@
+import { TICKS_CHANNEL, type TickEvent } from '../../src/demo/demo-messages.js';
 import type { DemoClient } from '../shared/demo-client.js';
 import { urlForcing } from '../shared/transport-choice.js';
 import { fill, h } from './dom.js';
@@ -9,6 +10,7 @@ export function inspectorCard({ client, network, tracker, forced, transports }: 
   let opens = 0;
   let newSessions = 0;
   let rtt: number | null = null;
+  let tick: TickEvent | null = null;
   const facts = h('dl', { class: 'facts', 'data-testid': 'inspector-facts' });
   const channels = h('tbody');
   const events = h('ol', { class: 'events', 'data-testid': 'inspector-events' });
@@ -25,6 +27,7 @@ export function inspectorCard({ client, network, tracker, forced, transports }: 
       ...fact('State', h('span', { class: 'badge', dataset: { state: client.state } }, client.state), 'state'),
       ...fact('Transport', client.transport ?? '–', 'transport'),
       ...fact('Round trip', rtt === null ? '–' : `${rtt.toFixed(0)} ms`, 'rtt'),
+      ...fact('Server tick', tick ? `#${tick.n} at ${new Date(tick.time).toLocaleTimeString()}` : '–', 'tick'),
       ...fact('Session', client.sessionId ? `${client.sessionId.slice(0, 8)}…` : '–', 'session'),
       ...fact('Reconnects', String(Math.max(0, opens - 1)), 'reconnects'),
       ...fact('New sessions', String(newSessions), 'new-sessions'),
@@ -53,6 +56,15 @@ export function inspectorCard({ client, network, tracker, forced, transports }: 
   });
   client.on('state', render);
   tracker.subscribe(render);
+  // The server's once-a-second tick: live traffic to watch, with its sequence number in the table.
+  tracker.subscribing(TICKS_CHANNEL);
+  client.subscribe<TickEvent>(TICKS_CHANNEL, {
+    onMessage(event, info) {
+      tick = event;
+      tracker.delivered(info);
+    },
+    onSubscribed: (info) => tracker.subscribed(info),
+  });
   setInterval(measure, PING_EVERY);
   render();
 

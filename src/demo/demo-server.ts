@@ -37,7 +37,7 @@ export async function startDemoServer(port: number, host = '0.0.0.0', options: D
   const redisUrl = process.env.REDIS_URL;
   // The chat's history is its last 1,000 messages; kept for a day of quiet rather than the default 10 minutes.
   const history = { size: 1000, ttl: 24 * 60 * 60_000 };
-  const broker = redisUrl ? redisBroker({ url: redisUrl }) : new MemoryBroker({ history });
+  const broker = redisUrl ? redisBroker({ url: redisUrl, history }) : new MemoryBroker({ history });
   const apps = createDemoApps((channel, data) => pushwire.publish(channel, data), options);
   const pushwire = createServer({ ...apps.hooks, broker, ...(options.logger ? { logger: options.logger } : {}) }).attach(http);
 

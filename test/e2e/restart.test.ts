@@ -3,6 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumProgram, launchBrowser, openPage, screenshot } from '../support/browser.js';
 import { chatMessage, factIs, joinChat, say } from '../support/demo-page.js';
 import { DemoProcess } from '../support/demo-process.js';
+import { requireProgram } from '../support/external-program.js';
+import { REDIS_SERVER, TestRedis } from '../support/redis-server.js';
+
+const redisProgram = requireProgram(REDIS_SERVER, 'redis-server');
 
 describe.skipIf(!chromiumProgram.available)('demo pages across a server restart, in Chromium', () => {
   let demo: DemoProcess;
@@ -54,6 +58,54 @@ describe.skipIf(!chromiumProgram.available)('demo pages across a server restart,
 
     await screenshot(ana.page, 'restart-recovered-vanilla');
     await screenshot(ben.page, 'restart-recovered-react');
+    expect([...ana.errors, ...ben.errors]).toEqual([]);
+    await ana.context.close();
+    await ben.context.close();
+  });
+});
+
+describe.skipIf(!chromiumProgram.available || !redisProgram.available)('demo nodes sharing Redis, a node restart, in Chromium', () => {
+  let redis: TestRedis;
+  let nodes: DemoProcess[] = [];
+  let browser: Browser;
+
+  beforeAll(async () => {
+    redis = await TestRedis.start();
+    nodes = [await DemoProcess.start({ REDIS_URL: redis.url }), await DemoProcess.start({ REDIS_URL: redis.url })];
+    browser = await launchBrowser();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    for (const node of nodes) await node.kill();
+    await redis?.stop();
+  });
+
+  it('recovers what was said on the other node while its own node was down: nothing lost, no reset', async () => {
+    const [first, second] = nodes as [DemoProcess, DemoProcess];
+    const ana = await openPage(browser, `${first.url}/`);
+    const ben = await openPage(browser, `${second.url}/react/`);
+    await joinChat(ana.page, 'Ana');
+    await joinChat(ben.page, 'Ben');
+    await say(ana.page, 'from node one');
+    await chatMessage(ben.page, 'from node one').waitFor();
+
+    await first.kill();
+    await factIs(ana.page, 'state', /connecting|reconnecting/);
+    await say(ben.page, 'said while node one was down');
+    await first.launch();
+
+    await factIs(ana.page, 'state', 'open');
+    await chatMessage(ana.page, 'said while node one was down').waitFor();
+    await factIs(ana.page, 'new-sessions', '1');
+    await factIs(ana.page, 'resets', '0');
+    await expect.poll(() => ana.page.getByTestId('chat-status').textContent()).toBe('recovered');
+    expect(await ana.page.getByTestId('chat-reset').count()).toBe(0);
+    await ana.page.getByTestId('inspector-events').locator('li', { hasText: 'chat: recovered' }).waitFor();
+    // Each message exactly once.
+    expect(await chatMessage(ana.page, 'said while node one was down').count()).toBe(1);
+    expect(await chatMessage(ana.page, 'from node one').count()).toBe(1);
+    await screenshot(ana.page, 'restart-recovered-redis-vanilla');
     expect([...ana.errors, ...ben.errors]).toEqual([]);
     await ana.context.close();
     await ben.context.close();

@@ -20,7 +20,7 @@ export function chatMessage(page: Page, text: string) {
   return page.getByTestId('chat-log').locator('li.message', { hasText: text });
 }
 
-type Fact = 'state' | 'transport' | 'reconnects' | 'new-sessions' | 'resets' | 'rtt' | 'session';
+type Fact = 'state' | 'tick' | 'transport' | 'reconnects' | 'new-sessions' | 'resets' | 'rtt' | 'session';
 
 export function fact(page: Page, id: Fact) {
   return page.getByTestId('inspector').getByTestId(id);

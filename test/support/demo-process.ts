@@ -13,14 +13,18 @@ export class DemoProcess {
   private child: ChildProcess | undefined;
   private output = '';
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    /** Extra environment, e.g. REDIS_URL to share channels with other nodes through Redis. */
+    private readonly env: Record<string, string>,
+  ) {}
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  static async start(): Promise<DemoProcess> {
-    const demo = new DemoProcess(await freePort());
+  static async start(env: Record<string, string> = {}): Promise<DemoProcess> {
+    const demo = new DemoProcess(await freePort(), env);
     await demo.launch();
     return demo;
   }
@@ -39,7 +43,7 @@ export class DemoProcess {
     this.output = '';
     const child = spawn(process.execPath, [CLI, 'serve', '--port', String(this.port), '--host', '127.0.0.1'], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, PORT: undefined, REDIS_URL: undefined },
+      env: { ...process.env, PORT: undefined, REDIS_URL: undefined, ...this.env },
     });
     this.child = child;
     const collect = (chunk: Buffer): void => void (this.output += chunk.toString());
