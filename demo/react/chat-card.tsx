@@ -80,7 +80,7 @@ export function ChatCard({ name, onName, tracker }: Props) {
           You are <strong>{joined}</strong> · <button type="button" className="secondary" onClick={leave}>Leave</button>
         </p>
       ) : (
-        <form className="row" data-testid="name-form" onSubmit={(event) => { event.preventDefault(); if (nameDraft.trim()) void join(nameDraft); }}>
+        <form className="row name-form" data-testid="name-form" onSubmit={(event) => { event.preventDefault(); if (nameDraft.trim()) void join(nameDraft); }}>
           <input type="text" placeholder="Your name" maxLength={24} autoComplete="nickname" data-testid="name-input" value={nameDraft} onChange={(e) => setNameDraft(e.target.value)} />
           <button type="submit">Join</button>
         </form>

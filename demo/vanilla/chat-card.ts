@@ -13,7 +13,7 @@ export function chatCard({ client, tracker }: DemoClient, identity: Identity): H
   const textInput = h('input', { type: 'text', placeholder: 'Say something…', maxlength: 500, autocomplete: 'off', 'data-testid': 'chat-input' });
   const sendButton = h('button', { type: 'submit', 'data-testid': 'chat-send' }, 'Send');
   const me = h('p', { class: 'me' });
-  const nameForm = h('form', { class: 'row', 'data-testid': 'name-form' }, nameInput, h('button', { type: 'submit' }, 'Join'));
+  const nameForm = h('form', { class: 'row name-form', 'data-testid': 'name-form' }, nameInput, h('button', { type: 'submit' }, 'Join'));
   const sayForm = h('form', { class: 'row' }, textInput, sendButton);
   let joined = '';
 

@@ -7,6 +7,8 @@ import { parseRequest } from './request-parser.js';
 export interface DemoAppOptions {
   /** Most people in the chat room at once. Default 50. */
   chatCapacity?: number;
+  /** Where a failed leave notice is reported (e.g. the broker closed during shutdown). */
+  onError?: (error: unknown) => void;
 }
 
 export interface DemoApps {
@@ -53,8 +55,9 @@ export function createDemoApps(publish: Publish, options: DemoAppOptions = {}): 
       canPublish: () => false,
       onMessage,
       onClose: (session) => {
-        void chat.leave(session);
-        void game.leave(session);
+        const report = options.onError ?? (() => {});
+        chat.leave(session).catch(report);
+        game.leave(session).catch(report);
       },
     },
   };

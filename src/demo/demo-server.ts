@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { createServer, type Logger, MemoryBroker, type PushwireServer, redisBroker } from '../server/index.js';
 import { createDemoApps, type DemoAppOptions, type DemoApps } from './demo-apps.js';
 import { TICKS_CHANNEL, type TickEvent } from './demo-messages.js';
+import { defaultLogger } from '../server/logger.js';
 import { staticFiles } from './static-files.js';
 
 export interface DemoServerOptions extends DemoAppOptions {
@@ -23,8 +24,8 @@ export interface DemoServer {
  * Connect Four table (`demo-apps.ts`). The server also publishes a tick every second on `ticks`.
  */
 export async function startDemoServer(port: number, host = '0.0.0.0', options: DemoServerOptions = {}): Promise<DemoServer> {
-  // This file is bundled into dist/cli.js: the package root is one level up.
-  const root = fileURLToPath(new URL('..', import.meta.url));
+  // Bundled into dist/cli.js the package root is one level up; run from source (tests), two.
+  const root = fileURLToPath(new URL(import.meta.url.includes('/src/demo/') ? '../..' : '..', import.meta.url));
   const serveDemo = staticFiles('/', `${root}demo`);
   const serveDist = staticFiles('/dist/', `${root}dist`);
   const http = createHttpServer((req, res) => {
@@ -38,8 +39,12 @@ export async function startDemoServer(port: number, host = '0.0.0.0', options: D
   // The chat's history is its last 1,000 messages; kept for a day of quiet rather than the default 10 minutes.
   const history = { size: 1000, ttl: 24 * 60 * 60_000 };
   const broker = redisUrl ? redisBroker({ url: redisUrl, history }) : new MemoryBroker({ history });
-  const apps = createDemoApps((channel, data) => pushwire.publish(channel, data), options);
-  const pushwire = createServer({ ...apps.hooks, broker, ...(options.logger ? { logger: options.logger } : {}) }).attach(http);
+  const logger = options.logger ?? defaultLogger;
+  const apps = createDemoApps((channel, data) => pushwire.publish(channel, data), {
+    onError: (error) => logger.warn('demo: a leave notice could not be published', { error: String(error) }),
+    ...options,
+  });
+  const pushwire = createServer({ ...apps.hooks, broker, logger }).attach(http);
 
   let tick = 0;
   const ticker = setInterval(() => {
