@@ -44,7 +44,7 @@ export function InspectorCard({ demo }: { demo: DemoClient }) {
         <dt>Transport</dt>
         <dd data-testid="transport">{connection.transport ?? '–'}</dd>
         <dt>Round trip</dt>
-        <dd data-testid="rtt">{rtt === null ? '–' : `${rtt.toFixed(0)} ms`}</dd>
+        <dd data-testid="rtt">{rtt === null || connection.state !== 'open' ? '–' : `${rtt.toFixed(0)} ms`}</dd>
         <dt>Server tick</dt>
         <dd data-testid="tick">{tick ? `#${tick.n} at ${new Date(tick.time).toLocaleTimeString()}` : '–'}</dd>
         <dt>Session</dt>

@@ -26,7 +26,7 @@ export function inspectorCard({ client, network, tracker, forced, transports }: 
     fill(facts,
       ...fact('State', h('span', { class: 'badge', dataset: { state: client.state } }, client.state), 'state'),
       ...fact('Transport', client.transport ?? '–', 'transport'),
-      ...fact('Round trip', rtt === null ? '–' : `${rtt.toFixed(0)} ms`, 'rtt'),
+      ...fact('Round trip', rtt === null || client.state !== 'open' ? '–' : `${rtt.toFixed(0)} ms`, 'rtt'),
       ...fact('Server tick', tick ? `#${tick.n} at ${new Date(tick.time).toLocaleTimeString()}` : '–', 'tick'),
       ...fact('Session', client.sessionId ? `${client.sessionId.slice(0, 8)}…` : '–', 'session'),
       ...fact('Reconnects', String(Math.max(0, opens - 1)), 'reconnects'),
