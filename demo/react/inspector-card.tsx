@@ -75,7 +75,7 @@ export function InspectorCard({ demo }: { demo: DemoClient }) {
         <label>
           Transport
           <select data-testid="transport-select" aria-label="Transport" value={demo.forced} onChange={(e) => location.assign(urlForcing(e.target.value, location.href))}>
-            <option value="">auto ({demo.transports.join(' → ')})</option>
+            <option value="" title={demo.transports.join(' → ')}>auto (fallback order)</option>
             {demo.transports.map((name) => <option key={name} value={name}>only {name}</option>)}
           </select>
         </label>

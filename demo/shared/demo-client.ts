@@ -35,5 +35,10 @@ export function createDemoClient(pushwire: Pushwire, location: { search: string 
   });
   client.on('reconnecting', (info) => tracker.log(`connection lost (${info.reason || info.code}); retry ${info.attempt} in ${Math.round(info.delay)} ms`, 'warn'));
   client.on('close', (info) => tracker.log(`closed: ${info.reason}`, 'warn'));
+  client.on('fallback', (info) =>
+    tracker.log(`${info.from} failed (${info.reason})${info.to ? `: falling back to ${info.to}` : ': every transport failed this round'}`, 'warn'),
+  );
+  client.on('upgrade', (info) => tracker.log(`upgraded from ${info.from} to ${info.to}, nothing lost`, 'good'));
+  client.on('probe', (info) => tracker.log(`${info.transport} still unavailable (${info.reason}); next try in ${Math.round(info.next / 1000)} s`));
   return { client, network, tracker, forced: forced?.name ?? '', transports: availableTransports(pushwire).map((t) => t.name) };
 }

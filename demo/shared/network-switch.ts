@@ -6,7 +6,8 @@ import type { TransportDefinition } from './pushwire-module.js';
  * connection would. The client then does what it does on a real drop: reconnect and resume.
  */
 export class NetworkSwitch {
-  private current: { close(): void; fail(reason: string): void } | null = null;
+  /** Every pipe not yet ended: the session's, and a background upgrade probe's if one is running. */
+  private readonly live = new Set<(reason: string) => void>();
   private offlineUntil = 0;
 
   wrap(definitions: TransportDefinition[]): TransportDefinition[] {
@@ -18,6 +19,7 @@ export class NetworkSwitch {
         const fail = (reason: string): void => {
           if (ended) return;
           ended = true;
+          this.live.delete(fail);
           inner?.close();
           context.handlers.close(1006, reason);
         };
@@ -27,6 +29,7 @@ export class NetworkSwitch {
           close: (code: number, reason: string) => {
             if (ended) return;
             ended = true;
+            this.live.delete(fail);
             context.handlers.close(code, reason);
           },
         };
@@ -40,22 +43,21 @@ export class NetworkSwitch {
           send: (text: string) => void (!ended && opened.send(text)),
           close: () => {
             ended = true;
+            this.live.delete(fail);
             opened.close();
           },
         };
-        this.current = { close: pipe.close, fail };
+        this.live.add(fail);
         return pipe;
       },
     }));
   }
 
-  /** Cuts the current connection; returns false if there was none to cut. */
-  drop(offlineMs = 0): boolean {
+  /** Cuts every open connection; returns how many there were. */
+  drop(offlineMs = 0): number {
     this.offlineUntil = Date.now() + offlineMs;
-    const current = this.current;
-    this.current = null;
-    if (!current) return false;
-    current.fail('simulated network drop');
-    return true;
+    const pipes = [...this.live];
+    for (const fail of pipes) fail('simulated network drop');
+    return pipes.length;
   }
 }

@@ -15,7 +15,7 @@ export function inspectorCard({ client, network, tracker, forced, transports }: 
   const channels = h('tbody');
   const events = h('ol', { class: 'events', 'data-testid': 'inspector-events' });
   const select = h('select', { 'data-testid': 'transport-select', 'aria-label': 'Transport' },
-    h('option', { value: '' }, `auto (${transports.join(' → ')})`),
+    h('option', { value: '', title: transports.join(' → ') }, 'auto (fallback order)'),
     ...transports.map((name) => h('option', { value: name, selected: name === forced }, `only ${name}`)));
   select.addEventListener('change', () => location.assign(urlForcing(select.value, location.href)));
 

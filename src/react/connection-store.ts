@@ -68,6 +68,9 @@ function createStore(client: PushwireClient): ConnectionStore {
   client.on('state', refresh);
   client.on('reconnecting', refresh);
   client.on('close', refresh);
+  // The transport changes without a state change when the client falls back or upgrades.
+  client.on('fallback', refresh);
+  client.on('upgrade', refresh);
 
   return {
     subscribe(onChange) {

@@ -2,7 +2,9 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { TransportName } from '../protocol/frames.js';
 import type { Broker } from './broker/broker.js';
 import type { HistoryLimits } from './broker/memory.js';
+import type { LimitOptions } from './limits.js';
 import type { Logger } from './logger.js';
+import type { OriginPolicy } from './origin.js';
 import type { OutboundLimits } from './outbound-buffer.js';
 
 /** What the server knows of the HTTP request that opened a connection. */
@@ -77,8 +79,24 @@ export interface ServerOptions extends ServerHooks {
   sessionTtl?: number;
   /** Largest client frame accepted, in bytes. Default 65,536. */
   maxPayload?: number;
-  /** Bounds of each session's buffer of unacknowledged outbound frames. */
+  /** Bounds of each session's buffer of unacknowledged outbound frames (and of each HTTP connection's queue). */
   outbound?: OutboundLimits;
+  /** Limits per session, per client address and in total. */
+  limits?: LimitOptions;
+  /** Page origins allowed to connect. Default: the server's own origin (and non-browser clients). */
+  allowedOrigins?: OriginPolicy;
+  /** Take the client address from the first X-Forwarded-For entry (only behind a proxy you trust). Default false. */
+  trustProxy?: boolean;
+  /** Serve Prometheus metrics at `{path}/metrics`. Default false: expose them only where only you can reach them. */
+  metrics?: boolean;
+  /** Transports offered, in order of preference. Default all: `['websocket', 'sse', 'long-polling']`. */
+  transports?: TransportName[];
+  /** Longest a long-poll waits for something to send, in ms. Default 25,000. */
+  pollTimeout?: number;
+  /** Interval of keepalive comment lines on SSE streams, in ms. Default 15,000. */
+  sseKeepalive?: number;
+  /** Serve `{path}/events?channel=…`, one channel as a plain event stream (EventSource). Default true. */
+  channelStreams?: boolean;
   logger?: Logger;
 }
 
@@ -91,6 +109,12 @@ export interface ResolvedOptions {
   maxPayload: number;
   outboundMaxFrames: number;
   outboundMaxBytes: number;
+  allowedOrigins: OriginPolicy | undefined;
+  trustProxy: boolean;
+  metrics: boolean;
+  transports: TransportName[];
+  pollTimeout: number;
+  sseKeepalive: number;
 }
 
 function positive(name: string, value: number | undefined, fallback: number): number {
@@ -112,5 +136,21 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     maxPayload: positive('maxPayload', options.maxPayload, 64 * 1024),
     outboundMaxFrames: positive('outbound.maxFrames', options.outbound?.maxFrames, 5_000),
     outboundMaxBytes: positive('outbound.maxBytes', options.outbound?.maxBytes, 4 * 1024 * 1024),
+    allowedOrigins: options.allowedOrigins,
+    trustProxy: options.trustProxy ?? false,
+    metrics: options.metrics ?? false,
+    transports: resolveTransports(options.transports),
+    pollTimeout: positive('pollTimeout', options.pollTimeout, 25_000),
+    sseKeepalive: positive('sseKeepalive', options.sseKeepalive, 15_000),
   };
+}
+
+const ALL_TRANSPORTS: readonly TransportName[] = ['websocket', 'sse', 'long-polling'];
+
+function resolveTransports(transports: TransportName[] | undefined): TransportName[] {
+  if (transports === undefined) return [...ALL_TRANSPORTS];
+  const unknown = transports.filter((name) => !ALL_TRANSPORTS.includes(name));
+  if (unknown.length > 0) throw new RangeError(`pushwire: unknown transport(s) ${unknown.join(', ')}; known: ${ALL_TRANSPORTS.join(', ')}`);
+  if (transports.length === 0) throw new RangeError('pushwire: option transports must name at least one transport');
+  return [...new Set(transports)];
 }

@@ -6,11 +6,8 @@ import { chromiumProgram, launchBrowser, openPage, screenshot } from '../support
 import { chatMessage, factIs, joinChat, say } from '../support/demo-page.js';
 import { DemoProcess } from '../support/demo-process.js';
 
-// The fallback tests switch themselves on when the client library exports the SSE and long-polling
-// transports (issue 3); until then they show as skipped.
+// The transports the client library exports, as the inspector finds them.
 const built = availableTransports(pushwire).map((transport) => transport.name);
-const hasSse = built.includes('sse');
-const hasLongPolling = built.includes('long-polling');
 
 const NO_WEBSOCKET = `Object.defineProperty(window, 'WebSocket', { value: undefined, configurable: true });`;
 const NO_EVENTSOURCE = `Object.defineProperty(window, 'EventSource', { value: undefined, configurable: true });`;
@@ -33,21 +30,24 @@ describe.skipIf(!chromiumProgram.available)('demo transports in Chromium', () =>
     const { page, context, errors } = await openPage(browser, `${demo.url}/react/`);
     await factIs(page, 'state', 'open');
     const offered = await page.getByTestId('transport-select').locator('option').evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value));
+    expect(built).toEqual(['websocket', 'sse', 'long-polling']);
     expect(offered).toEqual(['', ...built]);
-    await page.getByTestId('transport-select').selectOption('websocket');
-    await page.waitForURL(/\?transport=websocket$/);
-    await factIs(page, 'state', 'open');
     await factIs(page, 'transport', 'websocket');
-    expect(await page.getByTestId('transport-select').inputValue()).toBe('websocket');
+    await page.getByTestId('transport-select').selectOption('long-polling');
+    await page.waitForURL(/\?transport=long-polling$/);
+    await factIs(page, 'state', 'open');
+    await factIs(page, 'transport', 'long-polling');
+    expect(await page.getByTestId('transport-select').inputValue()).toBe('long-polling');
     expect(errors).toEqual([]);
     await context.close();
   });
 
-  it.skipIf(!hasSse)('works over SSE when window.WebSocket is removed', async () => {
+  it('works over SSE when window.WebSocket is removed', async () => {
     const sse = await openPage(browser, `${demo.url}/`, { initScript: NO_WEBSOCKET });
     const ws = await openPage(browser, `${demo.url}/react/`);
     await factIs(sse.page, 'state', 'open');
     await factIs(sse.page, 'transport', 'sse');
+    await sse.page.getByTestId('inspector-events').locator('li', { hasText: 'connected over sse' }).waitFor();
     await joinChat(sse.page, 'Sam');
     await joinChat(ws.page, 'Wes');
     await say(sse.page, 'sent over SSE + POST');
@@ -60,7 +60,7 @@ describe.skipIf(!chromiumProgram.available)('demo transports in Chromium', () =>
     await ws.context.close();
   });
 
-  it.skipIf(!hasSse || !hasLongPolling)('works over long-polling when WebSocket is removed and SSE is blocked', async () => {
+  it('works over long-polling when WebSocket is removed and SSE is blocked', async () => {
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
     // Blocked like a proxy that kills event streams: any request asking for one fails.
     await context.route('**/pushwire/**', (route) =>
