@@ -10,6 +10,11 @@ import type { Logger } from './logger.js';
 import type { AuthResult, HandshakeInfo, ResolvedOptions, ServerHooks, SessionEndReason } from './options.js';
 import { randomToken } from './random.js';
 import { type InboundItem, ServerSession, type SessionHost } from './session.js';
+import { presenceTarget } from '../protocol/presence.js';
+import { isStatePatchMessage } from '../protocol/state-message.js';
+import { PresenceRefusal, PresenceRegistry } from './presence/presence-registry.js';
+import { snapshotFrame } from './state/snapshot-frame.js';
+import { StateStore } from './state/state-store.js';
 
 export interface CoreStats {
   sessions: number;
@@ -24,6 +29,8 @@ export interface CoreStats {
 export class ServerCore implements SessionHost {
   readonly sessions = new Map<string, ServerSession>();
   readonly channels: ChannelRegistry;
+  readonly state: StateStore;
+  readonly presence: PresenceRegistry;
   private readonly heartbeat: ReturnType<typeof setInterval>;
 
   constructor(
@@ -34,6 +41,8 @@ export class ServerCore implements SessionHost {
     readonly transports: TransportName[],
   ) {
     this.channels = new ChannelRegistry(broker, logger);
+    this.state = new StateStore(broker);
+    this.presence = new PresenceRegistry(this.state, logger, options.presence);
     this.heartbeat = setInterval(() => this.sweep(), options.heartbeatInterval);
     this.heartbeat.unref?.();
   }
@@ -111,6 +120,7 @@ export class ServerCore implements SessionHost {
     this.sessions.delete(session.id);
     clearTimeout(session.expiryTimer);
     this.channels.unsubscribeAll(session);
+    void this.presence.leaveAll(session);
     session.out.clear();
     const connection = session.connection;
     session.connection = null;
@@ -143,16 +153,29 @@ export class ServerCore implements SessionHost {
     try {
       switch (frame.t) {
         case 'sub':
-          if (!(await this.allowed(this.hooks.canSubscribe, true, session, frame.ch))) {
+        case 'get':
+        case 'join':
+        case 'leave':
+          // A `$presence:` channel is readable by whoever may subscribe to the channel it belongs to.
+          if (!(await this.allowed(this.hooks.canSubscribe, true, session, frame.t === 'sub' || frame.t === 'get' ? (presenceTarget(frame.ch) ?? frame.ch) : frame.ch))) {
             session.enqueue(errorFrame('forbidden', `not allowed to subscribe to "${frame.ch}"`, frame.s, frame.ch));
             return;
           }
-          await this.channels.subscribe(session, frame.ch, frame.from, frame.rewind);
+          if (frame.t === 'sub') await this.channels.subscribe(session, frame.ch, frame.from, frame.rewind);
+          else if (frame.t === 'get') {
+            const snapshot = await this.broker.state(frame.ch);
+            session.enqueue(snapshotFrame(frame.s, frame.ch, snapshot.epoch, snapshot.seq, snapshot.json));
+          } else if (frame.t === 'join') await this.presence.join(session, frame.ch, frame.meta);
+          else await this.presence.leave(session, frame.ch);
           return;
         case 'unsub':
           this.channels.unsubscribe(session, frame.ch);
           return;
         case 'pub':
+          if (presenceTarget(frame.ch) !== null || isStatePatchMessage(frame.d)) {
+            session.enqueue(errorFrame('forbidden', 'presence channels and "$patch" messages are written by the server only', frame.s, frame.ch));
+            return;
+          }
           if (!(await this.allowed(this.hooks.canPublish, false, session, frame.ch, frame.d))) {
             session.enqueue(errorFrame('forbidden', `not allowed to publish to "${frame.ch}"`, frame.s, frame.ch));
             return;
@@ -172,6 +195,10 @@ export class ServerCore implements SessionHost {
           return;
       }
     } catch (error) {
+      if (error instanceof PresenceRefusal) {
+        session.enqueue(errorFrame(error.code, error.message, frame.s, 'ch' in frame ? frame.ch : undefined));
+        return;
+      }
       this.logger.error('frame handling failed', { session: session.id, type: frame.t, error: String(error) });
       session.enqueue(errorFrame('internal', 'internal server error', frame.s));
     }

@@ -4,6 +4,7 @@ import type { Broker } from './broker/broker.js';
 import type { HistoryLimits } from './broker/memory.js';
 import type { Logger } from './logger.js';
 import type { OutboundLimits } from './outbound-buffer.js';
+import type { PresenceOptions } from './presence/presence-registry.js';
 
 /** What the server knows of the HTTP request that opened a connection. */
 export interface RequestInfo {
@@ -79,6 +80,8 @@ export interface ServerOptions extends ServerHooks {
   maxPayload?: number;
   /** Bounds of each session's buffer of unacknowledged outbound frames. */
   outbound?: OutboundLimits;
+  /** Presence: member keys and limits (see docs/SYNCED-STATE.md). */
+  presence?: PresenceOptions;
   logger?: Logger;
 }
 
@@ -91,6 +94,7 @@ export interface ResolvedOptions {
   maxPayload: number;
   outboundMaxFrames: number;
   outboundMaxBytes: number;
+  presence?: PresenceOptions;
 }
 
 function positive(name: string, value: number | undefined, fallback: number): number {
@@ -112,5 +116,6 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     maxPayload: positive('maxPayload', options.maxPayload, 64 * 1024),
     outboundMaxFrames: positive('outbound.maxFrames', options.outbound?.maxFrames, 5_000),
     outboundMaxBytes: positive('outbound.maxBytes', options.outbound?.maxBytes, 4 * 1024 * 1024),
+    presence: options.presence,
   };
 }
