@@ -395,12 +395,12 @@ export class PushwireClient extends Emitter<ClientEvents> {
   private startSession(): void {
     const queued = new Set<string>();
     for (const { body } of this.outbox.entries) if (body.t === 'sub') queued.add(body.ch);
-    const leading: OutboundBody[] = [];
+    // Presence first, so the presence lists the subscriptions below bring back already include us.
+    const leading: OutboundBody[] = [...this.joined].map(([ch, meta]) => ({ t: 'join', ch, meta }));
     for (const state of this.channels.values()) {
       state.live = false;
       if (!queued.has(state.name)) leading.push(this.subscribeBody(state));
     }
-    for (const [ch, meta] of this.joined) leading.push({ t: 'join', ch, meta });
     this.snapshots.clear();
     this.outbox.restart(leading, ({ s, body }) => {
       if (body.t === 'unsub') return null;

@@ -18,7 +18,7 @@ export type PresenceEvents = {
   leave: [member: PresenceMember];
   /** A member's connections or metadata changed (e.g. a second tab joined). */
   update: [member: PresenceMember, previous: PresenceMember];
-  /** The full list, on the first load and after every reset (join/leave events for the difference come first). */
+  /** The full list after every (re)subscription: first load, reset, or replay of what was missed (its join/leave events come first). */
   sync: [members: PresenceMember[]];
   error: [error: PushwireError];
 };
@@ -45,6 +45,7 @@ export class Presence extends Emitter<PresenceEvents> {
     this.synced = new SyncedState<PresenceDocument>(presenceChannel(channel), source);
     this.synced.on('change', (change) => this.onChange(change));
     this.synced.on('error', (error) => this.emit('error', error));
+    this.synced.on('synced', () => this.emit('sync', this.list()));
     if (meta !== undefined) void this.join(meta).catch((error: PushwireError) => this.emit('error', error));
   }
 
@@ -85,6 +86,5 @@ export class Presence extends Emitter<PresenceEvents> {
       else if (old && !now) this.emit('leave', old);
       else if (old && now && !jsonEqual(old.connections, now.connections)) this.emit('update', now, old);
     }
-    if (change.type !== 'patch') this.emit('sync', this.list());
   }
 }

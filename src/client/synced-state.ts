@@ -20,6 +20,8 @@ export type SyncedStateEvents<T> = {
   change: [change: StateChange<T>];
   /** Fired after the `change` of type reset. */
   reset: [change: StateChange<T>];
+  /** In step with the server again after a (re)subscription: after the snapshot, or after the replay of what was missed. */
+  synced: [state: T | null];
   error: [error: PushwireError];
 };
 
@@ -66,6 +68,8 @@ export class SyncedState<T = unknown> extends Emitter<SyncedStateEvents<T>> {
   /** Non-null while a snapshot is on its way. */
   private queue: Queued[] | null = null;
   private fetchId = 0;
+  /** After a recovered resubscription: `synced` fires once the replay reaches this sequence number. */
+  private syncAt: number | null = null;
   private closed = false;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly subscription: { unsubscribe(): Promise<void> };
@@ -92,7 +96,16 @@ export class SyncedState<T = unknown> extends Emitter<SyncedStateEvents<T>> {
 
   private onSubscribed(info: SubscribedInfo): void {
     // `recovered`: every missed diff is replayed after this, nothing to do — unless we never loaded.
-    if (info.status !== 'recovered' || (!this.ready && this.queue === null)) this.resync();
+    if (info.status !== 'recovered' || (!this.ready && this.queue === null)) return this.resync();
+    if (!this.ready) return;
+    this.syncAt = info.head;
+    this.checkSynced();
+  }
+
+  private checkSynced(): void {
+    if (this.syncAt === null || this.seq < this.syncAt) return;
+    this.syncAt = null;
+    this.emit('synced', this.state);
   }
 
   private onMessage(data: unknown, info: MessageInfo): void {
@@ -106,7 +119,7 @@ export class SyncedState<T = unknown> extends Emitter<SyncedStateEvents<T>> {
     if (info.seq <= this.seq) return; // already in the snapshot
     if (!isStatePatchMessage(data)) {
       this.seq = info.seq;
-      return;
+      return this.checkSynced();
     }
     let next: T | null;
     try {
@@ -118,6 +131,7 @@ export class SyncedState<T = unknown> extends Emitter<SyncedStateEvents<T>> {
     this.state = next;
     this.seq = info.seq;
     this.emit('change', { type: 'patch', ops: data.$patch, state: next, previous, epoch: this.epoch, seq: info.seq });
+    this.checkSynced();
   }
 
   /** Fetches a snapshot; diffs that arrive meanwhile are queued. Only the newest request counts. */
@@ -125,6 +139,7 @@ export class SyncedState<T = unknown> extends Emitter<SyncedStateEvents<T>> {
     if (this.closed) return;
     clearTimeout(this.retryTimer);
     this.queue = [];
+    this.syncAt = null;
     const id = ++this.fetchId;
     this.source.fetchState(this.channel).then(
       (snapshot) => id === this.fetchId && !this.closed && this.load(snapshot),
@@ -160,5 +175,6 @@ export class SyncedState<T = unknown> extends Emitter<SyncedStateEvents<T>> {
     const change: StateChange<T> = { type, ops: [{ op: 'replace', path: '', value: state }], state, previous, epoch: this.epoch, seq };
     this.emit('change', change);
     if (type === 'reset') this.emit('reset', change);
+    this.emit('synced', state);
   }
 }
