@@ -68,6 +68,9 @@ export class SyncedState<T = unknown> extends Emitter<SyncedStateEvents<T>> {
   /** Non-null while a snapshot is on its way. */
   private queue: Queued[] | null = null;
   private fetchId = 0;
+  /** The subscription's latest position, and what it was when the pending snapshot was requested. */
+  private stream: [epoch: string, seq: number] = ['', 0];
+  private floor: [epoch: string, seq: number] = ['', 0];
   /** After a recovered resubscription: `synced` fires once the replay reaches this sequence number. */
   private syncAt: number | null = null;
   private closed = false;
@@ -95,6 +98,7 @@ export class SyncedState<T = unknown> extends Emitter<SyncedStateEvents<T>> {
   }
 
   private onSubscribed(info: SubscribedInfo): void {
+    this.stream = [info.epoch, info.seq];
     // `recovered`: every missed diff is replayed after this, nothing to do — unless we never loaded.
     if (info.status !== 'recovered' || (!this.ready && this.queue === null)) return this.resync();
     if (!this.ready) return;
@@ -110,6 +114,7 @@ export class SyncedState<T = unknown> extends Emitter<SyncedStateEvents<T>> {
 
   private onMessage(data: unknown, info: MessageInfo): void {
     if (this.closed) return;
+    this.stream = [info.epoch, info.seq];
     if (this.queue) {
       if (this.queue.push({ data, epoch: info.epoch, seq: info.seq }) > MAX_QUEUED) this.resync();
       return;
@@ -140,6 +145,7 @@ export class SyncedState<T = unknown> extends Emitter<SyncedStateEvents<T>> {
     clearTimeout(this.retryTimer);
     this.queue = [];
     this.syncAt = null;
+    this.floor = this.stream;
     const id = ++this.fetchId;
     this.source.fetchState(this.channel).then(
       (snapshot) => id === this.fetchId && !this.closed && this.load(snapshot),
@@ -154,7 +160,8 @@ export class SyncedState<T = unknown> extends Emitter<SyncedStateEvents<T>> {
   private load(snapshot: Pick<SnapshotFrame, 'e' | 'q' | 'd'>): void {
     const queued = this.queue ?? [];
     let state = deepFreeze((snapshot.d ?? null) as T | null);
-    let seq = snapshot.q;
+    // The snapshot was read after the request, so it is also the state as of the position the stream had then.
+    let seq = this.floor[0] === snapshot.e ? Math.max(snapshot.q, this.floor[1]) : snapshot.q;
     try {
       for (const { data, epoch, seq: q } of queued) {
         if (epoch !== snapshot.e) throw new Error('epoch changed while the snapshot was on its way');

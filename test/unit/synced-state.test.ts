@@ -196,7 +196,7 @@ describe('SyncedState', () => {
         }
         // Heal: reconnect, answer every request (retries included), until the client is in step.
         model.reconnect();
-        for (let i = 0; i < 20 && (model.fetches.length > 0 || !synced.ready || synced.seq !== model.head); i++) {
+        for (let i = 0; i < 20 && (model.fetches.length > 0 || !synced.ready || synced.epoch !== model.epoch || synced.seq !== model.head); i++) {
           model.answer(0.5, false);
           await vi.advanceTimersByTimeAsync(1000);
         }
