@@ -13,7 +13,7 @@ import { type InboundItem, ServerSession, type SessionHost } from './session.js'
 import { presenceTarget } from '../protocol/presence.js';
 import { isStatePatchMessage } from '../protocol/state-message.js';
 import { PresenceRefusal, PresenceRegistry } from './presence/presence-registry.js';
-import { snapshotFrame } from './state/snapshot-frame.js';
+import { answerGet } from './state/snapshot-frame.js';
 import { StateStore } from './state/state-store.js';
 
 export interface CoreStats {
@@ -157,15 +157,13 @@ export class ServerCore implements SessionHost {
         case 'join':
         case 'leave':
           // A `$presence:` channel is readable by whoever may subscribe to the channel it belongs to.
-          if (!(await this.allowed(this.hooks.canSubscribe, true, session, frame.t === 'sub' || frame.t === 'get' ? (presenceTarget(frame.ch) ?? frame.ch) : frame.ch))) {
+          if (!(await this.allowed(this.hooks.canSubscribe, true, session, presenceTarget(frame.ch) ?? frame.ch))) {
             session.enqueue(errorFrame('forbidden', `not allowed to subscribe to "${frame.ch}"`, frame.s, frame.ch));
             return;
           }
           if (frame.t === 'sub') await this.channels.subscribe(session, frame.ch, frame.from, frame.rewind);
-          else if (frame.t === 'get') {
-            const snapshot = await this.broker.state(frame.ch);
-            session.enqueue(snapshotFrame(frame.s, frame.ch, snapshot.epoch, snapshot.seq, snapshot.json));
-          } else if (frame.t === 'join') await this.presence.join(session, frame.ch, frame.meta);
+          else if (frame.t === 'get') session.enqueue(await answerGet(this.broker, frame.s, frame.ch, this.options.outboundMaxBytes / 2));
+          else if (frame.t === 'join') await this.presence.join(session, frame.ch, frame.meta);
           else await this.presence.leave(session, frame.ch);
           return;
         case 'unsub':
