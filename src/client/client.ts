@@ -279,12 +279,13 @@ export class PushwireClient extends Emitter<ClientEvents> {
   }
 
   /** Ends the current pipe from this side, then handles it like any lost connection. */
-  private drop(code: number, reason: string): void {
+  private drop(code: number, reason: string, retry?: number): void {
     this.pipe?.close();
-    this.lost(code, reason);
+    this.lost(code, reason, retry);
   }
 
-  private lost(code: number, reason: string): void {
+  /** The pipe ended. `retry`: the server asked to reconnect after a random delay below it (a shutdown spread). */
+  private lost(code: number, reason: string, retry?: number): void {
     this.pipe = null;
     for (const name of ['connect', 'deadline', 'receipt'] as const) this.clearTimer(name);
     this.rejectPings(reason);
@@ -295,13 +296,15 @@ export class PushwireClient extends Emitter<ClientEvents> {
       this.shutdown(code, reason);
       return;
     }
-    this.setState(this.everOpen ? 'reconnecting' : 'connecting');
-    const delay = backoffDelay(this.attempt++, this.options.reconnect ?? {}, this.random);
+    if (!this.setState(this.everOpen ? 'reconnecting' : 'connecting')) return; // a listener closed the client
+    const delay = retry === undefined ? backoffDelay(this.attempt, this.options.reconnect ?? {}, this.random) : this.random() * retry;
+    this.attempt++;
     this.setTimer('retry', delay, () => this.connectNow());
     this.emit('reconnecting', { attempt: this.attempt, delay, code, reason });
   }
 
   private shutdown(code: number, reason: string): void {
+    if (this.state === 'closed') return; // an 'error' listener already closed the client
     this.pipe = null;
     for (const name of Object.keys(this.timers) as TimerName[]) this.clearTimer(name);
     this.listenToPage(false);
@@ -317,10 +320,12 @@ export class PushwireClient extends Emitter<ClientEvents> {
     this.pings.clear();
   }
 
-  private setState(state: ClientState): void {
-    if (this.state === state) return;
+  /** Returns false if a 'state' listener moved the client on (closed it) meanwhile: stop what was going on. */
+  private setState(state: ClientState): boolean {
+    if (this.state === state) return true;
     this.state = state;
     this.emit('state', state);
+    return this.state === state;
   }
 
   // ---- frames from the server ----
@@ -363,7 +368,7 @@ export class PushwireClient extends Emitter<ClientEvents> {
         return ping?.resolve();
       }
       case 'close':
-        return this.drop(frame.code, frame.reason);
+        return this.drop(frame.code, frame.reason, frame.retry);
     }
   }
 
@@ -378,7 +383,7 @@ export class PushwireClient extends Emitter<ClientEvents> {
     if (!resumed) this.startSession();
     this.attempt = 0;
     this.everOpen = true;
-    this.setState('open');
+    if (!this.setState('open')) return;
     this.armDeadline();
     // Everything not yet acknowledged goes again: the server drops what it already handled.
     for (const entry of this.outbox.entries) {
@@ -525,8 +530,9 @@ export class PushwireClient extends Emitter<ClientEvents> {
    * instead of waiting out the backoff.
    */
   private readonly wake = (): void => {
-    if (this.state === 'open') this.checkAlive();
-    else if (this.timers.retry !== undefined && !pageAway()) this.connectNow();
+    if (this.state === 'open' && this.checkAlive()) return;
+    // Waiting to retry, or the check just found the connection dead: try now.
+    if (this.timers.retry !== undefined && !pageAway()) this.connectNow();
   };
 
   private listenToPage(on: boolean): void {

@@ -161,6 +161,8 @@ export interface CloseFrame {
   t: 'close';
   code: number;
   reason: string;
+  /** Reconnect after a uniformly random delay below this many ms (spreads clients out on a shutdown). */
+  retry?: number;
 }
 
 /**

@@ -5,8 +5,10 @@ import { PROTOCOL_VERSION } from '../protocol/version.js';
 import type { Broker } from './broker/broker.js';
 import { ChannelRegistry } from './channels.js';
 import type { Connection } from './connection.js';
-import { PING_FRAME, errorFrame, welcomeFrame } from './frames.js';
+import { PING_FRAME, closeFrame, errorFrame, welcomeFrame } from './frames.js';
+import type { ResolvedLimits } from './limits.js';
 import type { Logger } from './logger.js';
+import { Counters, type ServerStats } from './metrics.js';
 import type { AuthResult, HandshakeInfo, ResolvedOptions, ServerHooks, SessionEndReason } from './options.js';
 import { randomToken } from './random.js';
 import { type InboundItem, ServerSession, type SessionHost } from './session.js';
@@ -15,12 +17,6 @@ import { isStatePatchMessage } from '../protocol/state-message.js';
 import { PresenceRefusal, PresenceRegistry } from './presence/presence-registry.js';
 import { answerGet } from './state/snapshot-frame.js';
 import { StateStore } from './state/state-store.js';
-
-export interface CoreStats {
-  sessions: number;
-  connected: number;
-  channels: number;
-}
 
 /**
  * The session layer of the server, shared by every transport: handshakes, sessions and their expiry,
@@ -31,26 +27,36 @@ export class ServerCore implements SessionHost {
   readonly channels: ChannelRegistry;
   readonly state: StateStore;
   readonly presence: PresenceRegistry;
+  readonly counters = new Counters();
+  /** Sessions per client address, for maxSessionsPerAddress. */
+  private readonly perAddress = new Map<string, number>();
   private readonly heartbeat: ReturnType<typeof setInterval>;
 
   constructor(
     readonly options: ResolvedOptions,
+    readonly limits: ResolvedLimits,
     readonly broker: Broker,
     private readonly hooks: ServerHooks,
     readonly logger: Logger,
     readonly transports: TransportName[],
   ) {
-    this.channels = new ChannelRegistry(broker, logger);
+    this.channels = new ChannelRegistry(broker, logger, this.counters);
     this.state = new StateStore(broker);
     this.presence = new PresenceRegistry(this.state, logger, options.presence);
     this.heartbeat = setInterval(() => this.sweep(), options.heartbeatInterval);
     this.heartbeat.unref?.();
   }
 
-  stats(): CoreStats {
+  stats(): ServerStats {
+    const byTransport: Record<TransportName, number> = { websocket: 0, sse: 0, 'long-polling': 0 };
     let connected = 0;
-    for (const session of this.sessions.values()) if (session.connection) connected++;
-    return { sessions: this.sessions.size, connected, channels: this.channels.size };
+    for (const session of this.sessions.values()) {
+      const transport = session.connection?.transport;
+      if (!transport) continue;
+      connected++;
+      byTransport[transport]++;
+    }
+    return { sessions: this.sessions.size, connected, byTransport, channels: this.channels.size, counters: this.counters };
   }
 
   async authorize(info: HandshakeInfo): Promise<AuthResult> {
@@ -66,27 +72,44 @@ export class ServerCore implements SessionHost {
   /**
    * Binds a connection to the session `hello` asks to resume, or to a new one. A resume needs the right
    * secret and a receipt count the session can still replay from; anything else silently gets a new
-   * session, so a wrong secret does not reveal whether a session exists.
+   * session, so a wrong secret does not reveal whether a session exists. Returns null when a new
+   * session would cross a session limit (the caller closes with 4005).
    */
-  openSession(hello: HelloFrame, user: unknown, connection: Connection, remoteAddress: string): ServerSession {
+  openSession(hello: HelloFrame, user: unknown, connection: Connection, remoteAddress: string): ServerSession | null {
     let session = this.findResumable(hello);
     const resumed = session !== undefined;
-    if (!session) {
+    if (session) {
+      this.counters.sessionsResumed++;
+      if (session.lastTransport !== connection.transport) this.counters.transportSwitches++;
+    } else {
+      const fromAddress = this.perAddress.get(remoteAddress) ?? 0;
+      if (this.sessions.size >= this.limits.maxSessions || fromAddress >= this.limits.maxSessionsPerAddress) {
+        this.counters.limitHits[this.sessions.size >= this.limits.maxSessions ? 'sessions' : 'sessions_per_address']++;
+        return null;
+      }
+      this.perAddress.set(remoteAddress, fromAddress + 1);
       session = new ServerSession(
         randomToken(16),
         randomToken(24),
         user,
-        { maxFrames: this.options.outboundMaxFrames, maxBytes: this.options.outboundMaxBytes },
+        {
+          maxFrames: this.options.outboundMaxFrames,
+          maxBytes: this.options.outboundMaxBytes,
+          framesPerSecond: this.limits.framesPerSecond,
+          frameBurst: this.limits.frameBurst,
+        },
         this,
+        this.counters,
       );
+      session.remoteAddress = remoteAddress;
       this.sessions.set(session.id, session);
+      this.counters.sessionsOpened++;
     }
     const previous = session.connection;
     if (previous && previous !== connection) {
       session.connection = null;
       previous.close(CloseCode.Replaced, 'replaced by a newer connection of this session');
     }
-    session.remoteAddress = remoteAddress;
     session.lastSeen = Date.now();
     const rx = resumed ? hello.rx! : 0;
     const welcome = welcomeFrame({
@@ -118,6 +141,10 @@ export class ServerCore implements SessionHost {
     if (session.ended) return;
     session.ended = true;
     this.sessions.delete(session.id);
+    this.counters.sessionsEnded[reason]++;
+    const fromAddress = (this.perAddress.get(session.remoteAddress) ?? 1) - 1;
+    if (fromAddress > 0) this.perAddress.set(session.remoteAddress, fromAddress);
+    else this.perAddress.delete(session.remoteAddress);
     clearTimeout(session.expiryTimer);
     this.channels.unsubscribeAll(session);
     void this.presence.leaveAll(session);
@@ -156,6 +183,11 @@ export class ServerCore implements SessionHost {
         case 'get':
         case 'join':
         case 'leave':
+          if (frame.t === 'sub' && !session.subscriptions.has(frame.ch) && session.subscriptions.size >= this.limits.maxSubscriptions) {
+            this.counters.limitHits.subscriptions++;
+            session.enqueue(errorFrame('limit_exceeded', `at most ${this.limits.maxSubscriptions} subscriptions per session`, frame.s, frame.ch));
+            return;
+          }
           // A `$presence:` channel is readable by whoever may subscribe to the channel it belongs to.
           if (!(await this.allowed(this.hooks.canSubscribe, true, session, presenceTarget(frame.ch) ?? frame.ch))) {
             session.enqueue(errorFrame('forbidden', `not allowed to subscribe to "${frame.ch}"`, frame.s, frame.ch));
@@ -202,10 +234,16 @@ export class ServerCore implements SessionHost {
     }
   }
 
-  async close(): Promise<void> {
+  /**
+   * Ends every session. Each connected client first gets a close frame telling it to reconnect after a
+   * random delay below `reconnectSpread` ms, so a fleet of clients does not stampede the next server.
+   */
+  async close(reconnectSpread: number): Promise<void> {
     clearInterval(this.heartbeat);
+    const reason = 'server shutting down';
     for (const session of [...this.sessions.values()]) {
-      this.endSession(session, 'closed', CloseCode.ServerShutdown, 'server shutting down');
+      session.connection?.send(closeFrame(CloseCode.ServerShutdown, reason, reconnectSpread));
+      this.endSession(session, 'closed', CloseCode.ServerShutdown, reason);
     }
     await this.channels.close();
   }
@@ -233,6 +271,7 @@ export class ServerCore implements SessionHost {
       const connection = session.connection;
       if (!connection) continue;
       if (session.lastSeen < deadline) {
+        this.counters.heartbeatTimeouts++;
         this.logger.debug('heartbeat timeout', { session: session.id });
         this.detach(session, connection);
         connection.close(CloseCode.HeartbeatTimeout, 'heartbeat timeout');

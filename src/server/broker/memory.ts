@@ -23,6 +23,8 @@ interface ChannelLog {
   listeners: Set<BrokerListener>;
   /** The state document as of sequence number `seq` (absent: never had state in this epoch). */
   state?: { seq: number; json: string };
+  /** Last publish, subscribe or unsubscribe, ms. */
+  touched: number;
 }
 
 /**
@@ -40,10 +42,8 @@ export class MemoryBroker implements Broker {
     this.size = Math.max(0, options.history?.size ?? 1000);
     this.ttl = Math.max(0, options.history?.ttl ?? 10 * 60_000);
     this.now = options.now ?? Date.now;
-    // Channels nobody listens to and whose history has expired are dropped now and then.
-    this.sweeper = setInterval(() => {
-      for (const [channel, log] of this.channels) this.forgetIfIdle(channel, log);
-    }, 60_000);
+    // Channels nobody has used for longer than the history TTL are dropped now and then.
+    this.sweeper = setInterval(() => this.forgetIdle(), 60_000);
     this.sweeper.unref?.();
   }
 
@@ -65,6 +65,7 @@ export class MemoryBroker implements Broker {
   }
 
   private append(channel: string, log: ChannelLog, json: string): BrokerMessage {
+    log.touched = this.now();
     const message: BrokerMessage = { channel, epoch: log.epoch, seq: ++log.seq, json, time: this.now() };
     if (this.size > 0) log.entries.push(message);
     this.trim(log);
@@ -76,9 +77,10 @@ export class MemoryBroker implements Broker {
   async subscribe(channel: string, listener: BrokerListener): Promise<() => Promise<void>> {
     const log = this.log(channel);
     log.listeners.add(listener);
+    log.touched = this.now();
     return async () => {
       log.listeners.delete(listener);
-      this.forgetIfIdle(channel, log);
+      log.touched = this.now();
     };
   }
 
@@ -105,7 +107,7 @@ export class MemoryBroker implements Broker {
   private log(channel: string): ChannelLog {
     let log = this.channels.get(channel);
     if (!log) {
-      log = { epoch: randomToken(6), seq: 0, entries: [], start: 0, listeners: new Set() };
+      log = { epoch: randomToken(6), seq: 0, entries: [], start: 0, listeners: new Set(), touched: this.now() };
       this.channels.set(channel, log);
     }
     return log;
@@ -124,11 +126,19 @@ export class MemoryBroker implements Broker {
     }
   }
 
-  /** A channel with no listeners and no retained history is dropped; it comes back with a new epoch. */
-  private forgetIfIdle(channel: string, log: ChannelLog): void {
-    this.trim(log);
-    const stateless = log.state === undefined || log.state.json === 'null';
-    if (log.listeners.size === 0 && log.entries.length === log.start && stateless) this.channels.delete(channel);
+  /**
+   * Drops channels with no listeners, no retained history and no use within the history TTL, so
+   * channel names don't accumulate forever. Such a channel comes back with a new epoch: a client still
+   * holding a position in the old one gets a reset, which is right, as its history is gone.
+   */
+  forgetIdle(): void {
+    const idleSince = this.now() - this.ttl;
+    for (const [channel, log] of this.channels) {
+      this.trim(log);
+      // A channel holding state is kept: its document lives only here.
+      const stateless = log.state === undefined || log.state.json === 'null';
+      if (log.listeners.size === 0 && log.entries.length === log.start && log.touched < idleSince && stateless) this.channels.delete(channel);
+    }
   }
 }
 
