@@ -245,6 +245,7 @@ export class ServerCore implements SessionHost {
       session.connection?.send(closeFrame(CloseCode.ServerShutdown, reason, reconnectSpread));
       this.endSession(session, 'closed', CloseCode.ServerShutdown, reason);
     }
+    await this.presence.settled(); // the sessions' presence entries are gone from the broker before it closes
     await this.channels.close();
   }
 

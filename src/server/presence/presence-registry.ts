@@ -50,6 +50,7 @@ interface Membership {
  */
 export class PresenceRegistry {
   private readonly members = new Map<Session, Membership>();
+  private readonly leaving = new Set<Promise<void>>();
   private readonly maxMetaBytes: number;
   private readonly maxMembers: number;
 
@@ -115,9 +116,21 @@ export class PresenceRegistry {
   }
 
   /** The session ended: it leaves every presence it joined. Never throws (failures are logged). */
-  async leaveAll(session: Session): Promise<void> {
+  leaveAll(session: Session): Promise<void> {
     const membership = this.members.get(session);
-    if (!membership) return;
+    if (!membership) return Promise.resolve();
+    const done = this.leaveEach(session, membership);
+    this.leaving.add(done);
+    void done.finally(() => this.leaving.delete(done));
+    return done;
+  }
+
+  /** Resolves when every leave started by `leaveAll` has finished (for a clean shutdown). */
+  async settled(): Promise<void> {
+    await Promise.all([...this.leaving]);
+  }
+
+  private async leaveEach(session: Session, membership: Membership): Promise<void> {
     await Promise.all(
       [...membership.channels].map((channel) =>
         this.leave(session, channel).catch((error: unknown) => {
