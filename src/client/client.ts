@@ -124,6 +124,7 @@ export class PushwireClient extends Emitter<ClientEvents> {
   private attempt = 0;
   private everOpen = false;
   private pingId = 0;
+  private authInFlight: Promise<unknown> | undefined;
   /** `snap` frames waiting for the ack of the `get` they answer, by its sequence number. */
   private readonly snapshots = new Map<number, SnapshotFrame>();
   /** Presence this client joined, by channel: joined again with a new session. */
@@ -265,8 +266,7 @@ export class PushwireClient extends Emitter<ClientEvents> {
   private async sendHello(pipe: Transport): Promise<void> {
     let auth: unknown;
     try {
-      const option = this.options.auth;
-      auth = typeof option === 'function' ? await (option as () => unknown)() : option;
+      auth = await this.credentials();
     } catch (error) {
       if (this.pipe === pipe) this.drop(1006, `auth callback failed: ${(error as Error).message}`);
       return;
@@ -276,6 +276,19 @@ export class PushwireClient extends Emitter<ClientEvents> {
     if (auth !== undefined) hello.auth = auth;
     if (this.sessionId) Object.assign(hello, { sid: this.sessionId, secret: this.secret, rx: this.rx });
     pipe.send(JSON.stringify(hello));
+  }
+
+  /**
+   * The `auth` option's value, or a fresh result of its function. Calls made while one is still running
+   * share it, so two connection attempts (e.g. a fallback and an upgrade probe) never refresh a token twice.
+   */
+  private credentials(): Promise<unknown> {
+    const option = this.options.auth;
+    if (typeof option !== 'function') return Promise.resolve(option);
+    this.authInFlight ??= Promise.resolve()
+      .then(option as () => unknown)
+      .finally(() => (this.authInFlight = undefined));
+    return this.authInFlight;
   }
 
   /** Ends the current pipe from this side, then handles it like any lost connection. */

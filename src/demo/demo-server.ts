@@ -19,7 +19,7 @@ export async function startDemoServer(port: number, host = '0.0.0.0'): Promise<D
   const root = fileURLToPath(new URL('..', import.meta.url));
   const serveDemo = staticFiles('/', `${root}demo`);
   const serveDist = staticFiles('/dist/', `${root}dist`);
-  const http = createHttpServer((req, res) => {
+  const http = createHttpServer({ headersTimeout: 10_000, requestTimeout: 30_000 }, (req, res) => {
     void (async () => {
       if ((await serveDist(req, res)) || (await serveDemo(req, res))) return;
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');

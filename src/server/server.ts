@@ -74,9 +74,12 @@ export class PushwireServer {
     return this;
   }
 
-  /** Starts a plain HTTP server of its own on `port` (0 picks a free one). */
+  /**
+   * Starts a plain HTTP server of its own on `port` (0 picks a free one), with tight header and request
+   * timeouts against slowloris (a server you attach to keeps its own settings).
+   */
   async listen(port: number, host = '0.0.0.0'): Promise<AddressInfo> {
-    const server = createHttpServer();
+    const server = createHttpServer({ headersTimeout: 10_000, requestTimeout: 30_000 });
     this.ownServer = server;
     this.attach(server);
     await new Promise<void>((resolve, reject) => {

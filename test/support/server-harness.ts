@@ -12,7 +12,7 @@ export interface TestServer {
   url: string;
   /** Destroys every open TCP connection on the server side (sessions survive, as after a network cut). */
   killConnections(): number;
-  close(): Promise<void>;
+  close(options?: Parameters<PushwireServer['close']>[0]): Promise<void>;
 }
 
 export async function startTestServer(options: ServerOptions = {}): Promise<TestServer> {
@@ -35,8 +35,8 @@ export async function startTestServer(options: ServerOptions = {}): Promise<Test
       for (const socket of sockets) socket.destroy();
       return count;
     },
-    async close() {
-      await pushwire.close();
+    async close(options) {
+      await pushwire.close(options);
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => http.close(() => resolve()));
     },
