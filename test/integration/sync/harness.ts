@@ -1,12 +1,20 @@
 import net from 'node:net';
 import WebSocket from 'ws';
-import { connect, type ClientOptions, type PushwireClient, websocket, type WebSocketConstructor } from '../../../src/client/index.js';
+import {
+  connect,
+  type ClientOptions,
+  longPolling,
+  type PushwireClient,
+  sse,
+  type TransportDefinition,
+  websocket,
+  type WebSocketConstructor,
+} from '../../../src/client/index.js';
 import { createServer, type PushwireServer, type ServerOptions } from '../../../src/server/index.js';
 
 /**
  * How a test reaches the server: the client options of one transport. Synced state and presence are
- * transport-independent, so every test here runs once per entry (SSE and long-polling join the list
- * when they exist).
+ * transport-independent, so every test here runs once per transport.
  */
 export interface TransportCase {
   name: string;
@@ -24,9 +32,15 @@ class NodeWebSocket extends WebSocket {
   }
 }
 
-export const transportCases: TransportCase[] = [
-  { name: 'websocket', clientOptions: () => ({ transports: [websocket], WebSocket: NodeWebSocket as unknown as WebSocketConstructor }) },
-];
+/** One transport only, no remembered transport and no upgrade probe, so the whole test runs on it. */
+function only(transport: TransportDefinition): TransportCase {
+  return {
+    name: transport.name,
+    clientOptions: () => ({ transports: [transport], WebSocket: NodeWebSocket as unknown as WebSocketConstructor, transportMemory: false, upgrade: false }),
+  };
+}
+
+export const transportCases: TransportCase[] = [only(websocket), only(sse), only(longPolling)];
 
 /**
  * A TCP proxy in front of the server that can cut the network: `cut()` destroys every connection

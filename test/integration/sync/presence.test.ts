@@ -70,7 +70,8 @@ describe.each(transportCases)('presence over $name', (transport) => {
   });
 
   it('a brief reconnect changes nothing for others; an expired session leaves, and comes back as a join with the full list', async () => {
-    h = await startHarness(transport, { authorize, sessionTtl: 300 });
+    // A short heartbeat: long-polling notices a vanished client only by its silence.
+    h = await startHarness(transport, { authorize, sessionTtl: 300, heartbeatInterval: 100, heartbeatGrace: 100 });
     const alice = watch(h.client({ auth: { user: 'alice' } }, 'direct'), { name: 'Alice' });
     const bobClient = h.client({ auth: { user: 'bob' } }); // through the proxy, whose network we cut
     const bob = watch(bobClient, { name: 'Bob' });

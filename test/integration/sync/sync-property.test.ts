@@ -86,7 +86,8 @@ describe.each(transportCases)('synced state under faults over $name', (transport
         fc.array(action, { minLength: 5, maxLength: 30 }),
         async (historySize, seed, actions) => {
           const broker = new LossyBroker(historySize, seeded(seed), 0.3);
-          const h = await startHarness(transport, { broker, sessionTtl: 100 });
+          // Long-polling has no socket whose end the server sees: a vanished client is noticed by the heartbeat.
+          const h = await startHarness(transport, { broker, sessionTtl: 100, heartbeatInterval: 100, heartbeatGrace: 100 });
           try {
             // The server's document after each sequence number it published (plain messages keep the last one).
             const docs = new Map<number, unknown>([[0, null]]);

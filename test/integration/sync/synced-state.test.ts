@@ -72,7 +72,8 @@ describe.each(transportCases)('synced state over $name', (transport) => {
   });
 
   it('a client offline longer than the history gets exactly one reset, then the right state', async () => {
-    h = await startHarness(transport, { history: { size: 5 }, sessionTtl: 150 });
+    // A short heartbeat: long-polling notices a vanished client only by its silence.
+    h = await startHarness(transport, { history: { size: 5 }, sessionTtl: 150, heartbeatInterval: 100, heartbeatGrace: 100 });
     await h.server.setState('game', { score: 0, log: [] });
     const client = h.client();
     const game = client.sync<Game>('game');
