@@ -7,6 +7,7 @@ import { randomToken } from '../random.js';
 import { requestInfo } from '../request-info.js';
 import { openChannelStream } from './channel-stream.js';
 import { bodyOrReply, replyText } from './http-body.js';
+import { answeredByOriginGate } from './http-origin.js';
 import { LongPollConnection } from './long-polling.js';
 import { type HttpConnectionLimits, SseConnection } from './sse.js';
 
@@ -20,6 +21,8 @@ export interface HttpEndpointOptions {
 }
 
 type HttpConnection = SseConnection | LongPollConnection;
+
+const ROUTES: ReadonlySet<string> = new Set(Object.values(HttpPath));
 
 /**
  * The HTTP side of Pushwire: SSE streams, long-polls, upstream POSTs and channel event streams
@@ -48,6 +51,8 @@ export class HttpEndpoints {
   /** Answers the request if its path is one of these endpoints; returns false otherwise. */
   handle(req: IncomingMessage, res: ServerResponse, pathname: string): boolean {
     const route = pathname.slice(this.options.path.length);
+    if (!ROUTES.has(route)) return false;
+    if (answeredByOriginGate(req, res, this.core)) return true;
     switch (route) {
       case HttpPath.sse:
         if (!this.enabled('sse', res) || !this.method(req, res, 'POST')) return true;
