@@ -21,22 +21,11 @@ export interface TransportCase {
   clientOptions(): Partial<ClientOptions>;
 }
 
-/**
- * `ws` throws an 'error' event nobody listens to (e.g. a connection reset during the handshake, which
- * the cut network causes); the client learns of the failure from the close event that follows.
- */
-class NodeWebSocket extends WebSocket {
-  constructor(url: string) {
-    super(url);
-    this.on('error', () => {});
-  }
-}
-
 /** One transport only, no remembered transport and no upgrade probe, so the whole test runs on it. */
 function only(transport: TransportDefinition): TransportCase {
   return {
     name: transport.name,
-    clientOptions: () => ({ transports: [transport], WebSocket: NodeWebSocket as unknown as WebSocketConstructor, transportMemory: false, upgrade: false }),
+    clientOptions: () => ({ transports: [transport], WebSocket: WebSocket as unknown as WebSocketConstructor, transportMemory: false, upgrade: false }),
   };
 }
 
