@@ -101,7 +101,7 @@ export class SyncedState<T = unknown> extends Emitter<SyncedStateEvents<T>> {
     this.stream = [info.epoch, info.seq];
     // `recovered`: every missed diff is replayed after this, nothing to do — unless we never loaded.
     if (info.status !== 'recovered' || (!this.ready && this.queue === null)) return this.resync();
-    if (!this.ready) return;
+    if (this.queue) return; // a snapshot is on its way: its load fires `synced`
     this.syncAt = info.head;
     this.checkSynced();
   }
@@ -152,7 +152,8 @@ export class SyncedState<T = unknown> extends Emitter<SyncedStateEvents<T>> {
       (error: PushwireError) => {
         if (id !== this.fetchId || this.closed || error.code === 'closed') return;
         this.emit('error', error);
-        if (error.code !== 'forbidden') this.retryTimer = setTimeout(() => id === this.fetchId && this.resync(), RETRY_DELAY);
+        // Refusals that asking again won't change wait for the next resubscription instead.
+        if (error.code !== 'forbidden' && error.code !== 'too_large') this.retryTimer = setTimeout(() => id === this.fetchId && this.resync(), RETRY_DELAY);
       },
     );
   }

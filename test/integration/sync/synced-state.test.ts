@@ -151,6 +151,20 @@ describe.each(transportCases)('synced state over $name', (transport) => {
     expect(doc.state).toEqual({ v: 1 });
   });
 
+  it('a snapshot too large for the session buffer is refused with too_large instead of evicting the session', async () => {
+    h = await startHarness(transport, { outbound: { maxBytes: 8192 } });
+    await h.server.setState('big', { blob: 'x'.repeat(6000) });
+    const client = h.client();
+    const big = client.sync('big');
+    const errors: string[] = [];
+    big.on('error', (error) => errors.push(error.code));
+    await until(() => errors.length > 0, 'refusal');
+    expect(errors).toEqual(['too_large']);
+    expect(big.ready).toBe(false);
+    expect(client.state).toBe('open');
+    expect(h.server.stats().sessions).toBe(1);
+  });
+
   it('a forbidden channel reports the error and never becomes ready', async () => {
     h = await startHarness(transport, { canSubscribe: (_session, channel) => channel !== 'secret' });
     await h.server.setState('secret', { pin: 1234 });
