@@ -119,6 +119,9 @@ describe.each(transportCases)('presence over $name', (transport) => {
     await expect(third.fetchState('$presence:private')).rejects.toMatchObject({ code: 'forbidden' });
     await expect(third.publish('$presence:room', { x: 1 })).rejects.toMatchObject({ code: 'forbidden' });
     await expect(third.joinPresence('x'.repeat(195), {})).rejects.toMatchObject({ code: 'bad_channel' });
+    // The plain channel event stream applies the same rule to a presence channel.
+    const base = `http://127.0.0.1:${h.proxy.port}/pushwire/events?channel=`;
+    expect((await fetch(base + encodeURIComponent('$presence:private'))).status).toBe(403);
     expect(a.presence.list()).toHaveLength(2);
   });
 });
