@@ -135,7 +135,7 @@ function pageAway(): boolean {
   return g.document?.visibilityState === 'hidden' || g.navigator?.onLine === false;
 }
 
-type TimerName = 'connect' | 'welcome' | 'retry' | 'deadline' | 'receipt' | 'probe';
+type TimerName = 'connect' | 'retry' | 'deadline' | 'receipt' | 'probe';
 
 /** Receipts (acks of server frames) go out after this many frames, or this long after the first unreceipted one. */
 const RECEIPT_EVERY = 128;
@@ -162,6 +162,8 @@ export class PushwireClient extends Emitter<ClientEvents> {
   private pipe: Transport | null = null;
   /** The current pipe has not delivered the welcome yet: nothing but the hello goes out on it. */
   private awaitingWelcome = false;
+  /** When the current attempt's connect timeout expires (clock time). */
+  private connectDeadline = 0;
   /** Set while the session moves onto a probed transport: the transport it leaves. */
   private upgradingFrom: TransportName | null = null;
   private probe: UpgradeProbe | null = null;
@@ -176,6 +178,7 @@ export class PushwireClient extends Emitter<ClientEvents> {
   private attempt = 0;
   private everOpen = false;
   private pingId = 0;
+  private authInFlight: Promise<unknown> | undefined;
 
   constructor(
     url: string,
@@ -262,6 +265,7 @@ export class PushwireClient extends Emitter<ClientEvents> {
     this.awaitingWelcome = true;
     this.upgradingFrom = null;
     const timeout = this.options.connectTimeout ?? 10_000;
+    this.connectDeadline = this.clock.now() + timeout;
     this.setTimer('connect', timeout, () => this.drop(1006, `${definition.name}: no welcome within ${timeout} ms of connecting (connect timeout)`));
     try {
       pipe = this.pipe = definition.create({ url: this.url, handlers, WebSocket: this.options.WebSocket });
@@ -292,16 +296,19 @@ export class PushwireClient extends Emitter<ClientEvents> {
   private startHealthCheck(): void {
     const timeout = this.options.welcomeTimeout ?? 5000;
     const name = this.transport;
-    this.setTimer('welcome', timeout, () => this.drop(1006, `${name}: open, but no frame from the server within ${timeout} ms (health check)`));
+    // One timer for both bounds: whichever comes first (the connect timeout may already be closer).
+    if (this.clock.now() + timeout >= this.connectDeadline) return;
+    this.setTimer('connect', timeout, () => this.drop(1006, `${name}: open, but no frame from the server within ${timeout} ms (health check)`));
   }
 
   private async sendHello(pipe: Transport): Promise<void> {
     let auth: unknown;
     try {
-      const option = this.options.auth;
-      auth = typeof option === 'function' ? await (option as () => unknown)() : option;
+      auth = await this.credentials();
     } catch (error) {
-      if (this.pipe === pipe) this.drop(1006, `auth callback failed: ${(error as Error).message}`);
+      if (this.pipe !== pipe) return;
+      this.awaitingWelcome = false; // the application's failure, not the transport's: no fallback
+      this.drop(1006, `auth callback failed: ${(error as Error).message}`);
       return;
     }
     if (this.pipe !== pipe) return;
@@ -312,18 +319,32 @@ export class PushwireClient extends Emitter<ClientEvents> {
     pipe.send(JSON.stringify(hello));
   }
 
-  /** Ends the current pipe from this side, then handles it like any lost connection. */
-  private drop(code: number, reason: string): void {
-    this.pipe?.close();
-    this.lost(code, reason);
+  /**
+   * The `auth` option's value, or a fresh result of its function. Calls made while one is still running
+   * share it, so two connection attempts (e.g. a fallback and an upgrade probe) never refresh a token twice.
+   */
+  private credentials(): Promise<unknown> {
+    const option = this.options.auth;
+    if (typeof option !== 'function') return Promise.resolve(option);
+    this.authInFlight ??= Promise.resolve()
+      .then(option as () => unknown)
+      .finally(() => (this.authInFlight = undefined));
+    return this.authInFlight;
   }
 
-  private lost(code: number, reason: string): void {
+  /** Ends the current pipe from this side, then handles it like any lost connection. */
+  private drop(code: number, reason: string, retry?: number): void {
+    this.pipe?.close();
+    this.lost(code, reason, retry);
+  }
+
+  /** The pipe ended. `retry`: the server asked to reconnect after a random delay below it (a shutdown spread). */
+  private lost(code: number, reason: string, retry?: number): void {
     this.pipe = null;
     const failedAttempt = this.awaitingWelcome;
     this.awaitingWelcome = false;
     this.upgradingFrom = null;
-    for (const name of ['connect', 'welcome', 'deadline', 'receipt', 'probe'] as const) this.clearTimer(name);
+    for (const name of ['connect', 'deadline', 'receipt', 'probe'] as const) this.clearTimer(name);
     this.stopProbe();
     this.rejectPings(reason);
     if (this.state === 'closed') return;
@@ -333,9 +354,10 @@ export class PushwireClient extends Emitter<ClientEvents> {
       this.shutdown(code, reason);
       return;
     }
-    this.setState(this.everOpen ? 'reconnecting' : 'connecting');
-    if (failedAttempt) {
-      // Before the welcome, any failure is the transport's: the next one gets its chance at once.
+    if (!this.setState(this.everOpen ? 'reconnecting' : 'connecting')) return; // a listener closed the client
+    if (failedAttempt && retry === undefined) {
+      // Before the welcome, any failure is the transport's (unless the server asked for a later
+      // retry: a shutdown): the next transport gets its chance at once.
       const from = this.transport!;
       const next = this.plan.advance();
       this.emit('fallback', { from, to: next?.name ?? null, code, reason });
@@ -346,12 +368,14 @@ export class PushwireClient extends Emitter<ClientEvents> {
       }
     }
     this.plan.restart();
-    const delay = backoffDelay(this.attempt++, this.options.reconnect ?? {}, this.random);
+    const delay = retry === undefined ? backoffDelay(this.attempt, this.options.reconnect ?? {}, this.random) : this.random() * retry;
+    this.attempt++;
     this.setTimer('retry', delay, () => this.connectNow());
     this.emit('reconnecting', { attempt: this.attempt, delay, code, reason });
   }
 
   private shutdown(code: number, reason: string): void {
+    if (this.state === 'closed') return; // an 'error' listener already closed the client
     this.pipe = null;
     this.stopProbe();
     for (const name of Object.keys(this.timers) as TimerName[]) this.clearTimer(name);
@@ -368,10 +392,12 @@ export class PushwireClient extends Emitter<ClientEvents> {
     this.pings.clear();
   }
 
-  private setState(state: ClientState): void {
-    if (this.state === state) return;
+  /** Returns false if a 'state' listener moved the client on (closed it) meanwhile: stop what was going on. */
+  private setState(state: ClientState): boolean {
+    if (this.state === state) return true;
     this.state = state;
     this.emit('state', state);
+    return this.state === state;
   }
 
   // ---- frames from the server ----
@@ -412,13 +438,12 @@ export class PushwireClient extends Emitter<ClientEvents> {
         return ping?.resolve();
       }
       case 'close':
-        return this.drop(frame.code, frame.reason);
+        return this.drop(frame.code, frame.reason, frame.retry);
     }
   }
 
   private onWelcome(welcome: WelcomeFrame): void {
     this.clearTimer('connect');
-    this.clearTimer('welcome');
     this.awaitingWelcome = false;
     const upgradedFrom = this.upgradingFrom;
     this.upgradingFrom = null;
@@ -432,7 +457,7 @@ export class PushwireClient extends Emitter<ClientEvents> {
     if (!resumed) this.startSession();
     this.attempt = 0;
     this.everOpen = true;
-    this.setState('open');
+    if (!this.setState('open')) return;
     this.armDeadline();
     // Everything not yet acknowledged goes again: the server drops what it already handled.
     for (const entry of this.outbox.entries) {
@@ -498,6 +523,7 @@ export class PushwireClient extends Emitter<ClientEvents> {
     adopt(this.bind(() => pipe));
     old.close();
     const timeout = this.options.connectTimeout ?? 10_000;
+    this.connectDeadline = this.clock.now() + timeout;
     this.setTimer('connect', timeout, () => this.drop(1006, `${definition.name}: no welcome within ${timeout} ms of the upgrade (connect timeout)`));
     void this.sendHello(pipe);
   }
@@ -637,8 +663,9 @@ export class PushwireClient extends Emitter<ClientEvents> {
    * instead of waiting out the backoff.
    */
   private readonly wake = (): void => {
-    if (this.state === 'open') this.checkAlive();
-    else if (this.timers.retry !== undefined && !pageAway()) this.connectNow();
+    if (this.state === 'open' && this.checkAlive()) return;
+    // Waiting to retry, or the check just found the connection dead: try now.
+    if (this.timers.retry !== undefined && !pageAway()) this.connectNow();
   };
 
   private listenToPage(on: boolean): void {

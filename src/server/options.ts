@@ -2,7 +2,9 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { TransportName } from '../protocol/frames.js';
 import type { Broker } from './broker/broker.js';
 import type { HistoryLimits } from './broker/memory.js';
+import type { LimitOptions } from './limits.js';
 import type { Logger } from './logger.js';
+import type { OriginPolicy } from './origin.js';
 import type { OutboundLimits } from './outbound-buffer.js';
 
 /** What the server knows of the HTTP request that opened a connection. */
@@ -87,6 +89,14 @@ export interface ServerOptions extends ServerHooks {
   sseKeepalive?: number;
   /** Serve `{path}/events?channel=…`, one channel as a plain event stream (EventSource). Default true. */
   channelStreams?: boolean;
+  /** Limits per session, per client address and in total. */
+  limits?: LimitOptions;
+  /** Page origins allowed to connect. Default: the server's own origin (and non-browser clients). */
+  allowedOrigins?: OriginPolicy;
+  /** Take the client address from the first X-Forwarded-For entry (only behind a proxy you trust). Default false. */
+  trustProxy?: boolean;
+  /** Serve Prometheus metrics at `{path}/metrics`. Default false: expose them only where only you can reach them. */
+  metrics?: boolean;
   logger?: Logger;
 }
 
@@ -102,6 +112,9 @@ export interface ResolvedOptions {
   transports: TransportName[];
   pollTimeout: number;
   sseKeepalive: number;
+  allowedOrigins: OriginPolicy | undefined;
+  trustProxy: boolean;
+  metrics: boolean;
 }
 
 function positive(name: string, value: number | undefined, fallback: number): number {
@@ -126,6 +139,9 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     transports: resolveTransports(options.transports),
     pollTimeout: positive('pollTimeout', options.pollTimeout, 25_000),
     sseKeepalive: positive('sseKeepalive', options.sseKeepalive, 15_000),
+    allowedOrigins: options.allowedOrigins,
+    trustProxy: options.trustProxy ?? false,
+    metrics: options.metrics ?? false,
   };
 }
 

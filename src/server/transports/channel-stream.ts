@@ -105,7 +105,7 @@ export async function openChannelStream(
   const rewind = rewindParam === null ? undefined : Number(rewindParam);
   if (rewind !== undefined && (!Number.isSafeInteger(rewind) || rewind < 0)) return replyText(res, 400, 'bad_frame: rewind must be a non-negative integer');
 
-  const info = requestInfo(req);
+  const info = requestInfo(req, core.options.trustProxy);
   const auth = await core.authorize({ ...info, auth: undefined, transport: 'sse' });
   if (!auth.ok) return replyText(res, 401, `unauthorized: ${auth.reason ?? 'unauthorized'}`);
   let ended = false;

@@ -3,6 +3,7 @@ import type { TransportName } from '../../protocol/frames.js';
 import { HttpHeader, HttpPath } from '../../protocol/http.js';
 import type { ServerCore } from '../core.js';
 import type { ServerHooks } from '../options.js';
+import { originAllowed } from '../origin.js';
 import { randomToken } from '../random.js';
 import { requestInfo } from '../request-info.js';
 import { openChannelStream } from './channel-stream.js';
@@ -21,6 +22,8 @@ export interface HttpEndpointOptions {
 
 type HttpConnection = SseConnection | LongPollConnection;
 
+const ROUTES: ReadonlySet<string> = new Set(Object.values(HttpPath));
+
 /**
  * The HTTP side of Pushwire: SSE streams, long-polls, upstream POSTs and channel event streams
  * (see docs/PROTOCOL.md, "Transports"). Connections are kept by token in this process, so a load
@@ -31,6 +34,7 @@ export class HttpEndpoints {
   private readonly streams = new Set<{ keepalive(): void; close(code: number, reason: string): void }>();
   private readonly keepalive: ReturnType<typeof setInterval>;
   private readonly limits: HttpConnectionLimits;
+  private closing = false;
 
   constructor(
     private readonly core: ServerCore,
@@ -48,6 +52,17 @@ export class HttpEndpoints {
   /** Answers the request if its path is one of these endpoints; returns false otherwise. */
   handle(req: IncomingMessage, res: ServerResponse, pathname: string): boolean {
     const route = pathname.slice(this.options.path.length);
+    if (!ROUTES.has(route)) return false;
+    if (this.closing) {
+      replyText(res, 503, 'server shutting down', { 'retry-after': '1' });
+      return true;
+    }
+    if (!originAllowed(req, this.core.options.allowedOrigins)) {
+      // Cross-site requests riding on the user's cookies: the same policy as for WebSocket upgrades.
+      this.core.counters.limitHits.origin++;
+      replyText(res, 403, 'origin not allowed');
+      return true;
+    }
     switch (route) {
       case HttpPath.sse:
         if (!this.enabled('sse', res) || !this.method(req, res, 'POST')) return true;
@@ -78,8 +93,9 @@ export class HttpEndpoints {
     }
   }
 
-  /** Ends every HTTP connection and stream (after the core ended the sessions). */
+  /** Ends every HTTP connection and stream (after the core ended the sessions); later requests get 503. */
   close(): void {
+    this.closing = true;
     clearInterval(this.keepalive);
     for (const connection of [...this.connections.values()]) {
       if (connection instanceof LongPollConnection) connection.end();
@@ -98,11 +114,11 @@ export class HttpEndpoints {
       if (this.connections.get(connection.token) === connection) this.connections.delete(connection.token);
     };
     if (transport === 'sse') {
-      const connection = new SseConnection(token, res, this.core, requestInfo(req), this.limits, forget);
+      const connection = new SseConnection(token, res, this.core, requestInfo(req, this.core.options.trustProxy), this.limits, forget);
       this.connections.set(token, connection);
       connection.receive(hello);
     } else {
-      const connection = new LongPollConnection(token, this.core, requestInfo(req), this.options.pollTimeout, this.limits, forget);
+      const connection = new LongPollConnection(token, this.core, requestInfo(req, this.core.options.trustProxy), this.options.pollTimeout, this.limits, forget);
       this.connections.set(token, connection);
       connection.receive(hello);
       connection.poll(req, res, 0);
