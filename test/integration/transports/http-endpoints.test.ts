@@ -138,6 +138,26 @@ describe('long-polling endpoint', () => {
   });
 });
 
+describe('origin policy on the HTTP endpoints', () => {
+  it('refuses requests from a foreign page origin with 403, like WebSocket upgrades, and accepts the own origin', async () => {
+    server = await startServer();
+    const foreign = { origin: 'https://evil.example' };
+    for (const [path, init] of [
+      ['/sse', { method: 'POST', body: HELLO }],
+      ['/poll', { method: 'POST', body: HELLO }],
+      ['/send', { method: 'POST', body: '{"t":"ping","id":1}' }],
+      ['/events?channel=a', {}],
+    ] as const) {
+      const res = await fetch(`${server.url}${path}`, { ...init, headers: foreign });
+      expect(res.status, path).toBe(403);
+      expect(await res.text()).toBe('origin not allowed');
+    }
+    const own = await fetch(`${server.url}/poll`, { method: 'POST', body: HELLO, headers: { origin: `http://127.0.0.1:${server.port}` } });
+    expect(own.status).toBe(200);
+    expect(server.pushwire.stats().counters.limitHits.origin).toBe(4);
+  });
+});
+
 describe('the hello and its credentials', () => {
   it.each(['sse', 'long-polling'] as const)('never travel in a URL over %s', async (name) => {
     server = await startServer({ authorize: (info) => (info.auth === 'secret-token-123' ? { ok: true } : { ok: false }) });
