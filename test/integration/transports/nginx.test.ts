@@ -1,14 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FallbackInfo, PushwireClient } from '../../../src/client/index.js';
 import { connectClient, startServer, TRANSPORTS, waitFor, type TestServer } from './harness.js';
-import { nginxAvailable, NGINX, startNginx, type RunningNginx } from './nginx.js';
+import { requireProgram } from '../../support/external-program.js';
+import { NGINX, startNginx, type RunningNginx } from './nginx.js';
 import { collect, expectExactlyOnceInOrder, publishStream } from './stream.js';
 
-const available = nginxAvailable();
-if (!available && process.env.CI === 'true') {
-  throw new Error(`nginx is required under CI=true but ${NGINX} does not exist (install the Debian package nginx-light)`);
-}
-if (!available) console.warn(`SKIPPED: nginx proxy tests — ${NGINX} not found (install nginx-light; under CI=true this fails)`);
+const { available } = requireProgram(NGINX, 'nginx (Debian package nginx-light), for the reverse-proxy tests,');
 
 let server: TestServer | undefined;
 let proxy: RunningNginx | undefined;

@@ -1,14 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const NGINX = process.env.NGINX_BIN ?? '/usr/sbin/nginx';
-
-export function nginxAvailable(): boolean {
-  return existsSync(NGINX);
-}
 
 async function freePort(): Promise<number> {
   const server = createServer();
