@@ -121,6 +121,24 @@ describe('long-polling endpoint', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(250);
   });
 
+  it('cuts off a connection that stops polling once its bound is crossed (close 4002); what waits stays bounded', async () => {
+    server = await startServer({ outbound: { maxFrames: 20 } });
+    const open = await fetch(`${server.url}/poll`, { method: 'POST', body: HELLO });
+    const token = open.headers.get('pushwire-connection')!;
+    await open.text();
+    await fetch(`${server.url}/send`, { method: 'POST', headers: { 'pushwire-connection': token }, body: '{"t":"sub","s":1,"ch":"room"}' });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The client never polls again (and never acknowledges): 100 messages are published meanwhile.
+    for (let i = 1; i <= 100; i++) await server.pushwire.publish('room', i);
+    const poll = await fetch(`${server.url}/poll`, { headers: { 'pushwire-connection': token, 'pushwire-received': '1' } });
+    const got = frames(await poll.text());
+    expect(got.length).toBeLessThanOrEqual(25);
+    expect(got.at(-1)).toMatchObject({ t: 'close', code: 4002 });
+    expect(server.pushwire.stats().sessions).toBe(0);
+    const after = await fetch(`${server.url}/poll`, { headers: { 'pushwire-connection': token, 'pushwire-received': '2' } });
+    expect(after.status).toBe(404);
+  });
+
   it('batches everything queued into one answer', async () => {
     server = await startServer();
     const open = await fetch(`${server.url}/poll`, { method: 'POST', body: HELLO });
