@@ -81,14 +81,6 @@ export interface ServerOptions extends ServerHooks {
   maxPayload?: number;
   /** Bounds of each session's buffer of unacknowledged outbound frames (and of each HTTP connection's queue). */
   outbound?: OutboundLimits;
-  /** Transports offered, in order of preference. Default all: `['websocket', 'sse', 'long-polling']`. */
-  transports?: TransportName[];
-  /** Longest a long-poll waits for something to send, in ms. Default 25,000. */
-  pollTimeout?: number;
-  /** Interval of keepalive comment lines on SSE streams, in ms. Default 15,000. */
-  sseKeepalive?: number;
-  /** Serve `{path}/events?channel=…`, one channel as a plain event stream (EventSource). Default true. */
-  channelStreams?: boolean;
   /** Limits per session, per client address and in total. */
   limits?: LimitOptions;
   /** Page origins allowed to connect. Default: the server's own origin (and non-browser clients). */
@@ -97,6 +89,14 @@ export interface ServerOptions extends ServerHooks {
   trustProxy?: boolean;
   /** Serve Prometheus metrics at `{path}/metrics`. Default false: expose them only where only you can reach them. */
   metrics?: boolean;
+  /** Transports offered, in order of preference. Default all: `['websocket', 'sse', 'long-polling']`. */
+  transports?: TransportName[];
+  /** Longest a long-poll waits for something to send, in ms. Default 25,000. */
+  pollTimeout?: number;
+  /** Interval of keepalive comment lines on SSE streams, in ms. Default 15,000. */
+  sseKeepalive?: number;
+  /** Serve `{path}/events?channel=…`, one channel as a plain event stream (EventSource). Default true. */
+  channelStreams?: boolean;
   logger?: Logger;
 }
 
@@ -109,12 +109,12 @@ export interface ResolvedOptions {
   maxPayload: number;
   outboundMaxFrames: number;
   outboundMaxBytes: number;
-  transports: TransportName[];
-  pollTimeout: number;
-  sseKeepalive: number;
   allowedOrigins: OriginPolicy | undefined;
   trustProxy: boolean;
   metrics: boolean;
+  transports: TransportName[];
+  pollTimeout: number;
+  sseKeepalive: number;
 }
 
 function positive(name: string, value: number | undefined, fallback: number): number {
@@ -136,12 +136,12 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     maxPayload: positive('maxPayload', options.maxPayload, 64 * 1024),
     outboundMaxFrames: positive('outbound.maxFrames', options.outbound?.maxFrames, 5_000),
     outboundMaxBytes: positive('outbound.maxBytes', options.outbound?.maxBytes, 4 * 1024 * 1024),
-    transports: resolveTransports(options.transports),
-    pollTimeout: positive('pollTimeout', options.pollTimeout, 25_000),
-    sseKeepalive: positive('sseKeepalive', options.sseKeepalive, 15_000),
     allowedOrigins: options.allowedOrigins,
     trustProxy: options.trustProxy ?? false,
     metrics: options.metrics ?? false,
+    transports: resolveTransports(options.transports),
+    pollTimeout: positive('pollTimeout', options.pollTimeout, 25_000),
+    sseKeepalive: positive('sseKeepalive', options.sseKeepalive, 15_000),
   };
 }
 

@@ -143,8 +143,8 @@ export class PushwireServer {
     if (this.closed) return;
     this.closed = true;
     await this.core.close(options.reconnectSpread ?? 5_000);
-    await this.websocket.close(options.grace ?? 2_000);
     this.http.close();
+    await this.websocket.close(options.grace ?? 2_000);
     for (const { server, onUpgrade, onRequest, previous } of this.attachments) {
       server.off('upgrade', onUpgrade);
       server.off('request', onRequest);

@@ -1,4 +1,3 @@
-import { websocket } from '../../src/client/index.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ReconnectInfo } from '../../src/client/index.js';
 import { closeClients, openClient } from '../support/client-harness.js';
@@ -18,7 +17,7 @@ describe('keepalive', () => {
   it('the client declares the connection dead when the server stops answering, then resumes', async () => {
     server = await startTestServer({ heartbeatInterval: 100, heartbeatGrace: 100 });
     const network = controlledWebSocket();
-    const client = await openClient(server.url, { WebSocket: network.WebSocket, transports: [websocket] });
+    const client = await openClient(server.url, { WebSocket: network.WebSocket });
     const reconnects: ReconnectInfo[] = [];
     client.on('reconnecting', (info) => reconnects.push(info));
     const resumed: boolean[] = [];
@@ -45,7 +44,7 @@ describe('keepalive', () => {
     server = await startTestServer({ heartbeatInterval: 100, heartbeatGrace: 50 });
     const network = controlledWebSocket();
     // The client's own deadline is far away, so only the server can notice.
-    const client = await openClient(server.url, { WebSocket: network.WebSocket, transports: [websocket], heartbeatGrace: 60_000 });
+    const client = await openClient(server.url, { WebSocket: network.WebSocket, heartbeatGrace: 60_000 });
     const reconnects: ReconnectInfo[] = [];
     client.on('reconnecting', (info) => reconnects.push(info));
     network.muteUp = true; // pongs and everything else from the client are lost

@@ -1,4 +1,3 @@
-import { websocket } from '../../src/client/index.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SubscribedInfo } from '../../src/client/index.js';
 import { closeClients, openClient } from '../support/client-harness.js';
@@ -63,7 +62,7 @@ describe('gaps that history cannot fill end in an explicit reset', () => {
   it('gives a client offline past its session and the history one reset, then live messages', async () => {
     server = await startTestServer({ history: { size: 5 }, sessionTtl: 100 });
     const network = controlledWebSocket();
-    const client = await openClient(server.url, { WebSocket: network.WebSocket, transports: [websocket] });
+    const client = await openClient(server.url, { WebSocket: network.WebSocket });
     const statuses: string[] = [];
     const got: number[] = [];
     client.subscribe<number>('feed', { onMessage: (v) => got.push(v), onSubscribed: (info) => statuses.push(info.status) });
@@ -92,7 +91,7 @@ describe('gaps that history cannot fill end in an explicit reset', () => {
   it('recovers, without a reset, a client whose session expired while history still covers the gap', async () => {
     server = await startTestServer({ history: { size: 100 }, sessionTtl: 100 });
     const network = controlledWebSocket();
-    const client = await openClient(server.url, { WebSocket: network.WebSocket, transports: [websocket] });
+    const client = await openClient(server.url, { WebSocket: network.WebSocket });
     const statuses: string[] = [];
     const got: number[] = [];
     client.subscribe<number>('feed', { onMessage: (v) => got.push(v), onSubscribed: (info) => statuses.push(info.status) });
@@ -110,7 +109,7 @@ describe('gaps that history cannot fill end in an explicit reset', () => {
   it('evicts a session whose outbound buffer overflows, and the client comes back with an explicit reset', async () => {
     server = await startTestServer({ history: { size: 10 }, outbound: { maxFrames: 50 } });
     const network = controlledWebSocket();
-    const client = await openClient(server.url, { WebSocket: network.WebSocket, transports: [websocket] });
+    const client = await openClient(server.url, { WebSocket: network.WebSocket });
     const statuses: string[] = [];
     const closes: number[] = [];
     client.on('reconnecting', (info) => closes.push(info.code));

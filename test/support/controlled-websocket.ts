@@ -4,8 +4,7 @@ import type { WebSocketConstructor, WebSocketLike } from '../../src/client/trans
 /**
  * A WebSocket for the client (over the `ws` package) whose network a test can switch off: `offline`
  * makes new connections fail at once (connection refused), `muteDown` drops frames from the server,
- * `muteUp` drops frames to it. It switches only WebSocket: hold a client that uses it to the websocket
- * transport (`transports: [websocket]`), or it falls back to SSE over the untouched network.
+ * `muteUp` drops frames to it.
  */
 export interface NetworkSwitch {
   offline: boolean;

@@ -90,10 +90,8 @@ export function useMockServer() {
       if (!connection) throw new Error('the client has not connected');
       return connection;
     },
-    /** Creates a client on the mocked network; it is closed after the test. */
+    /** Creates a WebSocket-only client on the mocked network (the session layer under test); closed after the test. */
     connect(options: ClientOptions = {}): PushwireClient {
-      // This mock speaks WebSocket only: hold the client to it (connect() would otherwise fall back to
-      // SSE and long-polling when a WebSocket attempt fails; test/unit/transports covers those).
       return this.track(connect(BASE_URL, { transports: [websocket], ...options }));
     },
     /** Closes a client made elsewhere after the test. */

@@ -99,7 +99,7 @@ describe('client state machine: connecting → open → reconnecting → open �
     expect(reconnecting).toEqual([]);
     await advance(1);
     expect(silent.closedByClient).not.toBeNull();
-    expect(reconnecting).toEqual([{ attempt: 1, delay: 500, code: 1006, reason: 'websocket: no welcome within 3000 ms of connecting (connect timeout)' }]);
+    expect(reconnecting).toEqual([{ attempt: 1, delay: 500, code: 1006, reason: expect.stringContaining('connect timeout') }]);
 
     await advance(500);
     expect(mock.connections).toHaveLength(2);
