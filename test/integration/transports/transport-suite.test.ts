@@ -110,6 +110,9 @@ describe('transport switches in the middle of a stream', () => {
     expect(upgradedAt).toBeGreaterThan(0);
     expect(upgradedAt).toBeLessThan(10_000);
     expect(client.transport).toBe('websocket');
+    // The server saw one session move pipes, not a new session.
+    expect(server.pushwire.stats()).toMatchObject({ sessions: 1, byTransport: { websocket: 1, sse: 0, 'long-polling': 0 } });
+    expect(server.pushwire.stats().counters.transportSwitches).toBe(1);
     console.log(`upgrade ${fallback} → websocket after ${upgradedAt} of 10,000 messages`);
   });
 
