@@ -22,7 +22,8 @@ export interface RunningNginx {
 /**
  * Starts nginx as a plain reverse proxy in front of `upstreamPort`: `proxy_pass` with nginx's
  * defaults, i.e. HTTP/1.0 upstream, no Upgrade/Connection headers forwarded (so no WebSocket), and
- * proxy_buffering on. `locations` adds location blocks (to block or buffer an endpoint).
+ * proxy_buffering on; only the Host header is passed on. `locations` adds location blocks (to block
+ * or buffer an endpoint).
  */
 export async function startNginx(upstreamPort: number, locations = ''): Promise<RunningNginx> {
   const dir = mkdtempSync(join(tmpdir(), 'pushwire-nginx-'));
@@ -45,6 +46,9 @@ http {
   scgi_temp_path ${dir}/scgi;
   server {
     listen 127.0.0.1:${port};
+    # Pass the page's Host on, as real configs do: the server's default origin check compares it with
+    # the browser's Origin header.
+    proxy_set_header Host $http_host;
     location / {
       proxy_pass http://127.0.0.1:${upstreamPort};
     }
