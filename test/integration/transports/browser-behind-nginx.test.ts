@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { requireProgram } from '../../support/external-program.js';
 import { CHROMIUM, launchChromium, type Browser } from './chromium.js';
 import { NGINX, startNginx, type RunningNginx } from './nginx.js';
@@ -26,10 +26,16 @@ const READ_PAGE = `({
 
 let demo: ChildProcess | undefined;
 let proxy: RunningNginx | undefined;
+// One browser for the file: starting Chromium is the heaviest thing in the suite.
 let browser: Browser | undefined;
-afterEach(async () => {
+beforeAll(async () => {
+  if (nginx.available && chromium.available) browser = await launchChromium();
+}, 30_000);
+afterAll(async () => {
   await browser?.close();
-  browser = undefined;
+});
+afterEach(async () => {
+  await browser?.goto('about:blank');
   await proxy?.stop();
   proxy = undefined;
   demo?.kill('SIGTERM');
@@ -58,9 +64,8 @@ async function openDemoBehindNginx(locations: (port: number) => string): Promise
     }
   }
   proxy = await startNginx(port, locations(port));
-  browser = await launchChromium();
-  await browser.goto(proxy.url.replace(/\/pushwire$/, '/'));
-  return browser;
+  await browser!.goto(proxy.url.replace(/\/pushwire$/, '/'));
+  return browser!;
 }
 
 /** Waits for the page to be open and to have received two ticks, and for a chat message to go round. */

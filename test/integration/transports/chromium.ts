@@ -85,8 +85,12 @@ export async function launchChromium(): Promise<Browser> {
       socket.close();
       child.kill('SIGTERM');
       await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 3000))]);
-      if (child.exitCode === null) child.kill('SIGKILL');
-      rmSync(profile, { recursive: true, force: true });
+      if (child.exitCode === null) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+      // Chromium's helper processes may still be writing the profile for a moment.
+      rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
     },
   };
 }
