@@ -31,11 +31,13 @@ describe('keepalive', () => {
   });
 
   it('keeps an idle connection open as long as heartbeats flow both ways', async () => {
-    server = await startTestServer({ heartbeatInterval: 50, heartbeatGrace: 50 });
-    const client = await openClient(server.url);
+    // Graces of a few intervals on both sides: the suite runs files in parallel on a small shared
+    // machine, and an event loop stalled for more than half an interval must not count as a dead peer.
+    server = await startTestServer({ heartbeatInterval: 50, heartbeatGrace: 250 });
+    const client = await openClient(server.url, { heartbeatGrace: 250 });
     let reconnects = 0;
     client.on('reconnecting', () => reconnects++);
-    await new Promise((resolve) => setTimeout(resolve, 500)); // ten intervals of silence but for heartbeats
+    await new Promise((resolve) => setTimeout(resolve, 1000)); // twenty intervals of silence but for heartbeats
     expect(reconnects).toBe(0);
     expect(client.state).toBe('open');
   });
