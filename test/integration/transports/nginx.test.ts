@@ -24,7 +24,7 @@ const ALL = [TRANSPORTS.websocket, TRANSPORTS.sse, TRANSPORTS['long-polling']];
 async function throughProxy(locations: (upstreamPort: number) => string): Promise<{ fallbacks: FallbackInfo[] }> {
   server = await startServer();
   proxy = await startNginx(server.port, locations(server.port));
-  client = connectClient(proxy.url, { transports: ALL, welcomeTimeout: 1500, upgrade: { min: 60_000 } });
+  client = connectClient(proxy.url, { transports: ALL, welcomeTimeout: 3000, upgrade: { min: 60_000 } });
   const fallbacks: FallbackInfo[] = [];
   client.on('fallback', (info) => fallbacks.push(info));
   return { fallbacks };
@@ -69,7 +69,7 @@ describe.skipIf(!available)('behind a real nginx with a plain proxy_pass (no Upg
       ['websocket', 'sse'],
       ['sse', 'long-polling'],
     ]);
-    expect(fallbacks[1]!.reason).toBe('sse: open, but no frame from the server within 1500 ms (health check)');
+    expect(fallbacks[1]!.reason).toBe('sse: open, but no frame from the server within 3000 ms (health check)');
     await streamsExactlyOnce(2000);
   });
 });
