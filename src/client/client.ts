@@ -186,6 +186,8 @@ export class PushwireClient extends Emitter<ClientEvents> {
   ) {
     super();
     const base = new URL(url, (globalThis as { location?: { href: string } }).location?.href);
+    // Endpoints hang under the path; a query string would be lost, and credentials don't belong in URLs.
+    if (base.search) throw new TypeError('pushwire: the URL must not have a query string; pass credentials in the auth option');
     this.url = `${base.protocol.replace(/^ws/, 'http')}//${base.host}${base.pathname.replace(/\/+$/, '')}`;
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;

@@ -1,6 +1,5 @@
 import WebSocket from 'ws';
 import { connect, type ClientOptions, type PushwireClient, websocket } from '../../src/client/index.js';
-import type { WebSocketConstructor } from '../../src/client/transports/transport.js';
 import { waitFor } from './wait.js';
 
 const clients: PushwireClient[] = [];
@@ -12,7 +11,7 @@ const clients: PushwireClient[] = [];
 export function connectClient(url: string, options: ClientOptions = {}): PushwireClient {
   const client = connect(url, {
     transports: [websocket],
-    WebSocket: WebSocket as unknown as WebSocketConstructor,
+    WebSocket,
     reconnect: { min: 20, max: 200 },
     ...options,
   });

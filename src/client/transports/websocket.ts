@@ -16,7 +16,8 @@ export const websocket: TransportDefinition = {
     let failure = '';
     socket.onerror = (event) => {
       // Browsers say nothing about the cause; Node's `ws` does ("Unexpected server response: 404").
-      failure = (event as { message?: unknown }).message === undefined ? 'error' : String((event as { message?: unknown }).message);
+      const message = (event as { message?: unknown }).message;
+      failure = message === undefined ? 'error' : String(message);
     };
     socket.onopen = () => handlers.open();
     socket.onmessage = (event) => {

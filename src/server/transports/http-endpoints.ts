@@ -3,11 +3,11 @@ import type { TransportName } from '../../protocol/frames.js';
 import { HttpHeader, HttpPath } from '../../protocol/http.js';
 import type { ServerCore } from '../core.js';
 import type { ServerHooks } from '../options.js';
-import { originAllowed } from '../origin.js';
 import { randomToken } from '../random.js';
 import { requestInfo } from '../request-info.js';
 import { openChannelStream } from './channel-stream.js';
 import { bodyOrReply, replyText } from './http-body.js';
+import { answeredByOriginGate } from './http-origin.js';
 import { LongPollConnection } from './long-polling.js';
 import { type HttpConnectionLimits, SseConnection } from './sse.js';
 
@@ -57,12 +57,7 @@ export class HttpEndpoints {
       replyText(res, 503, 'server shutting down', { 'retry-after': '1' });
       return true;
     }
-    if (!originAllowed(req, this.core.options.allowedOrigins)) {
-      // Cross-site requests riding on the user's cookies: the same policy as for WebSocket upgrades.
-      this.core.counters.limitHits.origin++;
-      replyText(res, 403, 'origin not allowed');
-      return true;
-    }
+    if (answeredByOriginGate(req, res, this.core)) return true;
     switch (route) {
       case HttpPath.sse:
         if (!this.enabled('sse', res) || !this.method(req, res, 'POST')) return true;

@@ -168,7 +168,7 @@ describe('origin policy on the HTTP endpoints', () => {
     ] as const) {
       const res = await fetch(`${server.url}${path}`, { ...init, headers: foreign });
       expect(res.status, path).toBe(403);
-      expect(await res.text()).toBe('origin not allowed');
+      expect(await res.text()).toBe('forbidden: origin not allowed');
     }
     const own = await fetch(`${server.url}/poll`, { method: 'POST', body: HELLO, headers: { origin: `http://127.0.0.1:${server.port}` } });
     expect(own.status).toBe(200);
