@@ -201,6 +201,27 @@ describe('transport memory', () => {
     expect(localStorage.getItem(KEY)).toBeNull();
   });
 
+  it('lives with a storage that throws (privacy modes, quotas): nothing is remembered, nothing breaks', async () => {
+    useMock().websocket = 'refuse';
+    const broken = {
+      getItem: (): string | null => {
+        throw new Error('SecurityError');
+      },
+      setItem: (): void => {
+        throw new Error('QuotaExceededError');
+      },
+      removeItem: (): void => {
+        throw new Error('SecurityError');
+      },
+    };
+    const client = start({ transportMemory: { storage: broken } });
+    const errors: unknown[] = [];
+    client.on('error', (error) => errors.push(error));
+    await until(() => client.state === 'open', 'open');
+    expect(client.transport).toBe('sse');
+    expect(errors).toEqual([]);
+  });
+
   it('uses the ttl given', async () => {
     useMock().websocket = 'refuse';
     const client = start({ transportMemory: { ttl: 1000 } });
