@@ -6,6 +6,7 @@ import {
   type HelloFrame,
   type MessageFrame,
   type ServerFrame,
+  type SnapshotFrame,
   type SubscribedFrame,
   type TransportName,
   type WelcomeFrame,
@@ -28,6 +29,8 @@ import {
 import { TransportMemory, type TransportMemoryOptions } from './transport-memory.js';
 import type { Transport, TransportDefinition, TransportHandlers, WebSocketConstructor } from './transports/transport.js';
 import { UpgradeProbe } from './upgrade-probe.js';
+import { SyncedState } from './synced-state.js';
+import { Presence } from './presence.js';
 
 export type ClientState = 'connecting' | 'open' | 'reconnecting' | 'closed';
 
@@ -179,6 +182,10 @@ export class PushwireClient extends Emitter<ClientEvents> {
   private everOpen = false;
   private pingId = 0;
   private authInFlight: Promise<unknown> | undefined;
+  /** `snap` frames waiting for the ack of the `get` they answer, by its sequence number. */
+  private readonly snapshots = new Map<number, SnapshotFrame>();
+  /** Presence this client joined, by channel: joined again with a new session. */
+  private readonly joined = new Map<string, unknown>();
 
   constructor(
     url: string,
@@ -195,8 +202,11 @@ export class PushwireClient extends Emitter<ClientEvents> {
     this.plan = new TransportPlan(options.transports ?? [], memory);
     this.maxPayload = options.maxPayload ?? 65_536;
     this.outbox = new Outbox(options.queue?.maxFrames ?? 1000, options.queue?.maxBytes ?? 1 << 20);
+    this.transport = this.plan.current.name;
     this.listenToPage(true);
-    this.connectNow();
+    // The first attempt starts once the caller has had a chance to add listeners, so no event of it
+    // (a fallback, say) goes unheard.
+    queueMicrotask(() => this.state === 'connecting' && this.pipe === null && this.connectNow());
   }
 
   /**
@@ -224,6 +234,44 @@ export class PushwireClient extends Emitter<ClientEvents> {
     }
     state.subscriptions.add(subscription as Subscription);
     return subscription;
+  }
+
+  /** Follows a channel's state document: snapshot, then diffs, and a fresh snapshot whenever a gap can't be replayed. */
+  sync<T = unknown>(channel: string): SyncedState<T> {
+    return new SyncedState<T>(channel, this);
+  }
+
+  /** Watches who is present in a channel; with `meta`, joins it too (see Presence). */
+  presence(channel: string, meta?: unknown): Presence {
+    return new Presence(channel, this, meta);
+  }
+
+  /** Fetches a channel's state snapshot (used by `sync`). */
+  fetchState(channel: string): Promise<SnapshotFrame> {
+    return new Promise((resolve, reject) => {
+      if (this.state === 'closed') return reject(new PushwireError('closed', 'the client is closed'));
+      const entry = this.enqueue(
+        { t: 'get', ch: channel },
+        () => {
+          const snapshot = this.snapshots.get(entry.s);
+          this.snapshots.delete(entry.s);
+          if (snapshot) resolve(snapshot);
+          else reject(new PushwireError('internal', 'the server acknowledged a state request without a snapshot'));
+        },
+        reject,
+      );
+    });
+  }
+
+  /** Joins a channel's presence with this metadata (again after a session is lost), or updates it. */
+  joinPresence(channel: string, meta: unknown): Promise<void> {
+    this.joined.set(channel, meta ?? null);
+    return this.request({ t: 'join', ch: channel, meta: meta ?? null });
+  }
+
+  leavePresence(channel: string): Promise<void> {
+    if (!this.joined.delete(channel)) return Promise.resolve();
+    return this.request({ t: 'leave', ch: channel });
   }
 
   /** Publishes to a channel; resolves when the server has handled it, rejects with a PushwireError. */
@@ -429,6 +477,8 @@ export class PushwireClient extends Emitter<ClientEvents> {
         return this.onErrorFrame(frame);
       case 'msg':
         return this.emit('message', frame.d);
+      case 'snap':
+        return void this.snapshots.set(frame.s, frame);
       case 'ack':
         return this.outbox.ack(frame.s);
       case 'ping':
@@ -537,11 +587,13 @@ export class PushwireClient extends Emitter<ClientEvents> {
   private startSession(): void {
     const queued = new Set<string>();
     for (const { body } of this.outbox.entries) if (body.t === 'sub') queued.add(body.ch);
-    const leading: OutboundBody[] = [];
+    // Presence first, so the presence lists the subscriptions below bring back already include us.
+    const leading: OutboundBody[] = [...this.joined].map(([ch, meta]) => ({ t: 'join', ch, meta }));
     for (const state of this.channels.values()) {
       state.live = false;
       if (!queued.has(state.name)) leading.push(this.subscribeBody(state));
     }
+    this.snapshots.clear();
     this.outbox.restart(leading, ({ s, body }) => {
       if (body.t === 'unsub') return null;
       if (body.t !== 'sub') return body;
@@ -568,7 +620,9 @@ export class PushwireClient extends Emitter<ClientEvents> {
 
   private onSubscribed(frame: SubscribedFrame): void {
     const state = this.channels.get(frame.ch);
-    if (!state) return;
+    // An answer to an older `sub` of this channel (unsubscribed and subscribed again since) is stale:
+    // its replay must not reach the new subscription.
+    if (!state || (frame.s !== undefined && frame.s !== state.subSeq)) return;
     state.position = [frame.e, frame.q];
     state.live = true;
     const info: SubscribedInfo = { channel: frame.ch, status: frame.st, epoch: frame.e, seq: frame.q, head: frame.h };

@@ -129,6 +129,9 @@ export class ConnectionController implements ConnectionHandler {
       case 'unsub':
       case 'pub':
       case 'msg':
+      case 'get':
+      case 'join':
+      case 'leave':
         session.receive({ s: frame.s, frame });
         return;
       case 'ack':
