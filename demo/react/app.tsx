@@ -18,7 +18,7 @@ export function App({ demo }: { demo: DemoClient }) {
       <ChatCard name={name} onName={changeName} tracker={demo.tracker} />
       <GameCard name={name} tracker={demo.tracker} />
       <InspectorCard demo={demo} />
-      <OddsCard />
+      <OddsCard tracker={demo.tracker} />
     </>
   );
 }

@@ -15,7 +15,7 @@ declare global {
 
 const demo = createDemoClient(window.Pushwire, location);
 const identity = new Identity();
-document.getElementById('app')!.append(chatCard(demo, identity), gameCard(demo, identity), inspectorCard(demo), oddsCard());
+document.getElementById('app')!.append(chatCard(demo, identity), gameCard(demo, identity), inspectorCard(demo), oddsCard(demo));
 // Leaving the page ends the session at once (the chat shows "left") instead of after the session TTL.
 addEventListener('pagehide', (event) => {
   if (!event.persisted) demo.client.close();
