@@ -1,0 +1,237 @@
+/**
+ * `npm run bench`: the same scenarios against Pushwire and the anchors (plain ws, plain SSE,
+ * Socket.IO), each with the server and the load generator in separate processes on 127.0.0.1.
+ * Prints the tables and writes docs/BENCHMARKS.md with a chart.
+ */
+import { fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cpus, release, totalmem, type } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sleep } from './clock.js';
+import { benchConfig, type BenchConfig, neededFileDescriptors } from './config.js';
+import { Peer } from './ipc.js';
+import { printReport, writeReport } from './report.js';
+import type { ConnectResult, FanoutResult, Machine, MemoryResult, RateResult, ResumeResult, TargetResult } from './results.js';
+import type { Summary } from './stats.js';
+import { allTargets, type Target } from './targets.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..');
+
+interface Pair {
+  server: Peer;
+  load: Peer;
+  url: string;
+}
+
+function openFileLimit(): number {
+  const limits = readFileSync('/proc/self/limits', 'utf8');
+  const soft = /Max open files\s+(\S+)/.exec(limits)?.[1];
+  return soft === undefined || soft === 'unlimited' ? Number.POSITIVE_INFINITY : Number(soft);
+}
+
+function spawn(script: string, name: string): Peer {
+  const child = fork(join(here, script), [], { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return new Peer(name, child);
+}
+
+async function startPair(target: Target): Promise<Pair> {
+  const server = spawn('server-process.js', `${target.id} server`);
+  const load = spawn('load-process.js', `${target.id} load`);
+  // Fan-out flow control: the load process says which messages every client has; the server keeps a window.
+  load.on('progress', (event) => server.notify('progress', { done: event.done }));
+  const { port } = await server.request<{ re: number; port: number }>('start', { kind: target.server });
+  return { server, load, url: `http://127.0.0.1:${port}` };
+}
+
+async function stopPair(pair: Pair): Promise<void> {
+  await pair.load.request('closeAll', {}, 10_000).catch(() => {});
+  await pair.server.request('stop', {}, 10_000).catch(() => {});
+  pair.load.kill();
+  pair.server.kill();
+}
+
+type Reply<T> = T & { re: number };
+
+async function connectClients(pair: Pair, target: Target, n: number, concurrency: number): Promise<ConnectResult> {
+  const reply = await pair.load.request<Reply<Omit<ConnectResult, 'clients'> & { elapsedMs: number }>>(
+    'connect',
+    { kind: target.client, url: pair.url, n, concurrency },
+    120_000,
+  );
+  if (reply.failed > 0) throw new Error(`${reply.failed} of ${n} clients failed to connect`);
+  return { clients: n, perSecond: reply.perSecond, handshake: reply.handshake, ready: reply.ready, failed: reply.failed };
+}
+
+interface ExpectReply {
+  complete: boolean;
+  received: number;
+  lost: number;
+  duplicated: number;
+  elapsedMs: number;
+  latency: Summary;
+}
+
+/**
+ * Starts the load process's count of messages 0..count-1 and resolves once it is listening, with the
+ * final count to await (wrapped: an async function returning a bare promise would wait for it).
+ */
+async function expect(pair: Pair, count: number, timeoutMs: number): Promise<{ done: Promise<Reply<ExpectReply>> }> {
+  let listening!: () => void;
+  const ready = new Promise<void>((resolve) => (listening = resolve));
+  pair.load.on('expecting', () => listening());
+  const done = pair.load.request<Reply<ExpectReply>>('expect', { count, timeoutMs }, timeoutMs + 30_000);
+  await ready;
+  return { done };
+}
+
+async function cpuMicros(pair: Pair): Promise<number> {
+  const { user, system } = await pair.server.request<Reply<{ user: number; system: number }>>('cpu');
+  return user + system;
+}
+
+async function connectAndMemory(target: Target, config: BenchConfig): Promise<{ connect: ConnectResult; memory: MemoryResult }> {
+  const pair = await startPair(target);
+  try {
+    const before = await pair.server.request<Reply<{ rss: number; heapUsed: number }>>('memory');
+    const connect = await connectClients(pair, target, config.connect.clients, config.connect.concurrency);
+    await connectClients(pair, target, config.memory.clients - config.connect.clients, 50);
+    await sleep(1000); // let handshakes' garbage and timers settle
+    const after = await pair.server.request<Reply<{ rss: number; heapUsed: number; connections: number }>>('memory');
+    if (after.connections !== config.memory.clients) throw new Error(`server sees ${after.connections} of ${config.memory.clients} connections`);
+    const n = config.memory.clients;
+    return {
+      connect,
+      memory: { connections: n, rssPerConnection: (after.rss - before.rss) / n, heapPerConnection: (after.heapUsed - before.heapUsed) / n },
+    };
+  } finally {
+    await stopPair(pair);
+  }
+}
+
+async function delivery(target: Target, config: BenchConfig): Promise<{ fanout: FanoutResult; rate: RateResult; resume?: ResumeResult }> {
+  const pair = await startPair(target);
+  try {
+    const clients = config.fanout.clients;
+    await connectClients(pair, target, clients, 50);
+    await pair.server.request('memory'); // a full GC now rather than during the measurement
+
+    // Fan-out: as fast as a window of 32 undelivered messages allows.
+    const { messages, window, timeoutMs } = config.fanout;
+    const counted = await expect(pair, messages, timeoutMs);
+    const cpu0 = await cpuMicros(pair);
+    await pair.server.request('fanout', { count: messages, window }, timeoutMs + 10_000);
+    const fan = await counted.done;
+    const cpu1 = await cpuMicros(pair);
+    const fanout: FanoutResult = {
+      clients,
+      messages,
+      complete: fan.complete,
+      received: fan.received,
+      lost: fan.lost,
+      duplicated: fan.duplicated,
+      deliveriesPerSecond: fan.received / (fan.elapsedMs / 1000),
+      latency: fan.latency,
+      cpuMicrosPerDelivery: (cpu1 - cpu0) / fan.received,
+    };
+
+    // Fixed rate: latency without queueing, and what each delivery costs on the wire.
+    await sleep(300);
+    const rateCounted = await expect(pair, config.rate.messages, 30_000 + (config.rate.messages / config.rate.perSecond) * 1000);
+    const net0 = await pair.server.request<Reply<{ requests: number; bytesWritten: number; bytesRead: number }>>('net');
+    const cpu2 = await cpuMicros(pair);
+    await pair.server.request('rate', { count: config.rate.messages, rate: config.rate.perSecond }, 120_000);
+    const fixed = await rateCounted.done;
+    const cpu3 = await cpuMicros(pair);
+    const net1 = await pair.server.request<Reply<{ requests: number; bytesWritten: number; bytesRead: number }>>('net');
+    const rate: RateResult = {
+      perSecond: config.rate.perSecond,
+      messages: config.rate.messages,
+      lost: fixed.lost,
+      duplicated: fixed.duplicated,
+      latency: fixed.latency,
+      cpuMicrosPerDelivery: (cpu3 - cpu2) / fixed.received,
+      requestsPerDelivery: (net1.requests - net0.requests) / fixed.received,
+      bytesPerDelivery: (net1.bytesWritten - net0.bytesWritten + net1.bytesRead - net0.bytesRead) / fixed.received,
+    };
+    if (!target.resumable) return { fanout, rate };
+
+    // Resume: every connection cut at once while messages keep flowing.
+    await sleep(300);
+    const r = config.resume;
+    const resumeCounted = await expect(pair, r.messages, r.timeoutMs);
+    const publishing = pair.server.request('rate', { count: r.messages, rate: r.perSecond }, 120_000);
+    await sleep(r.dropAfterMs);
+    const { at: dropAt } = await pair.server.request<Reply<{ at: number }>>('drop');
+    await publishing;
+    const after = await resumeCounted.done;
+    const report = await pair.load.request<Reply<Omit<ResumeResult, 'clients' | 'lost' | 'duplicated' | 'allCaughtUpMs'>>>('resumeReport', { dropAt });
+    const resume: ResumeResult = {
+      clients,
+      lost: after.lost,
+      duplicated: after.duplicated,
+      resumed: report.resumed,
+      notReconnected: report.notReconnected,
+      allCaughtUpMs: report.caughtUp.max,
+      caughtUp: report.caughtUp,
+      reconnect: report.reconnect,
+      peakPer100ms: report.peakPer100ms,
+    };
+    return { fanout, rate, resume };
+  } finally {
+    await stopPair(pair);
+  }
+}
+
+function machine(config: BenchConfig): Machine {
+  const list = cpus();
+  return {
+    cpu: list[0]?.model.trim() ?? 'unknown',
+    cores: list.length,
+    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    os: `${type()} ${release()}`,
+    node: process.version,
+    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    quick: config.quick,
+  };
+}
+
+async function main(): Promise<void> {
+  const config = benchConfig();
+  const fds = openFileLimit();
+  const needed = neededFileDescriptors(config);
+  if (fds < needed) throw new Error(`open-file limit is ${fds}, the bench needs ${needed}: run it through \`npm run bench\` (which raises it) or \`ulimit -n ${needed}\``);
+  const started = performance.now();
+  const results: TargetResult[] = [];
+  for (const target of allTargets()) {
+    if (config.only && !config.only.includes(target.id)) continue;
+    const result: TargetResult = { id: target.id, label: target.label, unavailable: target.unavailable };
+    results.push(result);
+    if (target.unavailable) {
+      console.log(`- ${target.label}: ${target.unavailable}`);
+      continue;
+    }
+    const t0 = performance.now();
+    try {
+      Object.assign(result, await connectAndMemory(target, config));
+      Object.assign(result, await delivery(target, config));
+    } catch (error) {
+      result.error = error instanceof Error ? error.message : String(error);
+    }
+    console.log(`- ${target.label}: ${result.error ? `FAILED: ${result.error}` : 'done'} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  }
+  const info = machine(config);
+  if (process.env.BENCH_DEBUG) console.log(JSON.stringify(results, null, 1));
+  printReport(results, info, config);
+  if (!config.only) {
+    const written = writeReport(root, results, info, config);
+    console.log(`\nwrote ${written.join(', ')}`);
+  }
+  console.log(`bench took ${((performance.now() - started) / 1000).toFixed(0)} s`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,73 @@
+import type { Summary } from './stats.js';
+import type { TargetId } from './targets.js';
+
+export interface ConnectResult {
+  clients: number;
+  perSecond: number;
+  handshake: Summary;
+  ready: Summary;
+  failed: number;
+}
+
+export interface MemoryResult {
+  connections: number;
+  rssPerConnection: number;
+  heapPerConnection: number;
+}
+
+export interface FanoutResult {
+  clients: number;
+  messages: number;
+  complete: boolean;
+  received: number;
+  lost: number;
+  duplicated: number;
+  deliveriesPerSecond: number;
+  latency: Summary;
+  cpuMicrosPerDelivery: number;
+}
+
+export interface RateResult {
+  perSecond: number;
+  messages: number;
+  lost: number;
+  duplicated: number;
+  latency: Summary;
+  cpuMicrosPerDelivery: number;
+  requestsPerDelivery: number;
+  bytesPerDelivery: number;
+}
+
+export interface ResumeResult {
+  clients: number;
+  lost: number;
+  duplicated: number;
+  resumed: number;
+  notReconnected: number;
+  allCaughtUpMs: number;
+  caughtUp: Summary;
+  reconnect: Summary & { min: number };
+  peakPer100ms: number;
+}
+
+export interface TargetResult {
+  id: TargetId;
+  label: string;
+  unavailable: string | null;
+  error?: string;
+  connect?: ConnectResult;
+  memory?: MemoryResult;
+  fanout?: FanoutResult;
+  rate?: RateResult;
+  resume?: ResumeResult;
+}
+
+export interface Machine {
+  cpu: string;
+  cores: number;
+  memoryGiB: number;
+  os: string;
+  node: string;
+  date: string;
+  quick: boolean;
+}

@@ -1,0 +1,17 @@
+import type { Server } from 'node:http';
+import { createServer } from '../../src/server/index.js';
+import { BENCH_CHANNEL } from '../message.js';
+import type { BenchServer } from './server.js';
+
+/** The Pushwire reference server with default options, on the bench's HTTP server. */
+export function pushwireServer(http: Server): BenchServer {
+  const server = createServer().attach(http);
+  return {
+    path: '/pushwire',
+    broadcast(message) {
+      void server.publish(BENCH_CHANNEL, message);
+    },
+    connections: () => server.stats().connected,
+    close: () => server.close(),
+  };
+}
