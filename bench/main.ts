@@ -31,8 +31,11 @@ function openFileLimit(): number {
   return soft === undefined || soft === 'unlimited' ? Number.POSITIVE_INFINITY : Number(soft);
 }
 
+/** BENCH_CPU_PROF=1 writes a V8 CPU profile of each bench process to bench/.out/profiles/. */
 function spawn(script: string, name: string): Peer {
-  const child = fork(join(here, script), [], { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const execArgv = ['--expose-gc'];
+  if (process.env.BENCH_CPU_PROF) execArgv.push('--cpu-prof', `--cpu-prof-dir=${join(here, 'profiles')}`);
+  const child = fork(join(here, script), [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Peer(name, child);
 }
 
@@ -48,7 +51,10 @@ async function startPair(target: Target): Promise<Pair> {
 async function stopPair(pair: Pair): Promise<void> {
   await pair.load.request('closeAll', {}, 10_000).catch(() => {});
   await pair.server.request('stop', {}, 10_000).catch(() => {});
+  if (pair.load.child.connected) pair.load.child.disconnect(); // it exits on disconnect
+  await pair.load.exited(5_000);
   pair.load.kill();
+  await pair.server.exited(5_000); // it exits on its own after `stop` (and writes its CPU profile if asked)
   pair.server.kill();
 }
 
@@ -97,7 +103,7 @@ async function connectAndMemory(target: Target, config: BenchConfig): Promise<{ 
     const before = await pair.server.request<Reply<{ rss: number; heapUsed: number }>>('memory');
     const connect = await connectClients(pair, target, config.connect.clients, config.connect.concurrency);
     await connectClients(pair, target, config.memory.clients - config.connect.clients, 50);
-    await sleep(1000); // let handshakes' garbage and timers settle
+    await sleep(1500); // let handshakes settle, and Pushwire clients send their first receipt (after 1 s)
     const after = await pair.server.request<Reply<{ rss: number; heapUsed: number; connections: number }>>('memory');
     if (after.connections !== config.memory.clients) throw new Error(`server sees ${after.connections} of ${config.memory.clients} connections`);
     const n = config.memory.clients;
