@@ -4,6 +4,7 @@
  * wire) is measured here, in the server process only.
  */
 import { createServer, type Server } from 'node:http';
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import type { AddressInfo, Socket } from 'node:net';
 import { sharedNow, sleep } from './clock.js';
 import { serve } from './ipc.js';
@@ -64,7 +65,14 @@ serve({
     }
     gc();
     const usage = process.memoryUsage();
-    return { rss: usage.rss, heapUsed: usage.heapUsed, external: usage.external, connections: server.connections() };
+    const newSpace = getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')?.space_size ?? 0;
+    return { rss: usage.rss, heapUsed: usage.heapUsed, heapTotal: usage.heapTotal, newSpace, external: usage.external, connections: server.connections() };
+  },
+
+  /** Writes a V8 heap snapshot (for looking into memory per connection) and returns its path. */
+  snapshot(request) {
+    gc();
+    return { path: writeHeapSnapshot(request.path as string) };
   },
 
   /** Process CPU time so far, µs (user + system). */
