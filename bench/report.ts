@@ -18,11 +18,13 @@ const KB = 1024;
 
 export const METRICS: Metric[] = [
   { section: 'connect', name: 'connections/s', better: 'higher', digits: 0, get: (r) => r.connect?.perSecond },
+  { section: 'connect', name: 'server CPU µs/connection', better: 'lower', digits: 0, get: (r) => r.connect?.serverCpuMicros },
   { section: 'connect', name: 'handshake p50 ms', better: 'lower', digits: 2, get: (r) => r.connect?.handshake.p50 },
   { section: 'connect', name: 'handshake p99 ms', better: 'lower', digits: 2, get: (r) => r.connect?.handshake.p99 },
   { section: 'connect', name: 'ready to receive p50 ms', better: 'lower', digits: 2, get: (r) => r.connect?.ready.p50 },
   { section: 'idle memory', name: 'RSS KB/connection', better: 'lower', digits: 1, get: (r) => r.memory && r.memory.rssPerConnection / KB },
   { section: 'idle memory', name: 'heap KB/connection', better: 'lower', digits: 1, get: (r) => r.memory && r.memory.heapPerConnection / KB },
+  { section: 'idle memory', name: 'V8 new space MB', better: 'lower', digits: 1, get: (r) => r.memory?.newSpaceMB },
   { section: 'fan-out', name: 'deliveries/s', better: 'higher', digits: 0, get: (r) => r.fanout?.deliveriesPerSecond },
   { section: 'fan-out', name: 'server CPU µs/delivery', better: 'lower', digits: 2, get: (r) => r.fanout?.cpuMicrosPerDelivery },
   { section: 'fan-out', name: 'latency p50 ms', better: 'lower', digits: 1, get: (r) => r.fanout?.latency.p50 },
@@ -124,6 +126,7 @@ function checks(results: TargetResult[]): TargetCheck[] {
   check('WS fixed-rate p99 latency ≤ 1.2× plain ws', 'pushwire-websocket', 'ws', (r) => r.rate?.latency.p99, (x) => x <= 1.2);
   check('WS idle RSS/connection ≤ ½ Socket.IO', 'pushwire-websocket', 'socketio-websocket', (r) => r.memory?.rssPerConnection, (x) => x <= 0.5);
   check('WS connections/s ≥ 2× Socket.IO', 'pushwire-websocket', 'socketio-websocket', (r) => r.connect?.perSecond, (x) => x >= 2);
+  check('(same, in server CPU) WS server CPU/connection ≤ ½ Socket.IO', 'pushwire-websocket', 'socketio-websocket', (r) => r.connect?.serverCpuMicros, (x) => x <= 0.5);
   check('SSE fan-out server CPU/delivery ≤ plain SSE', 'pushwire-sse', 'sse', (r) => r.fanout?.cpuMicrosPerDelivery, (x) => x <= 1);
   check('SSE idle RSS/connection ≤ plain SSE', 'pushwire-sse', 'sse', (r) => r.memory?.rssPerConnection, (x) => x <= 1);
   check('LP fan-out deliveries/s ≥ Socket.IO polling', 'pushwire-long-polling', 'socketio-polling', (r) => r.fanout?.deliveriesPerSecond, (x) => x >= 1);
@@ -163,7 +166,7 @@ function checksTable(results: TargetResult[]): Table {
 }
 
 function machineLine(m: Machine): string {
-  return `${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB RAM, ${m.os}, Node ${m.node}${m.quick ? ' — QUICK MODE (smaller sizes)' : ''}`;
+  return `${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB RAM, ${m.os}, Node ${m.node}; load average ${m.loadAverage.toFixed(1)} at the start${m.quick ? ' — QUICK MODE (smaller sizes)' : ''}`;
 }
 
 export function printReport(results: TargetResult[], info: Machine, config: BenchConfig): void {
@@ -218,7 +221,8 @@ is measured inside the server process; every figure about delivery (latency, los
 - **Messages**: ~${100}-byte JSON \`{i, t, p}\` (index, send time, padding), serialized once per broadcast by every
   server. \`t\` comes from \`process.hrtime\` = CLOCK_MONOTONIC, one clock for both processes, so latency is
   receive time − send time across processes.
-- **connect**: ${config.connect.clients} clients, ${config.connect.concurrency} handshakes in flight at a time. Handshake = until the client library
+- **connect**: ${config.connect.rounds} rounds of ${config.connect.clients} clients, ${config.connect.concurrency} handshakes in flight at a time; the fastest round is
+  reported, server CPU per connection (handshake included) is averaged over all rounds. Handshake = until the client library
   reports open (Pushwire: \`welcome\`; Socket.IO: \`connect\`; SSE: response headers); ready = can receive
   broadcasts (Pushwire: subscription confirmed; the others: same as handshake).
 - **idle memory**: RSS and heap of the server process after forced GCs, with ${config.memory.clients} idle connected
@@ -236,6 +240,35 @@ is measured inside the server process; every figure about delivery (latency, los
   connection at once. Reconnect = time from the drop to the client's next \`open\`; caught up = when the client
   has received every message published before its reconnection. Lost/duplicated are checked per client
   on message indexes.
+
+## Reading the numbers
+
+- **Server CPU per delivery is the figure that compares servers.** Deliveries/s and latency are measured
+  through the load process, which holds all clients in one Node process on the same small machine: when a
+  server is cheap, the load process becomes the bottleneck and queues, and its latency grows with the
+  window. A library's client also costs what it costs there (the Pushwire client does more per message
+  than a bare \`ws\` \`onmessage\` + \`JSON.parse\`: receipts, sequence checks, dispatch).
+- Fixed-rate latency is not free of that either: one broadcast is ${config.fanout.clients} messages arriving at
+  once in one process, so p50/p99 are mostly the time the load process needs to work through them.
+- **RSS per connection includes V8's young generation**, which grows with the allocation rate while the
+  clients connect (see "V8 new space MB"; it is the same 8 MB before any client): a server that allocates
+  more garbage per handshake can end up with a 16 MB larger new space, i.e. ~8 KB "per connection" of
+  ${config.memory.clients}. Heap per connection (live objects after GC) is the precise figure of retained state.
+- The machine is shared; the load average above says how busy it was. Ratios within one run are
+  meaningful, absolute figures less so. Rerun on a quiet machine for publishable numbers.
+
+## Server hot path (what makes Pushwire's WebSocket fan-out cheap)
+
+- A broadcast is serialized once (one \`m\` frame for every subscriber, per-channel sequence numbers) and
+  **framed once**: the WebSocket frame bytes are built on first use and cached on the frame
+  (\`OutFrame.encoded\`), then the same buffer is written to every subscriber's TCP socket
+  (\`src/server/transports/websocket.ts\`, \`websocket-frame.ts\`), where plain \`ws\` \`send\` encodes the
+  string and builds a header per socket.
+- **Write batching**: once a connection writes a second frame in the same tick, its socket is corked until
+  the end of the tick, so a burst (fan-out, replay on resume) leaves as one \`writev\` instead of one
+  syscall per frame. A lone frame is written at once (no added latency).
+- Per delivery the session layer does a bounded-buffer push (the reliable frame is kept until the
+  client's receipt: an \`ack\` every 128 frames or 1 s) — its cost is inside the CPU figures above.
 
 ## Measurements
 

@@ -4,6 +4,8 @@ import type { TargetId } from './targets.js';
 export interface ConnectResult {
   clients: number;
   perSecond: number;
+  /** Server CPU (user + system) per connection, handshake included, µs. */
+  serverCpuMicros: number;
   handshake: Summary;
   ready: Summary;
   failed: number;
@@ -13,6 +15,8 @@ export interface MemoryResult {
   connections: number;
   rssPerConnection: number;
   heapPerConnection: number;
+  /** V8's young generation after the clients connected, MB: it grows with the allocation rate and counts in RSS. */
+  newSpaceMB: number;
 }
 
 export interface FanoutResult {
@@ -69,5 +73,7 @@ export interface Machine {
   os: string;
   node: string;
   date: string;
+  /** 1-minute load average when the bench started: other work on the machine skews every figure. */
+  loadAverage: number;
   quick: boolean;
 }
