@@ -93,8 +93,13 @@ async function expect(pair: Pair, count: number, timeoutMs: number): Promise<{ d
 }
 
 async function cpuMicros(pair: Pair): Promise<number> {
-  const { user, system } = await pair.server.request<Reply<{ user: number; system: number }>>('cpu');
-  return user + system;
+  return (await serverCounters(pair)).cpu;
+}
+
+/** Server CPU so far (µs) and frames received from clients (where the server counts them). */
+async function serverCounters(pair: Pair): Promise<{ cpu: number; framesIn: number }> {
+  const { user, system, framesIn } = await pair.server.request<Reply<{ user: number; system: number; framesIn: number | null }>>('cpu');
+  return { cpu: user + system, framesIn: framesIn ?? Number.NaN };
 }
 
 async function connectAndMemory(target: Target, config: BenchConfig): Promise<{ connect: ConnectResult; memory: MemoryResult }> {
@@ -136,10 +141,10 @@ async function delivery(target: Target, config: BenchConfig): Promise<{ fanout: 
     // Fan-out: as fast as a window of 32 undelivered messages allows.
     const { messages, window, timeoutMs } = config.fanout;
     const counted = await expect(pair, messages, timeoutMs);
-    const cpu0 = await cpuMicros(pair);
+    const start = await serverCounters(pair);
     await pair.server.request('fanout', { count: messages, window }, timeoutMs + 10_000);
     const fan = await counted.done;
-    const cpu1 = await cpuMicros(pair);
+    const end = await serverCounters(pair);
     const fanout: FanoutResult = {
       clients,
       messages,
@@ -149,17 +154,18 @@ async function delivery(target: Target, config: BenchConfig): Promise<{ fanout: 
       duplicated: fan.duplicated,
       deliveriesPerSecond: fan.received / (fan.elapsedMs / 1000),
       latency: fan.latency,
-      cpuMicrosPerDelivery: (cpu1 - cpu0) / fan.received,
+      cpuMicrosPerDelivery: (end.cpu - start.cpu) / fan.received,
+      clientFramesPerDelivery: (end.framesIn - start.framesIn) / fan.received,
     };
 
     // Fixed rate: latency without queueing, and what each delivery costs on the wire.
     await sleep(300);
     const rateCounted = await expect(pair, config.rate.messages, 30_000 + (config.rate.messages / config.rate.perSecond) * 1000);
     const net0 = await pair.server.request<Reply<{ requests: number; bytesWritten: number; bytesRead: number }>>('net');
-    const cpu2 = await cpuMicros(pair);
+    const before = await serverCounters(pair);
     await pair.server.request('rate', { count: config.rate.messages, rate: config.rate.perSecond }, 120_000);
     const fixed = await rateCounted.done;
-    const cpu3 = await cpuMicros(pair);
+    const after = await serverCounters(pair);
     const net1 = await pair.server.request<Reply<{ requests: number; bytesWritten: number; bytesRead: number }>>('net');
     const rate: RateResult = {
       perSecond: config.rate.perSecond,
@@ -167,7 +173,8 @@ async function delivery(target: Target, config: BenchConfig): Promise<{ fanout: 
       lost: fixed.lost,
       duplicated: fixed.duplicated,
       latency: fixed.latency,
-      cpuMicrosPerDelivery: (cpu3 - cpu2) / fixed.received,
+      cpuMicrosPerDelivery: (after.cpu - before.cpu) / fixed.received,
+      clientFramesPerDelivery: (after.framesIn - before.framesIn) / fixed.received,
       requestsPerDelivery: (net1.requests - net0.requests) / fixed.received,
       bytesPerDelivery: (net1.bytesWritten - net0.bytesWritten + net1.bytesRead - net0.bytesRead) / fixed.received,
     };
@@ -181,12 +188,12 @@ async function delivery(target: Target, config: BenchConfig): Promise<{ fanout: 
     await sleep(r.dropAfterMs);
     const { at: dropAt } = await pair.server.request<Reply<{ at: number }>>('drop');
     await publishing;
-    const after = await resumeCounted.done;
+    const resumed = await resumeCounted.done;
     const report = await pair.load.request<Reply<Omit<ResumeResult, 'clients' | 'lost' | 'duplicated' | 'allCaughtUpMs'>>>('resumeReport', { dropAt });
     const resume: ResumeResult = {
       clients,
-      lost: after.lost,
-      duplicated: after.duplicated,
+      lost: resumed.lost,
+      duplicated: resumed.duplicated,
       resumed: report.resumed,
       notReconnected: report.notReconnected,
       allCaughtUpMs: report.caughtUp.max,

@@ -29,6 +29,8 @@ export interface FanoutResult {
   deliveriesPerSecond: number;
   latency: Summary;
   cpuMicrosPerDelivery: number;
+  /** Frames the clients sent meanwhile per delivery (Pushwire: receipts), where the server counts them. */
+  clientFramesPerDelivery: number;
 }
 
 export interface RateResult {
@@ -38,6 +40,7 @@ export interface RateResult {
   duplicated: number;
   latency: Summary;
   cpuMicrosPerDelivery: number;
+  clientFramesPerDelivery: number;
   requestsPerDelivery: number;
   bytesPerDelivery: number;
 }

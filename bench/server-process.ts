@@ -78,7 +78,7 @@ serve({
   /** Process CPU time so far, µs (user + system). */
   cpu() {
     const usage = process.cpuUsage();
-    return { user: usage.user, system: usage.system };
+    return { user: usage.user, system: usage.system, framesIn: server.framesIn?.() ?? Number.NaN };
   },
 
   /** Broadcasts `count` messages as fast as a window of undelivered messages allows (see `progress`). */

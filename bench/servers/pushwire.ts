@@ -15,6 +15,7 @@ export function pushwireServer(http: Server): BenchServer {
       void server.publish(BENCH_CHANNEL, message);
     },
     connections: () => server.stats().connected,
+    framesIn: () => server.stats().counters.framesIn,
     close: () => server.close(),
   };
 }

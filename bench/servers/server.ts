@@ -9,6 +9,8 @@ export interface BenchServer {
   broadcast(message: BenchMessage): void;
   /** Clients connected and ready to receive. */
   connections(): number;
+  /** Frames received from clients so far, where the server counts them (Pushwire: receipts, pongs…). */
+  framesIn?(): number;
   close(): Promise<void>;
 }
 
