@@ -18,6 +18,8 @@ interface Tracked {
   opens: { at: number; resumed: boolean }[];
   /** Resume scenario: when this client had everything published before its reconnection. */
   caughtUpAt: number;
+  /** Shared-clock times at which the client planned its reconnection attempts (loss time + backoff delay). */
+  plannedAttempts: number[];
 }
 
 let clients: Tracked[] = [];
@@ -74,10 +76,11 @@ serve({
     const start = performance.now();
     await pool(n, request.concurrency as number, async (index) => {
       const begin = performance.now();
-      const tracked: Tracked = { client: null as unknown as BenchClient, next: 0, lost: 0, duplicated: 0, opens: [], caughtUpAt: 0 };
+      const tracked: Tracked = { client: null as unknown as BenchClient, next: 0, lost: 0, duplicated: 0, opens: [], caughtUpAt: 0, plannedAttempts: [] };
       tracked.client = factory(request.url as string, {
         message: (message) => receive(tracked, message),
         open: (resumed) => tracked.opens.push({ at: sharedNow(), resumed }),
+        reconnecting: (delay) => tracked.plannedAttempts.push(sharedNow() + delay),
       });
       clients.push(tracked);
       try {
@@ -124,6 +127,7 @@ serve({
   resumeReport(request) {
     const dropAt = request.dropAt as number;
     const reconnects: number[] = [];
+    const planned: number[] = [];
     const caughtUp: number[] = [];
     let resumed = 0;
     let missing = 0;
@@ -135,6 +139,8 @@ serve({
         continue;
       }
       if (open.resumed) resumed++;
+      const attempt = tracked.plannedAttempts.find((at) => at > dropAt);
+      if (attempt !== undefined) planned.push(attempt - dropAt);
       reconnects.push(open.at - dropAt);
       caughtUp.push(Math.max(tracked.caughtUpAt, open.at) - dropAt);
       const bucket = Math.floor((open.at - dropAt) / 100);
@@ -143,6 +149,7 @@ serve({
     const reconnect = summarize(reconnects);
     return {
       reconnect: { ...reconnect, min: Math.min(...reconnects) },
+      plannedAttempt: summarize(planned),
       caughtUp: summarize(caughtUp),
       resumed,
       notReconnected: missing,

@@ -199,6 +199,7 @@ async function delivery(target: Target, config: BenchConfig): Promise<{ fanout: 
       allCaughtUpMs: report.caughtUp.max,
       caughtUp: report.caughtUp,
       reconnect: report.reconnect,
+      plannedAttempt: report.plannedAttempt,
       peakPer100ms: report.peakPer100ms,
     };
     return { fanout, rate, resume };

@@ -40,6 +40,8 @@ export const METRICS: Metric[] = [
   { section: 'fixed rate', name: 'wire bytes/delivery', better: 'lower', digits: 0, get: (r) => r.rate?.bytesPerDelivery },
   { section: 'fixed rate', name: 'lost', better: 'lower', digits: 0, get: (r) => r.rate?.lost },
   { section: 'resume', name: 'all caught up ms', better: 'lower', digits: 0, get: (r) => r.resume?.allCaughtUpMs },
+  { section: 'resume', name: 'attempt planned p50 ms', better: 'lower', digits: 0, get: (r) => r.resume?.plannedAttempt.p50 },
+  { section: 'resume', name: 'attempt planned max ms', better: 'lower', digits: 0, get: (r) => r.resume?.plannedAttempt.max },
   { section: 'resume', name: 'reconnect p50 ms', better: 'lower', digits: 0, get: (r) => r.resume?.reconnect.p50 },
   { section: 'resume', name: 'reconnect p99 ms', better: 'lower', digits: 0, get: (r) => r.resume?.reconnect.p99 },
   { section: 'resume', name: 'peak reconnects/100 ms', better: 'lower', digits: 0, get: (r) => r.resume?.peakPer100ms },
@@ -239,7 +241,8 @@ is measured inside the server process; every figure about delivery (latency, los
   (both directions, all TCP connections of the server) and HTTP requests per delivered message.
 - **resume** (Pushwire only; plain ws/SSE have no resume, Socket.IO's \`connectionStateRecovery\` is not
   measured here): ${config.resume.messages} broadcasts at ${config.resume.perSecond}/s; after ${config.resume.dropAfterMs} ms the server destroys every TCP
-  connection at once. Reconnect = time from the drop to the client's next \`open\`; caught up = when the client
+  connection at once. Attempt planned = when the client's backoff (full jitter) scheduled its first attempt after
+  the drop; reconnect = time from the drop to the client's next \`open\`; caught up = when the client
   has received every message published before its reconnection. Lost/duplicated are checked per client
   on message indexes.
 

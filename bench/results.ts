@@ -54,6 +54,8 @@ export interface ResumeResult {
   allCaughtUpMs: number;
   caughtUp: Summary;
   reconnect: Summary & { min: number };
+  /** When the clients' backoff scheduled their first attempt after the drop (the jitter, before any server work). */
+  plannedAttempt: Summary;
   peakPer100ms: number;
 }
 

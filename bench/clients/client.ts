@@ -4,6 +4,8 @@ export interface ClientHandlers {
   message(message: BenchMessage): void;
   /** A (re)connection completed; `resumed` says whether the session continued (Pushwire only). */
   open(resumed: boolean): void;
+  /** The client lost its connection and will try again after `delay` ms (Pushwire only). */
+  reconnecting?(delay: number): void;
 }
 
 /** One client of the load generator. */

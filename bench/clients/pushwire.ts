@@ -16,6 +16,7 @@ export function pushwireClient(name: TransportName): ClientFactory {
       opened.resolve();
       handlers.open(resumed);
     });
+    client.on('reconnecting', ({ delay }) => handlers.reconnecting?.(delay));
     client.on('close', ({ reason }) => {
       opened.reject(new Error(reason));
       ready.reject(new Error(reason));
