@@ -4,7 +4,7 @@
  * Prints the tables and writes docs/BENCHMARKS.md with a chart.
  */
 import { fork } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem, type } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -222,7 +222,16 @@ function machine(config: BenchConfig, loadAverage: number): Machine {
   };
 }
 
+/** The last run's results, kept so the report can be rewritten without rerunning (BENCH_REPORT_ONLY=1). */
+const savedResults = join(here, 'results.json');
+
 async function main(): Promise<void> {
+  if (process.env.BENCH_REPORT_ONLY) {
+    const saved = JSON.parse(readFileSync(savedResults, 'utf8')) as { results: TargetResult[]; info: Machine; config: BenchConfig };
+    printReport(saved.results, saved.info, saved.config);
+    console.log(`\nwrote ${writeReport(root, saved.results, saved.info, saved.config).join(', ')}`);
+    return;
+  }
   const config = benchConfig();
   const fds = openFileLimit();
   const needed = neededFileDescriptors(config);
@@ -250,6 +259,7 @@ async function main(): Promise<void> {
   const info = machine(config, loadAtStart);
   if (process.env.BENCH_DEBUG) console.log(JSON.stringify(results, null, 1));
   printReport(results, info, config);
+  writeFileSync(savedResults, JSON.stringify({ results, info, config }));
   if (!config.only) {
     const written = writeReport(root, results, info, config);
     console.log(`\nwrote ${written.join(', ')}`);
