@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { sleep } from './clock.js';
 import { benchConfig, type BenchConfig, neededFileDescriptors } from './config.js';
 import { Peer } from './ipc.js';
+import { clientSizes } from './bundle.js';
 import { printReport, writeReport } from './report.js';
 import type { ConnectResult, FanoutResult, Machine, MemoryResult, RateResult, ResumeResult, TargetResult } from './results.js';
 import type { Summary } from './stats.js';
@@ -229,7 +230,7 @@ async function main(): Promise<void> {
   if (process.env.BENCH_REPORT_ONLY) {
     const saved = JSON.parse(readFileSync(savedResults, 'utf8')) as { results: TargetResult[]; info: Machine; config: BenchConfig };
     printReport(saved.results, saved.info, saved.config);
-    console.log(`\nwrote ${writeReport(root, saved.results, saved.info, saved.config).join(', ')}`);
+    console.log(`\nwrote ${writeReport(root, saved.results, saved.info, saved.config, await clientSizes(root)).join(', ')}`);
     return;
   }
   const config = benchConfig();
@@ -261,7 +262,7 @@ async function main(): Promise<void> {
   printReport(results, info, config);
   writeFileSync(savedResults, JSON.stringify({ results, info, config }));
   if (!config.only) {
-    const written = writeReport(root, results, info, config);
+    const written = writeReport(root, results, info, config, await clientSizes(root));
     console.log(`\nwrote ${written.join(', ')}`);
   }
   console.log(`bench took ${((performance.now() - started) / 1000).toFixed(0)} s`);

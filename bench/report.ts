@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { bytesByModule, type ClientSizes, FULL_CLIENT_BUDGET } from './bundle.js';
 import type { BenchConfig } from './config.js';
 import { barChartSvg } from './chart.js';
 import type { Machine, TargetResult } from './results.js';
@@ -187,7 +188,7 @@ export function printReport(results: TargetResult[], info: Machine, config: Benc
   }
 }
 
-export function writeReport(root: string, results: TargetResult[], info: Machine, config: BenchConfig): string[] {
+export function writeReport(root: string, results: TargetResult[], info: Machine, config: BenchConfig, bundle: ClientSizes): string[] {
   const docs = join(root, 'docs');
   mkdirSync(docs, { recursive: true });
   const ran = results.filter((r) => !r.unavailable && !r.error);
@@ -196,6 +197,7 @@ export function writeReport(root: string, results: TargetResult[], info: Machine
       { title: 'Fan-out: server CPU per delivery (µs, lower is better)', values: ran.map((r) => ({ label: r.label, value: r.fanout?.cpuMicrosPerDelivery })) },
       { title: 'Idle RSS per connection (KB, lower is better)', values: ran.map((r) => ({ label: r.label, value: r.memory && r.memory.rssPerConnection / KB })) },
       { title: 'Connections per second (higher is better)', values: ran.map((r) => ({ label: r.label, value: r.connect?.perSecond })) },
+      { title: 'Connect: server CPU per connection (µs, lower is better)', values: ran.map((r) => ({ label: r.label, value: r.connect?.serverCpuMicros })) },
       { title: 'Fixed-rate latency p50 (ms, lower is better)', values: ran.map((r) => ({ label: r.label, value: r.rate?.latency.p50 })) },
     ],
     (label) => label.startsWith('Pushwire'),
@@ -293,6 +295,25 @@ ${markdown(checksTable(results))}
 
 ${unavailable.length ? `## Not yet available\n\n${unavailable.join('\n')}\n\nThese scenarios run automatically once the client exports the transport (see \`bench/clients/pushwire-transports.ts\`).\n` : ''}
 ${failed.length ? `## Failures\n\n${failed.join('\n')}\n` : ''}
+## Client bundle size
+
+esbuild \`--minify\`, then gzip level 9 (as the reference sizes: socket.io-client 13.0 KB, @microsoft/signalr
+14.3 KB, sockjs-client 16.6 KB, centrifuge 23.5 KB, phoenix 7.6 KB). Checked against the budget in the test
+suite (\`test/unit/bundle-size.test.ts\`); \`npm run bundle-size\` shows where the bytes go.
+
+| bundle | minified | min+gzip |
+| --- | ---: | ---: |
+| full client, every export (ESM) | ${bundle.full.minified} B | **${bundle.full.gzip} B** |
+| full client, IIFE (\`window.Pushwire\`) | ${bundle.iife.minified} B | ${bundle.iife.gzip} B |
+| \`PushwireClient\` without any transport | ${bundle.core.minified} B | ${bundle.core.gzip} B |
+${bundle.withTransport.map((t) => `| \`PushwireClient\` + ${t.name} | ${t.minified} B | ${t.gzip} B (+${t.gzip - bundle.core.gzip} B) |`).join('\n')}
+
+Budget ${FULL_CLIENT_BUDGET} B (6 KiB) for the full client: **${FULL_CLIENT_BUDGET - bundle.full.gzip} B of headroom** for the SSE and long-polling
+transports. Largest modules (minified bytes): ${bytesByModule(bundle.full)
+    .slice(0, 4)
+    .map((m) => `\`${m.module.replace(/^src\/client\//, '')}\` ${m.bytes} B`)
+    .join(', ')}.
+
 ## Running it
 
 \`\`\`sh

@@ -1,5 +1,5 @@
 #!/bin/sh
-# npm run bench: builds the bench, raises the open-file limit if it is too low, runs it.
+# npm run bench: bundles the bench (from src/, no dist needed), raises the open-file limit if it is too low, runs it.
 set -e
 cd "$(dirname "$0")/.."
 need=8192
