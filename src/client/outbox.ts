@@ -6,7 +6,10 @@ export type OutboundBody =
   | { t: 'sub'; ch: string; from?: Position; rewind?: number }
   | { t: 'unsub'; ch: string }
   | { t: 'pub'; ch: string; d: unknown }
-  | { t: 'msg'; d: unknown };
+  | { t: 'msg'; d: unknown }
+  | { t: 'get'; ch: string }
+  | { t: 'join'; ch: string; meta: unknown }
+  | { t: 'leave'; ch: string };
 
 export interface OutboxEntry {
   s: number;

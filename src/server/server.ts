@@ -2,7 +2,6 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { isValidChannelName } from '../protocol/channel.js';
-import type { TransportName } from '../protocol/frames.js';
 import type { Broker } from './broker/broker.js';
 import { MemoryBroker } from './broker/memory.js';
 import { ServerCore } from './core.js';
@@ -11,7 +10,13 @@ import { defaultLogger } from './logger.js';
 import { renderPrometheus, type ServerStats } from './metrics.js';
 import { resolveOptions, type ServerOptions } from './options.js';
 import { pathnameOf } from './request-info.js';
+import { HttpEndpoints } from './transports/http-endpoints.js';
 import { WebSocketEndpoint } from './transports/websocket.js';
+import type { PatchOperation } from '../protocol/json-patch.js';
+import { presenceChannel, presenceTarget, type PresenceDocument } from '../protocol/presence.js';
+import { isStatePatchMessage } from '../protocol/state-message.js';
+import { createPatch } from './state/diff.js';
+import { type StatePosition, type StateView, toJson } from './state/state-store.js';
 
 type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -28,6 +33,8 @@ export class PushwireServer {
   readonly path: string;
   private readonly core: ServerCore;
   private readonly websocket: WebSocketEndpoint;
+  private readonly http: HttpEndpoints;
+  private readonly websocketEnabled: boolean;
   private readonly ownsBroker: boolean;
   private readonly attachments: Attachment[] = [];
   private ownServer: Server | undefined;
@@ -38,9 +45,17 @@ export class PushwireServer {
     this.path = resolved.path;
     this.ownsBroker = options.broker === undefined;
     this.broker = options.broker ?? new MemoryBroker(options.history ? { history: options.history } : {});
-    const transports: TransportName[] = ['websocket'];
-    this.core = new ServerCore(resolved, resolveLimits(options.limits), this.broker, options, options.logger ?? defaultLogger, transports);
+    this.core = new ServerCore(resolved, resolveLimits(options.limits), this.broker, options, options.logger ?? defaultLogger, resolved.transports);
     this.websocket = new WebSocketEndpoint(this.core, `${this.path}/ws`);
+    this.websocketEnabled = resolved.transports.includes('websocket');
+    this.http = new HttpEndpoints(this.core, {
+      path: this.path,
+      transports: resolved.transports,
+      pollTimeout: resolved.pollTimeout,
+      sseKeepalive: resolved.sseKeepalive,
+      channelStreams: options.channelStreams ?? true,
+      hooks: options,
+    });
   }
 
   /**
@@ -59,7 +74,7 @@ export class PushwireServer {
       for (const listener of previous) listener.call(server, req, res);
     };
     const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-      if (this.websocket.handleUpgrade(req, socket, head)) return;
+      if (this.websocketEnabled && this.websocket.handleUpgrade(req, socket, head)) return;
       // Nobody else will answer an upgrade we don't take: refuse it rather than leave the socket hanging.
       if (server.listenerCount('upgrade') === 1) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
     };
@@ -69,9 +84,12 @@ export class PushwireServer {
     return this;
   }
 
-  /** Starts a plain HTTP server of its own on `port` (0 picks a free one). */
+  /**
+   * Starts a plain HTTP server of its own on `port` (0 picks a free one), with tight header and request
+   * timeouts against slowloris (a server you attach to keeps its own settings).
+   */
   async listen(port: number, host = '0.0.0.0'): Promise<AddressInfo> {
-    const server = createHttpServer();
+    const server = createHttpServer({ headersTimeout: 10_000, requestTimeout: 30_000 });
     this.ownServer = server;
     this.attach(server);
     await new Promise<void>((resolve, reject) => {
@@ -99,6 +117,7 @@ export class PushwireServer {
       res.writeHead(426, { 'content-type': 'text/plain', upgrade: 'websocket' }).end('this endpoint needs a WebSocket upgrade');
       return true;
     }
+    if (this.http.handle(req, res, pathname)) return true;
     res.writeHead(404, { 'content-type': 'text/plain' }).end('unknown pushwire endpoint');
     return true;
   }
@@ -106,8 +125,39 @@ export class PushwireServer {
   /** Publishes to a channel from the server; resolves with the message's epoch and sequence number. */
   async publish(channel: string, data: unknown): Promise<{ epoch: string; seq: number }> {
     if (!isValidChannelName(channel)) throw new TypeError(`pushwire: invalid channel name ${JSON.stringify(channel)}`);
+    if (presenceTarget(channel) !== null || isStatePatchMessage(data)) {
+      throw new TypeError('pushwire: presence channels and "$patch" messages are written by the state API only (setState/patchState)');
+    }
     const message = await this.broker.publish(channel, JSON.stringify(data ?? null));
     return { epoch: message.epoch, seq: message.seq };
+  }
+
+  /**
+   * Sets a channel's state document. Subscribers get the difference from the previous document as one
+   * JSON Patch message; nothing is published if the document did not change.
+   */
+  setState(channel: string, doc: unknown): Promise<StatePosition> {
+    checkStateChannel(channel);
+    const next = toJson(doc);
+    return this.core.state.update(channel, (current) => createPatch(current, next));
+  }
+
+  /** Applies JSON Patch operations to a channel's state document; throws PatchError (publishing nothing) if they don't apply. */
+  patchState(channel: string, operations: PatchOperation[]): Promise<StatePosition> {
+    checkStateChannel(channel);
+    return this.core.state.update(channel, () => operations);
+  }
+
+  /** A channel's state document (null: none) and the sequence number of its last change. */
+  getState<T = unknown>(channel: string): Promise<StateView<T>> {
+    if (!isValidChannelName(channel)) throw new TypeError(`pushwire: invalid channel name ${JSON.stringify(channel)}`);
+    return this.core.state.read<T>(channel);
+  }
+
+  /** Who is present in a channel: member key → connection id → the metadata its client supplied. */
+  async presence(channel: string): Promise<PresenceDocument> {
+    const view = await this.core.state.read<PresenceDocument>(presenceChannel(channel));
+    return view.state ?? {};
   }
 
   /** Sessions, connections per transport, channels and counters (messages, resumes, resets, evictions, limit hits). */
@@ -129,6 +179,7 @@ export class PushwireServer {
     if (this.closed) return;
     this.closed = true;
     await this.core.close(options.reconnectSpread ?? 5_000);
+    this.http.close();
     await this.websocket.close(options.grace ?? 2_000);
     for (const { server, onUpgrade, onRequest, previous } of this.attachments) {
       server.off('upgrade', onUpgrade);
@@ -144,6 +195,11 @@ export class PushwireServer {
     }
     if (this.ownsBroker) await this.broker.close();
   }
+}
+
+function checkStateChannel(channel: string): void {
+  if (!isValidChannelName(channel)) throw new TypeError(`pushwire: invalid channel name ${JSON.stringify(channel)}`);
+  if (presenceTarget(channel) !== null) throw new TypeError('pushwire: presence channels are written by the presence API only');
 }
 
 export function createServer(options?: ServerOptions): PushwireServer {
