@@ -33,6 +33,19 @@ for (const { module, bytes } of bytesByModule(sizes.full)) {
 const names = privateMemberNames(root);
 const mangled = await measure(root, 'mangled', "export * from './src/client/index.ts';", { mangleProps: new RegExp(`^(${names.join('|')})$`) });
 console.log(`\nmangling the ${names.length} private member names (upper bound): ${sizes.full.gzip} → ${mangled.gzip} B gz (−${sizes.full.gzip - mangled.gzip} B)`);
+// What leaving whole features out of the default bundle would save (modules replaced by empty stand-ins;
+// an estimate of the ceiling of each cut, not a working build).
+const full = "export * from './src/client/index.ts';";
+const estimates: Array<[string, Record<string, string>]> = [
+  ['synced state + presence not imported by client.ts (opt-in modules)', { 'src/client/synced-state.ts': 'export class SyncedState {}', 'src/client/presence.ts': 'export class Presence {}' }],
+  ['eventsource-parser replaced (a minimal SSE line parser costs ~200 B gz)', { 'eventsource-parser/dist/index.js': 'export function createParser(c){return{feed(t){},reset(){}}}' }],
+  ['upgrade probe left out', { 'src/client/upgrade-probe.ts': 'export class UpgradeProbe {}' }],
+];
+console.log('');
+for (const [what, stubs] of estimates) {
+  const cut = await measure(root, 'estimate', full, { stubs });
+  console.log(`${what}: ${sizes.full.gzip} → ${cut.gzip} B gz (−${sizes.full.gzip - cut.gzip} B)`);
+}
 const messages = messageLiterals(sizes.full.code);
 const messageBytes = messages.reduce((sum, text) => sum + text.length, 0);
 console.log(`human-readable string literals in the bundle (errors, reasons): ${messages.length}, ${messageBytes} B minified, ~${gzipSync(messages.join('\n'), { level: 9 }).length} B gz on their own`);

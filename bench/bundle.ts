@@ -34,8 +34,10 @@ export async function measure(
   root: string,
   name: string,
   contents: string,
-  options: { format?: 'esm' | 'iife'; mangleProps?: RegExp } = {},
+  options: { format?: 'esm' | 'iife'; mangleProps?: RegExp; stubs?: Record<string, string> } = {},
 ): Promise<BundleSize> {
+  // `stubs`: module path suffix → replacement source, to estimate what leaving a module out would save.
+  const stubs = Object.entries(options.stubs ?? {});
   const result = await build({
     stdin: { contents, resolveDir: root, loader: 'ts', sourcefile: `${name}.entry.ts` },
     bundle: true,
@@ -48,6 +50,19 @@ export async function measure(
     metafile: true,
     logLevel: 'silent',
     ...(options.mangleProps ? { mangleProps: options.mangleProps } : {}),
+    plugins: stubs.length
+      ? [
+          {
+            name: 'stubs',
+            setup(plugin) {
+              plugin.onLoad({ filter: /.*/ }, (args) => {
+                const stub = stubs.find(([suffix]) => args.path.replace(/\\/g, '/').endsWith(suffix));
+                return stub ? { contents: stub[1], loader: 'ts' } : undefined;
+              });
+            },
+          },
+        ]
+      : [],
   });
   const code = result.outputFiles[0]!.text;
   return { name, minified: Buffer.byteLength(code), gzip: gzipSync(code, { level: 9 }).length, code, metafile: result.metafile };
