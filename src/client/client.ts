@@ -138,7 +138,7 @@ function pageAway(): boolean {
   return g.document?.visibilityState === 'hidden' || g.navigator?.onLine === false;
 }
 
-type TimerName = 'connect' | 'welcome' | 'retry' | 'deadline' | 'receipt' | 'probe';
+type TimerName = 'connect' | 'retry' | 'deadline' | 'receipt' | 'probe';
 
 /** Receipts (acks of server frames) go out after this many frames, or this long after the first unreceipted one. */
 const RECEIPT_EVERY = 128;
@@ -165,6 +165,8 @@ export class PushwireClient extends Emitter<ClientEvents> {
   private pipe: Transport | null = null;
   /** The current pipe has not delivered the welcome yet: nothing but the hello goes out on it. */
   private awaitingWelcome = false;
+  /** When the current attempt's connect timeout expires (clock time). */
+  private connectDeadline = 0;
   /** Set while the session moves onto a probed transport: the transport it leaves. */
   private upgradingFrom: TransportName | null = null;
   private probe: UpgradeProbe | null = null;
@@ -313,6 +315,7 @@ export class PushwireClient extends Emitter<ClientEvents> {
     this.awaitingWelcome = true;
     this.upgradingFrom = null;
     const timeout = this.options.connectTimeout ?? 10_000;
+    this.connectDeadline = this.clock.now() + timeout;
     this.setTimer('connect', timeout, () => this.drop(1006, `${definition.name}: no welcome within ${timeout} ms of connecting (connect timeout)`));
     try {
       pipe = this.pipe = definition.create({ url: this.url, handlers, WebSocket: this.options.WebSocket });
@@ -343,7 +346,9 @@ export class PushwireClient extends Emitter<ClientEvents> {
   private startHealthCheck(): void {
     const timeout = this.options.welcomeTimeout ?? 5000;
     const name = this.transport;
-    this.setTimer('welcome', timeout, () => this.drop(1006, `${name}: open, but no frame from the server within ${timeout} ms (health check)`));
+    // One timer for both bounds: whichever comes first (the connect timeout may already be closer).
+    if (this.clock.now() + timeout >= this.connectDeadline) return;
+    this.setTimer('connect', timeout, () => this.drop(1006, `${name}: open, but no frame from the server within ${timeout} ms (health check)`));
   }
 
   private async sendHello(pipe: Transport): Promise<void> {
@@ -351,7 +356,9 @@ export class PushwireClient extends Emitter<ClientEvents> {
     try {
       auth = await this.credentials();
     } catch (error) {
-      if (this.pipe === pipe) this.drop(1006, `auth callback failed: ${(error as Error).message}`);
+      if (this.pipe !== pipe) return;
+      this.awaitingWelcome = false; // the application's failure, not the transport's: no fallback
+      this.drop(1006, `auth callback failed: ${(error as Error).message}`);
       return;
     }
     if (this.pipe !== pipe) return;
@@ -387,7 +394,7 @@ export class PushwireClient extends Emitter<ClientEvents> {
     const failedAttempt = this.awaitingWelcome;
     this.awaitingWelcome = false;
     this.upgradingFrom = null;
-    for (const name of ['connect', 'welcome', 'deadline', 'receipt', 'probe'] as const) this.clearTimer(name);
+    for (const name of ['connect', 'deadline', 'receipt', 'probe'] as const) this.clearTimer(name);
     this.stopProbe();
     this.rejectPings(reason);
     if (this.state === 'closed') return;
@@ -398,8 +405,9 @@ export class PushwireClient extends Emitter<ClientEvents> {
       return;
     }
     if (!this.setState(this.everOpen ? 'reconnecting' : 'connecting')) return; // a listener closed the client
-    if (failedAttempt) {
-      // Before the welcome, any failure is the transport's: the next one gets its chance at once.
+    if (failedAttempt && retry === undefined) {
+      // Before the welcome, any failure is the transport's (unless the server asked for a later
+      // retry: a shutdown): the next transport gets its chance at once.
       const from = this.transport!;
       const next = this.plan.advance();
       this.emit('fallback', { from, to: next?.name ?? null, code, reason });
@@ -488,7 +496,6 @@ export class PushwireClient extends Emitter<ClientEvents> {
 
   private onWelcome(welcome: WelcomeFrame): void {
     this.clearTimer('connect');
-    this.clearTimer('welcome');
     this.awaitingWelcome = false;
     const upgradedFrom = this.upgradingFrom;
     this.upgradingFrom = null;
@@ -568,6 +575,7 @@ export class PushwireClient extends Emitter<ClientEvents> {
     adopt(this.bind(() => pipe));
     old.close();
     const timeout = this.options.connectTimeout ?? 10_000;
+    this.connectDeadline = this.clock.now() + timeout;
     this.setTimer('connect', timeout, () => this.drop(1006, `${definition.name}: no welcome within ${timeout} ms of the upgrade (connect timeout)`));
     void this.sendHello(pipe);
   }
