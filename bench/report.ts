@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bytesByModule, type ClientSizes, FULL_CLIENT_BUDGET } from './bundle.js';
+import { bytesByModule, type ClientSizes, FULL_CLIENT_BUDGET, FULL_CLIENT_CEILING } from './bundle.js';
 import type { BenchConfig } from './config.js';
 import { barChartSvg } from './chart.js';
 import type { Machine, TargetResult } from './results.js';
@@ -270,8 +270,9 @@ is measured inside the server process; every figure about delivery (latency, los
   ${config.memory.clients}. Heap per connection (live objects after GC) is the precise figure of retained state.
 - **Receipts at a low rate come in bursts**: each client acknowledges after 128 frames or 1 s, and at a
   fixed rate all clients' 1 s timers run in step (they all got the same broadcasts), so the server gets a
-  burst of ${config.fanout.clients} receipts once a second and the next broadcast waits behind it. That shows in
-  Pushwire's fixed-rate p99 latency; jittering the receipt delay would spread it.
+  burst of ${config.fanout.clients} receipts once a second and the next broadcast can wait behind it — a likely
+  contributor to Pushwire's fixed-rate p99 (not yet isolated: a heartbeat ping round or a GC pause in either
+  process would look the same). Jittering the receipt delay would spread the bursts.
 - The machine is shared; the load average above says how busy it was. Ratios within one run are
   meaningful, absolute figures less so. Rerun on a quiet machine for publishable numbers.
 
@@ -319,8 +320,11 @@ suite (\`test/unit/bundle-size.test.ts\`); \`npm run bundle-size\` shows where t
 | \`PushwireClient\` without any transport | ${bundle.core.minified} B | ${bundle.core.gzip} B |
 ${bundle.withTransport.map((t) => `| \`PushwireClient\` + ${t.name} | ${t.minified} B | ${t.gzip} B (+${t.gzip - bundle.core.gzip} B) |`).join('\n')}
 
-Budget ${FULL_CLIENT_BUDGET} B (6 KiB) for the full client: **${FULL_CLIENT_BUDGET - bundle.full.gzip} B of headroom** for the SSE and long-polling
-transports. Largest modules (minified bytes): ${bytesByModule(bundle.full)
+Budget ${FULL_CLIENT_BUDGET} B (6 KiB) for the full client: ${
+    bundle.full.gzip <= FULL_CLIENT_BUDGET
+      ? `**${FULL_CLIENT_BUDGET - bundle.full.gzip} B of headroom**.`
+      : `**over by ${bundle.full.gzip - FULL_CLIENT_BUDGET} B** (the test holds a ceiling of ${FULL_CLIENT_CEILING} B until cuts land; \`npm run bundle-size\` estimates the cuts).`
+  } Largest modules (minified bytes): ${bytesByModule(bundle.full)
     .slice(0, 4)
     .map((m) => `\`${m.module.replace(/^src\/client\//, '')}\` ${m.bytes} B`)
     .join(', ')}.
