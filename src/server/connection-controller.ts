@@ -18,14 +18,20 @@ const MAX_EARLY_FRAMES = 256;
 export class ConnectionController implements ConnectionHandler {
   private session: ServerSession | null = null;
   private state: 'handshake' | 'authorizing' | 'open' | 'closed' = 'handshake';
-  private early: string[] = [];
-  private readonly handshakeTimer: ReturnType<typeof setTimeout>;
+  // Handshake-only state (early frames, the timer, the request's headers) is dropped once the session
+  // is open: an idle connection keeps only what it needs.
+  private early: string[] | null = null;
+  private handshakeTimer: ReturnType<typeof setTimeout> | undefined;
+  private request: RequestInfo | null;
+  private readonly remoteAddress: string;
 
   constructor(
     private readonly core: ServerCore,
     private readonly connection: Connection,
-    private readonly request: RequestInfo,
+    request: RequestInfo,
   ) {
+    this.request = request;
+    this.remoteAddress = request.remoteAddress;
     this.handshakeTimer = setTimeout(() => {
       core.counters.limitHits.handshake_timeout++;
       this.fail(CloseCode.HandshakeTimeout, 'no handshake within the handshake timeout');
@@ -39,7 +45,7 @@ export class ConnectionController implements ConnectionHandler {
         this.handshake(text);
         return;
       case 'authorizing':
-        if (this.early.push(text) > MAX_EARLY_FRAMES) this.fail(CloseCode.BadHandshake, 'too many frames before welcome');
+        if ((this.early ??= []).push(text) > MAX_EARLY_FRAMES) this.fail(CloseCode.BadHandshake, 'too many frames before welcome');
         return;
       case 'open':
         this.route(text);
@@ -76,22 +82,24 @@ export class ConnectionController implements ConnectionHandler {
   }
 
   private async authorize(hello: HelloFrame): Promise<void> {
-    const result = await this.core.authorize({ ...this.request, auth: hello.auth, transport: this.connection.transport });
+    const result = await this.core.authorize({ ...this.request!, auth: hello.auth, transport: this.connection.transport });
     if (this.state !== 'authorizing') return; // closed meanwhile
     if (!result.ok) {
       this.fail(CloseCode.Unauthorized, result.reason ?? 'unauthorized');
       return;
     }
     clearTimeout(this.handshakeTimer);
-    this.session = this.core.openSession(hello, result.user, this.connection, this.request.remoteAddress);
+    this.handshakeTimer = undefined;
+    this.request = null;
+    this.session = this.core.openSession(hello, result.user, this.connection, this.remoteAddress);
     if (!this.session) {
       this.fail(CloseCode.ServerFull, 'too many sessions; try again later');
       return;
     }
     this.state = 'open';
     const early = this.early;
-    this.early = [];
-    for (const frame of early) this.route(frame);
+    this.early = null;
+    for (const frame of early ?? []) this.route(frame);
   }
 
   private route(text: string): void {
@@ -160,7 +168,7 @@ export class ConnectionController implements ConnectionHandler {
 
   private fail(code: number, reason: string): void {
     if (this.state === 'closed') return;
-    this.core.logger.debug('connection refused', { code, reason, remoteAddress: this.request.remoteAddress });
+    this.core.logger.debug('connection refused', { code, reason, remoteAddress: this.remoteAddress });
     this.connection.close(code, reason);
     this.onClose();
   }

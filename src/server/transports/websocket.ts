@@ -7,6 +7,10 @@ import type { ServerCore } from '../core.js';
 import type { OutFrame } from '../out-frame.js';
 import { originAllowed } from '../origin.js';
 import { pathnameOf, requestInfo } from '../request-info.js';
+import { textFrame } from './websocket-frame.js';
+
+/** Key of the framed bytes cached on each OutFrame. */
+const WS_FRAME = 'ws';
 
 /** A WebSocket close reason is at most 123 bytes of UTF-8. */
 function closeReason(reason: string): string {
@@ -14,17 +18,67 @@ function closeReason(reason: string): string {
   return bytes.length <= 123 ? reason : bytes.subarray(0, 120).toString() + '...';
 }
 
+/**
+ * Write batching across all WebSocket connections. The first frame a connection sends in a tick is
+ * written at once; if a second one follows in the same tick (a fan-out burst, a replay), the socket is
+ * corked and uncorked at the end of the tick, so the rest of the burst leaves in one write.
+ */
+let tick = 0;
+let tickEnding = false;
+let corked: WebSocketConnection[] = [];
+
+function currentTick(): number {
+  if (!tickEnding) {
+    tickEnding = true;
+    process.nextTick(endTick);
+  }
+  return tick;
+}
+
+function endTick(): void {
+  tick++;
+  tickEnding = false;
+  const list = corked;
+  corked = [];
+  for (const connection of list) connection.uncork();
+}
+
 class WebSocketConnection implements Connection {
   readonly transport = 'websocket' as const;
+  /** The tick of this connection's last write, and whether its socket is corked until the tick ends. */
+  private lastTick = -1;
+  private isCorked = false;
 
-  constructor(private readonly socket: WebSocket) {}
+  /** `raw` is the upgraded TCP socket under `socket`. */
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly raw: Duplex,
+  ) {}
 
   get pendingBytes(): number {
     return this.socket.bufferedAmount;
   }
 
+  /**
+   * Writes the frame's WebSocket bytes, framed once per frame (not per socket), straight to the TCP
+   * socket. `ws` writes whole frames synchronously (compression is off), so frames never interleave,
+   * and its `bufferedAmount` still counts these bytes.
+   */
   send(frame: OutFrame): void {
-    if (this.socket.readyState === WebSocket.OPEN) this.socket.send(frame.text);
+    if (this.socket.readyState !== WebSocket.OPEN) return;
+    const now = currentTick();
+    if (this.lastTick === now && !this.isCorked) {
+      this.isCorked = true;
+      this.raw.cork();
+      corked.push(this);
+    }
+    this.lastTick = now;
+    this.raw.write(frame.encoded(WS_FRAME, textFrame));
+  }
+
+  uncork(): void {
+    this.isCorked = false;
+    this.raw.uncork();
   }
 
   close(code: number, reason: string): void {
@@ -65,7 +119,7 @@ export class WebSocketEndpoint {
       this.core.counters.limitHits.origin++;
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\norigin not allowed');
     } else {
-      this.server.handleUpgrade(req, socket, head, (ws) => this.accept(ws, req));
+      this.server.handleUpgrade(req, socket, head, (ws) => this.accept(ws, socket, req));
     }
     return true;
   }
@@ -83,9 +137,9 @@ export class WebSocketEndpoint {
     this.server.close();
   }
 
-  private accept(ws: WebSocket, req: IncomingMessage): void {
+  private accept(ws: WebSocket, raw: Duplex, req: IncomingMessage): void {
     this.sockets.add(ws);
-    const controller = new ConnectionController(this.core, new WebSocketConnection(ws), requestInfo(req, this.core.options.trustProxy));
+    const controller = new ConnectionController(this.core, new WebSocketConnection(ws, raw), requestInfo(req, this.core.options.trustProxy));
     ws.on('message', (data, isBinary) => {
       if (isBinary) {
         ws.close(1003, 'pushwire frames are JSON text');

@@ -1,0 +1,64 @@
+/** `npm run bundle-size`: the client's min+gzip sizes against the budget, and where the bytes go. */
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import ts from 'typescript';
+import { bytesByModule, clientSizes, FULL_CLIENT_BUDGET, measure, privateMemberNames } from './bundle.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const kb = (bytes: number): string => `${(bytes / 1024).toFixed(2)} KiB`;
+
+const sizes = await clientSizes(root);
+const row = (name: string, minified: number, gzip: number): string => `${name.padEnd(34)} ${String(minified).padStart(7)} ${String(gzip).padStart(7)}  ${kb(gzip)}`;
+console.log(`${'bundle (esbuild minify, gzip -9)'.padEnd(34)} ${'min B'.padStart(7)} ${'gzip B'.padStart(7)}`);
+console.log(row('full client (all exports, ESM)', sizes.full.minified, sizes.full.gzip));
+console.log(row('full client (IIFE, window.Pushwire)', sizes.iife.minified, sizes.iife.gzip));
+console.log(row('PushwireClient, no transport', sizes.core.minified, sizes.core.gzip));
+for (const t of sizes.withTransport) {
+  console.log(row(`PushwireClient + ${t.name}`, t.minified, t.gzip) + `  (transport: +${t.gzip - sizes.core.gzip} B gz)`);
+}
+const headroom = FULL_CLIENT_BUDGET - sizes.full.gzip;
+console.log(`\nbudget ${kb(FULL_CLIENT_BUDGET)} for the full client: ${headroom >= 0 ? `${headroom} B (${kb(headroom)}) of headroom` : `OVER by ${-headroom} B`}`);
+
+console.log('\nwhere the bytes go (full client, minified bytes per module; gzip is not additive):');
+const total = sizes.full.minified;
+for (const { module, bytes } of bytesByModule(sizes.full)) {
+  // Each module's own gzip size, alone: a rough guide to its compressed weight.
+  console.log(`  ${module.padEnd(44)} ${String(bytes).padStart(6)} B  ${((bytes / total) * 100).toFixed(1).padStart(5)}%`);
+}
+
+// What shortening private member names would save. They survive minification verbatim; an esbuild
+// `mangleProps` pass needs a naming convention (e.g. a trailing `_`) so that option and wire-field
+// names that happen to match (secret, rx, url, transports…) are never renamed. Upper bound: all of them.
+const names = privateMemberNames(root);
+const mangled = await measure(root, 'mangled', "export * from './src/client/index.ts';", { mangleProps: new RegExp(`^(${names.join('|')})$`) });
+console.log(`\nmangling the ${names.length} private member names (upper bound): ${sizes.full.gzip} → ${mangled.gzip} B gz (−${sizes.full.gzip - mangled.gzip} B)`);
+// What leaving whole features out of the default bundle would save (modules replaced by empty stand-ins;
+// an estimate of the ceiling of each cut, not a working build).
+const full = "export * from './src/client/index.ts';";
+const estimates: Array<[string, Record<string, string>]> = [
+  ['synced state + presence not imported by client.ts (opt-in modules)', { 'src/client/synced-state.ts': 'export class SyncedState {}', 'src/client/presence.ts': 'export class Presence {}' }],
+  ['eventsource-parser replaced (a minimal SSE line parser costs ~200 B gz)', { 'eventsource-parser/dist/index.js': 'export function createParser(c){return{feed(t){},reset(){}}}' }],
+  ['upgrade probe left out', { 'src/client/upgrade-probe.ts': 'export class UpgradeProbe {}' }],
+];
+console.log('');
+for (const [what, stubs] of estimates) {
+  const cut = await measure(root, 'estimate', full, { stubs });
+  console.log(`${what}: ${sizes.full.gzip} → ${cut.gzip} B gz (−${sizes.full.gzip - cut.gzip} B)`);
+}
+const messages = messageLiterals(sizes.full.code);
+const messageBytes = messages.reduce((sum, text) => sum + text.length, 0);
+console.log(`human-readable string literals in the bundle (errors, reasons): ${messages.length}, ${messageBytes} B minified, ~${gzipSync(messages.join('\n'), { level: 9 }).length} B gz on their own`);
+
+/** String and template literals of the minified bundle that contain a space: messages meant for people. */
+function messageLiterals(code: string): string[] {
+  const found: string[] = [];
+  const visit = (node: ts.Node): void => {
+    if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node) || ts.isTemplateHead(node) || ts.isTemplateMiddle(node) || ts.isTemplateTail(node)) {
+      if (node.text.includes(' ')) found.push(node.text);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(ts.createSourceFile('bundle.js', code, ts.ScriptTarget.Latest, false, ts.ScriptKind.JS));
+  return found;
+}

@@ -1,0 +1,30 @@
+import WebSocket from 'ws';
+import { connect, type TransportName, type WebSocketConstructor } from '../../src/client/index.js';
+import { BENCH_CHANNEL, type BenchMessage } from '../message.js';
+import { type ClientFactory, deferred } from './client.js';
+import { pushwireTransport } from './pushwire-transports.js';
+
+/** The real Pushwire client, forced onto one transport, subscribed to the bench channel. */
+export function pushwireClient(name: TransportName): ClientFactory {
+  const transport = pushwireTransport(name);
+  if (!transport) throw new Error(`the Pushwire client has no ${name} transport yet`);
+  return (url, handlers) => {
+    const opened = deferred();
+    const ready = deferred();
+    const client = connect(`${url}/pushwire`, { transports: [transport], WebSocket: WebSocket as unknown as WebSocketConstructor });
+    client.on('open', ({ resumed }) => {
+      opened.resolve();
+      handlers.open(resumed);
+    });
+    client.on('reconnecting', ({ delay }) => handlers.reconnecting?.(delay));
+    client.on('close', ({ reason }) => {
+      opened.reject(new Error(reason));
+      ready.reject(new Error(reason));
+    });
+    client.subscribe<BenchMessage>(BENCH_CHANNEL, {
+      onMessage: (data) => handlers.message(data),
+      onSubscribed: () => ready.resolve(),
+    });
+    return { opened: opened.promise, ready: ready.promise, close: () => client.close() };
+  };
+}

@@ -1,0 +1,42 @@
+/** Sizes and bounds of every scenario. `BENCH_QUICK=1` shrinks them for iteration. */
+export interface BenchConfig {
+  quick: boolean;
+  /** `rounds` rounds of `clients` connections each; the fastest round is reported (the machine is shared). */
+  connect: { clients: number; concurrency: number; rounds: number };
+  memory: { clients: number };
+  fanout: { clients: number; messages: number; window: number; timeoutMs: number };
+  rate: { perSecond: number; messages: number };
+  resume: { perSecond: number; messages: number; dropAfterMs: number; timeoutMs: number };
+  /** Only these targets (comma-separated ids in BENCH_ONLY), for iteration. */
+  only: string[] | null;
+}
+
+export function benchConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
+  const quick = env.BENCH_QUICK === '1' || env.BENCH_QUICK === 'true';
+  const only = env.BENCH_ONLY ? env.BENCH_ONLY.split(',').map((s) => s.trim()) : null;
+  if (quick) {
+    return {
+      quick,
+      connect: { clients: 100, concurrency: 25, rounds: 3 },
+      memory: { clients: 500 },
+      fanout: { clients: 200, messages: 200, window: 32, timeoutMs: 30_000 },
+      rate: { perSecond: 20, messages: 40 },
+      resume: { perSecond: 20, messages: 50, dropAfterMs: 500, timeoutMs: 20_000 },
+      only,
+    };
+  }
+  return {
+    quick,
+    connect: { clients: 500, concurrency: 25, rounds: 3 },
+    memory: { clients: 2000 },
+    fanout: { clients: 1000, messages: 300, window: 32, timeoutMs: 90_000 },
+    rate: { perSecond: 10, messages: 80 },
+    resume: { perSecond: 10, messages: 80, dropAfterMs: 1000, timeoutMs: 40_000 },
+    only,
+  };
+}
+
+/** File descriptors the biggest scenario needs in each process (sockets plus slack). */
+export function neededFileDescriptors(config: BenchConfig): number {
+  return Math.max(config.memory.clients, config.fanout.clients, config.connect.clients * config.connect.rounds) + 512;
+}

@@ -1,0 +1,165 @@
+/**
+ * The load generator process: opens the clients, receives the broadcasts and measures what the
+ * clients see (handshake times, end-to-end latency on the shared clock, loss, duplicates, resume).
+ */
+import { sharedNow, sleep } from './clock.js';
+import { emit, serve } from './ipc.js';
+import type { BenchMessage } from './message.js';
+import { Samples, summarize } from './stats.js';
+import { type BenchClient, type ClientKind, clientFactory } from './clients/client.js';
+
+interface Tracked {
+  client: BenchClient;
+  /** Next message index expected; messages arrive in order on every transport measured. */
+  next: number;
+  lost: number;
+  duplicated: number;
+  /** Shared-clock times of each completed (re)connection. */
+  opens: { at: number; resumed: boolean }[];
+  /** Resume scenario: when this client had everything published before its reconnection. */
+  caughtUpAt: number;
+  /** Shared-clock times at which the client planned its reconnection attempts (loss time + backoff delay). */
+  plannedAttempts: number[];
+}
+
+let clients: Tracked[] = [];
+let expected = 0;
+let arrivals = new Int32Array(0);
+let complete = 0;
+let latencies = new Samples(1);
+let onComplete: (() => void) | null = null;
+
+function receive(tracked: Tracked, message: BenchMessage): void {
+  const now = sharedNow();
+  latencies.add(now - message.t);
+  const i = message.i;
+  if (i < tracked.next) tracked.duplicated++;
+  else {
+    tracked.lost += i - tracked.next;
+    tracked.next = i + 1;
+  }
+  const reconnected = tracked.opens.at(-1);
+  if (reconnected && tracked.opens.length > 1 && message.t <= reconnected.at) tracked.caughtUpAt = now;
+  if (i < expected && ++arrivals[i]! === clients.length) {
+    const before = complete;
+    while (complete < expected && arrivals[complete] === clients.length) complete++;
+    if (complete > before) emit('progress', { done: complete });
+    if (complete === expected) onComplete?.();
+  }
+}
+
+/** Runs `tasks` with at most `limit` in flight. */
+async function pool(count: number, limit: number, task: (index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < count) await task(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, count) }, worker));
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+serve({
+  /** Opens `n` clients, `concurrency` handshakes at a time; reports handshake and ready times. */
+  async connect(request) {
+    const factory = await clientFactory(request.kind as ClientKind);
+    const n = request.n as number;
+    const handshakes = new Float64Array(n);
+    const readies = new Float64Array(n);
+    let failed = 0;
+    const start = performance.now();
+    await pool(n, request.concurrency as number, async (index) => {
+      const begin = performance.now();
+      const tracked: Tracked = { client: null as unknown as BenchClient, next: 0, lost: 0, duplicated: 0, opens: [], caughtUpAt: 0, plannedAttempts: [] };
+      tracked.client = factory(request.url as string, {
+        message: (message) => receive(tracked, message),
+        open: (resumed) => tracked.opens.push({ at: sharedNow(), resumed }),
+        reconnecting: (delay) => tracked.plannedAttempts.push(sharedNow() + delay),
+      });
+      clients.push(tracked);
+      try {
+        await withTimeout(tracked.client.opened, 20_000, 'handshake');
+        handshakes[index] = performance.now() - begin;
+        await withTimeout(tracked.client.ready, 20_000, 'ready');
+        readies[index] = performance.now() - begin;
+      } catch {
+        failed++;
+      }
+    });
+    const elapsed = performance.now() - start;
+    return { elapsedMs: elapsed, perSecond: (n - failed) / (elapsed / 1000), handshake: summarize(handshakes), ready: summarize(readies), failed };
+  },
+
+  /** Waits until every client has messages 0..count-1 (or the time runs out), then reports. */
+  async expect(request) {
+    const count = request.count as number;
+    expected = count;
+    arrivals = new Int32Array(count);
+    complete = 0;
+    latencies = new Samples(Math.min(count * clients.length, 4_000_000));
+    for (const tracked of clients) Object.assign(tracked, { next: 0, lost: 0, duplicated: 0, caughtUpAt: 0 });
+    const start = performance.now();
+    emit('expecting');
+    await new Promise<void>((resolve) => {
+      onComplete = resolve;
+      setTimeout(resolve, request.timeoutMs as number);
+    });
+    onComplete = null;
+    const elapsed = performance.now() - start;
+    let lost = 0;
+    let duplicated = 0;
+    let received = 0;
+    for (const tracked of clients) {
+      lost += tracked.lost + (count - tracked.next);
+      duplicated += tracked.duplicated;
+      received += tracked.next - tracked.lost + tracked.duplicated;
+    }
+    return { complete: complete === count, received, lost, duplicated, elapsedMs: elapsed, latency: latencies.summary() };
+  },
+
+  /** Resume scenario: how the clients came back after the server cut every connection at `dropAt`. */
+  resumeReport(request) {
+    const dropAt = request.dropAt as number;
+    const reconnects: number[] = [];
+    const planned: number[] = [];
+    const caughtUp: number[] = [];
+    let resumed = 0;
+    let missing = 0;
+    const buckets = new Map<number, number>();
+    for (const tracked of clients) {
+      const open = tracked.opens.find((o) => o.at > dropAt);
+      if (!open) {
+        missing++;
+        continue;
+      }
+      if (open.resumed) resumed++;
+      const attempt = tracked.plannedAttempts.find((at) => at > dropAt);
+      if (attempt !== undefined) planned.push(attempt - dropAt);
+      reconnects.push(open.at - dropAt);
+      caughtUp.push(Math.max(tracked.caughtUpAt, open.at) - dropAt);
+      const bucket = Math.floor((open.at - dropAt) / 100);
+      buckets.set(bucket, (buckets.get(bucket) ?? 0) + 1);
+    }
+    const reconnect = summarize(reconnects);
+    return {
+      reconnect: { ...reconnect, min: Math.min(...reconnects) },
+      plannedAttempt: summarize(planned),
+      caughtUp: summarize(caughtUp),
+      resumed,
+      notReconnected: missing,
+      peakPer100ms: Math.max(0, ...buckets.values()),
+    };
+  },
+
+  async closeAll() {
+    for (const tracked of clients) tracked.client.close();
+    clients = [];
+    await sleep(100);
+  },
+});

@@ -1,0 +1,35 @@
+// @vitest-environment node
+// esbuild refuses to run under a DOM environment (its TextEncoder check), and this measures a build.
+import { describe, expect, it } from 'vitest';
+import { bytesByModule, clientSizes, FULL_CLIENT_BUDGET, FULL_CLIENT_CEILING, type ClientSizes } from '../../bench/bundle.js';
+
+const root = new URL('../..', import.meta.url).pathname;
+let sizes: ClientSizes | undefined;
+const measured = async (): Promise<ClientSizes> => (sizes ??= await clientSizes(root));
+
+describe('client bundle size (esbuild minify, gzip -9)', () => {
+  // The budget is 6 KiB; until the client is cut back to it, the enforced limit is the ceiling (see bench/bundle.ts).
+  const limit = FULL_CLIENT_CEILING;
+  it(`keeps the full client, every transport included, within ${limit} bytes min+gzip (budget ${FULL_CLIENT_BUDGET})`, async () => {
+    const { full, iife, core, withTransport } = await measured();
+    const budget = FULL_CLIENT_BUDGET - full.gzip;
+    console.log(
+      `bundle: full ${full.gzip} B gz (IIFE ${iife.gzip} B), no transport ${core.gzip} B, ` +
+        withTransport.map((t) => `+${t.name} ${t.gzip - core.gzip} B`).join(', ') +
+        (budget >= 0 ? `; ${budget} B under the ${FULL_CLIENT_BUDGET} B budget` : `; OVER the ${FULL_CLIENT_BUDGET} B budget by ${-budget} B`),
+    );
+    expect(full.gzip).toBeLessThanOrEqual(limit);
+    expect(iife.gzip).toBeLessThanOrEqual(limit + 256); // the IIFE wrapper and its global add a little
+  });
+
+  it('leaves a transport out of the bundle entirely when the application does not import it', async () => {
+    const { core, withTransport } = await measured();
+    expect(withTransport.length).toBeGreaterThan(0);
+    const coreModules = bytesByModule(core).map((entry) => entry.module);
+    expect(coreModules.filter((module) => /\/transports\/(?!transport\.ts$)/.test(module))).toEqual([]);
+    for (const bundle of withTransport) {
+      expect(bytesByModule(bundle).some((entry) => entry.module.endsWith(`/transports/${bundle.name}.ts`))).toBe(true);
+      expect(bundle.gzip).toBeGreaterThan(core.gzip);
+    }
+  });
+});
