@@ -1,4 +1,4 @@
-import { useChannel, useConnection, usePushwire } from 'pushwire/react';
+import { useChannel, useConnection, usePresence, usePushwire } from 'pushwire/react';
 import { type FormEvent, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { CHAT_CHANNEL, type ChatEvent } from '../../src/demo/demo-messages.js';
 import type { ChannelTracker } from '../shared/channel-tracker.js';
@@ -37,6 +37,9 @@ export function ChatCard({ name, onName, tracker }: Props) {
     { rewind: CHAT_HISTORY, onSubscribed: (info) => tracker.subscribed(info), onReset: () => add({ event: { kind: 'reset' } }) },
   );
 
+  // Who is here: this page watches the room's presence, and is part of it once it joined the chat.
+  const presence = usePresence(CHAT_CHANNEL, joined ? { name: joined } : undefined);
+
   const join = async (wanted: string): Promise<void> => {
     if (await run(client.send({ app: 'chat', type: 'join', name: wanted }))) {
       setJoined(wanted.trim());
@@ -73,6 +76,7 @@ export function ChatCard({ name, onName, tracker }: Props) {
       <header>
         <h2>Chat room</h2>
         <span className="badge" data-status={channel.status} data-testid="chat-status">{channel.status}</span>
+        <span className="badge" data-tone="good" data-testid="chat-online">{presence.ready ? `${presence.members.length} online` : '… online'}</span>
         <span className="sub">last {CHAT_HISTORY.toLocaleString('en')} messages</span>
       </header>
       {joined ? (

@@ -13,6 +13,11 @@ export function chatCard({ client, tracker }: DemoClient, identity: Identity): H
   const textInput = h('input', { type: 'text', placeholder: 'Say something…', maxlength: 500, autocomplete: 'off', 'data-testid': 'chat-input' });
   const sendButton = h('button', { type: 'submit', 'data-testid': 'chat-send' }, 'Send');
   const me = h('p', { class: 'me' });
+  const online = h('span', { class: 'badge', dataset: { tone: 'good' }, 'data-testid': 'chat-online' }, '… online');
+  // Who is here: every page watches the room's presence; a page that joined the chat is part of it.
+  const presence = client.presence(CHAT_CHANNEL);
+  const count = (): void => void (online.textContent = `${presence.list().length} online`);
+  for (const event of ['join', 'leave', 'sync'] as const) presence.on(event, count);
   const nameForm = h('form', { class: 'row name-form', 'data-testid': 'name-form' }, nameInput, h('button', { type: 'submit' }, 'Join'));
   const sayForm = h('form', { class: 'row' }, textInput, sendButton);
   let joined = '';
@@ -39,6 +44,7 @@ export function chatCard({ client, tracker }: DemoClient, identity: Identity): H
       await client.send({ app: 'chat', type: 'join', name });
       joined = name.trim();
       identity.set(joined);
+      await presence.join({ name: joined });
     } catch (cause) {
       error.textContent = errorText(cause);
     }
@@ -50,6 +56,7 @@ export function chatCard({ client, tracker }: DemoClient, identity: Identity): H
     identity.set('');
     render();
     client.send({ app: 'chat', type: 'leave' }).catch((cause: unknown) => (error.textContent = errorText(cause)));
+    presence.leave().catch((cause: unknown) => (error.textContent = errorText(cause)));
   }
 
   nameForm.addEventListener('submit', (event) => {
@@ -107,6 +114,6 @@ export function chatCard({ client, tracker }: DemoClient, identity: Identity): H
   render();
 
   return h('section', { class: 'card area-chat', 'data-testid': 'chat' },
-    h('header', {}, h('h2', {}, 'Chat room'), status, h('span', { class: 'sub' }, `last ${CHAT_HISTORY.toLocaleString('en')} messages`)),
+    h('header', {}, h('h2', {}, 'Chat room'), status, online, h('span', { class: 'sub' }, `last ${CHAT_HISTORY.toLocaleString('en')} messages`)),
     nameForm, me, log, sayForm, error);
 }

@@ -23,6 +23,8 @@ describe.skipIf(!chromiumProgram.available)('demo chat in Chromium', () => {
     await chatMessage(ben.page, 'look').waitFor();
     await say(ben.page, 'Hi Ana, greetings from React');
     await chatMessage(ana.page, 'greetings from React').waitFor();
+    // Presence: both pages are in the room, each sees the other.
+    for (const { page } of [ana, ben]) await expect.poll(() => page.getByTestId('chat-online').textContent()).toBe('2 online');
 
     // The markup arrived as characters: no element was made from it, nothing ran.
     for (const { page } of [ana, ben]) {

@@ -15,6 +15,13 @@ describe.skipIf(!chromiumProgram.available)('demo pages across a server restart,
   it('reconnects by itself, shows the reset of the lost history, rejoins, and chat works again', async () => {
     const ana = await openPage(env.browser, `${env.demo.url}/`);
     const ben = await openPage(env.browser, `${env.demo.url}/react/`);
+    // The odds board ticks as diffs on both pages.
+    for (const { page } of [ana, ben]) {
+      await expect.poll(() => page.getByTestId('odds-table').locator('tbody tr').count()).toBe(20);
+      const first = await page.getByTestId('odds-seq').textContent();
+      await expect.poll(() => page.getByTestId('odds-seq').textContent()).not.toBe(first);
+      expect(await page.getByTestId('odds-reset').isVisible()).toBe(false);
+    }
     await joinChat(ana.page, 'Ana');
     await joinChat(ben.page, 'Ben');
     await say(ana.page, 'before the restart');
@@ -36,6 +43,9 @@ describe.skipIf(!chromiumProgram.available)('demo pages across a server restart,
       await page.getByTestId('inspector-events').locator('li', { hasText: 'new one started' }).waitFor();
       // What was shown before stays: a reset adds a notice, it does not wipe the page.
       await chatMessage(page, 'before the restart').waitFor();
+      // The odds board says it reloaded a fresh snapshot, and ticks on.
+      await page.getByTestId('odds-reset').waitFor();
+      await expect.poll(() => page.getByTestId('odds-table').locator('tbody tr').count()).toBe(20);
     }
     // Both pages joined the room again under their names, so they can talk at once.
     await ana.page.getByTestId('chat-log').locator('li.notice', { hasText: 'Ben joined' }).last().waitFor();
