@@ -43,8 +43,12 @@ export interface ClientOptions {
   auth?: unknown;
   /** Reconnect backoff (full jitter after the cap). */
   reconnect?: BackoffOptions;
-  /** Time for a connection attempt to reach the server's welcome, ms; past it the next transport is tried. Default 10,000. */
-  connectTimeout?: number;
+  /**
+   * Time for a connection attempt to reach the server's welcome, ms; past it the next transport is
+   * tried. One number for every transport, or one per transport (e.g. `{ websocket: 3000 }`: a proxy
+   * that swallows upgrades then costs a first page load 3 s, not 10). Default 10,000.
+   */
+  connectTimeout?: number | Partial<Record<TransportName, number>>;
   /**
    * Health check: once a transport says it is open, the server's first frame (the welcome) must come
    * within this time, ms, or the next transport is tried. Catches a proxy that accepts a WebSocket
@@ -314,7 +318,7 @@ export class PushwireClient extends Emitter<ClientEvents> {
     this.transport = definition.name;
     this.awaitingWelcome = true;
     this.upgradingFrom = null;
-    const timeout = this.options.connectTimeout ?? 10_000;
+    const timeout = this.connectTimeout(definition.name);
     this.connectDeadline = this.clock.now() + timeout;
     this.setTimer('connect', timeout, () => this.drop(1006, `${definition.name}: no welcome within ${timeout} ms of connecting (connect timeout)`));
     try {
@@ -464,7 +468,8 @@ export class PushwireClient extends Emitter<ClientEvents> {
     if (isReliableType(frame.t)) {
       this.rx++;
       if (this.rx - this.receipted >= RECEIPT_EVERY) this.sendReceipt();
-      else if (this.timers.receipt === undefined) this.setTimer('receipt', RECEIPT_DELAY, () => this.sendReceipt());
+      // Jittered: after a broadcast, a thousand clients' receipts should not all land in the same millisecond.
+      else if (this.timers.receipt === undefined) this.setTimer('receipt', RECEIPT_DELAY * (0.5 + this.random()), () => this.sendReceipt());
     }
     switch (frame.t) {
       case 'welcome':
@@ -574,7 +579,7 @@ export class PushwireClient extends Emitter<ClientEvents> {
     this.awaitingWelcome = true;
     adopt(this.bind(() => pipe));
     old.close();
-    const timeout = this.options.connectTimeout ?? 10_000;
+    const timeout = this.connectTimeout(definition.name);
     this.connectDeadline = this.clock.now() + timeout;
     this.setTimer('connect', timeout, () => this.drop(1006, `${definition.name}: no welcome within ${timeout} ms of the upgrade (connect timeout)`));
     void this.sendHello(pipe);
@@ -691,6 +696,11 @@ export class PushwireClient extends Emitter<ClientEvents> {
     if (this.state !== 'open' || !this.pipe || this.awaitingWelcome || this.rx === this.receipted) return;
     this.receipted = this.rx;
     this.pipe.send(JSON.stringify({ t: 'ack', n: this.rx }));
+  }
+
+  private connectTimeout(transport: TransportName): number {
+    const option = this.options.connectTimeout;
+    return (typeof option === 'number' ? option : option?.[transport]) ?? 10_000;
   }
 
   // ---- liveness ----

@@ -21,3 +21,19 @@ describe('the first connection attempt', () => {
     client.close();
   });
 });
+
+describe('connect timeout per transport', () => {
+  it('gives each transport its own connect timeout', async () => {
+    const hanging: TransportDefinition = { name: 'websocket', create: () => ({ send() {}, close() {} }) };
+    const client = connect('http://pushwire.test/pushwire', {
+      transports: [hanging, silent],
+      transportMemory: { storage: null },
+      connectTimeout: { websocket: 30, sse: 60_000 },
+    });
+    const reasons: string[] = [];
+    client.on('fallback', (info) => reasons.push(info.reason));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(reasons).toEqual(['websocket: no welcome within 30 ms of connecting (connect timeout)']);
+    client.close();
+  });
+});

@@ -57,8 +57,9 @@ describe('rx: the client counts the reliable server frames of its session', () =
 });
 
 describe('receipts: ack {n} is debounced', () => {
-  it('sends one ack with the total a second after the first unreceipted frame', async () => {
-    const client = await mock.open();
+  it('sends one ack with the total about a second (0.5–1.5 s, jittered) after the first unreceipted frame', async () => {
+    // random 0.5: the jitter factor is 0.5 + 0.5, exactly one second.
+    const client = await mock.open({ random: () => 0.5 });
     client.subscribe('news', () => {});
     sendReliable(3);
     await settle();
@@ -148,5 +149,18 @@ describe('resume: unacknowledged frames are sent again after the welcome', () =>
       { t: 'sub', s: 1, ch: 'news' },
       { t: 'pub', s: 2, ch: 'news', d: 'early' },
     ]);
+  });
+});
+
+describe('receipt timer jitter', () => {
+  it('spreads the receipt delay over 0.5–1.5 s with the client’s random source', async () => {
+    const client = await mock.open({ random: () => 0 });
+    client.subscribe('news', () => {});
+    sendReliable(1);
+    await settle();
+    await advance(499);
+    expect(mock.last.sent('ack')).toEqual([]);
+    await advance(1);
+    expect(mock.last.sent('ack')).toEqual([{ t: 'ack', n: 1 }]);
   });
 });
