@@ -11,6 +11,9 @@ export const websocket: TransportDefinition = {
       // Keep an error listener: Node's `ws` throws on an 'error' event nobody listens to.
       socket.onerror = () => {};
     };
+    // A failure is reported by the close event that follows; the listener must exist from the start,
+    // because Node's `ws` throws an 'error' event nobody listens to (a connection reset mid-handshake).
+    socket.onerror = () => {};
     socket.onopen = () => handlers.open();
     socket.onmessage = (event) => {
       if (typeof event.data === 'string') handlers.frame(event.data);
