@@ -1,0 +1,292 @@
+import { WebSocket } from 'ws';
+import { connect, type PushwireClient, PushwireError, type TransportDefinition } from '../../src/client/index.js';
+import { createServer, type PushwireServer, type ServerOptions } from '../../src/server/index.js';
+import { FaultProxy, type FaultOptions } from './fault-proxy.js';
+import { ChannelLedger, sum } from './ledger.js';
+
+export interface ChaosConfig {
+  transport: TransportDefinition;
+  channels: number;
+  /** The whole run fails past this, ms. */
+  timeLimit: number;
+  faults?: FaultOptions;
+}
+
+export interface Counts {
+  transport: string;
+  sent: { down: number; up: number };
+  delivered: { down: number; up: number };
+  /** Client frames handed to a transport again (after a reconnect). */
+  resends: number;
+  /** Connections that continued the session. */
+  resumes: number;
+  /** Connections that had to start a new session (eviction, expiry, restart). */
+  newSessions: number;
+  resets: number;
+  connections: number;
+  cuts: number;
+  stalls: number;
+  ms: number;
+}
+
+export interface PhaseReport {
+  counts: Counts;
+  /** Down: duplicates/reorderings seen by the client; up: seen by the server. */
+  outOfOrder: { down: number; up: number };
+  silentGaps: { down: number; up: number };
+  examples: string[];
+  /** Client publishes rejected, by error code. */
+  rejected: Record<string, number>;
+  /** Client publishes still unsettled at the end. */
+  unsettled: number;
+}
+
+export interface RestartReport extends PhaseReport {
+  /** Channels (of the client's subscriptions) that got an explicit reset after the restart. */
+  resetChannels: number;
+  /** Server→client messages lost explicitly (skipped by a reset). */
+  explainedLoss: number;
+  /** Client publishes that resolved but never reached a server: must be 0. */
+  resolvedButLost: number;
+  /** Client publishes rejected with session_lost that a server did handle (allowed: outcome unknown). */
+  rejectedButHandled: number;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** Publishes per channel that may be ahead of delivery: keeps the session's outbound buffer in bounds. */
+const DOWN_WINDOW = 400;
+/** Client publishes awaiting their ack at once (the client's queue holds 1,000 by default). */
+const UP_WINDOW = 400;
+
+/**
+ * One client, one server, a fault-injecting proxy between them; messages flow both ways on several
+ * channels, each carrying a per-channel counter so the receiving side can check exactly-once, in order.
+ */
+export class ChaosRun {
+  readonly proxy: FaultProxy;
+  server!: PushwireServer;
+  client!: PushwireClient;
+  readonly down: ChannelLedger[] = [];
+  readonly up: ChannelLedger[] = [];
+  readonly downSent: number[];
+  readonly upSent: number[];
+  /** Outcome of each client publish, by channel then counter: 'pending' | 'ok' | error code. */
+  readonly upOutcome: Map<number, string>[] = [];
+  private resends = 0;
+  private resumes = 0;
+  private newSessions = 0;
+  private opens = 0;
+  private readonly highestSent = new Map<string, number>();
+  private started = Date.now();
+  private resetsBeforeRestart: number[] = [];
+
+  constructor(private readonly config: ChaosConfig) {
+    this.proxy = new FaultProxy(0, config.faults);
+    this.downSent = new Array<number>(config.channels).fill(0);
+    this.upSent = new Array<number>(config.channels).fill(0);
+    for (let i = 0; i < config.channels; i++) {
+      this.down.push(new ChannelLedger(`down-${i}`));
+      this.up.push(new ChannelLedger(`up-${i}`));
+      this.upOutcome.push(new Map());
+    }
+  }
+
+  async start(): Promise<void> {
+    const proxyPort = await this.proxy.listen();
+    await this.startServer();
+    const transport = this.observe(this.config.transport);
+    this.client = connect(`http://127.0.0.1:${proxyPort}/pushwire`, {
+      transports: [transport],
+      WebSocket: WebSocket as never,
+      reconnect: { min: 5, max: 100 },
+      connectTimeout: 2_000,
+    });
+    this.client.on('open', ({ resumed }) => {
+      if (this.opens++ === 0) return;
+      if (resumed) this.resumes++;
+      else this.newSessions++;
+    });
+    // Messages published before a subscription is confirmed are not for it: start once all are.
+    await Promise.all(
+      this.down.map(
+        (ledger) =>
+          new Promise<void>((resolve) => {
+            this.client.subscribe<{ n: number }>(ledger.channel, {
+              onMessage: (data) => ledger.arrive(data.n),
+              onReset: () => ledger.reset(),
+              onSubscribed: () => resolve(),
+            });
+          }),
+      ),
+    );
+  }
+
+  /** A server on a fresh port with a fresh in-memory broker; the proxy forwards to it from now on. */
+  async startServer(): Promise<void> {
+    const options: ServerOptions = {
+      canPublish: () => true,
+      // Enough history that a session evicted for overflow recovers instead of resetting.
+      history: { size: 100_000 },
+      heartbeatInterval: 2_000,
+      logger: { debug() {}, info() {}, warn: (msg, fields) => console.warn(msg, fields), error: (msg, fields) => console.error(msg, fields) },
+    };
+    this.server = createServer(options);
+    const { port } = await this.server.listen(0, '127.0.0.1');
+    for (const ledger of this.up) {
+      await this.server.broker.subscribe(ledger.channel, (message) => ledger.arrive((JSON.parse(message.json) as { n: number }).n));
+    }
+    this.proxy.upstreamPort = port;
+  }
+
+  /** Publishes `count` more messages each way, spread over the channels; resolves when they settled. */
+  async exchange(count: number, midway?: () => Promise<void>): Promise<void> {
+    const downTarget = this.downSent.map((sent, i) => sent + share(count, this.config.channels, i));
+    const upTarget = this.upSent.map((sent, i) => sent + share(count, this.config.channels, i));
+    const deadline = this.started + this.config.timeLimit;
+    let midwayDone = midway === undefined;
+    let inFlight = 0;
+    const progress = (): number => sum(this.downSent, (n) => n) + sum(this.upSent, (n) => n);
+    const half = progress() + count; // half of this exchange's 2·count messages
+    while (true) {
+      if (Date.now() > deadline) throw new Error(`chaos run over its time limit of ${this.config.timeLimit} ms: ${JSON.stringify(this.counts())}`);
+      if (!midwayDone && progress() >= half) {
+        midwayDone = true;
+        await midway!();
+      }
+      let idle = true;
+      for (let i = 0; i < this.config.channels; i++) {
+        // Server → client, paced by what the client received.
+        const ledger = this.down[i]!;
+        let publish = Math.min(downTarget[i]! - this.downSent[i]!, DOWN_WINDOW - (this.downSent[i]! - ledger.last));
+        if (publish > 0) idle = false;
+        while (publish-- > 0) void this.server.publish(ledger.channel, { n: ++this.downSent[i]! });
+        // Client → server, as many in flight as the window allows.
+        let send = Math.min(upTarget[i]! - this.upSent[i]!, Math.floor(UP_WINDOW / this.config.channels));
+        while (send-- > 0 && inFlight < UP_WINDOW) {
+          idle = false;
+          const n = ++this.upSent[i]!;
+          const outcome = this.upOutcome[i]!;
+          outcome.set(n, 'pending');
+          inFlight++;
+          this.client.publish(`up-${i}`, { n }).then(
+            () => {
+              inFlight--;
+              outcome.set(n, 'ok');
+            },
+            (error: unknown) => {
+              inFlight--;
+              outcome.set(n, error instanceof PushwireError ? error.code : String(error));
+            },
+          );
+        }
+      }
+      const settled = inFlight === 0 && this.down.every((ledger, i) => ledger.last >= downTarget[i]! || this.downSent[i]! < downTarget[i]!);
+      const allSent = this.downSent.every((n, i) => n >= downTarget[i]!) && this.upSent.every((n, i) => n >= upTarget[i]!);
+      if (allSent && settled && midwayDone) return;
+      await sleep(idle ? 2 : 0);
+    }
+  }
+
+  counts(): Counts {
+    return {
+      transport: this.config.transport.name,
+      sent: { down: sum(this.downSent, (n) => n), up: sum(this.upSent, (n) => n) },
+      delivered: { down: sum(this.down, (l) => l.received), up: sum(this.up, (l) => l.received) },
+      resends: this.resends,
+      resumes: this.resumes,
+      newSessions: this.newSessions,
+      resets: sum(this.down, (l) => l.resets),
+      connections: this.proxy.stats.connections,
+      cuts: this.proxy.stats.cuts,
+      stalls: this.proxy.stats.stalls,
+      ms: Date.now() - this.started,
+    };
+  }
+
+  report(): PhaseReport {
+    const rejected: Record<string, number> = {};
+    let unsettled = 0;
+    for (const outcomes of this.upOutcome) {
+      for (const outcome of outcomes.values()) {
+        if (outcome === 'pending') unsettled++;
+        else if (outcome !== 'ok') rejected[outcome] = (rejected[outcome] ?? 0) + 1;
+      }
+    }
+    return {
+      counts: this.counts(),
+      outOfOrder: { down: sum(this.down, (l) => l.outOfOrder), up: sum(this.up, (l) => l.outOfOrder) },
+      silentGaps: { down: sum(this.down, (l) => l.silentGaps), up: sum(this.up, (l) => l.silentGaps) },
+      examples: [...this.down, ...this.up].flatMap((l) => l.examples),
+      rejected,
+      unsettled,
+    };
+  }
+
+  /**
+   * Closes the server (its sessions end, its in-memory history is gone) and starts a new one behind the
+   * proxy: the client comes back to a server that doesn't know its session or its channels' epochs.
+   */
+  async restartServer(): Promise<void> {
+    this.resetsBeforeRestart = this.down.map((ledger) => ledger.resets);
+    await this.server.close();
+    await sleep(20);
+    await this.startServer();
+  }
+
+  /** The report after a restart: every channel must have reset, every acknowledged publish must have arrived. */
+  restartReport(): RestartReport {
+    const report = this.report();
+    let resolvedButLost = 0;
+    let rejectedButHandled = 0;
+    this.up.forEach((ledger, i) => {
+      for (const [n, outcome] of this.upOutcome[i]!) {
+        const arrived = ledger.arrived.has(n);
+        if (outcome === 'ok' && !arrived) resolvedButLost++;
+        if (outcome !== 'ok' && outcome !== 'pending' && arrived) rejectedButHandled++;
+      }
+    });
+    return {
+      ...report,
+      // Up: a missing publish is fine only if its promise was rejected; counted as resolvedButLost otherwise.
+      silentGaps: { down: report.silentGaps.down, up: resolvedButLost },
+      resetChannels: this.down.filter((ledger, i) => ledger.resets > (this.resetsBeforeRestart[i] ?? 0)).length,
+      explainedLoss: sum(this.down, (l) => l.explainedLoss),
+      resolvedButLost,
+      rejectedButHandled,
+    };
+  }
+
+  async close(): Promise<void> {
+    this.client?.close();
+    await this.server?.close();
+    await this.proxy.close();
+  }
+
+  /** Wraps the transport to count client frames handed to it more than once in a session (resends). */
+  private observe(definition: TransportDefinition): TransportDefinition {
+    return {
+      name: definition.name,
+      create: (context) => {
+        const inner = definition.create(context);
+        return {
+          send: (text) => {
+            const match = /^\{"s":(\d+),/.exec(text);
+            if (match) {
+              const key = this.client.sessionId ?? '';
+              const s = Number(match[1]);
+              if (s <= (this.highestSent.get(key) ?? 0)) this.resends++;
+              else this.highestSent.set(key, s);
+            }
+            inner.send(text);
+          },
+          close: () => inner.close(),
+        };
+      },
+    };
+  }
+}
+
+/** Channel i's share of `count` messages spread over `channels`. */
+function share(count: number, channels: number, i: number): number {
+  return Math.floor(count / channels) + (i < count % channels ? 1 : 0);
+}

@@ -1,0 +1,67 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { type TransportDefinition, websocket } from '../../src/client/index.js';
+import { ChaosRun, type PhaseReport } from './chaos-run.js';
+
+/**
+ * The transports the chaos suite runs on. Each new client transport (SSE, long-polling) joins here;
+ * CHAOS_TRANSPORTS=websocket,sse picks some.
+ */
+const TRANSPORTS: Record<string, TransportDefinition> = { websocket };
+
+const selected = (process.env.CHAOS_TRANSPORTS ?? Object.keys(TRANSPORTS).join(','))
+  .split(',')
+  .map((name) => name.trim())
+  .filter(Boolean);
+/** Messages each way. `npm test` runs a short run; `npm run chaos` sets CHAOS_MESSAGES for the long one. */
+const MESSAGES = Number(process.env.CHAOS_MESSAGES ?? 10_000);
+const CHANNELS = Number(process.env.CHAOS_CHANNELS ?? 4);
+const TIME_LIMIT = Number(process.env.CHAOS_TIME_LIMIT ?? Math.max(60_000, MESSAGES * 3));
+const AFTER_RESTART = Math.min(4_000, Math.max(400, Math.floor(MESSAGES / 10)));
+
+function print(title: string, report: PhaseReport): void {
+  const { counts, examples, ...rest } = report;
+  console.log(`[chaos] ${title}\n${JSON.stringify({ ...counts, ...rest }, null, 1)}${examples.length ? `\nexamples: ${examples.join('; ')}` : ''}`);
+}
+
+describe.each(selected)('chaos over %s through a fault-injecting proxy', (name) => {
+  const transport = TRANSPORTS[name];
+  let run: ChaosRun | undefined;
+
+  afterEach(async () => {
+    await run?.close();
+    run = undefined;
+  });
+
+  it(
+    `delivers ${MESSAGES} messages each way exactly once and in order per channel while connections are cut, stalled and delayed; after a server restart every subscription resets and no publish is lost silently`,
+    async () => {
+      if (!transport) throw new Error(`unknown transport "${name}" in CHAOS_TRANSPORTS (known: ${Object.keys(TRANSPORTS).join(', ')})`);
+      run = new ChaosRun({ transport, channels: CHANNELS, timeLimit: TIME_LIMIT });
+      await run.start();
+
+      // Phase 1: faults only. Nothing may be lost, duplicated or reordered, in either direction.
+      await run.exchange(MESSAGES);
+      const chaos = run.report();
+      print(`${name}: ${MESSAGES} each way under faults`, chaos);
+      expect(chaos.counts.cuts, 'the proxy cut connections').toBeGreaterThan(0);
+      expect(chaos.counts.delivered).toEqual({ down: MESSAGES, up: MESSAGES });
+      expect(chaos.outOfOrder).toEqual({ down: 0, up: 0 });
+      expect(chaos.silentGaps).toEqual({ down: 0, up: 0 });
+      expect(chaos.counts.resets).toBe(0);
+      expect(chaos.rejected).toEqual({});
+      expect(chaos.unsettled).toBe(0);
+
+      // Phase 2: the server restarts (new in-memory broker, so every channel has a new epoch) midway.
+      await run.exchange(AFTER_RESTART, () => run!.restartServer());
+      const restart = run.restartReport();
+      print(`${name}: server restart midway through ${AFTER_RESTART} more each way`, restart);
+      expect(restart.resetChannels, 'every subscription got an explicit reset').toBe(CHANNELS);
+      expect(restart.outOfOrder).toEqual({ down: 0, up: 0 });
+      expect(restart.silentGaps).toEqual({ down: 0, up: 0 });
+      expect(restart.resolvedButLost, 'a publish resolved but no server has it').toBe(0);
+      expect(restart.unsettled).toBe(0);
+      for (const code of Object.keys(restart.rejected)) expect(code).toBe('session_lost');
+    },
+    TIME_LIMIT + 30_000,
+  );
+});
