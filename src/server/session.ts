@@ -86,6 +86,9 @@ export class ServerSession implements Session {
    * client sees exactly what it missed before anything new.
    */
   attach(connection: Connection, welcome: OutFrame, rx: number): void {
+    // The client's `rx` is a receipt too: without it, frames it received on connections that were cut
+    // before its next `ack` stay buffered, and a flapping client gets evicted although it kept up.
+    this.out.ack(rx);
     const replay = this.out.since(rx);
     this.connection = connection;
     clearTimeout(this.expiryTimer);
