@@ -149,10 +149,6 @@ export class ChaosRun {
     const half = progress() + count; // half of this exchange's 2·count messages
     while (true) {
       if (Date.now() > deadline) throw new Error(`chaos run over its time limit of ${this.config.timeLimit} ms: ${JSON.stringify(this.counts())}`);
-      if (!midwayDone && progress() >= half) {
-        midwayDone = true;
-        await midway!();
-      }
       let idle = true;
       for (let i = 0; i < this.config.channels; i++) {
         // Server → client, paced by what the client received.
@@ -179,6 +175,11 @@ export class ChaosRun {
             },
           );
         }
+      }
+      // Right after a burst, so that frames are in flight both ways when `midway` strikes.
+      if (!midwayDone && progress() >= half) {
+        midwayDone = true;
+        await midway!();
       }
       const settled = inFlight === 0 && this.down.every((ledger, i) => ledger.last >= downTarget[i]! || this.downSent[i]! < downTarget[i]!);
       const allSent = this.downSent.every((n, i) => n >= downTarget[i]!) && this.upSent.every((n, i) => n >= upTarget[i]!);
@@ -231,6 +232,15 @@ export class ChaosRun {
     await this.server.close();
     await sleep(20);
     await this.startServer();
+    // Publish on the new server only once the client is subscribed there again: what the new server
+    // published before would be skipped by the reset, which is correct but would stall the pacing.
+    const deadline = this.started + this.config.timeLimit;
+    while (this.down.some((ledger, i) => ledger.resets === this.resetsBeforeRestart[i])) {
+      if (Date.now() > deadline) throw new Error(`not every channel reset after the restart: ${JSON.stringify(this.counts())}`);
+      await sleep(5);
+    }
+    // The old server is gone: its messages that did not arrive were lost, and the reset said so.
+    this.down.forEach((ledger, i) => ledger.writeOff(this.downSent[i]!));
   }
 
   /** The report after a restart: every channel must have reset, every acknowledged publish must have arrived. */
@@ -238,10 +248,11 @@ export class ChaosRun {
     const report = this.report();
     let resolvedButLost = 0;
     let rejectedButHandled = 0;
+    const examples = this.down.flatMap((l) => l.examples);
     this.up.forEach((ledger, i) => {
       for (const [n, outcome] of this.upOutcome[i]!) {
         const arrived = ledger.arrived.has(n);
-        if (outcome === 'ok' && !arrived) resolvedButLost++;
+        if (outcome === 'ok' && !arrived && resolvedButLost++ < 10) examples.push(`${ledger.channel}: ${n} resolved, never arrived`);
         if (outcome !== 'ok' && outcome !== 'pending' && arrived) rejectedButHandled++;
       }
     });
@@ -249,6 +260,7 @@ export class ChaosRun {
       ...report,
       // Up: a missing publish is fine only if its promise was rejected; counted as resolvedButLost otherwise.
       silentGaps: { down: report.silentGaps.down, up: resolvedButLost },
+      examples,
       resetChannels: this.down.filter((ledger, i) => ledger.resets > (this.resetsBeforeRestart[i] ?? 0)).length,
       explainedLoss: sum(this.down, (l) => l.explainedLoss),
       resolvedButLost,

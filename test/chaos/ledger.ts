@@ -26,6 +26,17 @@ export class ChannelLedger {
     this.resetPending = true;
   }
 
+  /**
+   * Everything up to `n` is settled: what has not arrived was lost explicitly (its source is gone and
+   * the channel has reset), so the next arrival continues after `n`.
+   */
+  writeOff(n: number): void {
+    if (n <= this.last) return;
+    this.explainedLoss += n - this.last;
+    this.last = n;
+    this.resetPending = false;
+  }
+
   arrive(n: number): void {
     if (n <= this.last) {
       this.outOfOrder++;
