@@ -125,7 +125,12 @@ export class ChaosRun {
   async startServer(): Promise<void> {
     const options: ServerOptions = {
       canPublish: () => true,
-      // Enough history that a session evicted for overflow recovers instead of resetting.
+      // The session's outbound buffer must hold the publisher's window plus what the client received
+      // but has not acknowledged yet: its receipts travel behind its own publishes through the stalls,
+      // and at ~80,000 frames/s that lag reached 3,300 frames with the default bound of 5,000. Past the
+      // bound the session is evicted by design (see the slow-consumer tests); this run stays inside it.
+      outbound: { maxFrames: 20_000, maxBytes: 16 * 1024 * 1024 },
+      // Enough history that a session evicted anyway recovers instead of resetting.
       history: { size: 100_000 },
       heartbeatInterval: 2_000,
       logger: { debug() {}, info() {}, warn: (msg, fields) => console.warn(msg, fields), error: (msg, fields) => console.error(msg, fields) },

@@ -3,7 +3,7 @@ import { createServer, type Server, type Socket, connect as netConnect } from 'n
 export interface FaultOptions {
   /** Each connection is cut after a random time in [min, max] ms. Default 20–200. Null: never cut. */
   cutAfter?: [min: number, max: number] | null;
-  /** Chance, per forwarded chunk, that the direction stalls before passing it on. Default 0.02. */
+  /** Chance, per forwarded chunk, that the direction stalls before passing it on. Default 0.1. */
   stallChance?: number;
   /** How long a stall holds a direction, [min, max] ms. Default 5–60. */
   stallFor?: [min: number, max: number];
@@ -44,7 +44,7 @@ export class FaultProxy {
   private static resolve(options: FaultOptions): Required<FaultOptions> {
     return {
       cutAfter: options.cutAfter === undefined ? [20, 200] : options.cutAfter,
-      stallChance: options.stallChance ?? 0.02,
+      stallChance: options.stallChance ?? 0.1,
       stallFor: options.stallFor ?? [5, 60],
       delay: options.delay ?? [0, 5],
       random: options.random ?? Math.random,
@@ -114,39 +114,40 @@ export class FaultProxy {
   }
 
   /**
-   * Passes chunks from `from` to `to` in order, each after a random delay, sometimes after a stall.
-   * Reading pauses while chunks wait, so a stall backs up into the sender's TCP buffers as a real one does.
+   * Passes chunks from `from` to `to` in order, each `delay` after it arrived (a latency, not a
+   * throughput limit), and now and then stalls the direction: nothing passes until the stall ends.
+   * Reading pauses while many chunks wait, so a stall backs up into the sender's TCP buffers as a real
+   * one does.
    */
   private forward(from: Socket, to: Socket, pair: { a: Socket; b: Socket }): void {
-    const queue: Buffer[] = [];
-    let busy = false;
-    const pump = (): void => {
-      const chunk = queue.shift();
-      if (chunk === undefined || !this.pairs.has(pair)) {
-        busy = false;
-        if (this.pairs.has(pair)) from.resume();
-        return;
-      }
-      busy = true;
-      let wait = this.between(this.faults.delay);
-      if (this.faults.random() < this.faults.stallChance) {
-        this.stats.stalls++;
-        wait += this.between(this.faults.stallFor);
-      }
-      const write = (): void => {
-        if (!this.pairs.has(pair)) return;
+    const queue: { chunk: Buffer; due: number }[] = [];
+    let lastDue = 0;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const flush = (): void => {
+      timer = undefined;
+      if (!this.pairs.has(pair)) return;
+      const now = Date.now();
+      while (queue.length > 0 && queue[0]!.due <= now) {
+        const { chunk } = queue.shift()!;
         this.stats.bytes += chunk.length;
         to.write(chunk);
-        pump();
-      };
-      if (wait < 1) write();
-      else setTimeout(write, wait);
+      }
+      if (queue.length < 64) from.resume();
+      if (queue.length > 0) timer = setTimeout(flush, queue[0]!.due - now);
     };
     from.on('data', (chunk: Buffer) => {
-      queue.push(chunk);
-      if (queue.length > 16) from.pause();
-      if (!busy) pump();
+      const now = Date.now();
+      let due = Math.max(now + this.between(this.faults.delay), lastDue);
+      if (this.faults.random() < this.faults.stallChance) {
+        this.stats.stalls++;
+        due = Math.max(due, now + this.between(this.faults.stallFor));
+      }
+      lastDue = due;
+      queue.push({ chunk, due });
+      if (queue.length >= 256) from.pause();
+      if (timer === undefined) timer = setTimeout(flush, Math.max(0, queue[0]!.due - now));
     });
+    from.on('close', () => clearTimeout(timer));
   }
 
   /** The number of connections currently open through the proxy. */
