@@ -9,7 +9,7 @@ export function connect(url: string, options: ClientOptions = {}): PushwireClien
   return new PushwireClient(url, { transports: [websocket], ...options });
 }
 
-export { PushwireClient, type ClientEvents, type ClientOptions, type ClientState, type CloseInfo, type OpenInfo, type ReconnectInfo } from './client.js';
+export { PushwireClient, type ClientEvents, type ClientOptions, type ClientState, type CloseInfo, type OpenInfo, type ReconnectInfo, type SendOptions } from './client.js';
 export { PushwireError } from './errors.js';
 export { Subscription, type MessageInfo, type SubscribedInfo, type SubscribeOptions, type SubscriptionHandlers } from './subscription.js';
 export { backoffDelay, type BackoffOptions } from './backoff.js';

@@ -44,6 +44,12 @@ export interface SendFrame {
   s: number;
   d: unknown;
 }
+/** A request to the server application (its onRequest hook), answered by `res` or `err` with the same `s`. */
+export interface RequestFrame {
+  t: 'req';
+  s: number;
+  d: unknown;
+}
 /** Cumulative receipt: the client has received `n` reliable frames of this session. */
 export interface ReceiptFrame {
   t: 'ack';
@@ -65,7 +71,7 @@ export interface ByeFrame {
 }
 
 /** Client frames that carry a sequence number `s`, are acknowledged, and are delivered exactly once. */
-export type SequencedClientFrame = SubscribeFrame | UnsubscribeFrame | PublishFrame | SendFrame;
+export type SequencedClientFrame = SubscribeFrame | UnsubscribeFrame | PublishFrame | SendFrame | RequestFrame;
 export type ClientFrame =
   | HelloFrame
   | SequencedClientFrame
@@ -129,6 +135,12 @@ export interface DirectFrame {
   t: 'msg';
   d: unknown;
 }
+/** The answer to the client's `req` frame `s`; reliable, so it survives a reconnect. Precedes the ack covering `s`. */
+export interface ResponseFrame {
+  t: 'res';
+  s: number;
+  d: unknown;
+}
 export interface ServerPingFrame {
   t: 'ping';
 }
@@ -144,7 +156,7 @@ export interface CloseFrame {
 }
 
 /** Server frames that are counted, kept until the client acknowledges them, and replayed on resume. */
-export type ReliableServerFrame = MessageFrame | SubscribedFrame | ErrorFrame | DirectFrame;
+export type ReliableServerFrame = MessageFrame | SubscribedFrame | ErrorFrame | DirectFrame | ResponseFrame;
 export type ServerFrame =
   | WelcomeFrame
   | ReliableServerFrame
@@ -153,7 +165,7 @@ export type ServerFrame =
   | ServerPongFrame
   | CloseFrame;
 
-const RELIABLE_TYPES: ReadonlySet<string> = new Set(['m', 'subd', 'err', 'msg']);
+const RELIABLE_TYPES: ReadonlySet<string> = new Set(['m', 'subd', 'err', 'msg', 'res']);
 
 /** Whether a server frame of this type is counted in the session's receipt count. */
 export function isReliableType(t: string): boolean {

@@ -105,6 +105,7 @@ export class ConnectionController implements ConnectionHandler {
       case 'unsub':
       case 'pub':
       case 'msg':
+      case 'req':
         session.receive({ s: frame.s, frame });
         return;
       case 'ack':

@@ -9,6 +9,8 @@ import { PING_FRAME, errorFrame, welcomeFrame } from './frames.js';
 import type { Logger } from './logger.js';
 import type { AuthResult, HandshakeInfo, ResolvedOptions, ServerHooks, SessionEndReason } from './options.js';
 import { randomToken } from './random.js';
+import { answerRequest } from './requests.js';
+import { SlowConsumerGuard } from './slow-consumer.js';
 import { type InboundItem, ServerSession, type SessionHost } from './session.js';
 
 export interface CoreStats {
@@ -25,6 +27,7 @@ export class ServerCore implements SessionHost {
   readonly sessions = new Map<string, ServerSession>();
   readonly channels: ChannelRegistry;
   private readonly heartbeat: ReturnType<typeof setInterval>;
+  private readonly slow: SlowConsumerGuard;
 
   constructor(
     readonly options: ResolvedOptions,
@@ -34,6 +37,10 @@ export class ServerCore implements SessionHost {
     readonly transports: TransportName[],
   ) {
     this.channels = new ChannelRegistry(broker, logger);
+    this.slow = new SlowConsumerGuard(options.slowMaxPendingBytes, options.slowMaxStallTime, (session) => {
+      this.logger.warn('session connection did not drain; session evicted', { session: session.id, pendingBytes: session.connection?.pendingBytes });
+      this.endSession(session, 'evicted', CloseCode.SlowConsumer, `slow consumer: writes did not drain within ${options.slowMaxStallTime} ms`);
+    });
     this.heartbeat = setInterval(() => this.sweep(), options.heartbeatInterval);
     this.heartbeat.unref?.();
   }
@@ -130,6 +137,10 @@ export class ServerCore implements SessionHost {
     this.endSession(session, 'evicted', CloseCode.SlowConsumer, 'outbound buffer overflow: the client could not keep up');
   }
 
+  wrote(session: ServerSession): void {
+    this.slow.wrote(session);
+  }
+
   end(session: ServerSession, code: number, reason: string): void {
     this.endSession(session, 'closed', code, reason);
   }
@@ -170,6 +181,9 @@ export class ServerCore implements SessionHost {
             session.enqueue(errorFrame('handler_error', error instanceof Error ? error.message : String(error), frame.s));
           }
           return;
+        case 'req':
+          await answerRequest(session, frame.s, frame.d, this.hooks.onRequest?.bind(this.hooks));
+          return;
       }
     } catch (error) {
       this.logger.error('frame handling failed', { session: session.id, type: frame.t, error: String(error) });
@@ -179,6 +193,7 @@ export class ServerCore implements SessionHost {
 
   async close(): Promise<void> {
     clearInterval(this.heartbeat);
+    this.slow.close();
     for (const session of [...this.sessions.values()]) {
       this.endSession(session, 'closed', CloseCode.ServerShutdown, 'server shutting down');
     }

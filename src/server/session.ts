@@ -18,6 +18,8 @@ export interface SessionHost {
   handle(session: ServerSession, item: InboundItem): Promise<void>;
   /** The outbound buffer overflowed. */
   overflow(session: ServerSession): void;
+  /** A frame was written to the session's connection (to watch for a connection that does not drain). */
+  wrote(session: ServerSession): void;
   /** Ends the session (from the application's `session.close()`). */
   end(session: ServerSession, code: number, reason: string): void;
 }
@@ -73,12 +75,14 @@ export class ServerSession implements Session {
       this.host.overflow(this);
       return;
     }
-    this.connection?.send(frame);
+    this.sendControl(frame);
   }
 
   /** Sends a control frame to the current connection only; it is not replayed. */
   sendControl(frame: OutFrame): void {
-    this.connection?.send(frame);
+    if (!this.connection) return;
+    this.connection.send(frame);
+    this.host.wrote(this);
   }
 
   /**
@@ -96,6 +100,7 @@ export class ServerSession implements Session {
     connection.send(welcome);
     for (const frame of replay) connection.send(frame);
     if (this.handledSeq > 0) connection.send(ackFrame(this.handledSeq));
+    this.host.wrote(this);
   }
 
   /** Takes a client frame with a sequence number; duplicates (a resend after a reconnect) are only re-acked. */
