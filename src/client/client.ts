@@ -138,6 +138,7 @@ export class PushwireClient extends Emitter<ClientEvents> {
   private attempt = 0;
   private everOpen = false;
   private pingId = 0;
+  private authInFlight: Promise<unknown> | undefined;
 
   constructor(
     url: string,
@@ -249,8 +250,7 @@ export class PushwireClient extends Emitter<ClientEvents> {
   private async sendHello(pipe: Transport): Promise<void> {
     let auth: unknown;
     try {
-      const option = this.options.auth;
-      auth = typeof option === 'function' ? await (option as () => unknown)() : option;
+      auth = await this.credentials();
     } catch (error) {
       if (this.pipe === pipe) this.drop(1006, `auth callback failed: ${(error as Error).message}`);
       return;
@@ -262,13 +262,27 @@ export class PushwireClient extends Emitter<ClientEvents> {
     pipe.send(JSON.stringify(hello));
   }
 
-  /** Ends the current pipe from this side, then handles it like any lost connection. */
-  private drop(code: number, reason: string): void {
-    this.pipe?.close();
-    this.lost(code, reason);
+  /**
+   * The `auth` option's value, or a fresh result of its function. Calls made while one is still running
+   * share it, so two connection attempts (e.g. a fallback and an upgrade probe) never refresh a token twice.
+   */
+  private credentials(): Promise<unknown> {
+    const option = this.options.auth;
+    if (typeof option !== 'function') return Promise.resolve(option);
+    this.authInFlight ??= Promise.resolve()
+      .then(option as () => unknown)
+      .finally(() => (this.authInFlight = undefined));
+    return this.authInFlight;
   }
 
-  private lost(code: number, reason: string): void {
+  /** Ends the current pipe from this side, then handles it like any lost connection. */
+  private drop(code: number, reason: string, retry?: number): void {
+    this.pipe?.close();
+    this.lost(code, reason, retry);
+  }
+
+  /** The pipe ended. `retry`: the server asked to reconnect after a random delay below it (a shutdown spread). */
+  private lost(code: number, reason: string, retry?: number): void {
     this.pipe = null;
     for (const name of ['connect', 'deadline', 'receipt'] as const) this.clearTimer(name);
     this.rejectPings(reason);
@@ -279,13 +293,15 @@ export class PushwireClient extends Emitter<ClientEvents> {
       this.shutdown(code, reason);
       return;
     }
-    this.setState(this.everOpen ? 'reconnecting' : 'connecting');
-    const delay = backoffDelay(this.attempt++, this.options.reconnect ?? {}, this.random);
+    if (!this.setState(this.everOpen ? 'reconnecting' : 'connecting')) return; // a listener closed the client
+    const delay = retry === undefined ? backoffDelay(this.attempt, this.options.reconnect ?? {}, this.random) : this.random() * retry;
+    this.attempt++;
     this.setTimer('retry', delay, () => this.connectNow());
     this.emit('reconnecting', { attempt: this.attempt, delay, code, reason });
   }
 
   private shutdown(code: number, reason: string): void {
+    if (this.state === 'closed') return; // an 'error' listener already closed the client
     this.pipe = null;
     for (const name of Object.keys(this.timers) as TimerName[]) this.clearTimer(name);
     this.listenToPage(false);
@@ -301,10 +317,12 @@ export class PushwireClient extends Emitter<ClientEvents> {
     this.pings.clear();
   }
 
-  private setState(state: ClientState): void {
-    if (this.state === state) return;
+  /** Returns false if a 'state' listener moved the client on (closed it) meanwhile: stop what was going on. */
+  private setState(state: ClientState): boolean {
+    if (this.state === state) return true;
     this.state = state;
     this.emit('state', state);
+    return this.state === state;
   }
 
   // ---- frames from the server ----
@@ -347,7 +365,7 @@ export class PushwireClient extends Emitter<ClientEvents> {
         return ping?.resolve();
       }
       case 'close':
-        return this.drop(frame.code, frame.reason);
+        return this.drop(frame.code, frame.reason, frame.retry);
     }
   }
 
@@ -362,7 +380,7 @@ export class PushwireClient extends Emitter<ClientEvents> {
     if (!resumed) this.startSession();
     this.attempt = 0;
     this.everOpen = true;
-    this.setState('open');
+    if (!this.setState('open')) return;
     this.armDeadline();
     // Everything not yet acknowledged goes again: the server drops what it already handled.
     for (const entry of this.outbox.entries) {
@@ -523,8 +541,9 @@ export class PushwireClient extends Emitter<ClientEvents> {
    * instead of waiting out the backoff.
    */
   private readonly wake = (): void => {
-    if (this.state === 'open') this.checkAlive();
-    else if (this.timers.retry !== undefined && !pageAway()) this.connectNow();
+    if (this.state === 'open' && this.checkAlive()) return;
+    // Waiting to retry, or the check just found the connection dead: try now.
+    if (this.timers.retry !== undefined && !pageAway()) this.connectNow();
   };
 
   private listenToPage(on: boolean): void {

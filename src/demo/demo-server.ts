@@ -1,6 +1,6 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { createServer, type PushwireServer } from '../server/index.js';
+import { createServer, type PushwireServer, redisBroker } from '../server/index.js';
 import { staticFiles } from './static-files.js';
 
 export interface DemoServer {
@@ -19,14 +19,17 @@ export async function startDemoServer(port: number, host = '0.0.0.0'): Promise<D
   const root = fileURLToPath(new URL('..', import.meta.url));
   const serveDemo = staticFiles('/', `${root}demo`);
   const serveDist = staticFiles('/dist/', `${root}dist`);
-  const http = createHttpServer((req, res) => {
+  const http = createHttpServer({ headersTimeout: 10_000, requestTimeout: 30_000 }, (req, res) => {
     void (async () => {
       if ((await serveDist(req, res)) || (await serveDemo(req, res))) return;
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
     })();
   });
+  // REDIS_URL switches from the in-memory broker to Redis (several nodes can then share the channels).
+  const redisUrl = process.env.REDIS_URL;
   const pushwire = createServer({
     canPublish: (_session, channel) => channel === 'chat',
+    ...(redisUrl ? { broker: redisBroker({ url: redisUrl }) } : {}),
   }).attach(http);
 
   let tick = 0;
@@ -46,6 +49,7 @@ export async function startDemoServer(port: number, host = '0.0.0.0'): Promise<D
     async close() {
       clearInterval(ticker);
       await pushwire.close();
+      if (redisUrl) await pushwire.broker.close();
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));
     },

@@ -36,6 +36,7 @@ export const CloseCode = {
   SlowConsumer: 4002,
   HandshakeTimeout: 4003,
   RateLimited: 4004,
+  ServerFull: 4005,
   ProtocolVersion: 4100,
   BadHandshake: 4101,
   Replaced: 4102,

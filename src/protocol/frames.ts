@@ -153,6 +153,8 @@ export interface CloseFrame {
   t: 'close';
   code: number;
   reason: string;
+  /** Reconnect after a uniformly random delay below this many ms (spreads clients out on a shutdown). */
+  retry?: number;
 }
 
 /** Server frames that are counted, kept until the client acknowledges them, and replayed on resume. */

@@ -1,6 +1,7 @@
 import type { Position, SubscribeStatus } from '../protocol/frames.js';
 import type { Broker, BrokerMessage } from './broker/broker.js';
 import type { Logger } from './logger.js';
+import { Counters } from './metrics.js';
 import type { OutFrame } from './out-frame.js';
 import type { ServerSession } from './session.js';
 import { messageFrame, messageFramePrefix, subscribedFrame } from './frames.js';
@@ -49,6 +50,7 @@ export class ChannelHub {
     readonly channel: string,
     private readonly broker: Broker,
     private readonly logger: Logger,
+    private readonly counters: Counters,
   ) {
     this.ready = this.start();
   }
@@ -131,6 +133,7 @@ export class ChannelHub {
   private resetAll(epoch: string, seq: number): void {
     this.setEpoch(epoch, seq);
     const frame = subscribedFrame(this.channel, epoch, seq, seq, 'reset');
+    this.counters.resets += this.subscribers.size;
     // A reset must pass any pending filter, hence the infinite sequence number.
     for (const sub of this.subscribers) sub.push(frame, epoch, Number.POSITIVE_INFINITY);
   }
@@ -149,6 +152,7 @@ export class ChannelRegistry {
   constructor(
     private readonly broker: Broker,
     private readonly logger: Logger,
+    private readonly counters: Counters = new Counters(),
   ) {}
 
   get size(): number {
@@ -200,6 +204,7 @@ export class ChannelRegistry {
     if (session.subscriptions.get(channel) !== sub) return;
 
     replay = replay.filter((message) => message.seq <= head);
+    if (status === 'reset') this.counters.resets++;
     session.enqueue(subscribedFrame(channel, epoch, position, head, status));
     for (const message of replay) session.enqueue(hub.frame(message));
     const upTo = Math.max(head, position);
@@ -226,7 +231,7 @@ export class ChannelRegistry {
   private acquire(channel: string): ChannelHub {
     let hub = this.hubs.get(channel);
     if (!hub) {
-      hub = new ChannelHub(channel, this.broker, this.logger);
+      hub = new ChannelHub(channel, this.broker, this.logger, this.counters);
       hub.ready.catch((error: unknown) => {
         this.logger.error('broker subscribe failed', { channel, error: String(error) });
         if (this.hubs.get(channel) === hub) this.hubs.delete(channel);

@@ -27,6 +27,7 @@ export class ConnectionController implements ConnectionHandler {
     private readonly request: RequestInfo,
   ) {
     this.handshakeTimer = setTimeout(() => {
+      core.counters.limitHits.handshake_timeout++;
       this.fail(CloseCode.HandshakeTimeout, 'no handshake within the handshake timeout');
     }, core.options.handshakeTimeout);
     this.handshakeTimer.unref?.();
@@ -77,6 +78,10 @@ export class ConnectionController implements ConnectionHandler {
     }
     clearTimeout(this.handshakeTimer);
     this.session = this.core.openSession(hello, result.user, this.connection, this.request.remoteAddress);
+    if (!this.session) {
+      this.fail(CloseCode.ServerFull, 'too many sessions; try again later');
+      return;
+    }
     this.state = 'open';
     const early = this.early;
     this.early = [];
@@ -85,11 +90,24 @@ export class ConnectionController implements ConnectionHandler {
 
   private route(text: string): void {
     const session = this.session!;
-    session.lastSeen = Date.now();
+    const now = Date.now();
+    session.lastSeen = now;
+    this.core.counters.framesIn++;
     const tooLarge = Buffer.byteLength(text) > this.core.options.maxPayload;
     const parsed = parseClientFrame(text);
     if (tooLarge) {
+      this.core.counters.limitHits.payload++;
       this.refuse(session, parsed, 'too_large', `frame exceeds the max payload of ${this.core.options.maxPayload} bytes`);
+      return;
+    }
+    if (!session.rate.take(now)) {
+      this.core.counters.limitHits.rate++;
+      if (session.rate.flooding) {
+        this.fail(CloseCode.RateLimited, 'too many frames: slow down');
+        return;
+      }
+      // Sequenced frames are refused in order (their promises reject); control frames are dropped.
+      if (parsed.ok && 's' in parsed.frame) this.refuse(session, parsed, 'rate_limited', 'too many frames per second');
       return;
     }
     if (!parsed.ok) {

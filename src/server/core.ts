@@ -5,19 +5,15 @@ import { PROTOCOL_VERSION } from '../protocol/version.js';
 import type { Broker } from './broker/broker.js';
 import { ChannelRegistry } from './channels.js';
 import type { Connection } from './connection.js';
-import { PING_FRAME, errorFrame, welcomeFrame } from './frames.js';
+import { PING_FRAME, closeFrame, errorFrame, welcomeFrame } from './frames.js';
+import type { ResolvedLimits } from './limits.js';
 import type { Logger } from './logger.js';
+import { Counters, type ServerStats } from './metrics.js';
 import type { AuthResult, HandshakeInfo, ResolvedOptions, ServerHooks, SessionEndReason } from './options.js';
 import { randomToken } from './random.js';
 import { answerRequest } from './requests.js';
 import { SlowConsumerGuard } from './slow-consumer.js';
 import { type InboundItem, ServerSession, type SessionHost } from './session.js';
-
-export interface CoreStats {
-  sessions: number;
-  connected: number;
-  channels: number;
-}
 
 /**
  * The session layer of the server, shared by every transport: handshakes, sessions and their expiry,
@@ -26,17 +22,21 @@ export interface CoreStats {
 export class ServerCore implements SessionHost {
   readonly sessions = new Map<string, ServerSession>();
   readonly channels: ChannelRegistry;
+  readonly counters = new Counters();
+  /** Sessions per client address, for maxSessionsPerAddress. */
+  private readonly perAddress = new Map<string, number>();
   private readonly heartbeat: ReturnType<typeof setInterval>;
   private readonly slow: SlowConsumerGuard;
 
   constructor(
     readonly options: ResolvedOptions,
+    readonly limits: ResolvedLimits,
     readonly broker: Broker,
     private readonly hooks: ServerHooks,
     readonly logger: Logger,
     readonly transports: TransportName[],
   ) {
-    this.channels = new ChannelRegistry(broker, logger);
+    this.channels = new ChannelRegistry(broker, logger, this.counters);
     this.slow = new SlowConsumerGuard(options.slowMaxPendingBytes, options.slowMaxStallTime, (session) => {
       this.logger.warn('session connection did not drain; session evicted', { session: session.id, pendingBytes: session.connection?.pendingBytes });
       this.endSession(session, 'evicted', CloseCode.SlowConsumer, `slow consumer: writes did not drain within ${options.slowMaxStallTime} ms`);
@@ -45,10 +45,16 @@ export class ServerCore implements SessionHost {
     this.heartbeat.unref?.();
   }
 
-  stats(): CoreStats {
+  stats(): ServerStats {
+    const byTransport: Record<TransportName, number> = { websocket: 0, sse: 0, 'long-polling': 0 };
     let connected = 0;
-    for (const session of this.sessions.values()) if (session.connection) connected++;
-    return { sessions: this.sessions.size, connected, channels: this.channels.size };
+    for (const session of this.sessions.values()) {
+      const transport = session.connection?.transport;
+      if (!transport) continue;
+      connected++;
+      byTransport[transport]++;
+    }
+    return { sessions: this.sessions.size, connected, byTransport, channels: this.channels.size, counters: this.counters };
   }
 
   async authorize(info: HandshakeInfo): Promise<AuthResult> {
@@ -64,27 +70,44 @@ export class ServerCore implements SessionHost {
   /**
    * Binds a connection to the session `hello` asks to resume, or to a new one. A resume needs the right
    * secret and a receipt count the session can still replay from; anything else silently gets a new
-   * session, so a wrong secret does not reveal whether a session exists.
+   * session, so a wrong secret does not reveal whether a session exists. Returns null when a new
+   * session would cross a session limit (the caller closes with 4005).
    */
-  openSession(hello: HelloFrame, user: unknown, connection: Connection, remoteAddress: string): ServerSession {
+  openSession(hello: HelloFrame, user: unknown, connection: Connection, remoteAddress: string): ServerSession | null {
     let session = this.findResumable(hello);
     const resumed = session !== undefined;
-    if (!session) {
+    if (session) {
+      this.counters.sessionsResumed++;
+      if (session.lastTransport !== connection.transport) this.counters.transportSwitches++;
+    } else {
+      const fromAddress = this.perAddress.get(remoteAddress) ?? 0;
+      if (this.sessions.size >= this.limits.maxSessions || fromAddress >= this.limits.maxSessionsPerAddress) {
+        this.counters.limitHits[this.sessions.size >= this.limits.maxSessions ? 'sessions' : 'sessions_per_address']++;
+        return null;
+      }
+      this.perAddress.set(remoteAddress, fromAddress + 1);
       session = new ServerSession(
         randomToken(16),
         randomToken(24),
         user,
-        { maxFrames: this.options.outboundMaxFrames, maxBytes: this.options.outboundMaxBytes },
+        {
+          maxFrames: this.options.outboundMaxFrames,
+          maxBytes: this.options.outboundMaxBytes,
+          framesPerSecond: this.limits.framesPerSecond,
+          frameBurst: this.limits.frameBurst,
+        },
         this,
+        this.counters,
       );
+      session.remoteAddress = remoteAddress;
       this.sessions.set(session.id, session);
+      this.counters.sessionsOpened++;
     }
     const previous = session.connection;
     if (previous && previous !== connection) {
       session.connection = null;
       previous.close(CloseCode.Replaced, 'replaced by a newer connection of this session');
     }
-    session.remoteAddress = remoteAddress;
     session.lastSeen = Date.now();
     const rx = resumed ? hello.rx! : 0;
     const welcome = welcomeFrame({
@@ -116,6 +139,10 @@ export class ServerCore implements SessionHost {
     if (session.ended) return;
     session.ended = true;
     this.sessions.delete(session.id);
+    this.counters.sessionsEnded[reason]++;
+    const fromAddress = (this.perAddress.get(session.remoteAddress) ?? 1) - 1;
+    if (fromAddress > 0) this.perAddress.set(session.remoteAddress, fromAddress);
+    else this.perAddress.delete(session.remoteAddress);
     clearTimeout(session.expiryTimer);
     this.channels.unsubscribeAll(session);
     session.out.clear();
@@ -154,6 +181,11 @@ export class ServerCore implements SessionHost {
     try {
       switch (frame.t) {
         case 'sub':
+          if (!session.subscriptions.has(frame.ch) && session.subscriptions.size >= this.limits.maxSubscriptions) {
+            this.counters.limitHits.subscriptions++;
+            session.enqueue(errorFrame('limit_exceeded', `at most ${this.limits.maxSubscriptions} subscriptions per session`, frame.s, frame.ch));
+            return;
+          }
           if (!(await this.allowed(this.hooks.canSubscribe, true, session, frame.ch))) {
             session.enqueue(errorFrame('forbidden', `not allowed to subscribe to "${frame.ch}"`, frame.s, frame.ch));
             return;
@@ -191,11 +223,17 @@ export class ServerCore implements SessionHost {
     }
   }
 
-  async close(): Promise<void> {
+  /**
+   * Ends every session. Each connected client first gets a close frame telling it to reconnect after a
+   * random delay below `reconnectSpread` ms, so a fleet of clients does not stampede the next server.
+   */
+  async close(reconnectSpread: number): Promise<void> {
     clearInterval(this.heartbeat);
     this.slow.close();
+    const reason = 'server shutting down';
     for (const session of [...this.sessions.values()]) {
-      this.endSession(session, 'closed', CloseCode.ServerShutdown, 'server shutting down');
+      session.connection?.send(closeFrame(CloseCode.ServerShutdown, reason, reconnectSpread));
+      this.endSession(session, 'closed', CloseCode.ServerShutdown, reason);
     }
     await this.channels.close();
   }
@@ -223,6 +261,7 @@ export class ServerCore implements SessionHost {
       const connection = session.connection;
       if (!connection) continue;
       if (session.lastSeen < deadline) {
+        this.counters.heartbeatTimeouts++;
         this.logger.debug('heartbeat timeout', { session: session.id });
         this.detach(session, connection);
         connection.close(CloseCode.HeartbeatTimeout, 'heartbeat timeout');

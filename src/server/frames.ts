@@ -18,8 +18,8 @@ export function pongFrame(id: number): OutFrame {
   return OutFrame.of({ t: 'pong', id }, false);
 }
 
-export function closeFrame(code: number, reason: string): OutFrame {
-  return OutFrame.of({ t: 'close', code, reason }, false);
+export function closeFrame(code: number, reason: string, retry?: number): OutFrame {
+  return OutFrame.of(retry === undefined ? { t: 'close', code, reason } : { t: 'close', code, reason, retry }, false);
 }
 
 export function errorFrame(code: ServerErrorCode, msg: string, s?: number, ch?: string): OutFrame {

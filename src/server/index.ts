@@ -1,5 +1,6 @@
 export { createServer, PushwireServer } from './server.js';
 export { MemoryBroker, memoryBroker, type HistoryLimits, type MemoryBrokerOptions } from './broker/memory.js';
+export { RedisBroker, redisBroker, type RedisBrokerOptions } from './broker/redis.js';
 export type { Broker, BrokerListener, BrokerMessage, HistoryQuery, HistoryResult } from './broker/broker.js';
 export type {
   AuthResult,
@@ -13,6 +14,8 @@ export type {
 } from './options.js';
 export type { Logger } from './logger.js';
 export type { OutboundLimits } from './outbound-buffer.js';
-export type { CoreStats as ServerStats } from './core.js';
+export type { Counters, LimitKind, ServerStats } from './metrics.js';
+export type { LimitOptions } from './limits.js';
+export type { OriginPolicy } from './origin.js';
 export { CloseCode, closeAction, type CloseAction, type ErrorCode, type ServerErrorCode } from '../protocol/codes.js';
 export { PROTOCOL_VERSION } from '../protocol/version.js';

@@ -2,7 +2,9 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { TransportName } from '../protocol/frames.js';
 import type { Broker } from './broker/broker.js';
 import type { HistoryLimits } from './broker/memory.js';
+import type { LimitOptions } from './limits.js';
 import type { Logger } from './logger.js';
+import type { OriginPolicy } from './origin.js';
 import type { OutboundLimits } from './outbound-buffer.js';
 
 /** What the server knows of the HTTP request that opened a connection. */
@@ -86,6 +88,14 @@ export interface ServerOptions extends ServerHooks {
   outbound?: OutboundLimits;
   /** When a connection that does not drain its writes counts as a slow consumer (and its session is evicted). */
   slowConsumer?: SlowConsumerLimits;
+  /** Limits per session, per client address and in total. */
+  limits?: LimitOptions;
+  /** Page origins allowed to connect. Default: the server's own origin (and non-browser clients). */
+  allowedOrigins?: OriginPolicy;
+  /** Take the client address from the first X-Forwarded-For entry (only behind a proxy you trust). Default false. */
+  trustProxy?: boolean;
+  /** Serve Prometheus metrics at `{path}/metrics`. Default false: expose them only where only you can reach them. */
+  metrics?: boolean;
   logger?: Logger;
 }
 
@@ -107,6 +117,9 @@ export interface ResolvedOptions {
   outboundMaxBytes: number;
   slowMaxPendingBytes: number;
   slowMaxStallTime: number;
+  allowedOrigins: OriginPolicy | undefined;
+  trustProxy: boolean;
+  metrics: boolean;
 }
 
 function positive(name: string, value: number | undefined, fallback: number): number {
@@ -130,5 +143,8 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     outboundMaxBytes: positive('outbound.maxBytes', options.outbound?.maxBytes, 4 * 1024 * 1024),
     slowMaxPendingBytes: positive('slowConsumer.maxPendingBytes', options.slowConsumer?.maxPendingBytes, 1024 * 1024),
     slowMaxStallTime: positive('slowConsumer.maxStallTime', options.slowConsumer?.maxStallTime, 10_000),
+    allowedOrigins: options.allowedOrigins,
+    trustProxy: options.trustProxy ?? false,
+    metrics: options.metrics ?? false,
   };
 }

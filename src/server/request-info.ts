@@ -1,8 +1,15 @@
 import type { IncomingMessage } from 'node:http';
 import type { RequestInfo } from './options.js';
 
-export function requestInfo(req: IncomingMessage): RequestInfo {
-  return { headers: req.headers, remoteAddress: req.socket.remoteAddress ?? '', url: req.url ?? '/' };
+/** The client's address: the socket's peer, or behind a trusted proxy the first X-Forwarded-For entry. */
+export function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
+  const forwarded = trustProxy ? req.headers['x-forwarded-for'] : undefined;
+  const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
+  return first || (req.socket.remoteAddress ?? '');
+}
+
+export function requestInfo(req: IncomingMessage, trustProxy: boolean): RequestInfo {
+  return { headers: req.headers, remoteAddress: clientAddress(req, trustProxy), url: req.url ?? '/' };
 }
 
 /** The path of a request URL, without its query string. */

@@ -5,8 +5,10 @@ import { isValidChannelName } from '../protocol/channel.js';
 import type { TransportName } from '../protocol/frames.js';
 import type { Broker } from './broker/broker.js';
 import { MemoryBroker } from './broker/memory.js';
-import { type CoreStats, ServerCore } from './core.js';
+import { ServerCore } from './core.js';
+import { resolveLimits } from './limits.js';
 import { defaultLogger } from './logger.js';
+import { renderPrometheus, type ServerStats } from './metrics.js';
 import { resolveOptions, type ServerOptions } from './options.js';
 import { pathnameOf } from './request-info.js';
 import { WebSocketEndpoint } from './transports/websocket.js';
@@ -37,7 +39,7 @@ export class PushwireServer {
     this.ownsBroker = options.broker === undefined;
     this.broker = options.broker ?? new MemoryBroker(options.history ? { history: options.history } : {});
     const transports: TransportName[] = ['websocket'];
-    this.core = new ServerCore(resolved, this.broker, options, options.logger ?? defaultLogger, transports);
+    this.core = new ServerCore(resolved, resolveLimits(options.limits), this.broker, options, options.logger ?? defaultLogger, transports);
     this.websocket = new WebSocketEndpoint(this.core, `${this.path}/ws`);
   }
 
@@ -67,9 +69,12 @@ export class PushwireServer {
     return this;
   }
 
-  /** Starts a plain HTTP server of its own on `port` (0 picks a free one). */
+  /**
+   * Starts a plain HTTP server of its own on `port` (0 picks a free one), with tight header and request
+   * timeouts against slowloris (a server you attach to keeps its own settings).
+   */
   async listen(port: number, host = '0.0.0.0'): Promise<AddressInfo> {
-    const server = createHttpServer();
+    const server = createHttpServer({ headersTimeout: 10_000, requestTimeout: 30_000 });
     this.ownServer = server;
     this.attach(server);
     await new Promise<void>((resolve, reject) => {
@@ -89,6 +94,10 @@ export class PushwireServer {
   handleRequest(req: IncomingMessage, res: ServerResponse): boolean {
     const pathname = pathnameOf(req);
     if (pathname !== this.path && !pathname.startsWith(`${this.path}/`)) return false;
+    if (pathname === `${this.path}/metrics` && this.core.options.metrics) {
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(this.metrics());
+      return true;
+    }
     if (pathname === `${this.path}/ws`) {
       res.writeHead(426, { 'content-type': 'text/plain', upgrade: 'websocket' }).end('this endpoint needs a WebSocket upgrade');
       return true;
@@ -104,16 +113,26 @@ export class PushwireServer {
     return { epoch: message.epoch, seq: message.seq };
   }
 
-  stats(): CoreStats {
+  /** Sessions, connections per transport, channels and counters (messages, resumes, resets, evictions, limit hits). */
+  stats(): ServerStats {
     return this.core.stats();
   }
 
-  /** Ends every session (clients are told to reconnect), detaches from HTTP servers and stops timers. */
-  async close(): Promise<void> {
+  /** The stats in Prometheus text format (also served at `{path}/metrics` with the `metrics` option). */
+  metrics(): string {
+    return renderPrometheus(this.core.stats());
+  }
+
+  /**
+   * Graceful shutdown: stops taking connections, tells every client to reconnect after a random delay
+   * below `reconnectSpread` ms (default 5,000: no stampede on the next server), gives sockets up to
+   * `grace` ms (default 2,000) to flush and close, then detaches from HTTP servers and stops all timers.
+   */
+  async close(options: { reconnectSpread?: number; grace?: number } = {}): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.core.close();
-    this.websocket.close();
+    await this.core.close(options.reconnectSpread ?? 5_000);
+    await this.websocket.close(options.grace ?? 2_000);
     for (const { server, onUpgrade, onRequest, previous } of this.attachments) {
       server.off('upgrade', onUpgrade);
       server.off('request', onRequest);

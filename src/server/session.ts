@@ -6,6 +6,8 @@ import type { SessionSubscription } from './channels.js';
 import { OutboundBuffer } from './outbound-buffer.js';
 import type { OutFrame } from './out-frame.js';
 import { ackFrame, directFrame } from './frames.js';
+import { resolveLimits, TokenBucket } from './limits.js';
+import { Counters } from './metrics.js';
 
 /** A client frame with a sequence number, either well formed or already known to be refused. */
 export type InboundItem =
@@ -19,7 +21,7 @@ export interface SessionHost {
   /** The outbound buffer overflowed. */
   overflow(session: ServerSession): void;
   /** A frame was written to the session's connection (to watch for a connection that does not drain). */
-  wrote(session: ServerSession): void;
+  wrote?(session: ServerSession): void;
   /** Ends the session (from the application's `session.close()`). */
   end(session: ServerSession, code: number, reason: string): void;
 }
@@ -34,6 +36,10 @@ export class ServerSession implements Session {
   /** When the client last sent anything, for the heartbeat check. */
   lastSeen = 0;
   expiryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The transport of the last connection, to notice a switch on resume. */
+  lastTransport: TransportName | null = null;
+  /** Frames per second this session may send. */
+  readonly rate: TokenBucket;
   /** Highest client sequence number handled; the cumulative ack. */
   private handledSeq = 0;
   /** Highest client sequence number accepted into the inbox; anything at or below it is a duplicate. */
@@ -46,10 +52,13 @@ export class ServerSession implements Session {
     readonly id: string,
     readonly secret: string,
     readonly user: unknown,
-    limits: { maxFrames: number; maxBytes: number },
+    limits: { maxFrames: number; maxBytes: number; framesPerSecond?: number; frameBurst?: number },
     private readonly host: SessionHost,
+    private readonly counters: Counters = new Counters(),
   ) {
     this.out = new OutboundBuffer(limits.maxFrames, limits.maxBytes);
+    const { framesPerSecond, frameBurst } = resolveLimits(limits);
+    this.rate = new TokenBucket(framesPerSecond, frameBurst, Date.now());
   }
 
   get transport(): TransportName | null {
@@ -75,6 +84,7 @@ export class ServerSession implements Session {
       this.host.overflow(this);
       return;
     }
+    this.counters.framesOut++;
     this.sendControl(frame);
   }
 
@@ -82,25 +92,25 @@ export class ServerSession implements Session {
   sendControl(frame: OutFrame): void {
     if (!this.connection) return;
     this.connection.send(frame);
-    this.host.wrote(this);
+    this.host.wrote?.(this);
   }
 
   /**
    * Binds a connection and replays every reliable frame after `rx`, then the current ack, so the
-   * client sees exactly what it missed before anything new.
+   * client sees exactly what it missed before anything new. `rx` is also a receipt: the client has
+   * everything up to it, so those frames are released.
    */
   attach(connection: Connection, welcome: OutFrame, rx: number): void {
-    // The client's `rx` is a receipt too: without it, frames it received on connections that were cut
-    // before its next `ack` stay buffered, and a flapping client gets evicted although it kept up.
     this.out.ack(rx);
     const replay = this.out.since(rx);
     this.connection = connection;
+    this.lastTransport = connection.transport;
     clearTimeout(this.expiryTimer);
     this.expiryTimer = undefined;
     connection.send(welcome);
     for (const frame of replay) connection.send(frame);
     if (this.handledSeq > 0) connection.send(ackFrame(this.handledSeq));
-    this.host.wrote(this);
+    this.host.wrote?.(this);
   }
 
   /** Takes a client frame with a sequence number; duplicates (a resend after a reconnect) are only re-acked. */

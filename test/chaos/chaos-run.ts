@@ -130,6 +130,9 @@ export class ChaosRun {
       // and at ~80,000 frames/s that lag reached 3,300 frames with the default bound of 5,000. Past the
       // bound the session is evicted by design (see the slow-consumer tests); this run stays inside it.
       outbound: { maxFrames: 20_000, maxBytes: 16 * 1024 * 1024 },
+      // One client sends tens of thousands of frames per second here; the default rate limit would
+      // (explicitly) refuse most of them.
+      limits: { framesPerSecond: 1_000_000, frameBurst: 1_000_000 },
       // Enough history that a session evicted anyway recovers instead of resetting.
       history: { size: 100_000 },
       heartbeatInterval: 2_000,

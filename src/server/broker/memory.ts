@@ -20,6 +20,8 @@ interface ChannelLog {
   entries: BrokerMessage[];
   start: number;
   listeners: Set<BrokerListener>;
+  /** Last publish, subscribe or unsubscribe, ms. */
+  touched: number;
 }
 
 /**
@@ -37,15 +39,14 @@ export class MemoryBroker implements Broker {
     this.size = Math.max(0, options.history?.size ?? 1000);
     this.ttl = Math.max(0, options.history?.ttl ?? 10 * 60_000);
     this.now = options.now ?? Date.now;
-    // Channels nobody listens to and whose history has expired are dropped now and then.
-    this.sweeper = setInterval(() => {
-      for (const [channel, log] of this.channels) this.forgetIfIdle(channel, log);
-    }, 60_000);
+    // Channels nobody has used for longer than the history TTL are dropped now and then.
+    this.sweeper = setInterval(() => this.forgetIdle(), 60_000);
     this.sweeper.unref?.();
   }
 
   async publish(channel: string, json: string): Promise<BrokerMessage> {
     const log = this.log(channel);
+    log.touched = this.now();
     const message: BrokerMessage = { channel, epoch: log.epoch, seq: ++log.seq, json, time: this.now() };
     if (this.size > 0) log.entries.push(message);
     this.trim(log);
@@ -57,9 +58,10 @@ export class MemoryBroker implements Broker {
   async subscribe(channel: string, listener: BrokerListener): Promise<() => Promise<void>> {
     const log = this.log(channel);
     log.listeners.add(listener);
+    log.touched = this.now();
     return async () => {
       log.listeners.delete(listener);
-      this.forgetIfIdle(channel, log);
+      log.touched = this.now();
     };
   }
 
@@ -86,7 +88,7 @@ export class MemoryBroker implements Broker {
   private log(channel: string): ChannelLog {
     let log = this.channels.get(channel);
     if (!log) {
-      log = { epoch: randomToken(6), seq: 0, entries: [], start: 0, listeners: new Set() };
+      log = { epoch: randomToken(6), seq: 0, entries: [], start: 0, listeners: new Set(), touched: this.now() };
       this.channels.set(channel, log);
     }
     return log;
@@ -105,10 +107,17 @@ export class MemoryBroker implements Broker {
     }
   }
 
-  /** A channel with no listeners and no retained history is dropped; it comes back with a new epoch. */
-  private forgetIfIdle(channel: string, log: ChannelLog): void {
-    this.trim(log);
-    if (log.listeners.size === 0 && log.entries.length === log.start) this.channels.delete(channel);
+  /**
+   * Drops channels with no listeners, no retained history and no use within the history TTL, so
+   * channel names don't accumulate forever. Such a channel comes back with a new epoch: a client still
+   * holding a position in the old one gets a reset, which is right, as its history is gone.
+   */
+  forgetIdle(): void {
+    const idleSince = this.now() - this.ttl;
+    for (const [channel, log] of this.channels) {
+      this.trim(log);
+      if (log.listeners.size === 0 && log.entries.length === log.start && log.touched < idleSince) this.channels.delete(channel);
+    }
   }
 }
 

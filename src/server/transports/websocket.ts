@@ -5,6 +5,7 @@ import type { Connection } from '../connection.js';
 import { ConnectionController } from '../connection-controller.js';
 import type { ServerCore } from '../core.js';
 import type { OutFrame } from '../out-frame.js';
+import { originAllowed } from '../origin.js';
 import { pathnameOf, requestInfo } from '../request-info.js';
 
 /** A WebSocket close reason is at most 123 bytes of UTF-8. */
@@ -52,14 +53,31 @@ export class WebSocketEndpoint {
     });
   }
 
+  private closing = false;
+
   /** Takes the upgrade if it is for this endpoint; returns false to leave it to others. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
     if (pathnameOf(req) !== this.pathname) return false;
-    this.server.handleUpgrade(req, socket, head, (ws) => this.accept(ws, req));
+    if (this.closing) {
+      socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 1\r\n\r\n');
+    } else if (!originAllowed(req, this.core.options.allowedOrigins)) {
+      // Cross-site WebSocket hijacking: a page from another origin riding on the user's cookies.
+      this.core.counters.limitHits.origin++;
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\norigin not allowed');
+    } else {
+      this.server.handleUpgrade(req, socket, head, (ws) => this.accept(ws, req));
+    }
     return true;
   }
 
-  close(): void {
+  /** Stops taking upgrades; waits up to `grace` ms for open sockets to finish closing, then cuts the rest. */
+  async close(grace: number): Promise<void> {
+    this.closing = true;
+    const open = [...this.sockets];
+    await Promise.race([
+      Promise.all(open.map((socket) => (socket.readyState === WebSocket.CLOSED ? undefined : new Promise((resolve) => socket.once('close', resolve))))),
+      new Promise((resolve) => setTimeout(resolve, grace).unref()),
+    ]);
     for (const socket of this.sockets) socket.terminate();
     this.sockets.clear();
     this.server.close();
@@ -67,7 +85,7 @@ export class WebSocketEndpoint {
 
   private accept(ws: WebSocket, req: IncomingMessage): void {
     this.sockets.add(ws);
-    const controller = new ConnectionController(this.core, new WebSocketConnection(ws), requestInfo(req));
+    const controller = new ConnectionController(this.core, new WebSocketConnection(ws), requestInfo(req, this.core.options.trustProxy));
     ws.on('message', (data, isBinary) => {
       if (isBinary) {
         ws.close(1003, 'pushwire frames are JSON text');

@@ -1,0 +1,217 @@
+import type { Redis, RedisOptions } from 'ioredis';
+import type { Broker, BrokerListener, BrokerMessage, HistoryQuery, HistoryResult } from './broker.js';
+import type { HistoryLimits } from './memory.js';
+import { randomToken } from '../random.js';
+
+export interface RedisBrokerOptions {
+  /** Redis URL. Default `redis://127.0.0.1:6379`. */
+  url?: string;
+  /** Extra ioredis options. */
+  redis?: RedisOptions;
+  /** Prefix of every key and pub/sub channel this broker uses. Default `pw:`. */
+  prefix?: string;
+  history?: HistoryLimits;
+  /** A channel not published to for this long loses its keys (and so its epoch), ms. Default 24 h. */
+  idleTtl?: number;
+}
+
+/**
+ * Atomically: the channel's epoch (created if new), the next sequence number, the history entry
+ * (a stream entry with id `<seq>-0`, so ids are the sequence numbers and XRANGE replays by them),
+ * and the fan-out to every node.
+ */
+const PUBLISH = `
+local epoch = redis.call('GET', KEYS[1])
+if not epoch then epoch = ARGV[1]; redis.call('SET', KEYS[1], epoch) end
+local seq = redis.call('INCR', KEYS[2])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+if tonumber(ARGV[3]) > 0 then
+  redis.call('XADD', KEYS[3], 'MAXLEN', ARGV[3], seq .. '-0', 'd', ARGV[2], 't', now)
+end
+for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], ARGV[5]) end
+redis.call('PUBLISH', ARGV[4], epoch .. '\\n' .. seq .. '\\n' .. now .. '\\n' .. ARGV[2])
+return {epoch, seq, now}
+`;
+
+/** The channel's epoch (created if new) and head, plus the entries after a sequence number or the last N. */
+const HISTORY = `
+local epoch = redis.call('GET', KEYS[1])
+if not epoch then epoch = ARGV[1]; redis.call('SET', KEYS[1], epoch, 'PX', ARGV[4]) end
+local head = tonumber(redis.call('GET', KEYS[2]) or '0')
+local entries = {}
+if ARGV[2] == 'after' then
+  local q = tonumber(ARGV[3])
+  if q < head then entries = redis.call('XRANGE', KEYS[3], (q + 1) .. '-0', '+') end
+elseif ARGV[2] == 'last' and tonumber(ARGV[3]) > 0 then
+  entries = redis.call('XREVRANGE', KEYS[3], '+', '-', 'COUNT', ARGV[3])
+end
+return {epoch, head, entries}
+`;
+
+type StreamEntry = [id: string, fields: string[]];
+
+/**
+ * A broker on Redis for several server nodes: sequence numbers and epochs in plain keys, history in a
+ * Redis Stream per channel (trimmed by count on write and by age on read), fan-out through pub/sub.
+ * Pub/sub drops messages while a node reconnects to Redis; the broker then replays what its listeners
+ * missed from the stream, and the server repairs any other gap from history. A Redis restart without
+ * persistence loses the epochs, so clients get explicit resets.
+ */
+export class RedisBroker implements Broker {
+  private readonly prefix: string;
+  private readonly size: number;
+  private readonly ttl: number;
+  private readonly idleTtl: number;
+  private readonly listeners = new Map<string, Set<BrokerListener>>();
+  /** Last message delivered to this node's listeners, per channel: where to replay from after a reconnect. */
+  private readonly delivered = new Map<string, { epoch: string; seq: number }>();
+  private clients: Promise<{ commands: Redis; subscriber: Redis }> | undefined;
+
+  constructor(private readonly options: RedisBrokerOptions = {}) {
+    this.prefix = options.prefix ?? 'pw:';
+    this.size = Math.max(0, options.history?.size ?? 1000);
+    this.ttl = Math.max(0, options.history?.ttl ?? 10 * 60_000);
+    this.idleTtl = Math.max(1, options.idleTtl ?? 24 * 60 * 60_000);
+  }
+
+  async publish(channel: string, json: string): Promise<BrokerMessage> {
+    const { commands } = await this.connect();
+    const [epoch, seq, time] = (await commands.eval(
+      PUBLISH,
+      3,
+      ...this.keys(channel),
+      randomToken(6),
+      json,
+      this.size,
+      this.topic(channel),
+      this.idleTtl,
+    )) as [string, number, number];
+    return { channel, epoch, seq, json, time };
+  }
+
+  async subscribe(channel: string, listener: BrokerListener): Promise<() => Promise<void>> {
+    const { subscriber } = await this.connect();
+    let set = this.listeners.get(channel);
+    if (!set) {
+      set = new Set();
+      this.listeners.set(channel, set);
+      await subscriber.subscribe(this.topic(channel));
+    }
+    set.add(listener);
+    return async () => {
+      const current = this.listeners.get(channel);
+      if (!current?.delete(listener) || current.size > 0) return;
+      this.listeners.delete(channel);
+      this.delivered.delete(channel);
+      await subscriber.unsubscribe(this.topic(channel)).catch(() => {});
+    };
+  }
+
+  async history(channel: string, query: HistoryQuery): Promise<HistoryResult> {
+    const { commands } = await this.connect();
+    const mode = query.after ? 'after' : query.last ? 'last' : 'head';
+    const arg = query.after ? query.after[1] : (query.last ?? 0);
+    const [epoch, head, raw] = (await commands.eval(HISTORY, 3, ...this.keys(channel), randomToken(6), mode, arg, this.idleTtl)) as [
+      string,
+      number,
+      StreamEntry[],
+    ];
+    const minTime = Date.now() - this.ttl;
+    const entries = raw.map((entry) => this.message(channel, epoch, entry));
+    if (query.after) {
+      const [wantedEpoch, seq] = query.after;
+      if (wantedEpoch !== epoch || seq > head) return { ok: false, epoch, head };
+      // Complete only if it starts right after `seq`, has no hole, and nothing in it has aged out.
+      const complete = entries.length === head - seq && (entries.length === 0 || (entries[0]!.seq === seq + 1 && entries[0]!.time >= minTime));
+      return complete ? { ok: true, epoch, head, messages: entries } : { ok: false, epoch, head };
+    }
+    return { ok: true, epoch, head, messages: entries.reverse().filter((message) => message.time >= minTime) };
+  }
+
+  async close(): Promise<void> {
+    const clients = this.clients;
+    this.clients = undefined;
+    this.listeners.clear();
+    if (!clients) return;
+    const { commands, subscriber } = await clients;
+    commands.disconnect();
+    subscriber.disconnect();
+  }
+
+  private connect(): Promise<{ commands: Redis; subscriber: Redis }> {
+    this.clients ??= (async () => {
+      // ioredis is an optional peer dependency: loaded only by applications that use this broker.
+      const { Redis } = await import('ioredis');
+      const url = this.options.url ?? 'redis://127.0.0.1:6379';
+      const settings: RedisOptions = { maxRetriesPerRequest: null, ...this.options.redis };
+      const commands = new Redis(url, settings);
+      const subscriber = new Redis(url, settings);
+      subscriber.on('message', (topic: string, payload: string) => this.onPubSub(topic, payload));
+      let ready = false;
+      subscriber.on('ready', () => {
+        if (ready) void this.catchUp(); // a reconnect: pub/sub dropped whatever was published meanwhile
+        ready = true;
+      });
+      // Errors surface on the commands that fail; ioredis keeps reconnecting meanwhile.
+      commands.on('error', () => {});
+      subscriber.on('error', () => {});
+      await Promise.all([commands.ping(), subscriber.ping()]);
+      return { commands, subscriber };
+    })();
+    return this.clients;
+  }
+
+  private onPubSub(topic: string, payload: string): void {
+    const channel = topic.slice(this.prefix.length + 2);
+    const [epoch, seq, time] = payload.split('\n', 3) as [string, string, string];
+    const json = payload.slice(epoch.length + seq.length + time.length + 3);
+    this.deliver({ channel, epoch, seq: Number(seq), json, time: Number(time) });
+  }
+
+  private deliver(message: BrokerMessage): void {
+    const set = this.listeners.get(message.channel);
+    if (!set) return;
+    this.delivered.set(message.channel, { epoch: message.epoch, seq: message.seq });
+    for (const listener of set) listener(message);
+  }
+
+  /** After reconnecting to Redis, replays to local listeners what pub/sub lost while the link was down. */
+  private async catchUp(): Promise<void> {
+    for (const [channel, last] of this.delivered) {
+      try {
+        const missed = await this.history(channel, { after: [last.epoch, last.seq] });
+        // Where history can't bridge the gap (e.g. Redis lost its data), hand on the newest message: the
+        // server sees the new epoch or the gap in it, and resets its subscribers explicitly.
+        const result = missed.ok ? missed : await this.history(channel, { last: 1 });
+        if (result.ok) for (const message of result.messages) this.deliver(message);
+      } catch {
+        // Redis went away again; the next reconnect catches up.
+      }
+    }
+  }
+
+  private message(channel: string, epoch: string, [id, fields]: StreamEntry): BrokerMessage {
+    let json = 'null';
+    let time = 0;
+    for (let i = 0; i < fields.length; i += 2) {
+      if (fields[i] === 'd') json = fields[i + 1]!;
+      else if (fields[i] === 't') time = Number(fields[i + 1]);
+    }
+    return { channel, epoch, seq: Number(id.slice(0, id.indexOf('-'))), json, time };
+  }
+
+  private keys(channel: string): [string, string, string] {
+    // The hash tag {channel} keeps a channel's keys in one slot, as Redis Cluster requires for a script.
+    const tag = `{${channel}}`;
+    return [`${this.prefix}e:${tag}`, `${this.prefix}q:${tag}`, `${this.prefix}h:${tag}`];
+  }
+
+  private topic(channel: string): string {
+    return `${this.prefix}m:${channel}`;
+  }
+}
+
+export function redisBroker(options?: RedisBrokerOptions): RedisBroker {
+  return new RedisBroker(options);
+}

@@ -1,0 +1,82 @@
+import type { TransportName } from '../protocol/frames.js';
+import type { SessionEndReason } from './options.js';
+
+export type LimitKind =
+  | 'sessions' // maxSessions reached
+  | 'sessions_per_address' // maxSessionsPerAddress reached
+  | 'subscriptions' // maxSubscriptions reached
+  | 'rate' // a frame over framesPerSecond/frameBurst
+  | 'payload' // a frame over maxPayload
+  | 'origin' // an Origin not allowed
+  | 'handshake_timeout'; // no hello in time (slowloris)
+
+/** Monotonic counters of one server, for `server.stats()` and the Prometheus endpoint. */
+export class Counters {
+  sessionsOpened = 0;
+  sessionsResumed = 0;
+  /** A session resumed on another transport than its previous connection's (a fallback or an upgrade). */
+  transportSwitches = 0;
+  sessionsEnded: Record<SessionEndReason, number> = { bye: 0, expired: 0, evicted: 0, closed: 0 };
+  framesIn = 0;
+  /** Reliable frames sent to sessions (channel messages included: one per delivery). */
+  framesOut = 0;
+  /** Subscriptions told `reset`: a gap that history could not fill. */
+  resets = 0;
+  heartbeatTimeouts = 0;
+  limitHits: Record<LimitKind, number> = {
+    sessions: 0,
+    sessions_per_address: 0,
+    subscriptions: 0,
+    rate: 0,
+    payload: 0,
+    origin: 0,
+    handshake_timeout: 0,
+  };
+}
+
+export interface ServerStats {
+  sessions: number;
+  /** Sessions with a live connection, per transport. */
+  connected: number;
+  byTransport: Record<TransportName, number>;
+  channels: number;
+  counters: Counters;
+}
+
+/** The stats in Prometheus text exposition format. */
+export function renderPrometheus(stats: ServerStats): string {
+  const lines: string[] = [];
+  const metric = (name: string, type: 'gauge' | 'counter', help: string, samples: Array<[labels: string, value: number]>): void => {
+    lines.push(`# HELP pushwire_${name} ${help}`, `# TYPE pushwire_${name} ${type}`);
+    for (const [labels, value] of samples) lines.push(`pushwire_${name}${labels} ${value}`);
+  };
+  const c = stats.counters;
+  metric('sessions', 'gauge', 'Sessions alive, connected or waiting for their client.', [['', stats.sessions]]);
+  metric(
+    'connections',
+    'gauge',
+    'Sessions with a live connection, by transport.',
+    Object.entries(stats.byTransport).map(([transport, n]) => [`{transport="${transport}"}`, n]),
+  );
+  metric('channels', 'gauge', 'Channels with subscribers on this node.', [['', stats.channels]]);
+  metric('sessions_opened_total', 'counter', 'New sessions.', [['', c.sessionsOpened]]);
+  metric('sessions_resumed_total', 'counter', 'Sessions resumed on a new connection.', [['', c.sessionsResumed]]);
+  metric('transport_switches_total', 'counter', 'Resumes on another transport (fallbacks and upgrades).', [['', c.transportSwitches]]);
+  metric(
+    'sessions_ended_total',
+    'counter',
+    'Sessions ended, by reason (evicted: a slow consumer).',
+    Object.entries(c.sessionsEnded).map(([reason, n]) => [`{reason="${reason}"}`, n]),
+  );
+  metric('frames_in_total', 'counter', 'Frames received from clients.', [['', c.framesIn]]);
+  metric('frames_out_total', 'counter', 'Reliable frames sent to clients (one per delivery).', [['', c.framesOut]]);
+  metric('resets_total', 'counter', 'Subscriptions reset because history could not fill a gap.', [['', c.resets]]);
+  metric('heartbeat_timeouts_total', 'counter', 'Connections dropped for silence.', [['', c.heartbeatTimeouts]]);
+  metric(
+    'limit_hits_total',
+    'counter',
+    'Requests refused by a limit, by limit.',
+    Object.entries(c.limitHits).map(([limit, n]) => [`{limit="${limit}"}`, n]),
+  );
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,138 @@
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import type { PushwireClient } from '../../src/client/index.js';
+import { closeClients, openClient } from '../support/client-harness.js';
+import { startTestServer, type TestServer } from '../support/server-harness.js';
+import { delay, waitFor } from '../support/wait.js';
+
+const MAX_PAYLOAD = 4096;
+const MAX_FRAMES = 200;
+
+let server: TestServer;
+let bystander: PushwireClient;
+let bystanderGot: number[] = [];
+let round = 0;
+
+beforeAll(async () => {
+  server = await startTestServer({
+    maxPayload: MAX_PAYLOAD,
+    handshakeTimeout: 300,
+    outbound: { maxFrames: MAX_FRAMES },
+    canPublish: (_session, channel) => channel !== 'calm',
+    onMessage: (session, data) => session.send(data),
+  });
+  bystander = await openClient(server.url);
+  bystander.subscribe<number>('calm', (n) => bystanderGot.push(n));
+  await waitFor(() => server.pushwire.stats().channels === 1, 'bystander subscribed');
+});
+
+afterAll(async () => {
+  closeClients();
+  await server.close();
+});
+
+const types = ['hello', 'sub', 'unsub', 'pub', 'msg', 'ack', 'pong', 'ping', 'bye', 'welcome', 'm', 'nonsense'];
+const hostileNumber = fc.oneof(
+  fc.integer(),
+  fc.constantFrom(0, -1, 1, 2 ** 53, 2 ** 53 + 2, Number.MAX_VALUE, 1e308, -0, 0.5),
+  fc.double({ noNaN: false }),
+  fc.string({ maxLength: 5 }),
+);
+const hostileValue = fc.oneof(hostileNumber, fc.string({ maxLength: 30 }), fc.constant(null), fc.array(fc.integer(), { maxLength: 3 }), fc.json());
+const hostileObject = fc.record(
+  {
+    t: fc.constantFrom(...types),
+    v: fc.oneof(fc.constant(1), hostileNumber),
+    s: hostileNumber,
+    n: hostileNumber,
+    id: hostileNumber,
+    ch: fc.oneof(fc.constantFrom('calm', 'x', 'a b', ''), fc.string({ maxLength: 300 })),
+    d: fc.oneof(hostileValue, fc.string({ minLength: MAX_PAYLOAD, maxLength: MAX_PAYLOAD * 3 })),
+    from: fc.oneof(fc.tuple(fc.string({ maxLength: 10 }), hostileNumber), hostileValue),
+    rewind: hostileNumber,
+    sid: fc.string({ maxLength: 40 }),
+    secret: fc.string({ maxLength: 40 }),
+    rx: hostileNumber,
+  },
+  { requiredKeys: [] },
+).map((frame) => JSON.stringify(frame));
+/** Anything a hostile or broken peer might send: garbage, wrong types, huge numbers, truncated frames. */
+const hostileFrame = fc.oneof(
+  hostileObject,
+  hostileObject.chain((text) => fc.nat({ max: text.length }).map((cut) => text.slice(0, cut))),
+  fc.string({ maxLength: 200 }),
+  fc.json(),
+  fc.constant('{"t":"hello","v":1}'),
+);
+/** Sequences that also replay sequence numbers: valid publishes, each possibly sent twice. */
+const replayedPublishes = fc
+  .array(fc.integer({ min: 1, max: 20 }), { maxLength: 20 })
+  .map((seqs) => ['{"t":"hello","v":1}', ...seqs.flatMap((s) => [JSON.stringify({ t: 'pub', s, ch: 'x', d: s }), JSON.stringify({ t: 'pub', s, ch: 'x', d: s })])]);
+
+async function play(frames: string[], peers: number): Promise<void> {
+  const sockets = await Promise.all(
+    Array.from({ length: peers }, () => {
+      const socket = new WebSocket(`${server.url.replace(/^http/, 'ws')}/ws`);
+      socket.on('error', () => {});
+      return new Promise<WebSocket>((resolve) => {
+        socket.once('open', () => resolve(socket));
+        socket.once('close', () => resolve(socket));
+      });
+    }),
+  );
+  // Interleave the frames over the peers (several sessions at once).
+  frames.forEach((frame, i) => {
+    const socket = sockets[i % peers]!;
+    if (socket.readyState === WebSocket.OPEN) socket.send(frame);
+  });
+  await delay(20);
+  for (const socket of sockets) socket.terminate();
+}
+
+async function serverStillServes(): Promise<void> {
+  const n = ++round;
+  await server.pushwire.publish('calm', n);
+  await waitFor(() => bystanderGot.includes(n), `bystander receives message ${n}`, 5_000);
+  const stats = server.pushwire.stats();
+  // Bounded: hostile sessions are few and their buffers are capped.
+  expect(stats.sessions).toBeLessThanOrEqual(1 + 3 * round);
+  expect(bystander.state).toBe('open');
+}
+
+describe('fuzzing the WebSocket endpoint with hostile frames', () => {
+  it('never crashes, keeps serving other sessions, and keeps memory bounded', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(hostileFrame, { minLength: 1, maxLength: 40 }), fc.integer({ min: 1, max: 3 }), async (frames, peers) => {
+        await play(frames, peers);
+        await serverStillServes();
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('handles replayed sequence numbers exactly once', async () => {
+    await fc.assert(
+      fc.asyncProperty(replayedPublishes, async (frames) => {
+        const seen: number[] = [];
+        const stop = await server.pushwire.broker.subscribe('x', (message) => seen.push(JSON.parse(message.json) as number));
+        await play(frames, 1);
+        await delay(20);
+        await stop();
+        // Each sequence number is handled once, the first time it is seen, and only if higher than any before.
+        const expected: number[] = [];
+        let highest = 0;
+        for (const frame of frames.slice(1)) {
+          const { s } = JSON.parse(frame) as { s: number };
+          if (s > highest) {
+            expected.push(s);
+            highest = s;
+          }
+        }
+        expect(seen).toEqual(expected);
+        await serverStillServes();
+      }),
+      { numRuns: 25 },
+    );
+  });
+});

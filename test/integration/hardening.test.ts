@@ -1,0 +1,128 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import type { PushwireClient, ReconnectInfo } from '../../src/client/index.js';
+import { closeClients, connectClient, openClient } from '../support/client-harness.js';
+import { startTestServer, type TestServer } from '../support/server-harness.js';
+import { waitFor } from '../support/wait.js';
+
+let server: TestServer | undefined;
+
+afterEach(async () => {
+  closeClients();
+  await server?.close();
+  server = undefined;
+});
+
+/** Opens a raw WebSocket with the given headers; resolves with the HTTP status of a refused upgrade, or 101. */
+function upgradeStatus(url: string, headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve) => {
+    const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/ws`, { headers });
+    socket.once('open', () => {
+      socket.close();
+      resolve(101);
+    });
+    socket.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+    socket.once('error', () => {});
+  });
+}
+
+describe('origin checks (cross-site WebSocket hijacking)', () => {
+  it('by default accepts the server’s own origin and non-browser clients, and refuses other origins with 403', async () => {
+    server = await startTestServer();
+    const host = `127.0.0.1:${server.port}`;
+    expect(await upgradeStatus(server.url, {})).toBe(101);
+    expect(await upgradeStatus(server.url, { Origin: `http://${host}` })).toBe(101);
+    expect(await upgradeStatus(server.url, { Origin: 'https://evil.example' })).toBe(403);
+    expect(server.pushwire.stats().counters.limitHits.origin).toBe(1);
+  });
+
+  it('accepts exactly the origins of an allowlist', async () => {
+    server = await startTestServer({ allowedOrigins: ['https://app.example'] });
+    expect(await upgradeStatus(server.url, { Origin: 'https://app.example' })).toBe(101);
+    expect(await upgradeStatus(server.url, { Origin: `http://127.0.0.1:${server.port}` })).toBe(403);
+  });
+});
+
+describe('limits', () => {
+  it('refuses sessions beyond maxSessionsPerAddress with 4005 (retry later) and counts it', async () => {
+    server = await startTestServer({ limits: { maxSessionsPerAddress: 2 } });
+    await openClient(server.url);
+    await openClient(server.url);
+    const third = connectClient(server.url);
+    const reconnects: ReconnectInfo[] = [];
+    third.on('reconnecting', (info) => reconnects.push(info));
+    await waitFor(() => reconnects.length > 0, 'third refused');
+    expect(reconnects[0]).toMatchObject({ code: 4005 });
+    expect(server.pushwire.stats().counters.limitHits.sessions_per_address).toBeGreaterThan(0);
+    expect(server.pushwire.stats().sessions).toBe(2);
+  });
+
+  it('refuses a subscription beyond maxSubscriptions with limit_exceeded', async () => {
+    server = await startTestServer({ limits: { maxSubscriptions: 2 } });
+    const client = await openClient(server.url);
+    const errors: string[] = [];
+    let ok = 0;
+    for (const channel of ['a', 'b', 'c']) client.subscribe(channel, { onSubscribed: () => ok++, onError: (error) => errors.push(error.code) });
+    await waitFor(() => ok + errors.length === 3, 'all answered');
+    expect(ok).toBe(2);
+    expect(errors).toEqual(['limit_exceeded']);
+  });
+
+  it('throttles a flooding client with rate_limited while another client is served normally', async () => {
+    server = await startTestServer({ canPublish: () => true, limits: { framesPerSecond: 50, frameBurst: 100 } });
+    const flooder = await openClient(server.url, { queue: { maxFrames: 10_000 } });
+    const calm: PushwireClient = await openClient(server.url);
+    const got: number[] = [];
+    calm.subscribe<number>('calm', (n) => got.push(n));
+    await waitFor(() => server!.pushwire.stats().channels === 1, 'subscribed');
+    const results = await Promise.allSettled(Array.from({ length: 300 }, (_, i) => flooder.publish('flood', i)));
+    const refused = results.filter((r) => r.status === 'rejected' && (r.reason as { code: string }).code === 'rate_limited').length;
+    expect(refused).toBeGreaterThan(100); // at most the burst (and a trickle) got through
+    expect(results.length - refused).toBeLessThan(200);
+    for (let i = 0; i < 10; i++) await calm.publish('calm', i);
+    await waitFor(() => got.length === 10, 'the calm client is unaffected');
+    expect(server.pushwire.stats().counters.limitHits.rate).toBeGreaterThanOrEqual(refused);
+  });
+});
+
+describe('observability', () => {
+  it('counts sessions, frames, resumes and serves Prometheus metrics when enabled', async () => {
+    server = await startTestServer({ metrics: true });
+    const client = await openClient(server.url);
+    client.subscribe('m', () => {});
+    await waitFor(() => server!.pushwire.stats().channels === 1, 'subscribed');
+    await server.pushwire.publish('m', 1);
+    server.killConnections();
+    await waitFor(() => server!.pushwire.stats().counters.sessionsResumed === 1, 'resumed');
+    const stats = server.pushwire.stats();
+    expect(stats).toMatchObject({ sessions: 1, connected: 1, byTransport: { websocket: 1 } });
+    expect(stats.counters.sessionsOpened).toBe(1);
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    expect(text).toContain('pushwire_sessions 1');
+    expect(text).toContain('pushwire_connections{transport="websocket"} 1');
+    expect(text).toContain('pushwire_sessions_resumed_total 1');
+    expect(text).toMatch(/pushwire_frames_out_total [1-9]/);
+  });
+
+  it('does not serve metrics unless enabled', async () => {
+    server = await startTestServer();
+    expect((await fetch(`${server.url}/metrics`)).status).toBe(404);
+  });
+});
+
+describe('graceful shutdown', () => {
+  it('tells every client to reconnect after a random delay within the spread, then closes', async () => {
+    server = await startTestServer();
+    const clients = await Promise.all(Array.from({ length: 20 }, () => openClient(server!.url)));
+    const delays: ReconnectInfo[] = [];
+    for (const client of clients) client.on('reconnecting', (info) => delays.push(info));
+    const closing = server.pushwire.close({ reconnectSpread: 3_000 });
+    await waitFor(() => delays.length === 20, 'every client told');
+    await closing;
+    expect(delays.every((info) => info.code === 4000 && info.delay >= 0 && info.delay < 3_000)).toBe(true);
+    const spread = Math.max(...delays.map((d) => d.delay)) - Math.min(...delays.map((d) => d.delay));
+    expect(spread).toBeGreaterThan(1_000); // spread out, not a stampede
+    await server.close();
+    server = undefined;
+  });
+});

@@ -1,0 +1,68 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { RedisBroker } from '../../src/server/broker/redis.js';
+import { closeClients, openClient } from '../support/client-harness.js';
+import { requireProgram } from '../support/external-program.js';
+import { REDIS_SERVER, TestRedis } from '../support/redis-server.js';
+import { startTestServer, type TestServer } from '../support/server-harness.js';
+import { retry, waitFor } from '../support/wait.js';
+
+const redisProgram = requireProgram(REDIS_SERVER, 'redis-server');
+let redis: TestRedis | undefined;
+const servers: TestServer[] = [];
+const brokers: RedisBroker[] = [];
+
+beforeAll(async () => {
+  if (redisProgram.available) redis = await TestRedis.start();
+});
+afterAll(async () => {
+  await redis?.stop();
+});
+afterEach(async () => {
+  closeClients();
+  await Promise.all(servers.splice(0).map((server) => server.close()));
+  await Promise.all(brokers.splice(0).map((broker) => broker.close()));
+});
+
+async function node(prefix: string): Promise<TestServer> {
+  const broker = new RedisBroker({ url: redis!.url, prefix });
+  brokers.push(broker);
+  const server = await startTestServer({ broker, canPublish: () => true });
+  servers.push(server);
+  return server;
+}
+
+describe.skipIf(!redisProgram.available)('server nodes sharing channels through Redis', () => {
+  it('clients on different nodes receive each other’s messages in order', async () => {
+    const [a, b] = [await node('nodes1:'), await node('nodes1:')];
+    const onA = await openClient(a.url);
+    const onB = await openClient(b.url);
+    const gotA: number[] = [];
+    const gotB: number[] = [];
+    let ready = 0;
+    onA.subscribe<number>('room', { onMessage: (n) => gotA.push(n), onSubscribed: () => ready++ });
+    onB.subscribe<number>('room', { onMessage: (n) => gotB.push(n), onSubscribed: () => ready++ });
+    await waitFor(() => ready === 2, 'both subscribed');
+    const sends: Array<Promise<void>> = [];
+    for (let i = 1; i <= 200; i++) sends.push(i % 2 ? onA.publish('room', i) : onB.publish('room', i));
+    await Promise.all(sends);
+    await waitFor(() => gotA.length === 200 && gotB.length === 200, 'all on both nodes');
+    expect(gotA).toEqual(gotB); // one order for everyone: the channel's sequence
+    expect([...gotA].sort((x, y) => x - y)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+  });
+
+  it('a Redis restart without persistence resets subscriptions explicitly', async () => {
+    const server = await node('nodes2:');
+    const client = await openClient(server.url);
+    const statuses: string[] = [];
+    const got: number[] = [];
+    client.subscribe<number>('feed', { onMessage: (n) => got.push(n), onSubscribed: (info) => statuses.push(info.status) });
+    await waitFor(() => statuses.length === 1, 'subscribed');
+    await server.pushwire.publish('feed', 1);
+    await waitFor(() => got.length === 1, 'first message');
+    await redis!.restart();
+    await retry(() => server.pushwire.publish('feed', 2)); // once the broker has reconnected to the new Redis
+    await waitFor(() => statuses.length === 2, 'explicit reset');
+    expect(statuses).toEqual(['new', 'reset']);
+    await waitFor(() => got.includes(2), 'live after reset');
+  });
+});
