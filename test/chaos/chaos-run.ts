@@ -39,6 +39,8 @@ export interface PhaseReport {
   rejected: Record<string, number>;
   /** Client publishes still unsettled at the end. */
   unsettled: number;
+  /** Requests made, answered with their own answer, answered wrongly, handled more than once, by outcome. */
+  requests: { made: number; answered: number; wrong: number; handledTwice: number; outcomes: Record<string, number> };
 }
 
 export interface RestartReport extends PhaseReport {
@@ -57,6 +59,8 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 const DOWN_WINDOW = 400;
 /** Client publishes awaiting their ack at once (the client's queue holds 1,000 by default). */
 const UP_WINDOW = 400;
+/** Every this many client publishes on a channel, the client also makes a request. */
+const REQUEST_EVERY = 20;
 
 /**
  * One client, one server, a fault-injecting proxy between them; messages flow both ways on several
@@ -72,6 +76,8 @@ export class ChaosRun {
   readonly upSent: number[];
   /** Outcome of each client publish, by channel then counter: 'pending' | 'ok' | error code. */
   readonly upOutcome: Map<number, string>[] = [];
+  /** Requests by id: the client's outcome ('pending' | 'ok' | 'wrong' | error code) and the server's handler calls. */
+  readonly requests = new Map<string, { outcome: string; calls: number }>();
   private resends = 0;
   private resumes = 0;
   private newSessions = 0;
@@ -125,6 +131,11 @@ export class ChaosRun {
   async startServer(): Promise<void> {
     const options: ServerOptions = {
       canPublish: () => true,
+      onRequest: (_session, data) => {
+        const request = this.requests.get((data as { id: string }).id);
+        if (request) request.calls++;
+        return { answer: (data as { id: string }).id };
+      },
       // The session's outbound buffer must hold the publisher's window plus what the client received
       // but has not acknowledged yet: its receipts travel behind its own publishes through the stalls,
       // and at ~80,000 frames/s that lag reached 3,300 frames with the default bound of 5,000. Past the
@@ -172,6 +183,7 @@ export class ChaosRun {
           const outcome = this.upOutcome[i]!;
           outcome.set(n, 'pending');
           inFlight++;
+          if (n % REQUEST_EVERY === 0) this.request(`${i}:${n}`, () => inFlight++, () => inFlight--);
           this.client.publish(`up-${i}`, { n }).then(
             () => {
               inFlight--;
@@ -194,6 +206,23 @@ export class ChaosRun {
       if (allSent && settled && midwayDone) return;
       await sleep(idle ? 2 : 0);
     }
+  }
+
+  /** A request through the same faults; its answer must be its own, and the handler must run once. */
+  private request(id: string, start: () => void, done: () => void): void {
+    const request = { outcome: 'pending', calls: 0 };
+    this.requests.set(id, request);
+    start();
+    this.client.request<{ answer: string }>({ id }, { timeout: 0 }).then(
+      (value) => {
+        done();
+        request.outcome = value.answer === id ? 'ok' : 'wrong';
+      },
+      (error: unknown) => {
+        done();
+        request.outcome = error instanceof PushwireError ? error.code : String(error);
+      },
+    );
   }
 
   counts(): Counts {
@@ -221,7 +250,15 @@ export class ChaosRun {
         else if (outcome !== 'ok') rejected[outcome] = (rejected[outcome] ?? 0) + 1;
       }
     }
+    const requests = { made: this.requests.size, answered: 0, wrong: 0, handledTwice: 0, outcomes: {} as Record<string, number> };
+    for (const { outcome, calls } of this.requests.values()) {
+      if (outcome === 'ok') requests.answered++;
+      if (outcome === 'wrong') requests.wrong++;
+      if (calls > 1) requests.handledTwice++;
+      requests.outcomes[outcome] = (requests.outcomes[outcome] ?? 0) + 1;
+    }
     return {
+      requests,
       counts: this.counts(),
       outOfOrder: { down: sum(this.down, (l) => l.outOfOrder), up: sum(this.up, (l) => l.outOfOrder) },
       silentGaps: { down: sum(this.down, (l) => l.silentGaps), up: sum(this.up, (l) => l.silentGaps) },

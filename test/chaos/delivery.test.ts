@@ -33,7 +33,7 @@ describe.each(selected)('chaos over %s through a fault-injecting proxy', (name) 
   });
 
   it(
-    `delivers ${MESSAGES} messages each way exactly once and in order per channel while connections are cut, stalled and delayed; after a server restart every subscription resets and no publish is lost silently`,
+    `delivers ${MESSAGES} messages each way exactly once and in order per channel, and answers every request once, while connections are cut, stalled and delayed; after a server restart every subscription resets and no publish is lost silently`,
     async () => {
       if (!transport) throw new Error(`unknown transport "${name}" in CHAOS_TRANSPORTS (known: ${Object.keys(TRANSPORTS).join(', ')})`);
       run = new ChaosRun({ transport, channels: CHANNELS, timeLimit: TIME_LIMIT });
@@ -50,6 +50,9 @@ describe.each(selected)('chaos over %s through a fault-injecting proxy', (name) 
       expect(chaos.counts.resets).toBe(0);
       expect(chaos.rejected).toEqual({});
       expect(chaos.unsettled).toBe(0);
+      expect(chaos.requests.made).toBeGreaterThan(0);
+      expect(chaos.requests.outcomes, 'every request answered with its own answer').toEqual({ ok: chaos.requests.made });
+      expect(chaos.requests.handledTwice).toBe(0);
 
       // Phase 2: the server restarts (new in-memory broker, so every channel has a new epoch) midway.
       await run.exchange(AFTER_RESTART, () => run!.restartServer());
@@ -61,6 +64,9 @@ describe.each(selected)('chaos over %s through a fault-injecting proxy', (name) 
       expect(restart.resolvedButLost, 'a publish resolved but no server has it').toBe(0);
       expect(restart.unsettled).toBe(0);
       for (const code of Object.keys(restart.rejected)) expect(code).toBe('session_lost');
+      expect(restart.requests.handledTwice).toBe(0);
+      expect(restart.requests.wrong).toBe(0);
+      for (const outcome of Object.keys(restart.requests.outcomes)) expect(['ok', 'session_lost']).toContain(outcome);
     },
     TIME_LIMIT + 30_000,
   );
