@@ -1,5 +1,8 @@
 import { createServer, type Server, type Socket, connect as netConnect } from 'node:net';
 
+/** Bytes the proxy holds per direction before it stops reading (like a router's bounded buffer). */
+const MAX_QUEUED_BYTES = 256 * 1024;
+
 export interface FaultOptions {
   /** Each connection is cut after a random time in [min, max] ms. Default 20–200. Null: never cut. */
   cutAfter?: [min: number, max: number] | null;
@@ -121,6 +124,7 @@ export class FaultProxy {
    */
   private forward(from: Socket, to: Socket, pair: { a: Socket; b: Socket }): void {
     const queue: { chunk: Buffer; due: number }[] = [];
+    let queuedBytes = 0;
     let lastDue = 0;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const flush = (): void => {
@@ -129,10 +133,11 @@ export class FaultProxy {
       const now = Date.now();
       while (queue.length > 0 && queue[0]!.due <= now) {
         const { chunk } = queue.shift()!;
+        queuedBytes -= chunk.length;
         this.stats.bytes += chunk.length;
         to.write(chunk);
       }
-      if (queue.length < 64) from.resume();
+      if (queue.length < 64 && queuedBytes < MAX_QUEUED_BYTES / 2) from.resume();
       if (queue.length > 0) timer = setTimeout(flush, queue[0]!.due - now);
     };
     from.on('data', (chunk: Buffer) => {
@@ -144,7 +149,8 @@ export class FaultProxy {
       }
       lastDue = due;
       queue.push({ chunk, due });
-      if (queue.length >= 256) from.pause();
+      queuedBytes += chunk.length;
+      if (queue.length >= 256 || queuedBytes >= MAX_QUEUED_BYTES) from.pause();
       if (timer === undefined) timer = setTimeout(flush, Math.max(0, queue[0]!.due - now));
     });
     from.on('close', () => clearTimeout(timer));

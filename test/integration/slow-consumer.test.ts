@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import type { PushwireClient } from '../../src/client/index.js';
 import type { PushwireServer, SessionEndReason } from '../../src/server/index.js';
+import { FaultProxy } from '../chaos/fault-proxy.js';
 import { connectClient, opened, startServer, until } from './helpers.js';
 
 let server: PushwireServer | undefined;
@@ -99,5 +100,54 @@ describe('a connection that does not drain its writes', () => {
     expect(ended).toEqual([]);
     expect(server.stats().sessions).toBe(1);
     expect(messages).toBe(1_500);
+  });
+});
+
+describe('a slow client cut loose', () => {
+  it('comes back with a new session and recovers every channel from history: nothing lost, nothing twice', async () => {
+    const ended: SessionEndReason[] = [];
+    const started = await startServer({
+      outbound: { maxFrames: 100_000, maxBytes: 256 * 1024 * 1024 },
+      slowConsumer: { maxPendingBytes: 256 * 1024, maxStallTime: 300 },
+      history: { size: 10_000 },
+      onClose: (_session, reason) => ended.push(reason),
+    });
+    server = started.server;
+    const proxy = new FaultProxy(started.port, { cutAfter: null, stallChance: 0, delay: [0, 0] });
+    const port = await proxy.listen();
+    try {
+      client = connectClient(`http://127.0.0.1:${port}/pushwire`);
+      const opens: boolean[] = [];
+      client.on('open', ({ resumed }) => opens.push(resumed));
+      const statuses: string[] = [];
+      let received = 0;
+      let inOrder = true;
+      await new Promise<void>((resolve) =>
+        client!.subscribe<{ i: number }>('feed', {
+          onMessage: (data) => (inOrder &&= data.i === ++received),
+          onSubscribed: (info) => {
+            statuses.push(info.status);
+            resolve();
+          },
+        }),
+      );
+      await opened(client);
+
+      // The network slows to a crawl: every chunk waits 1.5 s, so the server's writes back up.
+      proxy.setFaults({ cutAfter: null, stallChance: 0, delay: [1_500, 1_500] });
+      const total = 1_500;
+      await publishPaced(server, total, 'x'.repeat(16 * 1024));
+      await until(() => ended.includes('evicted'), 10_000, 'the slow session to be evicted');
+      // Published while the client has no session: only history has these.
+      for (let i = total + 1; i <= total + 100; i++) await server.publish('feed', { i, payload: '' });
+      proxy.setFaults({ cutAfter: null, stallChance: 0, delay: [0, 0] });
+
+      await until(() => received === total + 100 && statuses.length === 2, 20_000, `all ${total + 100} messages (got ${received})`);
+      expect(inOrder).toBe(true);
+      expect(opens).toEqual([false, false]); // the first session, then a new one: the evicted one is gone
+      expect(statuses).toEqual(['new', 'recovered']);
+    } finally {
+      await proxy.close();
+    }
   });
 });
