@@ -14,5 +14,6 @@ export interface BackoffOptions {
  */
 export function backoffDelay(attempt: number, options: BackoffOptions, random: () => number): number {
   const { min = 500, max = 30_000, factor = 2 } = options;
-  return random() * Math.min(max, min * factor ** attempt);
+  // The exponent is capped so a long outage can't overflow it (0 × Infinity would be NaN).
+  return random() * Math.min(max, min * factor ** Math.min(attempt, 64));
 }

@@ -15,6 +15,7 @@ import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { type Clock, systemClock } from './clock.js';
 import { callSafely, Emitter } from './emitter.js';
 import { PushwireError } from './errors.js';
+import { TransportPlan } from './negotiation.js';
 import { Outbox, type OutboundBody, type OutboxEntry, type QueueLimits } from './outbox.js';
 import {
   type ChannelState,
@@ -24,12 +25,14 @@ import {
   Subscription,
   type SubscriptionHandlers,
 } from './subscription.js';
+import { TransportMemory, type TransportMemoryOptions } from './transport-memory.js';
 import type { Transport, TransportDefinition, TransportHandlers, WebSocketConstructor } from './transports/transport.js';
+import { UpgradeProbe } from './upgrade-probe.js';
 
 export type ClientState = 'connecting' | 'open' | 'reconnecting' | 'closed';
 
 export interface ClientOptions {
-  /** Transports to use, in order. */
+  /** Transports to try, in order of preference (leave one out to disable it). `connect()` default: WebSocket, SSE, long-polling. */
   transports?: TransportDefinition[];
   /** A WebSocket implementation, for environments without a global one (Node: the `ws` package). */
   WebSocket?: WebSocketConstructor;
@@ -37,8 +40,18 @@ export interface ClientOptions {
   auth?: unknown;
   /** Reconnect backoff (full jitter after the cap). */
   reconnect?: BackoffOptions;
-  /** Time for a connection attempt to reach the server's welcome, ms. Default 10,000. */
+  /** Time for a connection attempt to reach the server's welcome, ms; past it the next transport is tried. Default 10,000. */
   connectTimeout?: number;
+  /**
+   * Health check: once a transport says it is open, the server's first frame (the welcome) must come
+   * within this time, ms, or the next transport is tried. Catches a proxy that accepts a WebSocket
+   * upgrade and passes nothing, or buffers an SSE stream. Default 5,000.
+   */
+  welcomeTimeout?: number;
+  /** Remember a fallback transport that worked (localStorage, with an expiry) and start there next time. false: don't. */
+  transportMemory?: TransportMemoryOptions | false;
+  /** While on a fallback, probe the preferred transport (WebSocket) in the background and move the session onto it. false: don't. */
+  upgrade?: UpgradeOptions | false;
   /** Silence tolerated past the server's heartbeat interval before the connection counts as dead, ms. Default half the interval. */
   heartbeatGrace?: number;
   /** Largest frame to send before the server has said its own limit. Default 65,536. */
@@ -64,6 +77,39 @@ export interface SendOptions {
    * reconnect and handled at most once, so a timeout means "outcome unknown", not "not done".
    */
   timeout?: number;
+}
+
+export interface UpgradeOptions {
+  /** Delay before the first probe, ms; it doubles after each failed probe (with jitter). Default 10,000. */
+  min?: number;
+  /** Longest delay between probes, ms. Default 300,000. */
+  max?: number;
+  /** Time for a probe's round trip, ms. Default: welcomeTimeout. */
+  timeout?: number;
+}
+
+/** A transport failed before the server's welcome. */
+export interface FallbackInfo {
+  from: TransportName;
+  /** The transport tried next, at once; null: every transport failed in this round, the client backs off. */
+  to: TransportName | null;
+  code: number;
+  /** What went wrong: the error, or which timeout (connect timeout, health check) expired. */
+  reason: string;
+}
+
+/** The session moved onto a better transport without losing or repeating a message. */
+export interface UpgradeInfo {
+  from: TransportName;
+  to: TransportName;
+}
+
+/** A background probe of a better transport failed; the session stays where it is and probes again later. */
+export interface ProbeInfo {
+  transport: TransportName;
+  reason: string;
+  /** Delay before the next probe, ms. */
+  next: number;
 }
 
 export interface OpenInfo {
@@ -95,6 +141,9 @@ export type ClientEvents = {
   error: [error: PushwireError];
   /** A message the server sent to this session only. */
   message: [data: unknown];
+  fallback: [info: FallbackInfo];
+  upgrade: [info: UpgradeInfo];
+  probe: [info: ProbeInfo];
 };
 
 /** The page is hidden or the browser says it is offline: no point reconnecting right now. */
@@ -103,7 +152,7 @@ function pageAway(): boolean {
   return g.document?.visibilityState === 'hidden' || g.navigator?.onLine === false;
 }
 
-type TimerName = 'connect' | 'retry' | 'deadline' | 'receipt';
+type TimerName = 'connect' | 'welcome' | 'retry' | 'deadline' | 'receipt' | 'probe';
 
 /** Receipts (acks of server frames) go out after this many frames, or this long after the first unreceipted one. */
 const RECEIPT_EVERY = 128;
@@ -122,12 +171,18 @@ export class PushwireClient extends Emitter<ClientEvents> {
   private readonly url: string;
   private readonly clock: Clock;
   private readonly random: () => number;
-  private readonly transports: TransportDefinition[];
+  private readonly plan: TransportPlan;
   private readonly outbox: Outbox;
   private readonly channels = new Map<string, ChannelState>();
   private readonly timers: Partial<Record<TimerName, unknown>> = {};
   private readonly pings = new Map<number, { resolve: () => void; reject: (error: PushwireError) => void }>();
   private pipe: Transport | null = null;
+  /** The current pipe has not delivered the welcome yet: nothing but the hello goes out on it. */
+  private awaitingWelcome = false;
+  /** Set while the session moves onto a probed transport: the transport it leaves. */
+  private upgradingFrom: TransportName | null = null;
+  private probe: UpgradeProbe | null = null;
+  private probeAttempt = 0;
   private secret = '';
   /** Reliable server frames received in this session, and how many of them the server knows we have. */
   private rx = 0;
@@ -146,11 +201,13 @@ export class PushwireClient extends Emitter<ClientEvents> {
   ) {
     super();
     const base = new URL(url, (globalThis as { location?: { href: string } }).location?.href);
+    // Endpoints hang under the path; a query string would be lost, and credentials don't belong in URLs.
+    if (base.search) throw new TypeError('pushwire: the URL must not have a query string; pass credentials in the auth option');
     this.url = `${base.protocol.replace(/^ws/, 'http')}//${base.host}${base.pathname.replace(/\/+$/, '')}`;
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
-    this.transports = options.transports ?? [];
-    if (this.transports.length === 0) throw new TypeError('pushwire: no transports configured');
+    const memory = options.transportMemory === false ? null : new TransportMemory(this.url, options.transportMemory ?? {}, () => this.clock.now());
+    this.plan = new TransportPlan(options.transports ?? [], memory);
     this.maxPayload = options.maxPayload ?? 65_536;
     this.outbox = new Outbox(options.queue?.maxFrames ?? 1000, options.queue?.maxBytes ?? 1 << 20);
     this.listenToPage(true);
@@ -230,21 +287,44 @@ export class PushwireClient extends Emitter<ClientEvents> {
 
   private connectNow(): void {
     this.clearTimer('retry');
-    const definition = this.transports[0]!;
+    const definition = this.plan.current;
     let pipe: Transport | null = null;
-    const current = (): boolean => pipe !== null && pipe === this.pipe;
-    const handlers: TransportHandlers = {
-      open: () => current() && void this.sendHello(pipe!),
-      frame: (text) => current() && this.onFrame(text),
-      close: (code, reason) => current() && this.lost(code, reason),
-    };
+    const handlers = this.bind(() => pipe);
     this.transport = definition.name;
-    this.setTimer('connect', this.options.connectTimeout ?? 10_000, () => this.drop(1006, 'connect timeout'));
+    this.awaitingWelcome = true;
+    this.upgradingFrom = null;
+    const timeout = this.options.connectTimeout ?? 10_000;
+    this.setTimer('connect', timeout, () => this.drop(1006, `${definition.name}: no welcome within ${timeout} ms of connecting (connect timeout)`));
     try {
       pipe = this.pipe = definition.create({ url: this.url, handlers, WebSocket: this.options.WebSocket });
     } catch (error) {
       this.lost(1006, `${definition.name} unavailable: ${(error as Error).message}`);
     }
+  }
+
+  /** The session layer's handlers for one pipe; events of a pipe that is no longer current are ignored. */
+  private bind(pipeOf: () => Transport | null): TransportHandlers {
+    const current = (): boolean => pipeOf() !== null && pipeOf() === this.pipe;
+    return {
+      open: () => current() && this.onPipeOpen(pipeOf()!),
+      frame: (text) => current() && this.onFrame(text),
+      close: (code, reason) => current() && this.lost(code, reason),
+    };
+  }
+
+  private onPipeOpen(pipe: Transport): void {
+    void this.sendHello(pipe);
+  }
+
+  /**
+   * Once the hello is out on an open pipe, the welcome must arrive within welcomeTimeout, else this
+   * transport counts as failed. (Started after the auth callback, so a slow token fetch is not blamed
+   * on the transport.)
+   */
+  private startHealthCheck(): void {
+    const timeout = this.options.welcomeTimeout ?? 5000;
+    const name = this.transport;
+    this.setTimer('welcome', timeout, () => this.drop(1006, `${name}: open, but no frame from the server within ${timeout} ms (health check)`));
   }
 
   private async sendHello(pipe: Transport): Promise<void> {
@@ -259,6 +339,7 @@ export class PushwireClient extends Emitter<ClientEvents> {
     const hello: HelloFrame = { t: 'hello', v: PROTOCOL_VERSION };
     if (auth !== undefined) hello.auth = auth;
     if (this.sessionId) Object.assign(hello, { sid: this.sessionId, secret: this.secret, rx: this.rx });
+    this.startHealthCheck();
     pipe.send(JSON.stringify(hello));
   }
 
@@ -284,7 +365,11 @@ export class PushwireClient extends Emitter<ClientEvents> {
   /** The pipe ended. `retry`: the server asked to reconnect after a random delay below it (a shutdown spread). */
   private lost(code: number, reason: string, retry?: number): void {
     this.pipe = null;
-    for (const name of ['connect', 'deadline', 'receipt'] as const) this.clearTimer(name);
+    const failedAttempt = this.awaitingWelcome;
+    this.awaitingWelcome = false;
+    this.upgradingFrom = null;
+    for (const name of ['connect', 'welcome', 'deadline', 'receipt', 'probe'] as const) this.clearTimer(name);
+    this.stopProbe();
     this.rejectPings(reason);
     if (this.state === 'closed') return;
     const action = closeAction(code);
@@ -294,6 +379,18 @@ export class PushwireClient extends Emitter<ClientEvents> {
       return;
     }
     if (!this.setState(this.everOpen ? 'reconnecting' : 'connecting')) return; // a listener closed the client
+    if (failedAttempt) {
+      // Before the welcome, any failure is the transport's: the next one gets its chance at once.
+      const from = this.transport!;
+      const next = this.plan.advance();
+      this.emit('fallback', { from, to: next?.name ?? null, code, reason });
+      if ((this.state as ClientState) === 'closed') return; // a listener closed the client
+      if (next) {
+        this.setTimer('retry', 0, () => this.connectNow());
+        return;
+      }
+    }
+    this.plan.restart();
     const delay = retry === undefined ? backoffDelay(this.attempt, this.options.reconnect ?? {}, this.random) : this.random() * retry;
     this.attempt++;
     this.setTimer('retry', delay, () => this.connectNow());
@@ -303,6 +400,7 @@ export class PushwireClient extends Emitter<ClientEvents> {
   private shutdown(code: number, reason: string): void {
     if (this.state === 'closed') return; // an 'error' listener already closed the client
     this.pipe = null;
+    this.stopProbe();
     for (const name of Object.keys(this.timers) as TimerName[]) this.clearTimer(name);
     this.listenToPage(false);
     this.rejectPings(reason);
@@ -371,6 +469,11 @@ export class PushwireClient extends Emitter<ClientEvents> {
 
   private onWelcome(welcome: WelcomeFrame): void {
     this.clearTimer('connect');
+    this.clearTimer('welcome');
+    this.awaitingWelcome = false;
+    const upgradedFrom = this.upgradingFrom;
+    this.upgradingFrom = null;
+    this.plan.succeeded();
     const resumed = welcome.resumed && welcome.sid === this.sessionId;
     this.sessionId = welcome.sid;
     this.secret = welcome.secret;
@@ -388,6 +491,66 @@ export class PushwireClient extends Emitter<ClientEvents> {
       this.pipe!.send(entry.text);
     }
     this.emit('open', { resumed, transport: this.transport! });
+    if (upgradedFrom) this.emit('upgrade', { from: upgradedFrom, to: this.transport! });
+    this.scheduleProbe();
+  }
+
+  // ---- upgrade back to the preferred transport ----
+
+  /** On a fallback, probes the preferred transport later (WebSocket: the only one that can be probed before a handshake). */
+  private scheduleProbe(): number {
+    const target = this.plan.preferred;
+    const upgrade = this.options.upgrade;
+    if (upgrade === false || target.name !== 'websocket' || this.transport === target.name || this.probe || this.timers.probe !== undefined) return 0;
+    const { min = 10_000, max = 300_000 } = upgrade ?? {};
+    const cap = Math.min(max, min * 2 ** this.probeAttempt);
+    const delay = cap / 2 + (this.random() * cap) / 2;
+    this.setTimer('probe', delay, () => this.startProbe(target));
+    return delay;
+  }
+
+  private startProbe(target: TransportDefinition): void {
+    if (this.state !== 'open' || this.awaitingWelcome) return;
+    const timeout = (this.options.upgrade || {}).timeout ?? this.options.welcomeTimeout ?? 5000;
+    const probe = new UpgradeProbe(target, { url: this.url, WebSocket: this.options.WebSocket }, this.clock, timeout, (result) => {
+      if (this.probe !== probe) return;
+      this.probe = null;
+      if (result.ok) return this.switchTo(target, result.pipe, result.adopt);
+      this.probeAttempt++;
+      this.emit('probe', { transport: target.name, reason: result.reason, next: this.scheduleProbe() });
+    });
+    this.probe = probe;
+    probe.start();
+  }
+
+  private stopProbe(): void {
+    this.probe?.cancel();
+    this.probe = null;
+  }
+
+  /**
+   * Moves the session onto a probed pipe: resume the session on another pipe. The old pipe is no longer
+   * read from this moment, so `rx` (frames received) is fixed at what it delivered; the resume hello
+   * carries it and the server, attaching the session to the new pipe (and closing the old with 4102),
+   * replays everything after it. Frames to the server wait for the welcome and then go again from the
+   * outbox; the server drops those it already handled. Nothing is lost, nothing is delivered twice.
+   */
+  private switchTo(definition: TransportDefinition, pipe: Transport, adopt: (handlers: TransportHandlers) => void): void {
+    if (this.state !== 'open' || !this.pipe || this.awaitingWelcome) {
+      pipe.close();
+      return;
+    }
+    const old = this.pipe;
+    this.upgradingFrom = this.transport;
+    this.pipe = pipe;
+    this.transport = definition.name;
+    this.plan.restart(definition.name);
+    this.awaitingWelcome = true;
+    adopt(this.bind(() => pipe));
+    old.close();
+    const timeout = this.options.connectTimeout ?? 10_000;
+    this.setTimer('connect', timeout, () => this.drop(1006, `${definition.name}: no welcome within ${timeout} ms of the upgrade (connect timeout)`));
+    void this.sendHello(pipe);
   }
 
   /**
@@ -483,7 +646,7 @@ export class PushwireClient extends Emitter<ClientEvents> {
 
   private enqueue(body: OutboundBody, resolve?: (value: unknown) => void, reject?: (error: PushwireError) => void): OutboxEntry {
     const entry = this.outbox.add(body, this.maxPayload, resolve, reject);
-    if (this.state === 'open' && this.pipe && this.checkAlive()) {
+    if (this.state === 'open' && this.pipe && !this.awaitingWelcome && this.checkAlive()) {
       entry.sent = true;
       this.pipe.send(entry.text);
     }
@@ -510,7 +673,7 @@ export class PushwireClient extends Emitter<ClientEvents> {
 
   private sendReceipt(): void {
     this.clearTimer('receipt');
-    if (this.state !== 'open' || !this.pipe || this.rx === this.receipted) return;
+    if (this.state !== 'open' || !this.pipe || this.awaitingWelcome || this.rx === this.receipted) return;
     this.receipted = this.rx;
     this.pipe.send(JSON.stringify({ t: 'ack', n: this.rx }));
   }

@@ -1,4 +1,6 @@
 import { type ClientOptions, PushwireClient } from './client.js';
+import { longPolling } from './transports/long-polling.js';
+import { sse } from './transports/sse.js';
 import { websocket } from './transports/websocket.js';
 
 /**
@@ -6,16 +8,32 @@ import { websocket } from './transports/websocket.js';
  * relative URLs resolve against the page). The client connects, reconnects and resumes on its own.
  */
 export function connect(url: string, options: ClientOptions = {}): PushwireClient {
-  return new PushwireClient(url, { transports: [websocket], ...options });
+  return new PushwireClient(url, { transports: [websocket, sse, longPolling], ...options });
 }
 
-export { PushwireClient, type ClientEvents, type ClientOptions, type ClientState, type CloseInfo, type OpenInfo, type ReconnectInfo, type SendOptions } from './client.js';
+export {
+  PushwireClient,
+  type ClientEvents,
+  type ClientOptions,
+  type ClientState,
+  type CloseInfo,
+  type FallbackInfo,
+  type OpenInfo,
+  type ProbeInfo,
+  type ReconnectInfo,
+  type SendOptions,
+  type UpgradeInfo,
+  type UpgradeOptions,
+} from './client.js';
 export { PushwireError } from './errors.js';
 export { Subscription, type MessageInfo, type SubscribedInfo, type SubscribeOptions, type SubscriptionHandlers } from './subscription.js';
 export { backoffDelay, type BackoffOptions } from './backoff.js';
 export type { Clock } from './clock.js';
 export type { QueueLimits } from './outbox.js';
 export { websocket } from './transports/websocket.js';
+export { sse } from './transports/sse.js';
+export { longPolling } from './transports/long-polling.js';
+export type { StorageLike, TransportMemoryOptions } from './transport-memory.js';
 export type { Transport, TransportContext, TransportDefinition, TransportHandlers, WebSocketConstructor, WebSocketLike } from './transports/transport.js';
 export { CloseCode, closeAction, type CloseAction, type ErrorCode } from '../protocol/codes.js';
 export type { Position, SubscribeStatus, TransportName } from '../protocol/frames.js';

@@ -56,6 +56,12 @@ export class ConnectionController implements ConnectionHandler {
 
   private handshake(text: string): void {
     const parsed = parseClientFrame(text);
+    if (parsed.ok && parsed.frame.t === 'ping') {
+      // A probe before the handshake: lets a client check that a new pipe carries frames both ways
+      // before it moves its session onto it (the upgrade back to WebSocket).
+      this.connection.send(pongFrame(parsed.frame.id));
+      return;
+    }
     if (!parsed.ok || parsed.frame.t !== 'hello') {
       this.fail(CloseCode.BadHandshake, parsed.ok ? 'the first frame must be "hello"' : parsed.msg);
       return;

@@ -84,7 +84,7 @@ export interface ServerOptions extends ServerHooks {
   sessionTtl?: number;
   /** Largest client frame accepted, in bytes. Default 65,536. */
   maxPayload?: number;
-  /** Bounds of each session's buffer of unacknowledged outbound frames. */
+  /** Bounds of each session's buffer of unacknowledged outbound frames (and of each HTTP connection's queue). */
   outbound?: OutboundLimits;
   /** When a connection that does not drain its writes counts as a slow consumer (and its session is evicted). */
   slowConsumer?: SlowConsumerLimits;
@@ -96,6 +96,14 @@ export interface ServerOptions extends ServerHooks {
   trustProxy?: boolean;
   /** Serve Prometheus metrics at `{path}/metrics`. Default false: expose them only where only you can reach them. */
   metrics?: boolean;
+  /** Transports offered, in order of preference. Default all: `['websocket', 'sse', 'long-polling']`. */
+  transports?: TransportName[];
+  /** Longest a long-poll waits for something to send, in ms. Default 25,000. */
+  pollTimeout?: number;
+  /** Interval of keepalive comment lines on SSE streams, in ms. Default 15,000. */
+  sseKeepalive?: number;
+  /** Serve `{path}/events?channel=…`, one channel as a plain event stream (EventSource). Default true. */
+  channelStreams?: boolean;
   logger?: Logger;
 }
 
@@ -120,6 +128,9 @@ export interface ResolvedOptions {
   allowedOrigins: OriginPolicy | undefined;
   trustProxy: boolean;
   metrics: boolean;
+  transports: TransportName[];
+  pollTimeout: number;
+  sseKeepalive: number;
 }
 
 function positive(name: string, value: number | undefined, fallback: number): number {
@@ -146,5 +157,18 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     allowedOrigins: options.allowedOrigins,
     trustProxy: options.trustProxy ?? false,
     metrics: options.metrics ?? false,
+    transports: resolveTransports(options.transports),
+    pollTimeout: positive('pollTimeout', options.pollTimeout, 25_000),
+    sseKeepalive: positive('sseKeepalive', options.sseKeepalive, 15_000),
   };
+}
+
+const ALL_TRANSPORTS: readonly TransportName[] = ['websocket', 'sse', 'long-polling'];
+
+function resolveTransports(transports: TransportName[] | undefined): TransportName[] {
+  if (transports === undefined) return [...ALL_TRANSPORTS];
+  const unknown = transports.filter((name) => !ALL_TRANSPORTS.includes(name));
+  if (unknown.length > 0) throw new RangeError(`pushwire: unknown transport(s) ${unknown.join(', ')}; known: ${ALL_TRANSPORTS.join(', ')}`);
+  if (transports.length === 0) throw new RangeError('pushwire: option transports must name at least one transport');
+  return [...new Set(transports)];
 }

@@ -2,7 +2,6 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { isValidChannelName } from '../protocol/channel.js';
-import type { TransportName } from '../protocol/frames.js';
 import type { Broker } from './broker/broker.js';
 import { MemoryBroker } from './broker/memory.js';
 import { ServerCore } from './core.js';
@@ -11,6 +10,7 @@ import { defaultLogger } from './logger.js';
 import { renderPrometheus, type ServerStats } from './metrics.js';
 import { resolveOptions, type ServerOptions } from './options.js';
 import { pathnameOf } from './request-info.js';
+import { HttpEndpoints } from './transports/http-endpoints.js';
 import { WebSocketEndpoint } from './transports/websocket.js';
 
 type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
@@ -28,6 +28,8 @@ export class PushwireServer {
   readonly path: string;
   private readonly core: ServerCore;
   private readonly websocket: WebSocketEndpoint;
+  private readonly http: HttpEndpoints;
+  private readonly websocketEnabled: boolean;
   private readonly ownsBroker: boolean;
   private readonly attachments: Attachment[] = [];
   private ownServer: Server | undefined;
@@ -38,9 +40,17 @@ export class PushwireServer {
     this.path = resolved.path;
     this.ownsBroker = options.broker === undefined;
     this.broker = options.broker ?? new MemoryBroker(options.history ? { history: options.history } : {});
-    const transports: TransportName[] = ['websocket'];
-    this.core = new ServerCore(resolved, resolveLimits(options.limits), this.broker, options, options.logger ?? defaultLogger, transports);
+    this.core = new ServerCore(resolved, resolveLimits(options.limits), this.broker, options, options.logger ?? defaultLogger, resolved.transports);
     this.websocket = new WebSocketEndpoint(this.core, `${this.path}/ws`);
+    this.websocketEnabled = resolved.transports.includes('websocket');
+    this.http = new HttpEndpoints(this.core, {
+      path: this.path,
+      transports: resolved.transports,
+      pollTimeout: resolved.pollTimeout,
+      sseKeepalive: resolved.sseKeepalive,
+      channelStreams: options.channelStreams ?? true,
+      hooks: options,
+    });
   }
 
   /**
@@ -59,7 +69,7 @@ export class PushwireServer {
       for (const listener of previous) listener.call(server, req, res);
     };
     const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-      if (this.websocket.handleUpgrade(req, socket, head)) return;
+      if (this.websocketEnabled && this.websocket.handleUpgrade(req, socket, head)) return;
       // Nobody else will answer an upgrade we don't take: refuse it rather than leave the socket hanging.
       if (server.listenerCount('upgrade') === 1) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
     };
@@ -102,6 +112,7 @@ export class PushwireServer {
       res.writeHead(426, { 'content-type': 'text/plain', upgrade: 'websocket' }).end('this endpoint needs a WebSocket upgrade');
       return true;
     }
+    if (this.http.handle(req, res, pathname)) return true;
     res.writeHead(404, { 'content-type': 'text/plain' }).end('unknown pushwire endpoint');
     return true;
   }
@@ -132,6 +143,7 @@ export class PushwireServer {
     if (this.closed) return;
     this.closed = true;
     await this.core.close(options.reconnectSpread ?? 5_000);
+    this.http.close();
     await this.websocket.close(options.grace ?? 2_000);
     for (const { server, onUpgrade, onRequest, previous } of this.attachments) {
       server.off('upgrade', onUpgrade);

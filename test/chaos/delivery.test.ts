@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type TransportDefinition, websocket } from '../../src/client/index.js';
+import { longPolling, sse, type TransportDefinition, websocket } from '../../src/client/index.js';
 import { ChaosRun, type PhaseReport } from './chaos-run.js';
 
 /**
  * The transports the chaos suite runs on. Each new client transport (SSE, long-polling) joins here;
  * CHAOS_TRANSPORTS=websocket,sse picks some.
  */
-const TRANSPORTS: Record<string, TransportDefinition> = { websocket };
+const TRANSPORTS: Record<string, TransportDefinition> = { websocket, sse, 'long-polling': longPolling };
 
 const selected = (process.env.CHAOS_TRANSPORTS ?? Object.keys(TRANSPORTS).join(','))
   .split(',')

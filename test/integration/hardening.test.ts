@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { PushwireClient, ReconnectInfo } from '../../src/client/index.js';
@@ -124,5 +125,46 @@ describe('graceful shutdown', () => {
     expect(spread).toBeGreaterThan(1_000); // spread out, not a stampede
     await server.close();
     server = undefined;
+  });
+});
+
+/** A raw HTTP request (Node's fetch won't let a test set Origin freely). */
+function request(url: string, method: string, headers: Record<string, string>, body = ''): Promise<{ status: number; headers: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method, headers }, (res) => {
+      res.resume();
+      resolve({ status: res.statusCode ?? 0, headers: res.headers });
+      res.destroy();
+    });
+    req.once('error', reject);
+    req.end(body);
+  });
+}
+
+describe('origin checks on the HTTP transports (CSRF)', () => {
+  const hello = '{"t":"hello","v":1}';
+
+  it('refuses a cross-site POST (what a plain form would send) with 403, before any session exists', async () => {
+    server = await startTestServer();
+    for (const route of ['/sse', '/poll', '/send']) {
+      const res = await request(`${server.url}${route}`, 'POST', { Origin: 'https://evil.example', 'content-type': 'text/plain' }, hello);
+      expect(res.status).toBe(403);
+    }
+    expect(server.pushwire.stats().sessions).toBe(0);
+  });
+
+  it('lets an allowed origin in with CORS headers and answers its preflight', async () => {
+    server = await startTestServer({ allowedOrigins: ['https://app.example'] });
+    const preflight = await request(`${server.url}/send`, 'OPTIONS', {
+      Origin: 'https://app.example',
+      'access-control-request-method': 'POST',
+      'access-control-request-headers': 'pushwire-connection',
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers['access-control-allow-origin']).toBe('https://app.example');
+    expect(String(preflight.headers['access-control-allow-headers'])).toContain('pushwire-connection');
+    const opened = await request(`${server.url}/poll`, 'POST', { Origin: 'https://app.example', 'content-type': 'text/plain' }, hello);
+    expect(opened.status).toBe(200);
+    expect(String(opened.headers['access-control-expose-headers'])).toContain('pushwire-connection');
   });
 });

@@ -1,14 +1,17 @@
 import WebSocket from 'ws';
-import { connect, type ClientOptions, type PushwireClient } from '../../src/client/index.js';
-import type { WebSocketConstructor } from '../../src/client/transports/transport.js';
+import { connect, type ClientOptions, type PushwireClient, websocket } from '../../src/client/index.js';
 import { waitFor } from './wait.js';
 
 const clients: PushwireClient[] = [];
 
-/** A client in Node (over the `ws` package) with fast reconnects; closed by `closeClients()`. */
+/**
+ * A client in Node (over the `ws` package) with fast reconnects; closed by `closeClients()`. WebSocket
+ * only unless `options.transports` says otherwise, so tests that cut the WebSocket see no fallback.
+ */
 export function connectClient(url: string, options: ClientOptions = {}): PushwireClient {
   const client = connect(url, {
-    WebSocket: WebSocket as unknown as WebSocketConstructor,
+    transports: [websocket],
+    WebSocket,
     reconnect: { min: 20, max: 200 },
     ...options,
   });

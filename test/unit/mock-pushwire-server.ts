@@ -10,7 +10,7 @@
 import { ws } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, beforeEach, vi } from 'vitest';
-import { connect, type ClientOptions, type PushwireClient } from '../../src/client/index.js';
+import { connect, type ClientOptions, type PushwireClient, websocket } from '../../src/client/index.js';
 import type { WelcomeFrame } from '../../src/protocol/frames.js';
 
 /** The URL clients connect to; the WebSocket endpoint is `${BASE_URL}/ws`. */
@@ -90,9 +90,9 @@ export function useMockServer() {
       if (!connection) throw new Error('the client has not connected');
       return connection;
     },
-    /** Creates a client on the mocked network; it is closed after the test. */
+    /** Creates a WebSocket-only client on the mocked network (the session layer under test); closed after the test. */
     connect(options: ClientOptions = {}): PushwireClient {
-      return this.track(connect(BASE_URL, options));
+      return this.track(connect(BASE_URL, { transports: [websocket], ...options }));
     },
     /** Closes a client made elsewhere after the test. */
     track(client: PushwireClient): PushwireClient {

@@ -17,13 +17,19 @@ export interface Transport {
   close(): void;
 }
 
+/**
+ * An event handler property, checked bivariantly (method-style) so that real sockets fit: the DOM's and
+ * `ws`'s handlers take richer event types than the fields the client reads.
+ */
+type EventHandler<E> = { bivarianceHack(event: E): void }['bivarianceHack'] | null;
+
 /** A minimal WebSocket interface: the browser's, or the `ws` package's in Node. */
 export interface WebSocketLike {
   readonly readyState: number;
-  onopen: ((event: unknown) => void) | null;
-  onmessage: ((event: { data: unknown }) => void) | null;
-  onclose: ((event: { code: number; reason: string }) => void) | null;
-  onerror: ((event: unknown) => void) | null;
+  onopen: EventHandler<unknown>;
+  onmessage: EventHandler<{ data: unknown }>;
+  onclose: EventHandler<{ code: number; reason: string }>;
+  onerror: EventHandler<unknown>;
   send(data: string): void;
   close(code?: number, reason?: string): void;
 }

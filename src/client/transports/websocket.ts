@@ -11,16 +11,21 @@ export const websocket: TransportDefinition = {
       // Keep an error listener: Node's `ws` throws on an 'error' event nobody listens to.
       socket.onerror = () => {};
     };
-    // A failure is reported by the close event that follows; the listener must exist from the start,
-    // because Node's `ws` throws an 'error' event nobody listens to (a connection reset mid-handshake).
-    socket.onerror = () => {};
+    // A failed connect reports 'error' then 'close'; the close is what counts. (Node's `ws` throws on
+    // an 'error' event nobody listens to.)
+    let failure = '';
+    socket.onerror = (event) => {
+      // Browsers say nothing about the cause; Node's `ws` does ("Unexpected server response: 404").
+      const message = (event as { message?: unknown }).message;
+      failure = message === undefined ? 'error' : String(message);
+    };
     socket.onopen = () => handlers.open();
     socket.onmessage = (event) => {
       if (typeof event.data === 'string') handlers.frame(event.data);
     };
     socket.onclose = (event) => {
       detach();
-      handlers.close(event.code, event.reason);
+      handlers.close(event.code, event.reason || (failure ? `websocket: ${failure}` : 'websocket: closed without a reason'));
     };
     return {
       send: (text) => socket.send(text),

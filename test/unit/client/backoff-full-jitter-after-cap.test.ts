@@ -120,3 +120,10 @@ describe('the client waits the backoff delays between reconnect attempts', () =>
     ]);
   });
 });
+
+describe('backoff over a very long outage', () => {
+  it('stays a number (the cap) however many attempts, even with a zero minimum', () => {
+    expect(backoffDelay(5_000, { min: 500, max: 30_000 }, () => 0.5)).toBe(15_000);
+    expect(backoffDelay(5_000, { min: 0, max: 30_000 }, () => 0.5)).toBe(0);
+  });
+});

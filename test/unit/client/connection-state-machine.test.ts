@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { ClientState, CloseInfo, ReconnectInfo } from '../../../src/client/index.js';
 import type { PushwireError } from '../../../src/client/errors.js';
-import { connect } from '../../../src/client/index.js';
+import { connect, websocket } from '../../../src/client/index.js';
 import { advance, record, settle, track, useMockServer } from '../mock-pushwire-server.js';
 
 const mock = useMockServer();
@@ -99,7 +99,7 @@ describe('client state machine: connecting → open → reconnecting → open �
     expect(reconnecting).toEqual([]);
     await advance(1);
     expect(silent.closedByClient).not.toBeNull();
-    expect(reconnecting).toEqual([{ attempt: 1, delay: 500, code: 1006, reason: 'connect timeout' }]);
+    expect(reconnecting).toEqual([{ attempt: 1, delay: 500, code: 1006, reason: expect.stringContaining('connect timeout') }]);
 
     await advance(500);
     expect(mock.connections).toHaveLength(2);
@@ -209,7 +209,7 @@ describe('endpoint URL', () => {
       const page = (window as unknown as { happyDOM: { setURL(url: string): void } }).happyDOM;
       page.setURL('http://pushwire.test/app/page.html');
       try {
-        mock.track(connect(url!, {}));
+        mock.track(connect(url!, { transports: [websocket] }));
         await settle();
         expect(mock.connections).toHaveLength(1);
         expect(mock.last.url).toBe('ws://pushwire.test/pushwire/ws');
@@ -218,6 +218,10 @@ describe('endpoint URL', () => {
       }
     });
   }
+
+  it('refuses a URL with a query string, with a clear error, instead of dropping it', () => {
+    expect(() => connect('https://pushwire.test/pushwire?token=secret', { transports: [websocket] })).toThrow(/must not have a query string/);
+  });
 });
 
 describe('client close()', () => {

@@ -141,7 +141,7 @@ describe('duplicates are dropped', () => {
 });
 
 describe('subscription lifecycle', () => {
-  it('share one server subscription and both receive every message', async () => {
+  it('several subscriptions to one channel share one server subscription and all get every message', async () => {
     const client = await mock.open();
     const first: unknown[] = [];
     const second: unknown[] = [];
@@ -155,7 +155,7 @@ describe('subscription lifecycle', () => {
     expect([first, second]).toEqual([['m1'], ['m1']]);
   });
 
-  it('refused subscription (err for its sub frame) ends it with onError', async () => {
+  it('a refused subscription (err for its sub frame) ends with onError', async () => {
     const client = await mock.open();
     const errors: unknown[] = [];
     client.subscribe('secret', { onError: (e) => errors.push(e) });

@@ -52,7 +52,7 @@ describe('heartbeat deadline: silence past interval + grace means the connection
     expect(client.state).toBe('reconnecting');
   });
 
-  it('counts non-ping traffic too (a channel message moves the deadline)', async () => {
+  it('counts any server frame as traffic, not only pings (here an ack)', async () => {
     const client = await mock.open({ reconnect, random: half }, { hb: HB });
     await advance(1400);
     mock.last.send({ t: 'ack', s: 0 });

@@ -89,6 +89,18 @@ describe('a resume that gets a new session (resumed:false)', () => {
     expect(left.status).toBe('resolved');
   });
 
+  it('counts rx from the welcome of the new session, and resumes that session next time', async () => {
+    await clientWithHistory();
+    mock.last.close(1006);
+    await advance(500);
+    mock.last.welcome({ sid: 'sid-2', secret: 'secret-2', resumed: false });
+    mock.last.send({ t: 'subd', ch: 'a', e: 'EA', q: 5, h: 5, st: 'recovered' });
+    await settle();
+    mock.last.close(1006);
+    await advance(500);
+    expect(mock.last.frames[0]).toEqual({ t: 'hello', v: 1, sid: 'sid-2', secret: 'secret-2', rx: 1 });
+  });
+
   it('treats a welcome for another session id as new even if it claims resumed', async () => {
     const { client } = await clientWithHistory();
     const opens = record<OpenInfo>((l) => client.on('open', l));

@@ -187,6 +187,53 @@ describe('MemoryBroker history by age', () => {
   });
 });
 
+describe('MemoryBroker history against a model (seeded random operations)', () => {
+  /** mulberry32: a small seeded PRNG, so every run replays the same operations. */
+  function seeded(seed: number): () => number {
+    let a = seed >>> 0;
+    return () => {
+      a = (a + 0x6d2b79f5) >>> 0;
+      let t = Math.imul(a ^ (a >>> 15), a | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+
+  for (const seed of [1, 2, 3]) {
+    it(`answers every query as the model does (size 7, ttl 50, seed ${seed})`, async () => {
+      const random = seeded(seed);
+      let now = 0;
+      const b = broker({ history: { size: 7, ttl: 50 }, now: () => now });
+      const published: { seq: number; time: number }[] = [];
+      const epoch = (await b.publish('a', '0')).epoch;
+      published.push({ seq: 1, time: now });
+
+      for (let step = 0; step < 600; step++) {
+        const roll = random();
+        if (roll < 0.45) {
+          const message = await b.publish('a', String(step));
+          published.push({ seq: message.seq, time: now });
+          expect(message.seq).toBe(published.length);
+        } else if (roll < 0.6) {
+          now += Math.floor(random() * 30);
+        } else {
+          // The model: the last 7 messages, minus those older than ttl.
+          const head = published.length;
+          const retained = published.slice(-7).filter((m) => m.time >= now - 50).map((m) => m.seq);
+          const oldest = retained[0] ?? head + 1;
+          const after = Math.floor(random() * (head + 3)) - 1;
+          const result = await b.history('a', { after: [epoch, after] });
+          const ok = after >= oldest - 1 && after <= head && after >= 0;
+          expect(result.ok, `after ${after}, head ${head}, retained ${retained.join(',')}`).toBe(ok);
+          if (result.ok) expect(seqs(result.messages)).toEqual(retained.filter((seq) => seq > after));
+          const last = Math.floor(random() * 10);
+          expect(seqs(messagesOf(await b.history('a', { last })))).toEqual(last === 0 ? [] : retained.slice(-last));
+        }
+      }
+    });
+  }
+});
+
 function messagesOf(result: HistoryResult): BrokerMessage[] {
   if (!result.ok) throw new Error(`expected history to be available, got ${JSON.stringify(result)}`);
   return result.messages;

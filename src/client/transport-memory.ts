@@ -1,0 +1,78 @@
+import type { TransportName } from '../protocol/frames.js';
+
+/** The part of the Web Storage API the memory uses (`localStorage`, or anything shaped like it). */
+export interface StorageLike {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  removeItem(key: string): void;
+}
+
+export interface TransportMemoryOptions {
+  /** How long a remembered transport is trusted, ms. Default 24 hours. */
+  ttl?: number;
+  /** Where to keep it. Default `localStorage` where there is one; null: remember nothing across page loads. */
+  storage?: StorageLike | null;
+}
+
+const DEFAULT_TTL = 24 * 60 * 60 * 1000;
+
+function defaultStorage(): StorageLike | null {
+  try {
+    // Reading localStorage throws in some sandboxed frames and privacy modes.
+    return (globalThis as { localStorage?: StorageLike }).localStorage ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Remembers, per endpoint, the fallback transport that last worked, so the next page load starts there
+ * instead of waiting for the preferred one to fail again. Entries expire; storage errors (quota,
+ * privacy modes) only mean nothing is remembered.
+ */
+export class TransportMemory {
+  private readonly key: string;
+  private readonly ttl: number;
+  private readonly storage: StorageLike | null;
+
+  constructor(
+    url: string,
+    options: TransportMemoryOptions,
+    private readonly now: () => number,
+  ) {
+    this.key = `pushwire:transport:${url}`;
+    this.ttl = options.ttl ?? DEFAULT_TTL;
+    this.storage = options.storage === undefined ? defaultStorage() : options.storage;
+  }
+
+  recall(): TransportName | null {
+    try {
+      const raw = this.storage?.getItem(this.key);
+      if (!raw) return null;
+      const entry = JSON.parse(raw) as { transport?: unknown; expires?: unknown };
+      if (typeof entry.expires !== 'number' || entry.expires <= this.now() || typeof entry.transport !== 'string') {
+        this.forget();
+        return null;
+      }
+      return entry.transport as TransportName;
+    } catch {
+      return null;
+    }
+  }
+
+  remember(transport: TransportName): void {
+    try {
+      this.storage?.setItem(this.key, JSON.stringify({ transport, expires: this.now() + this.ttl }));
+    } catch {
+      // Quota or privacy mode: nothing to do.
+    }
+  }
+
+  forget(): void {
+    try {
+      this.storage?.removeItem(this.key);
+    } catch {
+      // As above.
+    }
+  }
+}

@@ -1,0 +1,157 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TransportName } from '../../protocol/frames.js';
+import { HttpHeader, HttpPath } from '../../protocol/http.js';
+import type { ServerCore } from '../core.js';
+import type { ServerHooks } from '../options.js';
+import { randomToken } from '../random.js';
+import { requestInfo } from '../request-info.js';
+import { openChannelStream } from './channel-stream.js';
+import { bodyOrReply, replyText } from './http-body.js';
+import { answeredByOriginGate } from './http-origin.js';
+import { LongPollConnection } from './long-polling.js';
+import { type HttpConnectionLimits, SseConnection } from './sse.js';
+
+export interface HttpEndpointOptions {
+  path: string;
+  transports: readonly TransportName[];
+  pollTimeout: number;
+  sseKeepalive: number;
+  channelStreams: boolean;
+  hooks: ServerHooks;
+}
+
+type HttpConnection = SseConnection | LongPollConnection;
+
+const ROUTES: ReadonlySet<string> = new Set(Object.values(HttpPath));
+
+/**
+ * The HTTP side of Pushwire: SSE streams, long-polls, upstream POSTs and channel event streams
+ * (see docs/PROTOCOL.md, "Transports"). Connections are kept by token in this process, so a load
+ * balancer must route a client's requests to one node (sticky sessions) for the HTTP transports.
+ */
+export class HttpEndpoints {
+  private readonly connections = new Map<string, HttpConnection>();
+  private readonly streams = new Set<{ keepalive(): void; close(code: number, reason: string): void }>();
+  private readonly keepalive: ReturnType<typeof setInterval>;
+  private readonly limits: HttpConnectionLimits;
+
+  constructor(
+    private readonly core: ServerCore,
+    private readonly options: HttpEndpointOptions,
+  ) {
+    this.limits = { maxBytes: core.options.outboundMaxBytes, maxFrames: core.options.outboundMaxFrames };
+    // Comment lines keep idle streams open through proxies that time out quiet responses.
+    this.keepalive = setInterval(() => {
+      for (const connection of this.connections.values()) if (connection instanceof SseConnection) connection.keepalive();
+      for (const stream of this.streams) stream.keepalive();
+    }, options.sseKeepalive);
+    this.keepalive.unref?.();
+  }
+
+  /** Answers the request if its path is one of these endpoints; returns false otherwise. */
+  handle(req: IncomingMessage, res: ServerResponse, pathname: string): boolean {
+    const route = pathname.slice(this.options.path.length);
+    if (!ROUTES.has(route)) return false;
+    if (answeredByOriginGate(req, res, this.core)) return true;
+    switch (route) {
+      case HttpPath.sse:
+        if (!this.enabled('sse', res) || !this.method(req, res, 'POST')) return true;
+        void this.open(req, res, 'sse');
+        return true;
+      case HttpPath.poll:
+        if (!this.enabled('long-polling', res) || !this.method(req, res, 'POST', 'GET')) return true;
+        if (req.method === 'POST') void this.open(req, res, 'long-polling');
+        else this.poll(req, res);
+        return true;
+      case HttpPath.send:
+        if (!this.method(req, res, 'POST')) return true;
+        void this.upstream(req, res);
+        return true;
+      case HttpPath.events:
+        if (!this.options.channelStreams) {
+          replyText(res, 404, 'channel event streams are disabled on this server');
+          return true;
+        }
+        if (!this.method(req, res, 'GET')) return true;
+        void openChannelStream(req, res, this.core, this.options.hooks, this.limits, this.streams).catch((error: unknown) => {
+          this.core.logger.error('channel stream failed', { error: String(error) });
+          replyText(res, 500, 'internal server error');
+        });
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  /** Ends every HTTP connection and stream (after the core ended the sessions). */
+  close(): void {
+    clearInterval(this.keepalive);
+    for (const connection of [...this.connections.values()]) {
+      if (connection instanceof LongPollConnection) connection.end();
+      else connection.close(4000, 'server shutting down');
+    }
+    for (const stream of [...this.streams]) stream.close(4000, 'server shutting down');
+  }
+
+  /** Opens a connection: the body is the `hello` frame, fed to the connection's controller like any frame. */
+  private async open(req: IncomingMessage, res: ServerResponse, transport: 'sse' | 'long-polling'): Promise<void> {
+    const hello = await bodyOrReply(req, res, this.core.options.maxPayload);
+    if (hello === undefined) return;
+    if (res.destroyed) return;
+    const token = randomToken(18);
+    const forget = (connection: HttpConnection): void => {
+      if (this.connections.get(connection.token) === connection) this.connections.delete(connection.token);
+    };
+    if (transport === 'sse') {
+      const connection = new SseConnection(token, res, this.core, requestInfo(req, this.core.options.trustProxy), this.limits, forget);
+      this.connections.set(token, connection);
+      connection.receive(hello);
+    } else {
+      const connection = new LongPollConnection(token, this.core, requestInfo(req, this.core.options.trustProxy), this.options.pollTimeout, this.limits, forget);
+      this.connections.set(token, connection);
+      connection.receive(hello);
+      connection.poll(req, res, 0);
+    }
+  }
+
+  private poll(req: IncomingMessage, res: ServerResponse): void {
+    const connection = this.lookup(req, res);
+    if (!connection) return;
+    if (!(connection instanceof LongPollConnection)) return replyText(res, 400, 'this connection is not a long-polling connection');
+    const received = Number(req.headers[HttpHeader.received] ?? 0);
+    if (!Number.isSafeInteger(received) || received < 0) return replyText(res, 400, `${HttpHeader.received} must be a non-negative integer`);
+    connection.poll(req, res, received);
+  }
+
+  /** Client frames, newline-separated, fed in order to the connection's controller. */
+  private async upstream(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const connection = this.lookup(req, res);
+    if (!connection) {
+      req.resume();
+      return;
+    }
+    const body = await bodyOrReply(req, res, this.core.options.maxPayload);
+    if (body === undefined) return;
+    for (const line of body.split('\n')) if (line !== '') connection.receive(line);
+    res.writeHead(204, { 'cache-control': 'no-store' }).end();
+  }
+
+  private lookup(req: IncomingMessage, res: ServerResponse): HttpConnection | undefined {
+    const token = req.headers[HttpHeader.connection];
+    const connection = typeof token === 'string' ? this.connections.get(token) : undefined;
+    if (!connection) replyText(res, 404, 'unknown_connection: no open connection with this token (it ended or never existed)');
+    return connection;
+  }
+
+  private enabled(transport: TransportName, res: ServerResponse): boolean {
+    if (this.options.transports.includes(transport)) return true;
+    replyText(res, 404, `the ${transport} transport is disabled on this server`);
+    return false;
+  }
+
+  private method(req: IncomingMessage, res: ServerResponse, ...allowed: string[]): boolean {
+    if (allowed.includes(req.method ?? '')) return true;
+    replyText(res, 405, `method not allowed; use ${allowed.join(' or ')}`, { allow: allowed.join(', ') });
+    return false;
+  }
+}

@@ -1,0 +1,160 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { CloseCode } from '../../protocol/codes.js';
+import { HttpHeader } from '../../protocol/http.js';
+import type { Connection } from '../connection.js';
+import { ConnectionController } from '../connection-controller.js';
+import type { ServerCore } from '../core.js';
+import { closeFrame } from '../frames.js';
+import type { RequestInfo } from '../options.js';
+import type { OutFrame } from '../out-frame.js';
+import type { HttpConnectionLimits } from './sse.js';
+
+interface Batch {
+  n: number;
+  body: string;
+}
+
+/**
+ * A long-polling connection. Server frames wait in a bounded queue; a poll takes everything queued as
+ * one numbered batch (newline-separated frames), or waits up to the poll timeout for something to come.
+ *
+ * Batches are numbered so a lost poll response costs nothing: each poll says the last batch number
+ * the client received, and the server keeps the last batch until a poll confirms it, sending it again
+ * to a poll that does not.
+ */
+export class LongPollConnection implements Connection {
+  readonly transport = 'long-polling' as const;
+  readonly controller: ConnectionController;
+  private queue: OutFrame[] = [];
+  private queuedBytes = 0;
+  private batchNumber = 0;
+  private last: Batch | null = null;
+  private waiting: { res: ServerResponse; timer: ReturnType<typeof setTimeout> } | null = null;
+  private flushScheduled = false;
+  private closed = false;
+  private gone = false;
+  private linger: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    readonly token: string,
+    private readonly core: ServerCore,
+    request: RequestInfo,
+    private readonly pollTimeout: number,
+    private readonly limits: HttpConnectionLimits,
+    private readonly onEnd: (connection: LongPollConnection) => void,
+  ) {
+    this.controller = new ConnectionController(core, this, request);
+  }
+
+  get pendingBytes(): number {
+    return this.queuedBytes;
+  }
+
+  receive(text: string): void {
+    if (!this.closed) this.controller.onText(text);
+  }
+
+  send(frame: OutFrame): void {
+    if (this.closed) return;
+    if (this.queue.length >= this.limits.maxFrames || this.queuedBytes + frame.bytes > this.limits.maxBytes) {
+      // The client stopped polling (or polls too slowly). Its session keeps the reliable frames; it
+      // resumes on a new connection and gets them replayed.
+      this.queue = [];
+      this.queuedBytes = 0;
+      this.close(CloseCode.SlowConsumer, 'poll queue full: the client is not polling');
+      return;
+    }
+    this.queue.push(frame);
+    this.queuedBytes += frame.bytes;
+    this.scheduleFlush();
+  }
+
+  close(code: number, reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    // The close frame goes out with the next poll; the connection lingers one poll timeout for it.
+    this.queue.push(closeFrame(code, reason));
+    this.flush();
+    this.linger = setTimeout(() => this.end(), this.pollTimeout);
+    this.linger.unref?.();
+    this.controller.onClose();
+  }
+
+  /** A poll that received batches up to `received`. A poll already waiting ends (empty) first. */
+  poll(req: IncomingMessage, res: ServerResponse, received: number): void {
+    if (this.waiting) this.answerEmpty();
+    if (this.last && received < this.last.n) {
+      this.respond(res, this.last);
+      return;
+    }
+    this.last = null;
+    if (this.queue.length > 0) {
+      this.respond(res, this.nextBatch());
+      return;
+    }
+    if (this.closed) {
+      res.writeHead(404, { 'content-type': 'text/plain', 'cache-control': 'no-store' }).end('connection closed');
+      this.end();
+      return;
+    }
+    const timer = setTimeout(() => this.answerEmpty(), this.pollTimeout);
+    this.waiting = { res, timer };
+    req.once('close', () => {
+      if (this.waiting?.res !== res) return;
+      clearTimeout(timer);
+      this.waiting = null;
+    });
+  }
+
+  /** Ends the connection without a word (server shutdown of connections that never handshook). */
+  end(): void {
+    if (this.gone) return;
+    this.gone = true;
+    this.closed = true;
+    clearTimeout(this.linger);
+    if (this.waiting) this.answerEmpty();
+    this.onEnd(this);
+    this.controller.onClose();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled || !this.waiting) return;
+    this.flushScheduled = true;
+    // One turn of the event loop gathers everything sent meanwhile into the same batch.
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
+  }
+
+  private flush(): void {
+    if (!this.waiting || this.queue.length === 0) return;
+    const { res, timer } = this.waiting;
+    this.waiting = null;
+    clearTimeout(timer);
+    this.respond(res, this.nextBatch());
+  }
+
+  private answerEmpty(): void {
+    const waiting = this.waiting!;
+    this.waiting = null;
+    clearTimeout(waiting.timer);
+    waiting.res.writeHead(204, this.headers()).end();
+  }
+
+  private nextBatch(): Batch {
+    const batch = { n: ++this.batchNumber, body: this.queue.map((frame) => frame.text).join('\n') };
+    this.queue = [];
+    this.queuedBytes = 0;
+    this.last = batch;
+    return batch;
+  }
+
+  private respond(res: ServerResponse, batch: Batch): void {
+    res.writeHead(200, { ...this.headers(), 'content-type': 'application/x-ndjson; charset=utf-8', [HttpHeader.batch]: String(batch.n) }).end(batch.body);
+  }
+
+  private headers(): Record<string, string> {
+    return { 'cache-control': 'no-store', [HttpHeader.connection]: this.token, [HttpHeader.maxBody]: String(this.core.options.maxPayload) };
+  }
+}

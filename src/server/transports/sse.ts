@@ -1,0 +1,87 @@
+import type { ServerResponse } from 'node:http';
+import { HttpHeader } from '../../protocol/http.js';
+import type { Connection } from '../connection.js';
+import { ConnectionController } from '../connection-controller.js';
+import type { ServerCore } from '../core.js';
+import { closeFrame } from '../frames.js';
+import type { RequestInfo } from '../options.js';
+import type { OutFrame } from '../out-frame.js';
+
+/** One server frame as one SSE message event (JSON never contains a raw newline, so one `data:` line). */
+export function sseEvent(text: string): string {
+  return `data: ${text}\n\n`;
+}
+
+export const SSE_HEADERS = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  // no-transform: proxies must not compress or rewrite the stream (that buffers it).
+  'cache-control': 'no-cache, no-transform',
+  // nginx: do not buffer this response even where proxy_buffering is on.
+  'x-accel-buffering': 'no',
+} as const;
+
+export interface HttpConnectionLimits {
+  /** Bytes or frames queued for one connection beyond which it is closed as a slow consumer. */
+  maxBytes: number;
+  maxFrames: number;
+}
+
+/**
+ * An SSE connection: server frames go down one long response as `data:` events; client frames
+ * arrive in POSTs to `{path}/send` naming this connection's token. The first client frame, `hello`,
+ * came in the body of the request that opened the stream.
+ */
+export class SseConnection implements Connection {
+  readonly transport = 'sse' as const;
+  readonly controller: ConnectionController;
+  private ended = false;
+
+  constructor(
+    readonly token: string,
+    private readonly res: ServerResponse,
+    core: ServerCore,
+    request: RequestInfo,
+    private readonly limits: HttpConnectionLimits,
+    private readonly onEnd: (connection: SseConnection) => void,
+  ) {
+    this.controller = new ConnectionController(core, this, request);
+    res.writeHead(200, { ...SSE_HEADERS, [HttpHeader.connection]: token, [HttpHeader.maxBody]: String(core.options.maxPayload) });
+    // A first comment line pushes the headers out now, so the client sees the stream open.
+    res.write(': pushwire\n\n');
+    res.on('close', () => this.end());
+  }
+
+  get pendingBytes(): number {
+    return this.res.writableLength;
+  }
+
+  /** Frames from an upstream POST, in order. */
+  receive(text: string): void {
+    if (!this.ended) this.controller.onText(text);
+  }
+
+  send(frame: OutFrame): void {
+    if (this.ended) return;
+    this.res.write(frame.encoded('sse', sseEvent));
+    // The socket's buffer is this connection's queue: past the bound the client is not reading fast
+    // enough. Cut it off; it resumes the session and gets everything it missed from the session buffer.
+    if (this.res.writableLength > this.limits.maxBytes) this.res.destroy();
+  }
+
+  keepalive(): void {
+    if (!this.ended) this.res.write(': ka\n\n');
+  }
+
+  close(code: number, reason: string): void {
+    if (this.ended) return;
+    this.res.end(sseEvent(closeFrame(code, reason).text));
+    this.end();
+  }
+
+  private end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.onEnd(this);
+    this.controller.onClose();
+  }
+}

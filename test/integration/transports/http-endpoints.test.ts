@@ -1,0 +1,169 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { FallbackInfo, PushwireClient } from '../../../src/client/index.js';
+import { connectClient, startServer, TRANSPORTS, waitFor, type TestServer } from './harness.js';
+
+let server: TestServer | undefined;
+let client: PushwireClient | undefined;
+afterEach(async () => {
+  client?.close();
+  client = undefined;
+  await server?.close();
+  server = undefined;
+});
+
+const HELLO = '{"t":"hello","v":1}';
+
+/** Reads an SSE response until `until` matches the text so far (or the stream ends). */
+async function readUntil(res: Response, until: (text: string) => boolean, timeout = 5000): Promise<string> {
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  const deadline = Date.now() + timeout;
+  while (!until(text) && Date.now() < deadline) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    text += decoder.decode(value, { stream: true });
+  }
+  await reader.cancel();
+  return text;
+}
+
+function frames(body: string): { t: string; [key: string]: unknown }[] {
+  return body.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { t: string });
+}
+
+describe('SSE endpoint', () => {
+  it('streams with the headers proxies need, the welcome first, and keepalive comments', async () => {
+    server = await startServer({ sseKeepalive: 30 });
+    const res = await fetch(`${server.url}/sse`, { method: 'POST', body: HELLO });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    expect(res.headers.get('cache-control')).toBe('no-cache, no-transform');
+    expect(res.headers.get('x-accel-buffering')).toBe('no');
+    expect(res.headers.get('pushwire-connection')).toMatch(/^[\w-]{20,}$/);
+    expect(res.headers.get('pushwire-max-body')).toBe('65536');
+    const text = await readUntil(res, (t) => t.includes(': ka\n'));
+    const data = text.split('\n').filter((line) => line.startsWith('data: '));
+    expect(JSON.parse(data[0]!.slice(6))).toMatchObject({ t: 'welcome', resumed: false, tr: ['websocket', 'sse', 'long-polling'] });
+    expect(text).toContain(': ka\n\n');
+  });
+
+  it('closes the stream with a close frame when the handshake is refused', async () => {
+    server = await startServer({ authorize: () => ({ ok: false, reason: 'bad token' }) });
+    const res = await fetch(`${server.url}/sse`, { method: 'POST', body: '{"t":"hello","v":1,"auth":"nope"}' });
+    const text = await readUntil(res, () => false);
+    expect(text).toContain('data: {"t":"close","code":4200,"reason":"bad token"}');
+  });
+
+  it('refuses a hello over the max payload with 413 and a clear message', async () => {
+    server = await startServer({ maxPayload: 1024 });
+    const res = await fetch(`${server.url}/sse`, { method: 'POST', body: JSON.stringify({ t: 'hello', v: 1, auth: 'x'.repeat(2000) }) });
+    expect(res.status).toBe(413);
+    expect(await res.text()).toBe('too_large: request body exceeds the max payload of 1024 bytes');
+  });
+});
+
+describe('upstream POST endpoint', () => {
+  it('answers 404 for an unknown connection, 413 for a body over the max payload, and the connection keeps working', async () => {
+    server = await startServer({ maxPayload: 1024, canPublish: () => true });
+    const unknown = await fetch(`${server.url}/send`, { method: 'POST', headers: { 'pushwire-connection': 'nope' }, body: '{"t":"ping","id":1}' });
+    expect(unknown.status).toBe(404);
+    expect(await unknown.text()).toMatch(/^unknown_connection/);
+
+    const open = await fetch(`${server.url}/poll`, { method: 'POST', body: HELLO });
+    const token = open.headers.get('pushwire-connection')!;
+    expect(frames(await open.text())[0]!.t).toBe('welcome');
+    const big = await fetch(`${server.url}/send`, { method: 'POST', headers: { 'pushwire-connection': token }, body: 'x'.repeat(1025) });
+    expect(big.status).toBe(413);
+    expect(await big.text()).toMatch(/^too_large/);
+    const ok = await fetch(`${server.url}/send`, { method: 'POST', headers: { 'pushwire-connection': token }, body: '{"t":"ping","id":7}\n{"t":"ping","id":8}' });
+    expect(ok.status).toBe(204);
+    const poll = await fetch(`${server.url}/poll`, { headers: { 'pushwire-connection': token, 'pushwire-received': '1' } });
+    expect(frames(await poll.text())).toEqual([{ t: 'pong', id: 7 }, { t: 'pong', id: 8 }]);
+  });
+
+  it('answers 405 to a wrong method and 404 to a disabled transport', async () => {
+    server = await startServer({ transports: ['websocket', 'long-polling'] });
+    expect((await fetch(`${server.url}/send`)).status).toBe(405);
+    const sse = await fetch(`${server.url}/sse`, { method: 'POST', body: HELLO });
+    expect(sse.status).toBe(404);
+    expect(await sse.text()).toBe('the sse transport is disabled on this server');
+  });
+});
+
+describe('long-polling endpoint', () => {
+  it('sends a lost batch again, ends an earlier poll when a second one comes, and answers 204 at the poll timeout', async () => {
+    server = await startServer({ pollTimeout: 300 });
+    const open = await fetch(`${server.url}/poll`, { method: 'POST', body: HELLO });
+    const token = open.headers.get('pushwire-connection')!;
+    expect(open.headers.get('pushwire-batch')).toBe('1');
+    const welcome = await open.text();
+    const poll = (received: number): Promise<Response> => fetch(`${server!.url}/poll`, { headers: { 'pushwire-connection': token, 'pushwire-received': String(received) } });
+
+    // The answer to the open was "lost": a poll that received nothing gets batch 1 again, byte for byte.
+    const again = await poll(0);
+    expect(again.headers.get('pushwire-batch')).toBe('1');
+    expect(await again.text()).toBe(welcome);
+
+    // At most one poll per connection: the second ends the first, empty.
+    const first = poll(1);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const second = poll(1);
+    expect((await first).status).toBe(204);
+    await fetch(`${server.url}/send`, { method: 'POST', headers: { 'pushwire-connection': token }, body: '{"t":"ping","id":3}' });
+    const answered = await second;
+    expect(answered.headers.get('pushwire-batch')).toBe('2');
+    expect(frames(await answered.text())).toEqual([{ t: 'pong', id: 3 }]);
+
+    const started = Date.now();
+    const idle = await poll(2);
+    expect(idle.status).toBe(204);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+  });
+
+  it('batches everything queued into one answer', async () => {
+    server = await startServer();
+    const open = await fetch(`${server.url}/poll`, { method: 'POST', body: HELLO });
+    const token = open.headers.get('pushwire-connection')!;
+    await open.text();
+    const sub = await fetch(`${server.url}/send`, { method: 'POST', headers: { 'pushwire-connection': token }, body: '{"t":"sub","s":1,"ch":"room"}' });
+    expect(sub.status).toBe(204);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const subscribed = await fetch(`${server.url}/poll`, { headers: { 'pushwire-connection': token, 'pushwire-received': '1' } });
+    expect(frames(await subscribed.text()).map((f) => f.t)).toEqual(['subd', 'ack']);
+    for (let i = 1; i <= 50; i++) await server.pushwire.publish('room', i);
+    const batch = await fetch(`${server.url}/poll`, { headers: { 'pushwire-connection': token, 'pushwire-received': '2' } });
+    const got = frames(await batch.text());
+    expect(got.map((f) => f.d)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+  });
+});
+
+describe('the hello and its credentials', () => {
+  it.each(['sse', 'long-polling'] as const)('never travel in a URL over %s', async (name) => {
+    server = await startServer({ authorize: (info) => (info.auth === 'secret-token-123' ? { ok: true } : { ok: false }) });
+    const urls: string[] = [];
+    server.http.prependListener('request', (req) => urls.push(req.url ?? ''));
+    client = connectClient(server.url, { transports: [TRANSPORTS[name]], auth: 'secret-token-123' });
+    await waitFor(() => client!.state === 'open', 'open');
+    await client.ping();
+    expect(urls.length).toBeGreaterThan(1);
+    for (const url of urls) expect(url).not.toMatch(/secret|hello/);
+  });
+});
+
+describe('negotiation against the real server', () => {
+  it('falls back past a transport the server disabled, at once, and says why', async () => {
+    server = await startServer({ transports: ['long-polling'] });
+    const fallbacks: FallbackInfo[] = [];
+    const started = Date.now();
+    client = connectClient(server.url, { transports: [TRANSPORTS.websocket, TRANSPORTS.sse, TRANSPORTS['long-polling']] });
+    client.on('fallback', (info) => fallbacks.push(info));
+    await waitFor(() => client!.state === 'open', 'open');
+    expect(client.transport).toBe('long-polling');
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(fallbacks).toEqual([
+      { from: 'websocket', to: 'sse', code: 1006, reason: 'websocket: Unexpected server response: 404' },
+      { from: 'sse', to: 'long-polling', code: 1006, reason: expect.stringContaining('HTTP 404') },
+    ]);
+  });
+});

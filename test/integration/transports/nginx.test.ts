@@ -1,0 +1,78 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { FallbackInfo, PushwireClient } from '../../../src/client/index.js';
+import { connectClient, startServer, TRANSPORTS, waitFor, type TestServer } from './harness.js';
+import { nginxAvailable, NGINX, startNginx, type RunningNginx } from './nginx.js';
+import { collect, expectExactlyOnceInOrder, publishStream } from './stream.js';
+
+const available = nginxAvailable();
+if (!available && process.env.CI === 'true') {
+  throw new Error(`nginx is required under CI=true but ${NGINX} does not exist (install the Debian package nginx-light)`);
+}
+if (!available) console.warn(`SKIPPED: nginx proxy tests — ${NGINX} not found (install nginx-light; under CI=true this fails)`);
+
+let server: TestServer | undefined;
+let proxy: RunningNginx | undefined;
+let client: PushwireClient | undefined;
+afterEach(async () => {
+  client?.close();
+  client = undefined;
+  await proxy?.stop();
+  proxy = undefined;
+  await server?.close();
+  server = undefined;
+});
+
+const ALL = [TRANSPORTS.websocket, TRANSPORTS.sse, TRANSPORTS['long-polling']];
+
+async function throughProxy(locations: (upstreamPort: number) => string): Promise<{ fallbacks: FallbackInfo[] }> {
+  server = await startServer();
+  proxy = await startNginx(server.port, locations(server.port));
+  client = connectClient(proxy.url, { transports: ALL, welcomeTimeout: 1500, upgrade: { min: 60_000 } });
+  const fallbacks: FallbackInfo[] = [];
+  client.on('fallback', (info) => fallbacks.push(info));
+  return { fallbacks };
+}
+
+async function streamsExactlyOnce(count: number): Promise<void> {
+  const result = collect(client!, 'through-proxy');
+  await waitFor(() => client!.state === 'open', 'open');
+  await publishStream(server!, 'through-proxy', result, count);
+  expectExactlyOnceInOrder(result, count);
+  await expect(client!.ping()).resolves.toBeGreaterThanOrEqual(0);
+}
+
+describe.skipIf(!available)('behind a real nginx with a plain proxy_pass (no Upgrade forwarding, proxy_buffering on)', () => {
+  it('ends up on SSE and works', async () => {
+    const { fallbacks } = await throughProxy(() => '');
+    await waitFor(() => client!.state === 'open', 'open', 15_000);
+    expect(client!.transport).toBe('sse');
+    expect(fallbacks).toEqual([{ from: 'websocket', to: 'sse', code: 1006, reason: 'websocket: Unexpected server response: 426' }]);
+    await streamsExactlyOnce(2000);
+  });
+
+  it('ends up on long-polling when the proxy refuses the SSE endpoint', async () => {
+    const { fallbacks } = await throughProxy(() => '    location = /pushwire/sse { return 403; }');
+    await waitFor(() => client!.state === 'open', 'open', 15_000);
+    expect(client!.transport).toBe('long-polling');
+    expect(fallbacks.map((f) => [f.from, f.to])).toEqual([
+      ['websocket', 'sse'],
+      ['sse', 'long-polling'],
+    ]);
+    expect(fallbacks[1]!.reason).toMatch(/^sse: HTTP 403/);
+    await streamsExactlyOnce(2000);
+  });
+
+  it('ends up on long-polling when the proxy buffers the SSE stream (caught by the health check)', async () => {
+    const { fallbacks } = await throughProxy(
+      (port) => `    location = /pushwire/sse { proxy_pass http://127.0.0.1:${port}; proxy_ignore_headers X-Accel-Buffering; }`,
+    );
+    await waitFor(() => client!.state === 'open', 'open', 15_000);
+    expect(client!.transport).toBe('long-polling');
+    expect(fallbacks.map((f) => [f.from, f.to])).toEqual([
+      ['websocket', 'sse'],
+      ['sse', 'long-polling'],
+    ]);
+    expect(fallbacks[1]!.reason).toBe('sse: open, but no frame from the server within 1500 ms (health check)');
+    await streamsExactlyOnce(2000);
+  });
+});
