@@ -146,6 +146,7 @@ export class ServerCore implements SessionHost {
     clearTimeout(session.expiryTimer);
     this.channels.unsubscribeAll(session);
     session.out.clear();
+    session.flushAck();
     const connection = session.connection;
     session.connection = null;
     connection?.close(code, message);
@@ -232,6 +233,7 @@ export class ServerCore implements SessionHost {
     this.slow.close();
     const reason = 'server shutting down';
     for (const session of [...this.sessions.values()]) {
+      session.flushAck();
       session.connection?.send(closeFrame(CloseCode.ServerShutdown, reason, reconnectSpread));
       this.endSession(session, 'closed', CloseCode.ServerShutdown, reason);
     }

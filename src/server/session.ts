@@ -135,6 +135,15 @@ export class ServerSession implements Session {
     this.draining = false;
   }
 
+  /**
+   * Sends the cumulative ack now, for a connection about to close: frames handled in this turn would
+   * otherwise end with the session unacknowledged, and their senders could only guess the outcome.
+   * Safe at any point: every reliable frame (an `err` or `res`) for a handled frame is already written.
+   */
+  flushAck(): void {
+    if (this.handledSeq > 0) this.connection?.send(ackFrame(this.handledSeq));
+  }
+
   /** One cumulative ack per turn of the event loop, however many frames were handled in it. */
   private scheduleAck(): void {
     if (this.ackScheduled) return;
