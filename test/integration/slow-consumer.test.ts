@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import type { PushwireClient } from '../../src/client/index.js';
+import { longPolling, type PushwireClient, sse, websocket } from '../../src/client/index.js';
 import type { PushwireServer, SessionEndReason } from '../../src/server/index.js';
 import { FaultProxy } from '../chaos/fault-proxy.js';
 import { connectClient, opened, startServer, until } from './helpers.js';
@@ -103,7 +103,11 @@ describe('a connection that does not drain its writes', () => {
   });
 });
 
-describe('a slow client cut loose', () => {
+describe.each([
+  ['websocket', websocket],
+  ['sse', sse],
+  ['long-polling', longPolling],
+] as const)('a slow client on %s cut loose', (_name, transport) => {
   it('comes back with a new session and recovers every channel from history: nothing lost, nothing twice', async () => {
     const ended: SessionEndReason[] = [];
     const started = await startServer({
@@ -116,7 +120,7 @@ describe('a slow client cut loose', () => {
     const proxy = new FaultProxy(started.port, { cutAfter: null, stallChance: 0, delay: [0, 0] });
     const port = await proxy.listen();
     try {
-      client = connectClient(`http://127.0.0.1:${port}/pushwire`);
+      client = connectClient(`http://127.0.0.1:${port}/pushwire`, { transports: [transport] });
       const opens: boolean[] = [];
       client.on('open', ({ resumed }) => opens.push(resumed));
       const statuses: string[] = [];
@@ -142,10 +146,14 @@ describe('a slow client cut loose', () => {
       for (let i = total + 1; i <= total + 100; i++) await server.publish('feed', { i, payload: '' });
       proxy.setFaults({ cutAfter: null, stallChance: 0, delay: [0, 0] });
 
-      await until(() => received === total + 100 && statuses.length === 2, 20_000, `all ${total + 100} messages (got ${received})`);
+      await until(() => received === total + 100, 20_000, `all ${total + 100} messages`);
       expect(inOrder).toBe(true);
-      expect(opens).toEqual([false, false]); // the first session, then a new one: the evicted one is gone
-      expect(statuses).toEqual(['new', 'recovered']);
+      // The first session, then new ones: the evicted one is gone. (Catching up through a tight drain
+      // bound may get a new session evicted too; each one takes the client further, from its position.)
+      expect(opens.length).toBeGreaterThanOrEqual(2);
+      expect(opens.every((resumed) => !resumed)).toBe(true);
+      expect(statuses[0]).toBe('new');
+      expect(statuses.slice(1).every((status) => status === 'recovered')).toBe(true);
     } finally {
       await proxy.close();
     }
