@@ -51,7 +51,8 @@ describe('a connection that does not drain its writes', () => {
     const started = await startServer({
       // The outbound buffer is large here, so that it is the drain rule, not an overflow, that acts.
       outbound: { maxFrames: 100_000, maxBytes: 256 * 1024 * 1024 },
-      slowConsumer: { maxPendingBytes: 256 * 1024, maxStallTime: 300 },
+      // A stall time with room for a healthy client on a busy machine; the stalled one never drains.
+      slowConsumer: { maxPendingBytes: 256 * 1024, maxStallTime: 1_000 },
       onClose: (_session, reason) => ended.push(reason),
     });
     server = started.server;
