@@ -2,11 +2,13 @@ import { defineConfig } from 'tsup';
 
 export default defineConfig([
   {
-    // Browser client (ESM) and the Node server + CLI.
-    entry: { index: 'src/client/index.ts', server: 'src/server/index.ts', cli: 'src/cli.ts' },
+    // Browser client (ESM), React hooks, and the Node server + CLI.
+    entry: { index: 'src/client/index.ts', react: 'src/react/index.ts', server: 'src/server/index.ts', cli: 'src/cli.ts' },
     format: ['esm'],
     target: 'es2020',
-    dts: { entry: { index: 'src/client/index.ts', server: 'src/server/index.ts' } },
+    // pushwire/react refers to the client by the package's own name, so its types are the main entry's.
+    external: ['pushwire', 'react'],
+    dts: { entry: { index: 'src/client/index.ts', react: 'src/react/index.ts', server: 'src/server/index.ts' } },
     sourcemap: true,
     clean: true,
     splitting: false,

@@ -6,7 +6,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['test/unit/**/*.test.ts'],
+          include: ['test/unit/**/*.test.{ts,tsx}'],
           environment: 'happy-dom',
         },
       },
@@ -26,6 +26,16 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 180_000,
           hookTimeout: 30_000,
+        },
+      },
+      {
+        test: {
+          // The demo in Debian's Chromium via playwright-core (needs `npm run build` first; `npm test` does it).
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 90_000,
+          hookTimeout: 60_000,
         },
       },
     ],

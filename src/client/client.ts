@@ -210,8 +210,11 @@ export class PushwireClient extends Emitter<ClientEvents> {
     this.plan = new TransportPlan(options.transports ?? [], memory);
     this.maxPayload = options.maxPayload ?? 65_536;
     this.outbox = new Outbox(options.queue?.maxFrames ?? 1000, options.queue?.maxBytes ?? 1 << 20);
+    this.transport = this.plan.current.name;
     this.listenToPage(true);
-    this.connectNow();
+    // The first attempt starts once the caller has had a chance to add listeners, so no event of it
+    // (a fallback, say) goes unheard.
+    queueMicrotask(() => this.state === 'connecting' && this.pipe === null && this.connectNow());
   }
 
   /**
@@ -591,7 +594,9 @@ export class PushwireClient extends Emitter<ClientEvents> {
 
   private onSubscribed(frame: SubscribedFrame): void {
     const state = this.channels.get(frame.ch);
-    if (!state) return;
+    // An answer to an older `sub` of this channel (unsubscribed and subscribed again since) is stale:
+    // its replay must not reach the new subscription.
+    if (!state || (frame.s !== undefined && frame.s !== state.subSeq)) return;
     state.position = [frame.e, frame.q];
     state.live = true;
     const info: SubscribedInfo = { channel: frame.ch, status: frame.st, epoch: frame.e, seq: frame.q, head: frame.h };

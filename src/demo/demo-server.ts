@@ -1,22 +1,31 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { createServer, type PushwireServer, redisBroker } from '../server/index.js';
+import { createServer, type Logger, MemoryBroker, type PushwireServer, redisBroker } from '../server/index.js';
+import { createDemoApps, type DemoAppOptions, type DemoApps } from './demo-apps.js';
+import { TICKS_CHANNEL, type TickEvent } from './demo-messages.js';
+import { defaultLogger } from '../server/logger.js';
 import { staticFiles } from './static-files.js';
+
+export interface DemoServerOptions extends DemoAppOptions {
+  logger?: Logger;
+}
 
 export interface DemoServer {
   http: Server;
   pushwire: PushwireServer;
+  apps: DemoApps;
   port: number;
   close(): Promise<void>;
 }
 
 /**
- * The demo: the pages in `demo/`, the client builds in `dist/`, and a Pushwire server with the
- * in-memory broker. The server publishes a tick every second on `ticks`; pages may publish on `chat`.
+ * The demo: the pages in `demo/`, the builds in `dist/` (the client, and the pages' bundles in
+ * `dist/demo/`), and a Pushwire server with the in-memory broker running the chat room and the
+ * Connect Four table (`demo-apps.ts`). The server also publishes a tick every second on `ticks`.
  */
-export async function startDemoServer(port: number, host = '0.0.0.0'): Promise<DemoServer> {
-  // This file is bundled into dist/cli.js: the package root is one level up.
-  const root = fileURLToPath(new URL('..', import.meta.url));
+export async function startDemoServer(port: number, host = '0.0.0.0', options: DemoServerOptions = {}): Promise<DemoServer> {
+  // Bundled into dist/cli.js the package root is one level up; run from source (tests), two.
+  const root = fileURLToPath(new URL(import.meta.url.includes('/src/demo/') ? '../..' : '..', import.meta.url));
   const serveDemo = staticFiles('/', `${root}demo`);
   const serveDist = staticFiles('/dist/', `${root}dist`);
   const http = createHttpServer({ headersTimeout: 10_000, requestTimeout: 30_000 }, (req, res) => {
@@ -27,14 +36,20 @@ export async function startDemoServer(port: number, host = '0.0.0.0'): Promise<D
   });
   // REDIS_URL switches from the in-memory broker to Redis (several nodes can then share the channels).
   const redisUrl = process.env.REDIS_URL;
-  const pushwire = createServer({
-    canPublish: (_session, channel) => channel === 'chat',
-    ...(redisUrl ? { broker: redisBroker({ url: redisUrl }) } : {}),
-  }).attach(http);
+  // The chat's history is its last 1,000 messages; kept for a day of quiet rather than the default 10 minutes.
+  const history = { size: 1000, ttl: 24 * 60 * 60_000 };
+  const broker = redisUrl ? redisBroker({ url: redisUrl, history }) : new MemoryBroker({ history });
+  const logger = options.logger ?? defaultLogger;
+  const apps = createDemoApps((channel, data) => pushwire.publish(channel, data), {
+    onError: (error) => logger.warn('demo: a leave notice could not be published', { error: String(error) }),
+    ...options,
+  });
+  const pushwire = createServer({ ...apps.hooks, broker, logger }).attach(http);
 
   let tick = 0;
   const ticker = setInterval(() => {
-    void pushwire.publish('ticks', { n: ++tick, time: new Date().toISOString() });
+    const event: TickEvent = { n: ++tick, time: new Date().toISOString() };
+    void pushwire.publish(TICKS_CHANNEL, event);
   }, 1000);
 
   await new Promise<void>((resolve, reject) => {
@@ -45,11 +60,12 @@ export async function startDemoServer(port: number, host = '0.0.0.0'): Promise<D
   return {
     http,
     pushwire,
+    apps,
     port: typeof address === 'object' && address ? address.port : port,
     async close() {
       clearInterval(ticker);
       await pushwire.close();
-      if (redisUrl) await pushwire.broker.close();
+      await broker.close();
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));
     },

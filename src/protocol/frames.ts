@@ -110,6 +110,8 @@ export type SubscribeStatus = 'new' | 'recovered' | 'reset';
 /** Confirms a subscription; the `m` frames that follow continue from position [e, q]. */
 export interface SubscribedFrame {
   t: 'subd';
+  /** The `sub` frame this answers; absent when the server resets a subscription on its own. */
+  s?: number;
   ch: string;
   e: string;
   q: number;

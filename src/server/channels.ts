@@ -162,9 +162,10 @@ export class ChannelRegistry {
   /**
    * Subscribes a session to a channel, replacing any subscription it had to it. With `from`, replays
    * everything after that position from history, or resets if history can't provide it; live messages
-   * that arrive meanwhile are held and sent after the replay, so none falls in between.
+   * that arrive meanwhile are held and sent after the replay, so none falls in between. `s` is the
+   * client's `sub` frame, named in the answer.
    */
-  async subscribe(session: ServerSession, channel: string, from?: Position, rewind?: number): Promise<void> {
+  async subscribe(session: ServerSession, channel: string, from?: Position, rewind?: number, s?: number): Promise<void> {
     const previous = session.subscriptions.get(channel);
     const hub = this.acquire(channel);
     if (previous) this.remove(previous);
@@ -192,6 +193,13 @@ export class ChannelRegistry {
           replay = history.messages;
         } else {
           status = 'reset';
+          // A new epoch whose history is still whole: the client loses what came before it, but gets
+          // everything since, instead of only what comes next.
+          const epochStart = from[0] === epoch ? undefined : await this.broker.history(channel, { after: [epoch, 0] });
+          if (epochStart?.ok && epochStart.epoch === epoch) {
+            position = 0;
+            replay = epochStart.messages;
+          }
         }
       }
     } else if (rewind && rewind > 0) {
@@ -207,7 +215,8 @@ export class ChannelRegistry {
     let frames = replay.map((message) => hub.frame(message));
     // A replay that would crowd the session's outbound buffer would get the session evicted, and the
     // client would come back and ask for the same replay again, forever (seen in the chaos suite with
-    // several busy channels). Past half the buffer a recovery resets instead; a rewind replays less.
+    // several busy channels). Past half the buffer a recovery resets instead; a rewind or a reset
+    // replays only the most recent messages that fit.
     const fits = (list: OutFrame[]): boolean => session.out.fitsReplay(list.length, list.reduce((sum, frame) => sum + frame.bytes, 0));
     if (!fits(frames)) {
       if (status === 'recovered') {
@@ -220,7 +229,7 @@ export class ChannelRegistry {
       }
     }
     if (status === 'reset') this.counters.resets++;
-    session.enqueue(subscribedFrame(channel, epoch, position, head, status));
+    session.enqueue(subscribedFrame(channel, epoch, position, head, status, s));
     for (const frame of frames) session.enqueue(frame);
     const upTo = Math.max(head, position);
     const pending = sub.pending ?? [];

@@ -191,7 +191,7 @@ export class ServerCore implements SessionHost {
             session.enqueue(errorFrame('forbidden', `not allowed to subscribe to "${frame.ch}"`, frame.s, frame.ch));
             return;
           }
-          await this.channels.subscribe(session, frame.ch, frame.from, frame.rewind);
+          await this.channels.subscribe(session, frame.ch, frame.from, frame.rewind, frame.s);
           return;
         case 'unsub':
           this.channels.unsubscribe(session, frame.ch);

@@ -26,8 +26,9 @@ export function errorFrame(code: ServerErrorCode, msg: string, s?: number, ch?: 
   return OutFrame.of({ t: 'err', code, msg, ...(s === undefined ? {} : { s }), ...(ch === undefined ? {} : { ch }) }, true);
 }
 
-export function subscribedFrame(ch: string, e: string, q: number, h: number, st: SubscribeStatus): OutFrame {
-  return OutFrame.of({ t: 'subd', ch, e, q, h, st }, true);
+/** `s`: the `sub` frame this answers (absent when the server resets a subscription on its own). */
+export function subscribedFrame(ch: string, e: string, q: number, h: number, st: SubscribeStatus, s?: number): OutFrame {
+  return OutFrame.of(s === undefined ? { t: 'subd', ch, e, q, h, st } : { t: 'subd', s, ch, e, q, h, st }, true);
 }
 
 export function directFrame(json: string): OutFrame {

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RedisBroker } from '../../src/server/broker/redis.js';
 import { closeClients, openClient } from '../support/client-harness.js';
+import { controlledWebSocket } from '../support/controlled-websocket.js';
 import { requireProgram } from '../support/external-program.js';
 import { REDIS_SERVER, TestRedis } from '../support/redis-server.js';
 import { startTestServer, type TestServer } from '../support/server-harness.js';
@@ -64,5 +65,29 @@ describe.skipIf(!redisProgram.available)('server nodes sharing channels through 
     await waitFor(() => statuses.length === 2, 'explicit reset');
     expect(statuses).toEqual(['new', 'reset']);
     await waitFor(() => got.includes(2), 'live after reset');
+  });
+});
+
+describe.skipIf(!redisProgram.available)('graceful shutdown of one node behind a load balancer', () => {
+  it('moves its clients to another node, where their channels recover without a gap', async () => {
+    const [a, b] = [await node('nodes3:'), await node('nodes3:')];
+    const network = controlledWebSocket();
+    const client = await openClient(a.url, { WebSocket: network.WebSocket });
+    const statuses: string[] = [];
+    const got: number[] = [];
+    client.subscribe<number>('ticker', { onMessage: (n) => got.push(n), onSubscribed: (info) => statuses.push(info.status) });
+    await waitFor(() => statuses.length === 1, 'subscribed on node A');
+    for (let i = 1; i <= 50; i++) await b.pushwire.publish('ticker', i);
+    await waitFor(() => got.length === 50, 'live through node A');
+
+    // The load balancer now sends new connections to B; A shuts down gracefully.
+    network.route = `${b.url.replace(/^http/, 'ws')}/ws`;
+    const closing = a.pushwire.close({ reconnectSpread: 200 });
+    for (let i = 51; i <= 100; i++) await b.pushwire.publish('ticker', i);
+    await closing;
+    await waitFor(() => got.length === 100, 'caught up on node B');
+    expect(statuses).toEqual(['new', 'recovered']);
+    expect(got).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+    expect(b.pushwire.stats().sessions).toBe(1);
   });
 });

@@ -4,10 +4,12 @@ import type { WebSocketConstructor, WebSocketLike } from '../../src/client/trans
 /**
  * A WebSocket for the client (over the `ws` package) whose network a test can switch off: `offline`
  * makes new connections fail at once (connection refused), `muteDown` drops frames from the server,
- * `muteUp` drops frames to it.
+ * `muteUp` drops frames to it; `route` sends new connections to another server (a load balancer).
  */
 export interface NetworkSwitch {
   offline: boolean;
+  /** When set, new connections go to this ws:// URL instead of the one the client asked for. */
+  route: string | null;
   muteDown: boolean;
   muteUp: boolean;
   /** Every socket opened so far, newest last. */
@@ -16,7 +18,7 @@ export interface NetworkSwitch {
 }
 
 export function controlledWebSocket(): NetworkSwitch {
-  const network: NetworkSwitch = { offline: false, muteDown: false, muteUp: false, sockets: [], WebSocket: undefined as never };
+  const network: NetworkSwitch = { offline: false, route: null, muteDown: false, muteUp: false, sockets: [], WebSocket: undefined as never };
 
   class ControlledWebSocket implements WebSocketLike {
     onopen: WebSocketLike['onopen'] = null;
@@ -27,7 +29,7 @@ export function controlledWebSocket(): NetworkSwitch {
 
     constructor(url: string) {
       // Port 1 on loopback refuses connections: the same failure as a network that is down.
-      this.inner = new WebSocket(network.offline ? 'ws://127.0.0.1:1/' : url);
+      this.inner = new WebSocket(network.offline ? 'ws://127.0.0.1:1/' : (network.route ?? url));
       network.sockets.push(this.inner);
       this.inner.onopen = (event) => this.onopen?.(event);
       this.inner.onmessage = (event) => {

@@ -142,8 +142,17 @@ describe('ChannelRegistry.subscribe: replay, then live, nothing lost or doubled 
     expect(trace(frames)).toEqual(['subd:recovered:4:4', 'm:5']);
   });
 
-  it('from a position of another epoch: reset at the head, then live', async () => {
+  it('from a position of another epoch whose history is whole: reset, then the whole new epoch, then live', async () => {
     const { registry, publish } = setup();
+    await publish(4);
+    const { session: s, frames } = session();
+    await registry.subscribe(s, 'news', ['gone', 2]);
+    await publish(1);
+    expect(trace(frames)).toEqual(['subd:reset:0:4', 'm:1', 'm:2', 'm:3', 'm:4', 'm:5']);
+  });
+
+  it('from a position of another epoch whose history is trimmed: reset at the head, then live', async () => {
+    const { registry, publish } = setup(new MemoryBroker({ history: { size: 2 } }));
     await publish(4);
     const { session: s, frames } = session();
     await registry.subscribe(s, 'news', ['gone', 2]);

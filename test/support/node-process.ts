@@ -1,0 +1,41 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { freePort } from './redis-server.js';
+
+const FIXTURE = fileURLToPath(new URL('../fixtures/redis-node.mjs', import.meta.url));
+
+/** A Pushwire server node in its own process (on Redis), which a test can kill like a crashed machine. */
+export class NodeProcess {
+  private constructor(
+    readonly port: number,
+    private readonly child: ChildProcess,
+  ) {}
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}/pushwire`;
+  }
+
+  static async start(redisUrl: string, prefix: string): Promise<NodeProcess> {
+    const port = await freePort();
+    const child = spawn(process.execPath, [FIXTURE, String(port), redisUrl, prefix], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('node process did not start within 10 s')), 10_000);
+      child.stdout!.on('data', (chunk: Buffer) => {
+        if (chunk.toString().includes('ready')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      child.once('exit', (code) => reject(new Error(`node process exited with ${code}`)));
+    });
+    return new NodeProcess(port, child);
+  }
+
+  /** SIGKILL: no graceful shutdown, no goodbye to clients. */
+  async kill(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise((resolve) => this.child.once('exit', resolve));
+    this.child.kill('SIGKILL');
+    await exited;
+  }
+}

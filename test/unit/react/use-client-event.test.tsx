@@ -1,0 +1,48 @@
+import { useState } from 'react';
+import { afterEach, describe, expect, it } from 'vitest';
+import { PushwireProvider, useClientEvent } from '../../../src/react/index.js';
+import { closeClients, connectClient } from '../../support/client-harness.js';
+import { startTestServer, type TestServer } from '../../support/server-harness.js';
+import { delay, waitFor } from '../../support/wait.js';
+import { render, unmountAll } from './render.js';
+
+let server: TestServer | undefined;
+
+afterEach(async () => {
+  unmountAll();
+  closeClients();
+  await server?.close();
+  server = undefined;
+});
+
+describe('useClientEvent', () => {
+  it('hands direct messages to the latest handler and stops listening on unmount', async () => {
+    const sessions: Array<{ send(data: unknown): void }> = [];
+    server = await startTestServer({ onConnection: (session) => sessions.push(session) });
+    const client = connectClient(server.url);
+    const got: string[] = [];
+    let rename: (name: string) => void = () => {};
+    function Listener(): null {
+      const [name, setName] = useState('first');
+      rename = setName;
+      useClientEvent('message', (data) => got.push(`${name}:${String(data)}`));
+      return null;
+    }
+    render(
+      <PushwireProvider client={client}>
+        <Listener />
+      </PushwireProvider>,
+    );
+    await waitFor(() => sessions.length === 1, 'session');
+    sessions[0]!.send('a');
+    await waitFor(() => got.length === 1, 'first message');
+    rename('second');
+    await delay(20);
+    sessions[0]!.send('b');
+    await waitFor(() => got.length === 2, 'second message');
+    unmountAll();
+    sessions[0]!.send('c');
+    await delay(50);
+    expect(got).toEqual(['first:a', 'second:b']);
+  });
+});
