@@ -48,5 +48,13 @@ export function fakeTransport(): { definition: TransportDefinition; pipes: FakeP
       };
     },
   };
-  return { definition, pipes, last: () => pipes[pipes.length - 1]! };
+  return {
+    definition,
+    pipes,
+    last: () => {
+      const pipe = pipes[pipes.length - 1];
+      if (!pipe) throw new Error('no connection attempt yet (the client connects on a microtask)');
+      return pipe;
+    },
+  };
 }

@@ -14,9 +14,11 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-function start(options: ConstructorParameters<typeof PushwireClient>[1] = {}) {
+/** A client on the fake transport, once its first connection attempt exists (it starts on a microtask). */
+async function start(options: ConstructorParameters<typeof PushwireClient>[1] = {}) {
   const fake = fakeTransport();
   client = new PushwireClient('http://example.test/pushwire', { transports: [fake.definition], random: () => 0.5, ...options });
+  await Promise.resolve();
   return { client, ...fake };
 }
 
@@ -32,7 +34,7 @@ function outcome<T>(promise: Promise<T>): { value?: T; error?: PushwireError; se
 
 describe('publish/send with an ack timeout', () => {
   it('withdraws a frame that was never sent when its timeout expires: it is not sent after the connection opens', async () => {
-    const { client, last } = start();
+    const { client, last } = await start();
     const result = outcome(client.publish('news', 'offline', { timeout: 100 }));
     await vi.advanceTimersByTimeAsync(100);
     expect(result.error?.code).toBe('timeout');
@@ -42,7 +44,7 @@ describe('publish/send with an ack timeout', () => {
   });
 
   it('rejects a frame already sent with timeout but keeps it: it is resent after a reconnect, once', async () => {
-    const { client, last, pipes } = start();
+    const { client, last, pipes } = await start();
     await last().welcome();
     const result = outcome(client.publish('news', 'hello', { timeout: 100 }));
     expect(last().framesOf('pub')).toHaveLength(1);
@@ -60,7 +62,7 @@ describe('publish/send with an ack timeout', () => {
   });
 
   it('uses the ackTimeout option as the default, and clears the timer when the ack comes first', async () => {
-    const { client, last } = start({ ackTimeout: 500 });
+    const { client, last } = await start({ ackTimeout: 500 });
     await last().welcome();
     const acked = outcome(client.send('a'));
     const late = outcome(client.send('b'));
@@ -72,7 +74,7 @@ describe('publish/send with an ack timeout', () => {
   });
 
   it('without a timeout, waits across reconnects and rejects only when the session is lost', async () => {
-    const { client, last } = start();
+    const { client, last } = await start();
     await last().welcome({ sid: 'first' });
     const result = outcome(client.publish('news', 1));
     last().drop();
@@ -90,7 +92,7 @@ describe('publish/send with an ack timeout', () => {
 
 describe('request()', () => {
   it('resolves with the answer of the res frame for its sequence number, in any order', async () => {
-    const { client, last } = start();
+    const { client, last } = await start();
     await last().welcome();
     const first = outcome(client.request<number>({ q: 1 }));
     const second = outcome(client.request<number>({ q: 2 }));
@@ -106,7 +108,7 @@ describe('request()', () => {
   });
 
   it('rejects with timeout after requestTimeout (default 10 s) and ignores a late answer', async () => {
-    const { client, last } = start();
+    const { client, last } = await start();
     await last().welcome();
     const result = outcome(client.request('slow'));
     await vi.advanceTimersByTimeAsync(9_999);
@@ -119,7 +121,7 @@ describe('request()', () => {
   });
 
   it('rejects with the server error code of an err frame for it', async () => {
-    const { client, last } = start();
+    const { client, last } = await start();
     await last().welcome();
     const result = outcome(client.request('x'));
     last().receive({ t: 'err', s: 1, code: 'no_handler', msg: 'no onRequest hook' });
@@ -128,7 +130,7 @@ describe('request()', () => {
   });
 
   it('resolves with an answer replayed after a reconnect', async () => {
-    const { client, last } = start();
+    const { client, last } = await start();
     await last().welcome();
     const result = outcome(client.request('kept', { timeout: 0 }));
     last().drop();
@@ -140,7 +142,7 @@ describe('request()', () => {
   });
 
   it('rejects when the server acknowledges a request without answering it (a broken server)', async () => {
-    const { client, last } = start();
+    const { client, last } = await start();
     await last().welcome();
     const result = outcome(client.request('x'));
     last().receive({ t: 'ack', s: 1 });
@@ -151,7 +153,7 @@ describe('request()', () => {
 
 describe('typed rejections and bounds', () => {
   it('too_large: over the max payload, refused at once without using a sequence number', async () => {
-    const { client, last } = start({ maxPayload: 100 });
+    const { client, last } = await start({ maxPayload: 100 });
     const big = outcome(client.publish('news', 'x'.repeat(200)));
     await vi.advanceTimersByTimeAsync(0);
     expect(big.error?.code).toBe('too_large');
@@ -161,20 +163,20 @@ describe('typed rejections and bounds', () => {
   });
 
   it('queue_full: the offline queue is bounded by count and by bytes', async () => {
-    const { client } = start({ queue: { maxFrames: 2, maxBytes: 1_000 } });
+    const { client } = await start({ queue: { maxFrames: 2, maxBytes: 1_000 } });
     const results = [client.send(1), client.send(2), client.send(3)].map(outcome);
     await vi.advanceTimersByTimeAsync(0);
     expect(results.map((r) => r.error?.code)).toEqual([undefined, undefined, 'queue_full']);
     client.close();
 
-    const bytes = start({ queue: { maxFrames: 100, maxBytes: 120 } }).client;
+    const bytes = (await start({ queue: { maxFrames: 100, maxBytes: 120 } })).client;
     const byBytes = [bytes.send('x'.repeat(50)), bytes.send('x'.repeat(50))].map(outcome);
     await vi.advanceTimersByTimeAsync(0);
     expect(byBytes.map((r) => r.error?.code)).toEqual([undefined, 'queue_full']);
   });
 
   it('closed: waiting sends and requests reject with closed, and no timer is left behind', async () => {
-    const { client, last } = start({ ackTimeout: 5_000 });
+    const { client, last } = await start({ ackTimeout: 5_000 });
     await last().welcome();
     const results = [client.publish('news', 1), client.request('q'), client.send('m')].map(outcome);
     client.close();
