@@ -27,6 +27,8 @@ export interface Counts {
   resets: number;
   connections: number;
   cuts: number;
+  /** Connections that went silent without closing (found by heartbeats). */
+  blackholes: number;
   stalls: number;
   ms: number;
 }
@@ -246,6 +248,7 @@ export class ChaosRun {
       resets: sum(this.down, (l) => l.resets),
       connections: this.proxy.stats.connections,
       cuts: this.proxy.stats.cuts,
+      blackholes: this.proxy.stats.blackholes,
       stalls: this.proxy.stats.stalls,
       ms: Date.now() - this.started,
     };

@@ -10,6 +10,11 @@ export interface FaultOptions {
   stallChance?: number;
   /** How long a stall holds a direction, [min, max] ms. Default 5–60. */
   stallFor?: [min: number, max: number];
+  /**
+   * Chance that a connection, instead of being cut, goes silent both ways and stays open (a half-open
+   * connection, as after a NAT timeout): only heartbeats can find it. Default 0.
+   */
+  blackholeChance?: number;
   /** Extra delay of every chunk, [min, max] ms; order is kept. Default 0–5. */
   delay?: [min: number, max: number];
   /** Randomness, injectable for a reproducible run. */
@@ -19,6 +24,7 @@ export interface FaultOptions {
 export interface FaultStats {
   connections: number;
   cuts: number;
+  blackholes: number;
   stalls: number;
   bytes: number;
 }
@@ -29,10 +35,10 @@ export interface FaultStats {
  * would). The upstream port can change while it runs, so the server behind it can restart.
  */
 export class FaultProxy {
-  readonly stats: FaultStats = { connections: 0, cuts: 0, stalls: 0, bytes: 0 };
+  readonly stats: FaultStats = { connections: 0, cuts: 0, blackholes: 0, stalls: 0, bytes: 0 };
   private readonly server: Server;
   /** Open connections, each with the function that cuts it. */
-  private readonly pairs = new Map<{ a: Socket; b: Socket }, () => void>();
+  private readonly pairs = new Map<{ a: Socket; b: Socket; silent: boolean }, () => void>();
   private faults: Required<FaultOptions>;
   private closed = false;
 
@@ -48,6 +54,7 @@ export class FaultProxy {
     return {
       cutAfter: options.cutAfter === undefined ? [20, 200] : options.cutAfter,
       stallChance: options.stallChance ?? 0.1,
+      blackholeChance: options.blackholeChance ?? 0,
       stallFor: options.stallFor ?? [5, 60],
       delay: options.delay ?? [0, 5],
       random: options.random ?? Math.random,
@@ -91,7 +98,7 @@ export class FaultProxy {
     }
     this.stats.connections++;
     const upstream = netConnect(this.upstreamPort, '127.0.0.1');
-    const pair = { a: client, b: upstream };
+    const pair = { a: client, b: upstream, silent: false };
     client.setNoDelay(true);
     upstream.setNoDelay(true);
     const end = (): void => {
@@ -102,8 +109,14 @@ export class FaultProxy {
     };
     this.pairs.set(pair, end);
     const cutAfter = this.faults.cutAfter;
+    const blackhole = this.faults.random() < this.faults.blackholeChance;
     const timer = cutAfter
       ? setTimeout(() => {
+          if (blackhole) {
+            this.stats.blackholes++;
+            pair.silent = true; // open, but nothing passes any more: until a side gives up on it
+            return;
+          }
           this.stats.cuts++;
           end();
         }, this.between(cutAfter))
@@ -122,7 +135,7 @@ export class FaultProxy {
    * Reading pauses while many chunks wait, so a stall backs up into the sender's TCP buffers as a real
    * one does.
    */
-  private forward(from: Socket, to: Socket, pair: { a: Socket; b: Socket }): void {
+  private forward(from: Socket, to: Socket, pair: { a: Socket; b: Socket; silent: boolean }): void {
     const queue: { chunk: Buffer; due: number }[] = [];
     let queuedBytes = 0;
     let lastDue = 0;
@@ -131,6 +144,7 @@ export class FaultProxy {
       timer = undefined;
       if (!this.pairs.has(pair)) return;
       const now = Date.now();
+      if (pair.silent) queue.length = queuedBytes = 0;
       while (queue.length > 0 && queue[0]!.due <= now) {
         const { chunk } = queue.shift()!;
         queuedBytes -= chunk.length;
@@ -141,6 +155,7 @@ export class FaultProxy {
       if (queue.length > 0) timer = setTimeout(flush, queue[0]!.due - now);
     };
     from.on('data', (chunk: Buffer) => {
+      if (pair.silent) return; // swallowed
       const now = Date.now();
       let due = Math.max(now + this.between(this.faults.delay), lastDue);
       if (this.faults.random() < this.faults.stallChance) {
