@@ -3,6 +3,13 @@ import { HttpHeader, HttpPath } from '../../protocol/http.js';
 /** Most bytes of frames waiting to be POSTed; past it the pipe fails (the session resends after resuming). */
 const MAX_QUEUED_BYTES = 4 << 20;
 const DEFAULT_MAX_BODY = 65_536;
+/**
+ * Longest a POST may take. The server answers as soon as it has read the frames, so a POST that hangs
+ * is on a dead (half-open) connection; the stream down may be fine and keep the heartbeat deadline
+ * fresh, so without this bound nothing would notice: the frames and receipts in it would never arrive
+ * (the chaos suite's silent connections made sessions overflow this way).
+ */
+export const UPSTREAM_TIMEOUT = 10_000;
 const encoder = /* @__PURE__ */ new TextEncoder();
 
 /**
@@ -83,6 +90,11 @@ export class HttpUpstream {
     const batch = this.queue.splice(0, count);
     this.queuedBytes -= batch.reduce((sum, frame) => sum + frame.bytes, 0);
     this.inFlight = true;
+    const timer = setTimeout(() => {
+      if (this.stopped || this.finishing) return;
+      this.stop();
+      this.fail(`POST ${HttpPath.send} not answered within ${UPSTREAM_TIMEOUT} ms`);
+    }, UPSTREAM_TIMEOUT);
     try {
       const res = await fetch(`${this.url}${HttpPath.send}`, {
         method: 'POST',
@@ -102,6 +114,7 @@ export class HttpUpstream {
       if (!this.stopped && !this.finishing) this.fail(`POST ${HttpPath.send} failed: ${(error as Error).message}`);
       return;
     } finally {
+      clearTimeout(timer);
       this.inFlight = false;
     }
     void this.pump();
