@@ -6,6 +6,7 @@ import {
   type HelloFrame,
   type MessageFrame,
   type ServerFrame,
+  type SnapshotFrame,
   type SubscribedFrame,
   type TransportName,
   type WelcomeFrame,
@@ -28,6 +29,8 @@ import {
 import { TransportMemory, type TransportMemoryOptions } from './transport-memory.js';
 import type { Transport, TransportDefinition, TransportHandlers, WebSocketConstructor } from './transports/transport.js';
 import { UpgradeProbe } from './upgrade-probe.js';
+import { SyncedState } from './synced-state.js';
+import { Presence } from './presence.js';
 
 export type ClientState = 'connecting' | 'open' | 'reconnecting' | 'closed';
 
@@ -152,7 +155,7 @@ function pageAway(): boolean {
   return g.document?.visibilityState === 'hidden' || g.navigator?.onLine === false;
 }
 
-type TimerName = 'connect' | 'welcome' | 'retry' | 'deadline' | 'receipt' | 'probe';
+type TimerName = 'connect' | 'retry' | 'deadline' | 'receipt' | 'probe';
 
 /** Receipts (acks of server frames) go out after this many frames, or this long after the first unreceipted one. */
 const RECEIPT_EVERY = 128;
@@ -179,6 +182,8 @@ export class PushwireClient extends Emitter<ClientEvents> {
   private pipe: Transport | null = null;
   /** The current pipe has not delivered the welcome yet: nothing but the hello goes out on it. */
   private awaitingWelcome = false;
+  /** When the current attempt's connect timeout expires (clock time). */
+  private connectDeadline = 0;
   /** Set while the session moves onto a probed transport: the transport it leaves. */
   private upgradingFrom: TransportName | null = null;
   private probe: UpgradeProbe | null = null;
@@ -194,6 +199,10 @@ export class PushwireClient extends Emitter<ClientEvents> {
   private everOpen = false;
   private pingId = 0;
   private authInFlight: Promise<unknown> | undefined;
+  /** `snap` frames waiting for the ack of the `get` they answer, by its sequence number. */
+  private readonly snapshots = new Map<number, SnapshotFrame>();
+  /** Presence this client joined, by channel: joined again with a new session. */
+  private readonly joined = new Map<string, unknown>();
 
   constructor(
     url: string,
@@ -242,6 +251,44 @@ export class PushwireClient extends Emitter<ClientEvents> {
     }
     state.subscriptions.add(subscription as Subscription);
     return subscription;
+  }
+
+  /** Follows a channel's state document: snapshot, then diffs, and a fresh snapshot whenever a gap can't be replayed. */
+  sync<T = unknown>(channel: string): SyncedState<T> {
+    return new SyncedState<T>(channel, this);
+  }
+
+  /** Watches who is present in a channel; with `meta`, joins it too (see Presence). */
+  presence(channel: string, meta?: unknown): Presence {
+    return new Presence(channel, this, meta);
+  }
+
+  /** Fetches a channel's state snapshot (used by `sync`). */
+  fetchState(channel: string): Promise<SnapshotFrame> {
+    return new Promise((resolve, reject) => {
+      if (this.state === 'closed') return reject(new PushwireError('closed', 'the client is closed'));
+      const entry = this.enqueue(
+        { t: 'get', ch: channel },
+        () => {
+          const snapshot = this.snapshots.get(entry.s);
+          this.snapshots.delete(entry.s);
+          if (snapshot) resolve(snapshot);
+          else reject(new PushwireError('internal', 'the server acknowledged a state request without a snapshot'));
+        },
+        reject,
+      );
+    });
+  }
+
+  /** Joins a channel's presence with this metadata (again after a session is lost), or updates it. */
+  joinPresence(channel: string, meta: unknown): Promise<void> {
+    this.joined.set(channel, meta ?? null);
+    return this.submit<void>({ t: 'join', ch: channel, meta: meta ?? null }, this.options.ackTimeout ?? 0);
+  }
+
+  leavePresence(channel: string): Promise<void> {
+    if (!this.joined.delete(channel)) return Promise.resolve();
+    return this.submit<void>({ t: 'leave', ch: channel }, this.options.ackTimeout ?? 0);
   }
 
   /**
@@ -297,6 +344,7 @@ export class PushwireClient extends Emitter<ClientEvents> {
     this.awaitingWelcome = true;
     this.upgradingFrom = null;
     const timeout = this.options.connectTimeout ?? 10_000;
+    this.connectDeadline = this.clock.now() + timeout;
     this.setTimer('connect', timeout, () => this.drop(1006, `${definition.name}: no welcome within ${timeout} ms of connecting (connect timeout)`));
     try {
       pipe = this.pipe = definition.create({ url: this.url, handlers, WebSocket: this.options.WebSocket });
@@ -327,7 +375,9 @@ export class PushwireClient extends Emitter<ClientEvents> {
   private startHealthCheck(): void {
     const timeout = this.options.welcomeTimeout ?? 5000;
     const name = this.transport;
-    this.setTimer('welcome', timeout, () => this.drop(1006, `${name}: open, but no frame from the server within ${timeout} ms (health check)`));
+    // One timer for both bounds: whichever comes first (the connect timeout may already be closer).
+    if (this.clock.now() + timeout >= this.connectDeadline) return;
+    this.setTimer('connect', timeout, () => this.drop(1006, `${name}: open, but no frame from the server within ${timeout} ms (health check)`));
   }
 
   private async sendHello(pipe: Transport): Promise<void> {
@@ -335,7 +385,9 @@ export class PushwireClient extends Emitter<ClientEvents> {
     try {
       auth = await this.credentials();
     } catch (error) {
-      if (this.pipe === pipe) this.drop(1006, `auth callback failed: ${(error as Error).message}`);
+      if (this.pipe !== pipe) return;
+      this.awaitingWelcome = false; // the application's failure, not the transport's: no fallback
+      this.drop(1006, `auth callback failed: ${(error as Error).message}`);
       return;
     }
     if (this.pipe !== pipe) return;
@@ -371,7 +423,7 @@ export class PushwireClient extends Emitter<ClientEvents> {
     const failedAttempt = this.awaitingWelcome;
     this.awaitingWelcome = false;
     this.upgradingFrom = null;
-    for (const name of ['connect', 'welcome', 'deadline', 'receipt', 'probe'] as const) this.clearTimer(name);
+    for (const name of ['connect', 'deadline', 'receipt', 'probe'] as const) this.clearTimer(name);
     this.stopProbe();
     this.rejectPings(reason);
     if (this.state === 'closed') return;
@@ -382,8 +434,9 @@ export class PushwireClient extends Emitter<ClientEvents> {
       return;
     }
     if (!this.setState(this.everOpen ? 'reconnecting' : 'connecting')) return; // a listener closed the client
-    if (failedAttempt) {
-      // Before the welcome, any failure is the transport's: the next one gets its chance at once.
+    if (failedAttempt && retry === undefined) {
+      // Before the welcome, any failure is the transport's (unless the server asked for a later
+      // retry: a shutdown): the next transport gets its chance at once.
       const from = this.transport!;
       const next = this.plan.advance();
       this.emit('fallback', { from, to: next?.name ?? null, code, reason });
@@ -455,6 +508,8 @@ export class PushwireClient extends Emitter<ClientEvents> {
         return this.emit('message', frame.d);
       case 'res':
         return this.outbox.answer(frame.s, frame.d);
+      case 'snap':
+        return void this.snapshots.set(frame.s, frame);
       case 'ack':
         return this.outbox.ack(frame.s);
       case 'ping':
@@ -472,7 +527,6 @@ export class PushwireClient extends Emitter<ClientEvents> {
 
   private onWelcome(welcome: WelcomeFrame): void {
     this.clearTimer('connect');
-    this.clearTimer('welcome');
     this.awaitingWelcome = false;
     const upgradedFrom = this.upgradingFrom;
     this.upgradingFrom = null;
@@ -552,6 +606,7 @@ export class PushwireClient extends Emitter<ClientEvents> {
     adopt(this.bind(() => pipe));
     old.close();
     const timeout = this.options.connectTimeout ?? 10_000;
+    this.connectDeadline = this.clock.now() + timeout;
     this.setTimer('connect', timeout, () => this.drop(1006, `${definition.name}: no welcome within ${timeout} ms of the upgrade (connect timeout)`));
     void this.sendHello(pipe);
   }
@@ -563,11 +618,13 @@ export class PushwireClient extends Emitter<ClientEvents> {
   private startSession(): void {
     const queued = new Set<string>();
     for (const { body } of this.outbox.entries) if (body.t === 'sub') queued.add(body.ch);
-    const leading: OutboundBody[] = [];
+    // Presence first, so the presence lists the subscriptions below bring back already include us.
+    const leading: OutboundBody[] = [...this.joined].map(([ch, meta]) => ({ t: 'join', ch, meta }));
     for (const state of this.channels.values()) {
       state.live = false;
       if (!queued.has(state.name)) leading.push(this.subscribeBody(state));
     }
+    this.snapshots.clear();
     this.outbox.restart(leading, ({ s, body }) => {
       if (body.t === 'unsub') return null;
       if (body.t !== 'sub') return body;

@@ -7,7 +7,10 @@ export type OutboundBody =
   | { t: 'unsub'; ch: string }
   | { t: 'pub'; ch: string; d: unknown }
   | { t: 'msg'; d: unknown }
-  | { t: 'req'; d: unknown };
+  | { t: 'req'; d: unknown }
+  | { t: 'get'; ch: string }
+  | { t: 'join'; ch: string; meta: unknown }
+  | { t: 'leave'; ch: string };
 
 export interface OutboxEntry {
   s: number;

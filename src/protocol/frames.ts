@@ -70,8 +70,28 @@ export interface ByeFrame {
   t: 'bye';
 }
 
+/** Asks for the channel's state snapshot; answered by a `snap` frame (see docs/PROTOCOL.md, synced state). */
+export interface GetStateFrame {
+  t: 'get';
+  s: number;
+  ch: string;
+}
+/** Joins the channel's presence with this metadata, or updates it if already joined. */
+export interface JoinFrame {
+  t: 'join';
+  s: number;
+  ch: string;
+  meta: unknown;
+}
+/** Leaves the channel's presence. */
+export interface LeaveFrame {
+  t: 'leave';
+  s: number;
+  ch: string;
+}
+
 /** Client frames that carry a sequence number `s`, are acknowledged, and are delivered exactly once. */
-export type SequencedClientFrame = SubscribeFrame | UnsubscribeFrame | PublishFrame | SendFrame | RequestFrame;
+export type SequencedClientFrame = SubscribeFrame | UnsubscribeFrame | PublishFrame | SendFrame | RequestFrame | GetStateFrame | JoinFrame | LeaveFrame;
 export type ClientFrame =
   | HelloFrame
   | SequencedClientFrame
@@ -159,8 +179,21 @@ export interface CloseFrame {
   retry?: number;
 }
 
+/**
+ * Answers `get` (its `s`): the channel's state document `d` (null: no state) as of sequence number `q`
+ * of epoch `e` — every state change up to the channel's head when it was read is in it.
+ */
+export interface SnapshotFrame {
+  t: 'snap';
+  s: number;
+  ch: string;
+  e: string;
+  q: number;
+  d: unknown;
+}
+
 /** Server frames that are counted, kept until the client acknowledges them, and replayed on resume. */
-export type ReliableServerFrame = MessageFrame | SubscribedFrame | ErrorFrame | DirectFrame | ResponseFrame;
+export type ReliableServerFrame = MessageFrame | SubscribedFrame | ErrorFrame | DirectFrame | ResponseFrame | SnapshotFrame;
 export type ServerFrame =
   | WelcomeFrame
   | ReliableServerFrame
@@ -169,7 +202,7 @@ export type ServerFrame =
   | ServerPongFrame
   | CloseFrame;
 
-const RELIABLE_TYPES: ReadonlySet<string> = new Set(['m', 'subd', 'err', 'msg', 'res']);
+const RELIABLE_TYPES: ReadonlySet<string> = new Set(['m', 'subd', 'err', 'msg', 'res', 'snap']);
 
 /** Whether a server frame of this type is counted in the session's receipt count. */
 export function isReliableType(t: string): boolean {

@@ -1,6 +1,7 @@
 import { isValidChannelName } from './channel.js';
 import type { ClientFrame, HelloFrame, Position } from './frames.js';
 import type { ServerErrorCode } from './codes.js';
+import { MAX_PRESENCE_TARGET_LENGTH, presenceChannel } from './presence.js';
 
 export type ParseResult =
   | { ok: true; frame: ClientFrame }
@@ -47,7 +48,7 @@ export function parseClientFrame(text: string): ParseResult {
   if (typeof t !== 'string') return bad('frame has no type field "t"');
 
   // Frames with a sequence number: check it first, so later errors can name the frame.
-  if (t === 'sub' || t === 'unsub' || t === 'pub' || t === 'msg' || t === 'req') {
+  if (t === 'sub' || t === 'unsub' || t === 'pub' || t === 'msg' || t === 'req' || t === 'get' || t === 'join' || t === 'leave') {
     if (!isSeq(f.s)) return bad(`"${t}" frame needs a positive integer sequence number "s"`);
     const s = f.s;
     if (t !== 'msg' && t !== 'req') {
@@ -60,6 +61,10 @@ export function parseClientFrame(text: string): ParseResult {
       if (f.rewind !== undefined && !isCount(f.rewind)) return bad('"rewind" must be a non-negative integer', s);
     }
     if ((t === 'pub' || t === 'msg' || t === 'req') && !('d' in f)) return bad(`"${t}" frame needs a payload "d"`, s);
+    if ((t === 'join' || t === 'leave') && !isValidChannelName(presenceChannel(f.ch as string))) {
+      return { ok: false, code: 'bad_channel', msg: `a channel with presence may have at most ${MAX_PRESENCE_TARGET_LENGTH} characters`, s };
+    }
+    if (t === 'join' && !('meta' in f)) return bad('"join" frame needs "meta"', s);
     return { ok: true, frame: f as unknown as ClientFrame };
   }
   switch (t) {

@@ -130,6 +130,9 @@ export class ConnectionController implements ConnectionHandler {
       case 'pub':
       case 'msg':
       case 'req':
+      case 'get':
+      case 'join':
+      case 'leave':
         session.receive({ s: frame.s, frame });
         return;
       case 'ack':

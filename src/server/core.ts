@@ -14,6 +14,11 @@ import { randomToken } from './random.js';
 import { answerRequest } from './requests.js';
 import { SlowConsumerGuard } from './slow-consumer.js';
 import { type InboundItem, ServerSession, type SessionHost } from './session.js';
+import { presenceTarget } from '../protocol/presence.js';
+import { isStatePatchMessage } from '../protocol/state-message.js';
+import { PresenceRefusal, PresenceRegistry } from './presence/presence-registry.js';
+import { answerGet } from './state/snapshot-frame.js';
+import { StateStore } from './state/state-store.js';
 
 /**
  * The session layer of the server, shared by every transport: handshakes, sessions and their expiry,
@@ -22,6 +27,8 @@ import { type InboundItem, ServerSession, type SessionHost } from './session.js'
 export class ServerCore implements SessionHost {
   readonly sessions = new Map<string, ServerSession>();
   readonly channels: ChannelRegistry;
+  readonly state: StateStore;
+  readonly presence: PresenceRegistry;
   readonly counters = new Counters();
   /** Sessions per client address, for maxSessionsPerAddress. */
   private readonly perAddress = new Map<string, number>();
@@ -37,6 +44,8 @@ export class ServerCore implements SessionHost {
     readonly transports: TransportName[],
   ) {
     this.channels = new ChannelRegistry(broker, logger, this.counters);
+    this.state = new StateStore(broker);
+    this.presence = new PresenceRegistry(this.state, logger, options.presence);
     this.slow = new SlowConsumerGuard(options.slowMaxPendingBytes, options.slowMaxStallTime, (session) => {
       this.logger.warn('session connection did not drain; session evicted', { session: session.id, pendingBytes: session.connection?.pendingBytes });
       this.endSession(session, 'evicted', CloseCode.SlowConsumer, `slow consumer: writes did not drain within ${options.slowMaxStallTime} ms`);
@@ -145,6 +154,7 @@ export class ServerCore implements SessionHost {
     else this.perAddress.delete(session.remoteAddress);
     clearTimeout(session.expiryTimer);
     this.channels.unsubscribeAll(session);
+    void this.presence.leaveAll(session);
     session.out.clear();
     session.flushAck();
     const connection = session.connection;
@@ -182,21 +192,32 @@ export class ServerCore implements SessionHost {
     try {
       switch (frame.t) {
         case 'sub':
-          if (!session.subscriptions.has(frame.ch) && session.subscriptions.size >= this.limits.maxSubscriptions) {
+        case 'get':
+        case 'join':
+        case 'leave':
+          if (frame.t === 'sub' && !session.subscriptions.has(frame.ch) && session.subscriptions.size >= this.limits.maxSubscriptions) {
             this.counters.limitHits.subscriptions++;
             session.enqueue(errorFrame('limit_exceeded', `at most ${this.limits.maxSubscriptions} subscriptions per session`, frame.s, frame.ch));
             return;
           }
-          if (!(await this.allowed(this.hooks.canSubscribe, true, session, frame.ch))) {
+          // A `$presence:` channel is readable by whoever may subscribe to the channel it belongs to.
+          if (!(await this.allowed(this.hooks.canSubscribe, true, session, presenceTarget(frame.ch) ?? frame.ch))) {
             session.enqueue(errorFrame('forbidden', `not allowed to subscribe to "${frame.ch}"`, frame.s, frame.ch));
             return;
           }
-          await this.channels.subscribe(session, frame.ch, frame.from, frame.rewind, frame.s);
+          if (frame.t === 'sub') await this.channels.subscribe(session, frame.ch, frame.from, frame.rewind, frame.s);
+          else if (frame.t === 'get') session.enqueue(await answerGet(this.broker, frame.s, frame.ch, this.options.outboundMaxBytes / 2));
+          else if (frame.t === 'join') await this.presence.join(session, frame.ch, frame.meta);
+          else await this.presence.leave(session, frame.ch);
           return;
         case 'unsub':
           this.channels.unsubscribe(session, frame.ch);
           return;
         case 'pub':
+          if (presenceTarget(frame.ch) !== null || isStatePatchMessage(frame.d)) {
+            session.enqueue(errorFrame('forbidden', 'presence channels and "$patch" messages are written by the server only', frame.s, frame.ch));
+            return;
+          }
           if (!(await this.allowed(this.hooks.canPublish, false, session, frame.ch, frame.d))) {
             session.enqueue(errorFrame('forbidden', `not allowed to publish to "${frame.ch}"`, frame.s, frame.ch));
             return;
@@ -219,6 +240,10 @@ export class ServerCore implements SessionHost {
           return;
       }
     } catch (error) {
+      if (error instanceof PresenceRefusal) {
+        session.enqueue(errorFrame(error.code, error.message, frame.s, 'ch' in frame ? frame.ch : undefined));
+        return;
+      }
       this.logger.error('frame handling failed', { session: session.id, type: frame.t, error: String(error) });
       session.enqueue(errorFrame('internal', 'internal server error', frame.s));
     }
@@ -237,6 +262,7 @@ export class ServerCore implements SessionHost {
       session.connection?.send(closeFrame(CloseCode.ServerShutdown, reason, reconnectSpread));
       this.endSession(session, 'closed', CloseCode.ServerShutdown, reason);
     }
+    await this.presence.settled(); // the sessions' presence entries are gone from the broker before it closes
     await this.channels.close();
   }
 

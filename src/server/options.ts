@@ -6,6 +6,7 @@ import type { LimitOptions } from './limits.js';
 import type { Logger } from './logger.js';
 import type { OriginPolicy } from './origin.js';
 import type { OutboundLimits } from './outbound-buffer.js';
+import type { PresenceOptions } from './presence/presence-registry.js';
 
 /** What the server knows of the HTTP request that opened a connection. */
 export interface RequestInfo {
@@ -104,6 +105,8 @@ export interface ServerOptions extends ServerHooks {
   sseKeepalive?: number;
   /** Serve `{path}/events?channel=…`, one channel as a plain event stream (EventSource). Default true. */
   channelStreams?: boolean;
+  /** Presence: member keys and limits (see docs/SYNCED-STATE.md). */
+  presence?: PresenceOptions;
   logger?: Logger;
 }
 
@@ -131,6 +134,7 @@ export interface ResolvedOptions {
   transports: TransportName[];
   pollTimeout: number;
   sseKeepalive: number;
+  presence?: PresenceOptions;
 }
 
 function positive(name: string, value: number | undefined, fallback: number): number {
@@ -160,6 +164,7 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     transports: resolveTransports(options.transports),
     pollTimeout: positive('pollTimeout', options.pollTimeout, 25_000),
     sseKeepalive: positive('sseKeepalive', options.sseKeepalive, 15_000),
+    presence: options.presence,
   };
 }
 

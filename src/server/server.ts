@@ -12,6 +12,11 @@ import { resolveOptions, type ServerOptions } from './options.js';
 import { pathnameOf } from './request-info.js';
 import { HttpEndpoints } from './transports/http-endpoints.js';
 import { WebSocketEndpoint } from './transports/websocket.js';
+import type { PatchOperation } from '../protocol/json-patch.js';
+import { presenceChannel, presenceTarget, type PresenceDocument } from '../protocol/presence.js';
+import { isStatePatchMessage } from '../protocol/state-message.js';
+import { createPatch } from './state/diff.js';
+import { type StatePosition, type StateView, toJson } from './state/state-store.js';
 
 type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -120,8 +125,39 @@ export class PushwireServer {
   /** Publishes to a channel from the server; resolves with the message's epoch and sequence number. */
   async publish(channel: string, data: unknown): Promise<{ epoch: string; seq: number }> {
     if (!isValidChannelName(channel)) throw new TypeError(`pushwire: invalid channel name ${JSON.stringify(channel)}`);
+    if (presenceTarget(channel) !== null || isStatePatchMessage(data)) {
+      throw new TypeError('pushwire: presence channels and "$patch" messages are written by the state API only (setState/patchState)');
+    }
     const message = await this.broker.publish(channel, JSON.stringify(data ?? null));
     return { epoch: message.epoch, seq: message.seq };
+  }
+
+  /**
+   * Sets a channel's state document. Subscribers get the difference from the previous document as one
+   * JSON Patch message; nothing is published if the document did not change.
+   */
+  setState(channel: string, doc: unknown): Promise<StatePosition> {
+    checkStateChannel(channel);
+    const next = toJson(doc);
+    return this.core.state.update(channel, (current) => createPatch(current, next));
+  }
+
+  /** Applies JSON Patch operations to a channel's state document; throws PatchError (publishing nothing) if they don't apply. */
+  patchState(channel: string, operations: PatchOperation[]): Promise<StatePosition> {
+    checkStateChannel(channel);
+    return this.core.state.update(channel, () => operations);
+  }
+
+  /** A channel's state document (null: none) and the sequence number of its last change. */
+  getState<T = unknown>(channel: string): Promise<StateView<T>> {
+    if (!isValidChannelName(channel)) throw new TypeError(`pushwire: invalid channel name ${JSON.stringify(channel)}`);
+    return this.core.state.read<T>(channel);
+  }
+
+  /** Who is present in a channel: member key → connection id → the metadata its client supplied. */
+  async presence(channel: string): Promise<PresenceDocument> {
+    const view = await this.core.state.read<PresenceDocument>(presenceChannel(channel));
+    return view.state ?? {};
   }
 
   /** Sessions, connections per transport, channels and counters (messages, resumes, resets, evictions, limit hits). */
@@ -159,6 +195,11 @@ export class PushwireServer {
     }
     if (this.ownsBroker) await this.broker.close();
   }
+}
+
+function checkStateChannel(channel: string): void {
+  if (!isValidChannelName(channel)) throw new TypeError(`pushwire: invalid channel name ${JSON.stringify(channel)}`);
+  if (presenceTarget(channel) !== null) throw new TypeError('pushwire: presence channels are written by the presence API only');
 }
 
 export function createServer(options?: ServerOptions): PushwireServer {

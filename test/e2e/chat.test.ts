@@ -1,26 +1,16 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumProgram, launchBrowser, openPage, screenshot } from '../support/browser.js';
+import { chromiumProgram, openPage, screenshot } from '../support/browser.js';
+import { useDemoInChromium } from '../support/demo-in-chromium.js';
 import { chatMessage, factIs, joinChat, say } from '../support/demo-page.js';
 import { DemoProcess } from '../support/demo-process.js';
 
 describe.skipIf(!chromiumProgram.available)('demo chat in Chromium', () => {
-  let demo: DemoProcess;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    demo = await DemoProcess.start();
-    browser = await launchBrowser();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await demo?.kill();
-  });
+  const env = useDemoInChromium();
 
   it('two people chat across the vanilla and the React page, text shown as text, history for a latecomer', async () => {
-    const ana = await openPage(browser, `${demo.url}/`);
-    const ben = await openPage(browser, `${demo.url}/react/`);
+    const ana = await openPage(env.browser, `${env.demo.url}/`);
+    const ben = await openPage(env.browser, `${env.demo.url}/react/`);
     for (const { page } of [ana, ben]) await factIs(page, 'state', 'open');
     await factIs(ana.page, 'transport', 'websocket');
 
@@ -45,7 +35,7 @@ describe.skipIf(!chromiumProgram.available)('demo chat in Chromium', () => {
     expect(await chatMessage(ben.page, 'look').getAttribute('class')).not.toContain('mine');
 
     // A latecomer gets the history (subscribe with rewind), before choosing a name.
-    const cy = await openPage(browser, `${demo.url}/react/`);
+    const cy = await openPage(env.browser, `${env.demo.url}/react/`);
     await chatMessage(cy.page, 'greetings from React').waitFor();
     expect(await cy.page.getByTestId('chat-log').locator('li').allTextContents()).toEqual([
       expect.stringContaining('Ana joined'),
@@ -67,8 +57,8 @@ describe.skipIf(!chromiumProgram.available)('demo chat in Chromium', () => {
   });
 
   it('a simulated network drop resumes the session and delivers what was said meanwhile', async () => {
-    const ana = await openPage(browser, `${demo.url}/`);
-    const ben = await openPage(browser, `${demo.url}/react/`);
+    const ana = await openPage(env.browser, `${env.demo.url}/`);
+    const ben = await openPage(env.browser, `${env.demo.url}/react/`);
     await joinChat(ana.page, 'Ana2');
     await joinChat(ben.page, 'Ben2');
     await factIs(ben.page, 'state', 'open');
@@ -89,7 +79,7 @@ describe.skipIf(!chromiumProgram.available)('demo chat in Chromium', () => {
   });
 
   it('lays out on a phone-sized screen without overflowing sideways', async () => {
-    const phone = await openPage(browser, `${demo.url}/`, { width: 390 });
+    const phone = await openPage(env.browser, `${env.demo.url}/`, { width: 390 });
     await factIs(phone.page, 'state', 'open');
     const overflow = await phone.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(overflow).toBe(0);

@@ -1,6 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumProgram, launchBrowser, openPage, screenshot } from '../support/browser.js';
+import { chromiumProgram, openPage, screenshot } from '../support/browser.js';
+import { useDemoInChromium } from '../support/demo-in-chromium.js';
 import { joinChat } from '../support/demo-page.js';
 import { DemoProcess } from '../support/demo-process.js';
 
@@ -16,23 +17,12 @@ async function discs(page: Page): Promise<[number, number]> {
 }
 
 describe.skipIf(!chromiumProgram.available)('demo Connect Four in Chromium', () => {
-  let demo: DemoProcess;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    demo = await DemoProcess.start();
-    browser = await launchBrowser();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await demo?.kill();
-  });
+  const env = useDemoInChromium();
 
   it('two players (vanilla and React) play to a win; each sees the other move at once; a spectator watches', async () => {
-    const red = await openPage(browser, `${demo.url}/`);
-    const yellow = await openPage(browser, `${demo.url}/react/`);
-    const watcher = await openPage(browser, `${demo.url}/`, { width: 1000 });
+    const red = await openPage(env.browser, `${env.demo.url}/`);
+    const yellow = await openPage(env.browser, `${env.demo.url}/react/`);
+    const watcher = await openPage(env.browser, `${env.demo.url}/`, { width: 1000 });
     await joinChat(red.page, 'Rosa');
     await joinChat(yellow.page, 'Yusuf');
 

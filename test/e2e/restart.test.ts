@@ -1,6 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumProgram, launchBrowser, openPage, screenshot } from '../support/browser.js';
+import { useDemoInChromium } from '../support/demo-in-chromium.js';
 import { chatMessage, factIs, joinChat, say } from '../support/demo-page.js';
 import { DemoProcess } from '../support/demo-process.js';
 import { requireProgram } from '../support/external-program.js';
@@ -9,31 +10,20 @@ import { REDIS_SERVER, TestRedis } from '../support/redis-server.js';
 const redisProgram = requireProgram(REDIS_SERVER, 'redis-server');
 
 describe.skipIf(!chromiumProgram.available)('demo pages across a server restart, in Chromium', () => {
-  let demo: DemoProcess;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    demo = await DemoProcess.start();
-    browser = await launchBrowser();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await demo?.kill();
-  });
+  const env = useDemoInChromium();
 
   it('reconnects by itself, shows the reset of the lost history, rejoins, and chat works again', async () => {
-    const ana = await openPage(browser, `${demo.url}/`);
-    const ben = await openPage(browser, `${demo.url}/react/`);
+    const ana = await openPage(env.browser, `${env.demo.url}/`);
+    const ben = await openPage(env.browser, `${env.demo.url}/react/`);
     await joinChat(ana.page, 'Ana');
     await joinChat(ben.page, 'Ben');
     await say(ana.page, 'before the restart');
     await chatMessage(ben.page, 'before the restart').waitFor();
 
-    await demo.kill();
+    await env.demo.kill();
     for (const { page } of [ana, ben]) await factIs(page, 'state', /connecting|reconnecting/);
     await screenshot(ana.page, 'restart-while-down-vanilla');
-    await demo.launch();
+    await env.demo.launch();
 
     for (const { page } of [ana, ben]) {
       await factIs(page, 'state', 'open');

@@ -2,7 +2,8 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as pushwire from '../../src/client/index.js';
 import { availableTransports } from '../../demo/shared/transport-choice.js';
-import { chromiumProgram, launchBrowser, openPage, screenshot } from '../support/browser.js';
+import { chromiumProgram, openPage, screenshot } from '../support/browser.js';
+import { useDemoInChromium } from '../support/demo-in-chromium.js';
 import { chatMessage, factIs, joinChat, say } from '../support/demo-page.js';
 import { DemoProcess } from '../support/demo-process.js';
 
@@ -13,21 +14,10 @@ const NO_WEBSOCKET = `Object.defineProperty(window, 'WebSocket', { value: undefi
 const NO_EVENTSOURCE = `Object.defineProperty(window, 'EventSource', { value: undefined, configurable: true });`;
 
 describe.skipIf(!chromiumProgram.available)('demo transports in Chromium', () => {
-  let demo: DemoProcess;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    demo = await DemoProcess.start();
-    browser = await launchBrowser();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await demo?.kill();
-  });
+  const env = useDemoInChromium();
 
   it('the inspector forces a transport from the list the library offers (reloads with ?transport=)', async () => {
-    const { page, context, errors } = await openPage(browser, `${demo.url}/react/`);
+    const { page, context, errors } = await openPage(env.browser, `${env.demo.url}/react/`);
     await factIs(page, 'state', 'open');
     const offered = await page.getByTestId('transport-select').locator('option').evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value));
     expect(built).toEqual(['websocket', 'sse', 'long-polling']);
@@ -43,8 +33,8 @@ describe.skipIf(!chromiumProgram.available)('demo transports in Chromium', () =>
   });
 
   it('works over SSE when window.WebSocket is removed', async () => {
-    const sse = await openPage(browser, `${demo.url}/`, { initScript: NO_WEBSOCKET });
-    const ws = await openPage(browser, `${demo.url}/react/`);
+    const sse = await openPage(env.browser, `${env.demo.url}/`, { initScript: NO_WEBSOCKET });
+    const ws = await openPage(env.browser, `${env.demo.url}/react/`);
     await factIs(sse.page, 'state', 'open');
     await factIs(sse.page, 'transport', 'sse');
     await sse.page.getByTestId('inspector-events').locator('li', { hasText: 'connected over sse' }).waitFor();
@@ -61,15 +51,15 @@ describe.skipIf(!chromiumProgram.available)('demo transports in Chromium', () =>
   });
 
   it('works over long-polling when WebSocket is removed and SSE is blocked', async () => {
-    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    const context = await env.browser.newContext({ viewport: { width: 1400, height: 900 } });
     // Blocked like a proxy that kills event streams: any request asking for one fails.
     await context.route('**/pushwire/**', (route) =>
       /text\/event-stream/.test(route.request().headers()['accept'] ?? '') ? route.abort() : route.continue(),
     );
     await context.addInitScript(NO_WEBSOCKET + NO_EVENTSOURCE);
     const page = await context.newPage();
-    await page.goto(`${demo.url}/`);
-    const ws = await openPage(browser, `${demo.url}/react/`);
+    await page.goto(`${env.demo.url}/`);
+    const ws = await openPage(env.browser, `${env.demo.url}/react/`);
     await factIs(page, 'state', 'open', 30_000);
     await factIs(page, 'transport', 'long-polling');
     await joinChat(page, 'Lou');

@@ -3,6 +3,8 @@ import { HttpHeader, HttpPath } from '../../protocol/http.js';
 /** Most bytes of frames waiting to be POSTed; past it the pipe fails (the session resends after resuming). */
 const MAX_QUEUED_BYTES = 4 << 20;
 const DEFAULT_MAX_BODY = 65_536;
+/** Browsers refuse `keepalive` fetches whose bodies (all in flight together) pass 64 KiB. */
+const KEEPALIVE_MAX_BODY = 60_000;
 /**
  * Longest a POST may take. The server answers as soon as it has read the frames, so a POST that hangs
  * is on a dead (half-open) connection; the stream down may be fine and keep the heartbeat deadline
@@ -88,7 +90,7 @@ export class HttpUpstream {
     let bytes = this.queue[0]!.bytes;
     while (count < this.queue.length && bytes + 1 + this.queue[count]!.bytes <= this.maxBody) bytes += 1 + this.queue[count++]!.bytes;
     const batch = this.queue.splice(0, count);
-    this.queuedBytes -= batch.reduce((sum, frame) => sum + frame.bytes, 0);
+    this.queuedBytes -= bytes - (count - 1);
     this.inFlight = true;
     const timer = setTimeout(() => {
       if (this.stopped || this.finishing) return;
@@ -101,8 +103,9 @@ export class HttpUpstream {
         headers: { 'content-type': 'text/plain;charset=UTF-8', [HttpHeader.connection]: this.token },
         body: batch.map((frame) => frame.text).join('\n'),
         cache: 'no-store',
-        // The last POST of a closing pipe may outlive the page (a `bye` sent on unload).
-        keepalive: this.finishing,
+        // The last POST of a closing pipe may outlive the page (a `bye` sent on unload); browsers
+        // allow that only for small bodies.
+        keepalive: this.finishing && bytes <= KEEPALIVE_MAX_BODY,
         signal: this.abort.signal,
       });
       if (!res.ok) {

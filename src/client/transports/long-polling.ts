@@ -1,6 +1,6 @@
 import { HttpHeader, HttpPath } from '../../protocol/http.js';
-import { HttpUpstream } from './http-upstream.js';
-import type { Transport, TransportContext, TransportDefinition } from './transport.js';
+import { HttpTransport } from './http-transport.js';
+import type { TransportContext, TransportDefinition } from './transport.js';
 
 interface PollResult {
   status: number;
@@ -15,45 +15,15 @@ interface PollResult {
  * transport polls again at once and the server sends that batch again; nothing is lost or doubled.
  * Frames up go in batched POSTs to `{base}/send`, as with SSE.
  */
-class LongPollingTransport implements Transport {
-  private readonly abort = new AbortController();
-  private readonly upstream: HttpUpstream;
+class LongPollingTransport extends HttpTransport {
   private token = '';
   private received = 0;
-  private started = false;
-  private closed = false;
 
-  constructor(private readonly context: TransportContext) {
-    this.upstream = new HttpUpstream(context.url, (reason) => this.fail(`long-polling: ${reason}`));
-    queueMicrotask(() => {
-      if (!this.closed) context.handlers.open();
-    });
+  constructor(context: TransportContext) {
+    super(context, 'long-polling');
   }
 
-  send(text: string): void {
-    if (this.closed) return;
-    if (this.started) return this.upstream.push(text);
-    this.started = true;
-    void this.run(text);
-  }
-
-  /** Stops reading at once; frames already sent (a `bye`) still go up. */
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.upstream.finish();
-    this.abort.abort();
-  }
-
-  private fail(reason: string, code = 1006): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.upstream.stop();
-    this.abort.abort();
-    this.context.handlers.close(code, reason);
-  }
-
-  private async run(hello: string): Promise<void> {
+  protected async open(hello: string): Promise<void> {
     let body: string | undefined = hello;
     while (!this.closed) {
       const result = await this.poll(body);
@@ -61,7 +31,7 @@ class LongPollingTransport implements Transport {
       if (!result || this.closed) return;
       if (result.status === 204) continue;
       if (result.status !== 200) {
-        return this.fail(`long-polling: HTTP ${result.status}: ${result.text.slice(0, 200)}`, result.status === 413 ? 1009 : 1006);
+        return this.failHttp(result.status, `: ${result.text.slice(0, 200)}`);
       }
       if (this.token === '') {
         this.token = result.headers.get(HttpHeader.connection) ?? '';

@@ -24,6 +24,15 @@ export type HistoryResult =
 
 export type BrokerListener = (message: BrokerMessage) => void;
 
+/** A channel's state document as of a sequence number (see docs/SYNCED-STATE.md). */
+export interface StateSnapshot {
+  epoch: string;
+  /** Sequence number of the last state change it contains (0: none in this epoch). */
+  seq: number;
+  /** The document as JSON; `null` when the channel has no state. */
+  json: string;
+}
+
 /**
  * Fan-out, sequence numbers and history of channels. Asynchronous so that a shared store (Redis) can
  * implement it for many server nodes.
@@ -34,6 +43,8 @@ export type BrokerListener = (message: BrokerMessage) => void;
  *   (a shared store can drop pub/sub messages); the server repairs gaps from `history`.
  * - A channel's epoch changes whenever its history is lost, so positions of an old epoch are never
  *   mistaken for positions of the new one.
+ * - A channel's state snapshot lives and dies with its epoch: a channel whose state is not `null` is
+ *   never forgotten for being idle.
  */
 export interface Broker {
   publish(channel: string, json: string): Promise<BrokerMessage>;
@@ -41,5 +52,18 @@ export interface Broker {
   subscribe(channel: string, listener: BrokerListener): Promise<() => Promise<void>>;
   /** The channel's epoch and head, plus the messages the query asks for, oldest first. */
   history(channel: string, query: HistoryQuery): Promise<HistoryResult>;
+  /**
+   * The channel's state snapshot. It contains every state change published up to the channel's head
+   * at the moment it is read (a client relies on this to skip diffs it already has).
+   */
+  state(channel: string): Promise<StateSnapshot>;
+  /**
+   * Compare-and-set for state channels: if the channel's snapshot is still at `expected` ([epoch, seq]
+   * of the snapshot the change was computed from), publishes `json` (the change, as a message) and
+   * stores `snapshotJson` as the snapshot at that message's sequence number, as one atomic step.
+   * Resolves null without doing anything if the snapshot has moved on (another writer won; re-read
+   * and retry). A snapshot of `null` is kept as a tombstone with its sequence number.
+   */
+  publishState(channel: string, json: string, snapshotJson: string, expected: Position): Promise<BrokerMessage | null>;
   close(): Promise<void>;
 }

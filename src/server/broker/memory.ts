@@ -1,4 +1,5 @@
-import type { Broker, BrokerListener, BrokerMessage, HistoryQuery, HistoryResult } from './broker.js';
+import type { Position } from '../../protocol/frames.js';
+import type { Broker, BrokerListener, BrokerMessage, HistoryQuery, HistoryResult, StateSnapshot } from './broker.js';
 import { randomToken } from '../random.js';
 
 export interface HistoryLimits {
@@ -20,6 +21,8 @@ interface ChannelLog {
   entries: BrokerMessage[];
   start: number;
   listeners: Set<BrokerListener>;
+  /** The state document as of sequence number `seq` (absent: never had state in this epoch). */
+  state?: { seq: number; json: string };
   /** Last publish, subscribe or unsubscribe, ms. */
   touched: number;
 }
@@ -45,7 +48,23 @@ export class MemoryBroker implements Broker {
   }
 
   async publish(channel: string, json: string): Promise<BrokerMessage> {
+    return this.append(channel, this.log(channel), json);
+  }
+
+  async state(channel: string): Promise<StateSnapshot> {
     const log = this.log(channel);
+    return { epoch: log.epoch, seq: log.state?.seq ?? 0, json: log.state?.json ?? 'null' };
+  }
+
+  async publishState(channel: string, json: string, snapshotJson: string, expected: Position): Promise<BrokerMessage | null> {
+    const log = this.log(channel);
+    if (expected[0] !== log.epoch || expected[1] !== (log.state?.seq ?? 0)) return null;
+    // The snapshot is stored before listeners run, so anyone reading it after seeing the message finds it included.
+    log.state = { seq: log.seq + 1, json: snapshotJson };
+    return this.append(channel, log, json);
+  }
+
+  private append(channel: string, log: ChannelLog, json: string): BrokerMessage {
     log.touched = this.now();
     const message: BrokerMessage = { channel, epoch: log.epoch, seq: ++log.seq, json, time: this.now() };
     if (this.size > 0) log.entries.push(message);
@@ -116,7 +135,9 @@ export class MemoryBroker implements Broker {
     const idleSince = this.now() - this.ttl;
     for (const [channel, log] of this.channels) {
       this.trim(log);
-      if (log.listeners.size === 0 && log.entries.length === log.start && log.touched < idleSince) this.channels.delete(channel);
+      // A channel holding state is kept: its document lives only here.
+      const stateless = log.state === undefined || log.state.json === 'null';
+      if (log.listeners.size === 0 && log.entries.length === log.start && log.touched < idleSince && stateless) this.channels.delete(channel);
     }
   }
 }

@@ -1,5 +1,6 @@
 import type { Redis, RedisOptions } from 'ioredis';
-import type { Broker, BrokerListener, BrokerMessage, HistoryQuery, HistoryResult } from './broker.js';
+import type { Position } from '../../protocol/frames.js';
+import type { Broker, BrokerListener, BrokerMessage, HistoryQuery, HistoryResult, StateSnapshot } from './broker.js';
 import type { HistoryLimits } from './memory.js';
 import { randomToken } from '../random.js';
 
@@ -29,7 +30,50 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 if tonumber(ARGV[3]) > 0 then
   redis.call('XADD', KEYS[3], 'MAXLEN', ARGV[3], seq .. '-0', 'd', ARGV[2], 't', now)
 end
-for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], ARGV[5]) end
+local state = redis.call('HGET', KEYS[4], 'd')
+if state and state ~= 'null' then redis.call('PEXPIRE', KEYS[3], ARGV[5])
+else for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], ARGV[5]) end end
+redis.call('PUBLISH', ARGV[4], epoch .. '\\n' .. seq .. '\\n' .. now .. '\\n' .. ARGV[2])
+return {epoch, seq, now}
+`;
+
+/**
+ * A channel's state snapshot lives in a hash {e: epoch, q: seq, d: json} next to its other keys. A
+ * snapshot of another epoch (the epoch key expired or Redis lost it) counts as no state.
+ */
+const STATE = `
+local epoch = redis.call('GET', KEYS[1])
+if not epoch then epoch = ARGV[1]; redis.call('SET', KEYS[1], epoch, 'PX', ARGV[2]) end
+local s = redis.call('HMGET', KEYS[4], 'e', 'q', 'd')
+if s[1] ~= epoch then return {epoch, 0, 'null'} end
+return {epoch, tonumber(s[2]), s[3]}
+`;
+
+/**
+ * Compare-and-set publish of a state change: only if the snapshot is still at [ARGV[7], ARGV[8]], the
+ * change is published like PUBLISH does and the new snapshot stored, in one step. A channel holding
+ * state never expires (its document exists nowhere else); one whose state is null expires as usual.
+ */
+const PUBLISH_STATE = `
+local epoch = redis.call('GET', KEYS[1])
+if not epoch then epoch = ARGV[1]; redis.call('SET', KEYS[1], epoch) end
+local s = redis.call('HMGET', KEYS[4], 'e', 'q')
+local current = 0
+if s[1] == epoch then current = tonumber(s[2]) end
+if epoch ~= ARGV[7] or current ~= tonumber(ARGV[8]) then return false end
+local seq = redis.call('INCR', KEYS[2])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+if tonumber(ARGV[3]) > 0 then
+  redis.call('XADD', KEYS[3], 'MAXLEN', ARGV[3], seq .. '-0', 'd', ARGV[2], 't', now)
+end
+redis.call('HSET', KEYS[4], 'e', epoch, 'q', seq, 'd', ARGV[6])
+if ARGV[6] == 'null' then
+  for i = 1, 4 do redis.call('PEXPIRE', KEYS[i], ARGV[5]) end
+else
+  for _, i in ipairs({1, 2, 4}) do redis.call('PERSIST', KEYS[i]) end
+  redis.call('PEXPIRE', KEYS[3], ARGV[5])
+end
 redis.call('PUBLISH', ARGV[4], epoch .. '\\n' .. seq .. '\\n' .. now .. '\\n' .. ARGV[2])
 return {epoch, seq, now}
 `;
@@ -79,7 +123,7 @@ export class RedisBroker implements Broker {
     const { commands } = await this.connect();
     const [epoch, seq, time] = (await commands.eval(
       PUBLISH,
-      3,
+      4,
       ...this.keys(channel),
       randomToken(6),
       json,
@@ -112,7 +156,7 @@ export class RedisBroker implements Broker {
     const { commands } = await this.connect();
     const mode = query.after ? 'after' : query.last ? 'last' : 'head';
     const arg = query.after ? query.after[1] : (query.last ?? 0);
-    const [epoch, head, raw] = (await commands.eval(HISTORY, 3, ...this.keys(channel), randomToken(6), mode, arg, this.idleTtl)) as [
+    const [epoch, head, raw] = (await commands.eval(HISTORY, 4, ...this.keys(channel), randomToken(6), mode, arg, this.idleTtl)) as [
       string,
       number,
       StreamEntry[],
@@ -127,6 +171,32 @@ export class RedisBroker implements Broker {
       return complete ? { ok: true, epoch, head, messages: entries } : { ok: false, epoch, head };
     }
     return { ok: true, epoch, head, messages: entries.reverse().filter((message) => message.time >= minTime) };
+  }
+
+  async state(channel: string): Promise<StateSnapshot> {
+    const { commands } = await this.connect();
+    const [epoch, seq, json] = (await commands.eval(STATE, 4, ...this.keys(channel), randomToken(6), this.idleTtl)) as [string, number, string];
+    return { epoch, seq, json };
+  }
+
+  async publishState(channel: string, json: string, snapshotJson: string, expected: Position): Promise<BrokerMessage | null> {
+    const { commands } = await this.connect();
+    const result = (await commands.eval(
+      PUBLISH_STATE,
+      4,
+      ...this.keys(channel),
+      randomToken(6),
+      json,
+      this.size,
+      this.topic(channel),
+      this.idleTtl,
+      snapshotJson,
+      expected[0],
+      expected[1],
+    )) as [string, number, number] | null;
+    if (!result) return null;
+    const [epoch, seq, time] = result;
+    return { channel, epoch, seq, json, time };
   }
 
   async close(): Promise<void> {
@@ -201,10 +271,10 @@ export class RedisBroker implements Broker {
     return { channel, epoch, seq: Number(id.slice(0, id.indexOf('-'))), json, time };
   }
 
-  private keys(channel: string): [string, string, string] {
+  private keys(channel: string): [string, string, string, string] {
     // The hash tag {channel} keeps a channel's keys in one slot, as Redis Cluster requires for a script.
     const tag = `{${channel}}`;
-    return [`${this.prefix}e:${tag}`, `${this.prefix}q:${tag}`, `${this.prefix}h:${tag}`];
+    return [`${this.prefix}e:${tag}`, `${this.prefix}q:${tag}`, `${this.prefix}h:${tag}`, `${this.prefix}s:${tag}`];
   }
 
   private topic(channel: string): string {

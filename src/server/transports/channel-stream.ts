@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isValidChannelName } from '../../protocol/channel.js';
 import type { Position } from '../../protocol/frames.js';
+import { presenceTarget } from '../../protocol/presence.js';
 import type { Connection } from '../connection.js';
 import type { ServerCore } from '../core.js';
 import type { ServerHooks } from '../options.js';
@@ -115,7 +116,8 @@ export async function openChannelStream(
     end: () => res.end(),
   });
   session.remoteAddress = info.remoteAddress;
-  const allowed = hooks.canSubscribe ? (await hooks.canSubscribe(session, channel)) === true : true;
+  // A `$presence:` channel is readable by whoever may subscribe to the channel it belongs to.
+  const allowed = hooks.canSubscribe ? (await hooks.canSubscribe(session, presenceTarget(channel) ?? channel)) === true : true;
   if (!allowed) return replyText(res, 403, `forbidden: not allowed to subscribe to "${channel}"`);
   if (res.destroyed || req.destroyed) return;
 

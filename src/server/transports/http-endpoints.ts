@@ -34,6 +34,7 @@ export class HttpEndpoints {
   private readonly streams = new Set<{ keepalive(): void; close(code: number, reason: string): void }>();
   private readonly keepalive: ReturnType<typeof setInterval>;
   private readonly limits: HttpConnectionLimits;
+  private closing = false;
 
   constructor(
     private readonly core: ServerCore,
@@ -52,6 +53,10 @@ export class HttpEndpoints {
   handle(req: IncomingMessage, res: ServerResponse, pathname: string): boolean {
     const route = pathname.slice(this.options.path.length);
     if (!ROUTES.has(route)) return false;
+    if (this.closing) {
+      replyText(res, 503, 'server shutting down', { 'retry-after': '1' });
+      return true;
+    }
     if (answeredByOriginGate(req, res, this.core)) return true;
     switch (route) {
       case HttpPath.sse:
@@ -83,8 +88,9 @@ export class HttpEndpoints {
     }
   }
 
-  /** Ends every HTTP connection and stream (after the core ended the sessions). */
+  /** Ends every HTTP connection and stream (after the core ended the sessions); later requests get 503. */
   close(): void {
+    this.closing = true;
     clearInterval(this.keepalive);
     for (const connection of [...this.connections.values()]) {
       if (connection instanceof LongPollConnection) connection.end();

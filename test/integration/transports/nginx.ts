@@ -1,14 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const NGINX = process.env.NGINX_BIN ?? '/usr/sbin/nginx';
-
-export function nginxAvailable(): boolean {
-  return existsSync(NGINX);
-}
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -26,7 +22,8 @@ export interface RunningNginx {
 /**
  * Starts nginx as a plain reverse proxy in front of `upstreamPort`: `proxy_pass` with nginx's
  * defaults, i.e. HTTP/1.0 upstream, no Upgrade/Connection headers forwarded (so no WebSocket), and
- * proxy_buffering on. `locations` adds location blocks (to block or buffer an endpoint).
+ * proxy_buffering on; only the Host header is passed on. `locations` adds location blocks (to block
+ * or buffer an endpoint).
  */
 export async function startNginx(upstreamPort: number, locations = ''): Promise<RunningNginx> {
   const dir = mkdtempSync(join(tmpdir(), 'pushwire-nginx-'));
@@ -49,6 +46,9 @@ http {
   scgi_temp_path ${dir}/scgi;
   server {
     listen 127.0.0.1:${port};
+    # Pass the page's Host on, as real configs do: the server's default origin check compares it with
+    # the browser's Origin header.
+    proxy_set_header Host $http_host;
     location / {
       proxy_pass http://127.0.0.1:${upstreamPort};
     }

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FallbackInfo, OpenInfo, PushwireClient } from '../../../src/client/index.js';
 import type { TransportName } from '../../../src/protocol/frames.js';
-import { connectClient, startServer, TRANSPORTS, waitFor, type TestServer } from './harness.js';
+import { connectClient, gatedWebSocket, startServer, TRANSPORTS, waitFor, type TestServer } from './harness.js';
 import { collect, expectExactlyOnceInOrder, publishStream } from './stream.js';
 
 let server: TestServer | undefined;
@@ -87,7 +87,6 @@ describe.each(names)('%s forced alone', (name) => {
 
 describe('transport switches in the middle of a stream', () => {
   it.each(['sse', 'long-polling'] as const)('upgrades from %s to WebSocket without losing or repeating a message', async (fallback) => {
-    const { gatedWebSocket } = await import('./harness.js');
     const { WebSocket, gate } = gatedWebSocket();
     server = await startServer();
     client = connectClient(server.url, { transports: [TRANSPORTS.websocket, TRANSPORTS[fallback]], WebSocket, upgrade: { min: 50, max: 100 } });
@@ -111,11 +110,13 @@ describe('transport switches in the middle of a stream', () => {
     expect(upgradedAt).toBeGreaterThan(0);
     expect(upgradedAt).toBeLessThan(10_000);
     expect(client.transport).toBe('websocket');
+    // The server saw one session move pipes, not a new session.
+    expect(server.pushwire.stats()).toMatchObject({ sessions: 1, byTransport: { websocket: 1, sse: 0, 'long-polling': 0 } });
+    expect(server.pushwire.stats().counters.transportSwitches).toBe(1);
     console.log(`upgrade ${fallback} → websocket after ${upgradedAt} of 10,000 messages`);
   });
 
   it('falls back from WebSocket to SSE mid-stream when WebSocket breaks, then upgrades back, losing nothing', async () => {
-    const { gatedWebSocket } = await import('./harness.js');
     const { WebSocket, gate } = gatedWebSocket();
     gate.blocked = false;
     server = await startServer();

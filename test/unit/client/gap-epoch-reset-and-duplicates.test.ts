@@ -212,3 +212,26 @@ describe('direct messages', () => {
     expect(messages).toEqual([{ hello: 'you' }]);
   });
 });
+
+describe('answers to a replaced subscription', () => {
+  it('ignores a subd (and its replay) that answers an older sub of the channel', async () => {
+    const client = await mock.open();
+    const got: unknown[] = [];
+    const first = client.subscribe('news', (d) => got.push(d), { rewind: 2 });
+    await settle();
+    first.unsubscribe().catch(() => {}); // never acknowledged here: what matters is the order of the frames
+    client.subscribe('news', (d) => got.push(d), { rewind: 2 });
+    await settle();
+    const subs = mock.last.sent('sub');
+    expect(subs.map((f) => f.s)).toEqual([1, 3]);
+    // The server answers the first sub (now stale), replays, then answers the second and replays again.
+    mock.last.send({ t: 'subd', s: 1, ch: 'news', e: 'E', q: 3, h: 5, st: 'new' });
+    mock.last.send(m(4));
+    mock.last.send(m(5));
+    mock.last.send({ t: 'subd', s: 3, ch: 'news', e: 'E', q: 3, h: 5, st: 'new' });
+    mock.last.send(m(4));
+    mock.last.send(m(5));
+    await settle();
+    expect(got).toEqual(['m4', 'm5']); // once, not twice
+  });
+});

@@ -122,6 +122,6 @@ describe('page events cut the backoff short', () => {
     expect(mock.connections).toHaveLength(1);
     await advance(1);
     expect(mock.connections).toHaveLength(2);
-    expect(vi.getTimerCount()).toBe(2); // only the new attempt's connect timeout and welcome health check
+    expect(vi.getTimerCount()).toBe(1); // only the new attempt's connect timer (the health check shares it)
   });
 });

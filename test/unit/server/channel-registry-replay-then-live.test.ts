@@ -39,6 +39,12 @@ class HookedBroker implements Broker {
     await hook?.();
     return this.inner.history(channel, query);
   }
+  state(channel: string) {
+    return this.inner.state(channel);
+  }
+  publishState(...args: Parameters<Broker['publishState']>) {
+    return this.inner.publishState(...args);
+  }
   close() {
     return this.inner.close();
   }

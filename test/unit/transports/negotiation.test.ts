@@ -24,7 +24,8 @@ function start(options: ClientOptions = {}): PushwireClient {
     transports: [websocket, sse, longPolling],
     transportMemory: { storage: null },
     connectTimeout: 2000,
-    welcomeTimeout: 300,
+    // Long enough for a loaded machine on the working paths; the silent ones wait it out.
+    welcomeTimeout: 1000,
     reconnect: { min: 10, max: 50 },
     upgrade: false,
     ...options,
@@ -130,7 +131,7 @@ describe('fallback triggers', () => {
     const fallbacks = fallbacksOf(client);
     await until(() => client.state === 'open', 'open');
     expect(client.transport).toBe('sse');
-    expect(fallbacks).toEqual([{ from: 'websocket', to: 'sse', code: 1006, reason: 'websocket: open, but no frame from the server within 300 ms (health check)' }]);
+    expect(fallbacks).toEqual([{ from: 'websocket', to: 'sse', code: 1006, reason: 'websocket: open, but no frame from the server within 1000 ms (health check)' }]);
   });
 
   it('a buffered SSE stream: the health check moves on to long-polling', async () => {
@@ -143,7 +144,7 @@ describe('fallback triggers', () => {
     expect(client.transport).toBe('long-polling');
     expect(fallbacks.map((f) => `${f.from}→${f.to}: ${f.reason}`)).toEqual([
       'websocket→sse: refused',
-      'sse→long-polling: sse: open, but no frame from the server within 300 ms (health check)',
+      'sse→long-polling: sse: open, but no frame from the server within 1000 ms (health check)',
     ]);
   });
 
@@ -200,6 +201,27 @@ describe('transport memory', () => {
     expect(localStorage.getItem(KEY)).toBeNull();
   });
 
+  it('lives with a storage that throws (privacy modes, quotas): nothing is remembered, nothing breaks', async () => {
+    useMock().websocket = 'refuse';
+    const broken = {
+      getItem: (): string | null => {
+        throw new Error('SecurityError');
+      },
+      setItem: (): void => {
+        throw new Error('QuotaExceededError');
+      },
+      removeItem: (): void => {
+        throw new Error('SecurityError');
+      },
+    };
+    const client = start({ transportMemory: { storage: broken } });
+    const errors: unknown[] = [];
+    client.on('error', (error) => errors.push(error));
+    await until(() => client.state === 'open', 'open');
+    expect(client.transport).toBe('sse');
+    expect(errors).toEqual([]);
+  });
+
   it('uses the ttl given', async () => {
     useMock().websocket = 'refuse';
     const client = start({ transportMemory: { ttl: 1000 } });
@@ -248,7 +270,7 @@ describe('upgrade back to WebSocket', () => {
     await until(() => got.length === 3, 'messages on SSE');
     mock.websocket = 'pong-only';
     await until(() => fallbacks.length === 2, 'the failed upgrade');
-    expect(fallbacks[1]).toMatchObject({ from: 'websocket', to: 'sse', reason: 'websocket: open, but no frame from the server within 300 ms (health check)' });
+    expect(fallbacks[1]).toMatchObject({ from: 'websocket', to: 'sse', reason: 'websocket: open, but no frame from the server within 1000 ms (health check)' });
     mock.websocket = 'refuse';
     await until(() => client.state === 'open' && client.transport === 'sse', 'back on SSE');
     expect(mock.hellos.at(-1)).toMatchObject({ transport: 'sse', hello: { sid: client.sessionId, rx: 4 } });

@@ -1,0 +1,72 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { RedisBroker } from '../../../src/server/broker/redis.js';
+import { requireProgram } from '../../support/external-program.js';
+import { REDIS_SERVER, TestRedis } from '../../support/redis-server.js';
+import { type Harness, startHarness, transportCases, until } from './harness.js';
+
+const redisProgram = requireProgram(REDIS_SERVER, 'redis-server');
+let redis: TestRedis | undefined;
+let prefixes = 0;
+
+beforeAll(async () => {
+  if (redisProgram.available) redis = await TestRedis.start();
+});
+afterAll(async () => {
+  await redis?.stop();
+});
+
+describe.skipIf(!redisProgram.available).each(transportCases)('synced state and presence across server nodes over $name', (transport) => {
+  const harnesses: Harness[] = [];
+  afterEach(async () => {
+    for (const h of harnesses.splice(0)) await h.close();
+  });
+
+  async function twoNodes(): Promise<[Harness, Harness]> {
+    const prefix = `mn${++prefixes}:`;
+    const authorize = ({ auth }: { auth: unknown }) => ({ ok: true as const, user: (auth as { user: string }).user });
+    const nodes = await Promise.all(
+      [0, 1].map(() => startHarness(transport, { broker: new RedisBroker({ url: redis!.url, prefix }), authorize })),
+    );
+    harnesses.push(...nodes);
+    return nodes as [Harness, Harness];
+  }
+
+  it('state written on one node is followed by a client of the other, snapshot and diffs', async () => {
+    const [a, b] = await twoNodes();
+    await a.server.setState('board', { cells: [0, 0, 0] });
+    const client = b.client({ auth: { user: 'u' } });
+    const board = client.sync<{ cells: number[] }>('board');
+    await until(() => board.ready, 'snapshot from node b');
+    expect(board.state).toEqual({ cells: [0, 0, 0] });
+    await a.server.patchState('board', [{ op: 'replace', path: '/cells/1', value: 1 }]);
+    const last = await b.server.patchState('board', [{ op: 'replace', path: '/cells/2', value: 2 }]);
+    await until(() => board.seq === last.seq, 'both changes');
+    expect(board.state).toEqual({ cells: [0, 1, 2] });
+    expect((await a.server.getState('board')).state).toEqual({ cells: [0, 1, 2] });
+  });
+
+  it('concurrent writers on two nodes never lose a change (compare-and-set)', async () => {
+    const [a, b] = await twoNodes();
+    await a.server.setState('counter', { log: [] });
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).server.patchState('counter', [{ op: 'add', path: '/log/-', value: i }])),
+    );
+    const final = await a.server.getState<{ log: number[] }>('counter');
+    expect([...final.state!.log].sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+  });
+
+  it('a member on one node is present for a watcher on the other, and leaves when its session ends', async () => {
+    const [a, b] = await twoNodes();
+    const watcher = b.client({ auth: { user: 'watcher' } }).presence('room');
+    const joins: string[] = [];
+    const leaves: string[] = [];
+    watcher.on('join', (m) => joins.push(m.key));
+    watcher.on('leave', (m) => leaves.push(m.key));
+    const dana = a.client({ auth: { user: 'dana' } });
+    dana.presence('room', { name: 'Dana' });
+    await until(() => joins.includes('user:dana'), 'dana appears on node b');
+    dana.close();
+    await until(() => leaves.includes('user:dana'), 'dana leaves on node b');
+    expect(await b.server.presence('room')).toEqual({});
+  });
+});

@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { connect, type TransportDefinition } from '../../../src/client/index.js';
+
+const blocked: TransportDefinition = {
+  name: 'websocket',
+  create() {
+    throw new Error('blocked by the page');
+  },
+};
+/** A transport that never gets anywhere (it stays silent), so the client stays on it. */
+const silent: TransportDefinition = { name: 'sse', create: () => ({ send() {}, close() {} }) };
+
+describe('the first connection attempt', () => {
+  it('starts after connect() returns, so listeners added right away hear its fallback', async () => {
+    const client = connect('http://pushwire.test/pushwire', { transports: [blocked, silent], transportMemory: { storage: null } });
+    const fallbacks: Array<{ from: string; to: string | null }> = [];
+    client.on('fallback', (info) => fallbacks.push({ from: info.from, to: info.to }));
+    expect(client.transport).toBe('websocket'); // the transport about to be tried
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(fallbacks).toEqual([{ from: 'websocket', to: 'sse' }]);
+    client.close();
+  });
+});

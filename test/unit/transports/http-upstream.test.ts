@@ -1,0 +1,85 @@
+import { delay, http, HttpResponse } from 'msw';
+import { setupServer } from 'msw/node';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { HttpUpstream } from '../../../src/client/transports/http-upstream.js';
+import { BASE } from './mock-pushwire.js';
+
+const network = setupServer();
+beforeAll(() => network.listen({ onUnhandledRequest: 'error' }));
+afterEach(() => network.resetHandlers());
+afterAll(() => network.close());
+
+async function until(check: () => boolean): Promise<void> {
+  for (let i = 0; !check(); i++) {
+    if (i > 1000) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+it('cuts batches at the server\'s max body, keeps one POST in flight and the order of the frames', async () => {
+  const bodies: string[] = [];
+  let inFlight = 0;
+  let most = 0;
+  network.use(
+    http.post(`${BASE}/send`, async ({ request }) => {
+      most = Math.max(most, ++inFlight);
+      expect(request.headers.get('pushwire-connection')).toBe('tok');
+      bodies.push(await request.text());
+      await delay(10);
+      inFlight--;
+      return new HttpResponse(null, { status: 204 });
+    }),
+  );
+  const failures: string[] = [];
+  const upstream = new HttpUpstream(BASE, (reason) => failures.push(reason));
+  const frames = Array.from({ length: 40 }, (_, i) => JSON.stringify({ t: 'msg', s: i + 1, d: 'x'.repeat(i % 7) }));
+  for (const frame of frames.slice(0, 5)) upstream.push(frame); // queued until the connection is named
+  upstream.ready('tok', 100);
+  for (const frame of frames.slice(5)) upstream.push(frame);
+  await until(() => bodies.join('\n').split('\n').length === 40 && inFlight === 0);
+  expect(failures).toEqual([]);
+  expect(most).toBe(1);
+  expect(bodies.length).toBeGreaterThan(10);
+  for (const body of bodies) expect(new TextEncoder().encode(body).length).toBeLessThanOrEqual(100);
+  expect(bodies.join('\n').split('\n')).toEqual(frames);
+});
+
+it('fails the pipe with the server\'s answer when a POST is refused, and sends nothing more', async () => {
+  let posts = 0;
+  network.use(
+    http.post(`${BASE}/send`, () => {
+      posts++;
+      return new HttpResponse('unknown_connection: no open connection with this token', { status: 404 });
+    }),
+  );
+  const failures: string[] = [];
+  const upstream = new HttpUpstream(BASE, (reason) => failures.push(reason));
+  upstream.ready('tok', 1000);
+  upstream.push('{"t":"ping","id":1}');
+  await until(() => failures.length === 1);
+  expect(failures).toEqual(['POST /send answered 404: unknown_connection: no open connection with this token']);
+  upstream.stop();
+  upstream.push('{"t":"ping","id":2}');
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  expect(posts).toBe(1);
+});
+
+it('on finish, still sends what is queued, then reports done', async () => {
+  const bodies: string[] = [];
+  network.use(
+    http.post(`${BASE}/send`, async ({ request }) => {
+      bodies.push(await request.text());
+      await delay(20);
+      return new HttpResponse(null, { status: 204 });
+    }),
+  );
+  const upstream = new HttpUpstream(BASE, () => {});
+  upstream.ready('tok', 1000);
+  upstream.push('{"t":"ack","n":5}');
+  upstream.push('{"t":"bye"}');
+  let done = false;
+  upstream.finish(() => (done = true));
+  upstream.push('{"t":"ping","id":9}'); // after finish: not taken
+  await until(() => done);
+  expect(bodies.join('\n')).toBe('{"t":"ack","n":5}\n{"t":"bye"}');
+});
