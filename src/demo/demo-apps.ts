@@ -1,7 +1,7 @@
 import type { ServerHooks, Session } from '../server/index.js';
 import { ChatRoom, type Publish } from './chat-room.js';
 import { GameRoom } from './game-room.js';
-import { CHAT_CHANNEL, GAME_CHANNEL, TICKS_CHANNEL } from './demo-messages.js';
+import { CHAT_CHANNEL, GAME_CHANNEL, ODDS_CHANNEL, TICKS_CHANNEL } from './demo-messages.js';
 import { parseRequest } from './request-parser.js';
 
 export interface DemoAppOptions {
@@ -18,7 +18,7 @@ export interface DemoApps {
   hooks: Pick<ServerHooks, 'canSubscribe' | 'canPublish' | 'onMessage' | 'onClose'>;
 }
 
-const CHANNELS = new Set([CHAT_CHANNEL, GAME_CHANNEL, TICKS_CHANNEL]);
+const CHANNELS = new Set([CHAT_CHANNEL, GAME_CHANNEL, TICKS_CHANNEL, ODDS_CHANNEL]);
 
 /** The chat room and the Connect Four table behind the demo pages. Pages never publish: the apps do. */
 export function createDemoApps(publish: Publish, options: DemoAppOptions = {}): DemoApps {

@@ -4,6 +4,8 @@
 export const CHAT_CHANNEL = 'chat';
 export const GAME_CHANNEL = 'connect-four';
 export const TICKS_CHANNEL = 'ticks';
+/** A synced state channel: the odds board's document, changed by JSON Patch diffs. */
+export const ODDS_CHANNEL = 'odds';
 
 /** Published on the chat channel. Texts and names are plain text: pages must never render them as HTML. */
 export type ChatEvent =
@@ -31,6 +33,25 @@ export interface GameState {
   /** The four (or more) cells that won, [row, column]. */
   line: Array<[number, number]>;
   lastMove: [number, number] | null;
+}
+
+/** One market of the odds board: decimal odds for a home win, a draw and an away win. */
+export interface Market {
+  id: string;
+  home: string;
+  away: string;
+  odds: [home: number, draw: number, away: number];
+  /** Which way each price moved last: 1 up, -1 down, 0 unchanged. */
+  moves: [number, number, number];
+  /** How many times this market's prices changed. */
+  changes: number;
+}
+
+/** The odds board's state document. */
+export interface OddsBoard {
+  /** Changes when the demo server restarts (the board starts over). */
+  run: string;
+  markets: Market[];
 }
 
 export interface TickEvent {

@@ -2,12 +2,15 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { createServer, type Logger, MemoryBroker, type PushwireServer, redisBroker } from '../server/index.js';
 import { createDemoApps, type DemoAppOptions, type DemoApps } from './demo-apps.js';
+import { OddsBoard } from './odds-board.js';
 import { TICKS_CHANNEL, type TickEvent } from './demo-messages.js';
 import { defaultLogger } from '../server/logger.js';
 import { staticFiles } from './static-files.js';
 
 export interface DemoServerOptions extends DemoAppOptions {
   logger?: Logger;
+  /** How often the odds board moves, ms. Default 400. */
+  oddsInterval?: number;
 }
 
 export interface DemoServer {
@@ -46,6 +49,9 @@ export async function startDemoServer(port: number, host = '0.0.0.0', options: D
   });
   const pushwire = createServer({ ...apps.hooks, broker, logger }).attach(http);
 
+  const odds = new OddsBoard(pushwire);
+  await odds.start(options.oddsInterval ?? 400);
+
   let tick = 0;
   const ticker = setInterval(() => {
     const event: TickEvent = { n: ++tick, time: new Date().toISOString() };
@@ -64,6 +70,7 @@ export async function startDemoServer(port: number, host = '0.0.0.0', options: D
     port: typeof address === 'object' && address ? address.port : port,
     async close() {
       clearInterval(ticker);
+      odds.stop();
       await pushwire.close();
       await broker.close();
       http.closeAllConnections();

@@ -5,3 +5,5 @@ export { useConnection } from './use-connection.js';
 export type { ConnectionSnapshot } from './connection-store.js';
 export { useChannel, type ChannelStatus, type ChannelView, type UseChannelOptions } from './use-channel.js';
 export { useClientEvent } from './use-client-event.js';
+export { useSyncedState, type SyncedStateView } from './use-synced-state.js';
+export { usePresence, type PresenceView } from './use-presence.js';

@@ -1,6 +1,7 @@
-import { useEffect, useRef, useState } from 'react';
-import type { MessageInfo, PushwireClient, PushwireError, SubscribedInfo, Subscription, SubscribeStatus } from 'pushwire';
+import { useRef, useState } from 'react';
+import type { MessageInfo, PushwireError, SubscribedInfo, Subscription, SubscribeStatus } from 'pushwire';
 import { usePushwire } from './context.js';
+import { useHeldResource } from './use-held-resource.js';
 
 /** `subscribing` until the server first confirms; then the latest confirmation's status; `error` if refused. */
 export type ChannelStatus = 'subscribing' | SubscribeStatus | 'error';
@@ -26,23 +27,12 @@ export interface ChannelView {
   error: PushwireError | null;
 }
 
-interface Held {
-  client: PushwireClient;
-  key: string;
-  subscription: Subscription | null;
-  releaseTimer?: ReturnType<typeof setTimeout>;
-}
-
 const INITIAL: ChannelView = { status: 'subscribing', info: null, resets: 0, error: null };
 
 /**
  * Subscribes to `channel` while the component is mounted. The latest `onMessage` and option callbacks
  * are always the ones called (they are kept in a ref), so passing inline functions does not resubscribe;
- * changing the channel, `rewind` or `enabled` does.
- *
- * React's StrictMode mounts, unmounts and mounts again at once. Unsubscribing for that moment would
- * start a second, fresh subscription (and with `rewind`, replay history twice), so the release is
- * deferred by a task and cancelled if the same hook subscribes again to the same channel meanwhile.
+ * changing the channel, `rewind` or `enabled` does. Safe under StrictMode (see useHeldResource).
  */
 export function useChannel<T = unknown>(
   channel: string,
@@ -53,24 +43,15 @@ export function useChannel<T = unknown>(
   const { rewind, enabled = true } = options;
   const callbacks = useRef({ onMessage, options });
   callbacks.current = { onMessage, options };
-  const held = useRef<Held | null>(null);
   const [view, setView] = useState<ChannelView>(INITIAL);
 
-  useEffect(() => {
-    if (!enabled) return;
-    const key = `${channel}\u0000${rewind ?? ''}`;
-    let entry = held.current;
-    if (entry && entry.client === client && entry.key === key && entry.releaseTimer !== undefined) {
-      clearTimeout(entry.releaseTimer);
-      entry.releaseTimer = undefined;
-    } else {
-      if (entry) release(entry);
-      const current: Held = (entry = { client, key, subscription: null });
-      held.current = current;
-      const live = (): boolean => held.current === current;
+  useHeldResource<Subscription | null>(
+    enabled,
+    [client, channel, rewind],
+    (live) => {
       setView(INITIAL);
       try {
-        current.subscription = client.subscribe<T>(
+        return client.subscribe<T>(
           channel,
           {
             onMessage: (data, info) => {
@@ -92,26 +73,15 @@ export function useChannel<T = unknown>(
             },
           },
           rewind === undefined ? {} : { rewind },
-        );
+        ) as Subscription;
       } catch (error) {
         setView({ ...INITIAL, status: 'error', error: error as PushwireError });
+        return null;
       }
-    }
-    const mine = entry;
-    return () => {
-      mine.releaseTimer = setTimeout(() => release(mine), 0);
-    };
-  }, [client, channel, rewind, enabled]);
-
-  function release(entry: Held): void {
-    clearTimeout(entry.releaseTimer);
-    entry.releaseTimer = undefined;
-    if (held.current === entry) held.current = null;
-    const subscription = entry.subscription;
-    entry.subscription = null;
+    },
     // An unsubscribe fails only when the client closed meanwhile, which ends the subscription anyway.
-    subscription?.unsubscribe().catch(() => {});
-  }
+    (subscription) => void subscription?.unsubscribe().catch(() => {}),
+  );
 
   return enabled ? view : INITIAL;
 }
