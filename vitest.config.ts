@@ -21,6 +21,15 @@ export default defineConfig({
       },
       {
         test: {
+          name: 'chaos',
+          include: ['test/chaos/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 180_000,
+          hookTimeout: 30_000,
+        },
+      },
+      {
+        test: {
           // The demo in Debian's Chromium via playwright-core (needs `npm run build` first; `npm test` does it).
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],

@@ -65,8 +65,25 @@ export interface ClientOptions {
   maxPayload?: number;
   /** Bounds of the queue of sends waiting for their ack (including while offline). */
   queue?: QueueLimits;
+  /**
+   * Default time `publish()` and `send()` wait for the server's ack before rejecting with `timeout`, ms.
+   * Default 0: wait as long as the session lives (it still rejects with `session_lost` or `closed`).
+   */
+  ackTimeout?: number;
+  /** Default time `request()` waits for its answer before rejecting with `timeout`, ms. Default 10,000. */
+  requestTimeout?: number;
   clock?: Clock;
   random?: () => number;
+}
+
+export interface SendOptions {
+  /**
+   * Reject with a `timeout` error if the server has not acknowledged (or answered) within this many ms;
+   * 0 waits as long as the session lives. A frame not yet handed to a transport when the time is up
+   * is withdrawn and never sent. One already sent may have been handled: it is still resent after a
+   * reconnect and handled at most once, so a timeout means "outcome unknown", not "not done".
+   */
+  timeout?: number;
 }
 
 export interface UpgradeOptions {
@@ -270,23 +287,35 @@ export class PushwireClient extends Emitter<ClientEvents> {
   /** Joins a channel's presence with this metadata (again after a session is lost), or updates it. */
   joinPresence(channel: string, meta: unknown): Promise<void> {
     this.joined.set(channel, meta ?? null);
-    return this.request({ t: 'join', ch: channel, meta: meta ?? null });
+    return this.submit<void>({ t: 'join', ch: channel, meta: meta ?? null }, this.options.ackTimeout ?? 0);
   }
 
   leavePresence(channel: string): Promise<void> {
     if (!this.joined.delete(channel)) return Promise.resolve();
-    return this.request({ t: 'leave', ch: channel });
+    return this.submit<void>({ t: 'leave', ch: channel }, this.options.ackTimeout ?? 0);
   }
 
-  /** Publishes to a channel; resolves when the server has handled it, rejects with a PushwireError. */
-  publish(channel: string, data: unknown): Promise<void> {
+  /**
+   * Publishes to a channel; resolves when the server has handled it. Rejects with a PushwireError:
+   * `too_large`, `queue_full`, `forbidden`, `timeout`, `session_lost` or `closed`.
+   */
+  publish(channel: string, data: unknown, options: SendOptions = {}): Promise<void> {
     if (!isValidChannelName(channel)) return Promise.reject(new TypeError(`pushwire: invalid channel name ${JSON.stringify(channel)}`));
-    return this.request({ t: 'pub', ch: channel, d: data ?? null });
+    return this.submit<void>({ t: 'pub', ch: channel, d: data ?? null }, options.timeout ?? this.options.ackTimeout ?? 0);
   }
 
-  /** Sends a message to the server application (its onMessage hook); resolves when it was handled. */
-  send(data: unknown): Promise<void> {
-    return this.request({ t: 'msg', d: data ?? null });
+  /** Sends a message to the server application (its onMessage hook); resolves when it was handled. Rejects like `publish`. */
+  send(data: unknown, options: SendOptions = {}): Promise<void> {
+    return this.submit<void>({ t: 'msg', d: data ?? null }, options.timeout ?? this.options.ackTimeout ?? 0);
+  }
+
+  /**
+   * Asks the server application (its onRequest hook) and resolves with its answer. Rejects like
+   * `publish`, plus `no_handler` and `handler_error`; `timeout` after `requestTimeout` (default 10 s).
+   * The answer survives a reconnect; a request outlives only its session (`session_lost`).
+   */
+  request<T = unknown>(data: unknown, options: SendOptions = {}): Promise<T> {
+    return this.submit<T>({ t: 'req', d: data ?? null }, options.timeout ?? this.options.requestTimeout ?? 10_000);
   }
 
   /** Measures the round trip to the server, ms. */
@@ -482,6 +511,8 @@ export class PushwireClient extends Emitter<ClientEvents> {
         return this.onErrorFrame(frame);
       case 'msg':
         return this.emit('message', frame.d);
+      case 'res':
+        return this.outbox.answer(frame.s, frame.d);
       case 'snap':
         return void this.snapshots.set(frame.s, frame);
       case 'ack':
@@ -653,18 +684,34 @@ export class PushwireClient extends Emitter<ClientEvents> {
 
   // ---- frames to the server ----
 
-  private request(body: OutboundBody): Promise<void> {
-    return new Promise((resolve, reject) => {
+  /** Queues an application frame; the promise settles with its ack or answer, its error, or the timeout. */
+  private submit<T>(body: OutboundBody, timeout: number): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
       if (this.state === 'closed') return reject(new PushwireError('closed', 'the client is closed'));
+      let timer: unknown;
+      const stop = (): void => {
+        if (timer !== undefined) this.clock.clearTimeout(timer);
+      };
+      let entry: OutboxEntry;
       try {
-        this.enqueue(body, resolve, reject);
+        entry = this.enqueue(
+          body,
+          (value) => (stop(), resolve(value as T)),
+          (error) => (stop(), reject(error)),
+        );
       } catch (error) {
-        reject(error);
+        return reject(error);
+      }
+      if (timeout > 0) {
+        timer = this.clock.setTimeout(() => {
+          const what = entry.sent ? 'it was sent and may still be handled (at most once)' : 'it was never sent and never will be';
+          this.outbox.expire(entry, new PushwireError('timeout', `no ${body.t === 'req' ? 'answer' : 'acknowledgement'} within ${timeout} ms; ${what}`));
+        }, timeout);
       }
     });
   }
 
-  private enqueue(body: OutboundBody, resolve?: () => void, reject?: (error: PushwireError) => void): OutboxEntry {
+  private enqueue(body: OutboundBody, resolve?: (value: unknown) => void, reject?: (error: PushwireError) => void): OutboxEntry {
     const entry = this.outbox.add(body, this.maxPayload, resolve, reject);
     if (this.state === 'open' && this.pipe && !this.awaitingWelcome && this.checkAlive()) {
       entry.sent = true;
@@ -688,7 +735,7 @@ export class PushwireClient extends Emitter<ClientEvents> {
     if (!state || !state.subscriptions.delete(subscription) || state.subscriptions.size > 0) return Promise.resolve();
     this.channels.delete(state.name);
     if (this.state === 'closed') return Promise.resolve();
-    return new Promise((resolve, reject) => this.enqueue({ t: 'unsub', ch: state.name }, resolve, reject));
+    return new Promise((resolve, reject) => this.enqueue({ t: 'unsub', ch: state.name }, () => resolve(), reject));
   }
 
   private sendReceipt(): void {

@@ -21,6 +21,7 @@ export {
   type OpenInfo,
   type ProbeInfo,
   type ReconnectInfo,
+  type SendOptions,
   type UpgradeInfo,
   type UpgradeOptions,
 } from './client.js';

@@ -7,6 +7,7 @@ export type OutboundBody =
   | { t: 'unsub'; ch: string }
   | { t: 'pub'; ch: string; d: unknown }
   | { t: 'msg'; d: unknown }
+  | { t: 'req'; d: unknown }
   | { t: 'get'; ch: string }
   | { t: 'join'; ch: string; meta: unknown }
   | { t: 'leave'; ch: string };
@@ -18,12 +19,13 @@ export interface OutboxEntry {
   bytes: number;
   /** Handed to a transport at least once: the server may have handled it. */
   sent: boolean;
-  resolve?: () => void;
-  reject?: (error: PushwireError) => void;
+  /** Settles the caller's promise: with the answer for a request, with nothing for the others. */
+  resolve?: ((value: unknown) => void) | undefined;
+  reject?: ((error: PushwireError) => void) | undefined;
 }
 
 export interface QueueLimits {
-  /** Most application frames (publish/send) waiting for their ack. Default 1,000. */
+  /** Most application frames (publish/send/request) waiting for their ack. Default 1,000. */
   maxFrames?: number;
   /** Most bytes of application frames waiting for their ack. Default 1 MiB. */
   maxBytes?: number;
@@ -32,7 +34,7 @@ export interface QueueLimits {
 const encoder = /* @__PURE__ */ new TextEncoder();
 
 function isAppFrame(body: OutboundBody): boolean {
-  return body.t === 'pub' || body.t === 'msg';
+  return body.t === 'pub' || body.t === 'msg' || body.t === 'req';
 }
 
 /**
@@ -54,7 +56,7 @@ export class Outbox {
    * Adds a frame. Throws `too_large` if the frame is over `maxPayload` bytes, and `queue_full` if an
    * application frame would cross a bound of the queue; either way nothing is added.
    */
-  add(body: OutboundBody, maxPayload: number, resolve?: () => void, reject?: (error: PushwireError) => void): OutboxEntry {
+  add(body: OutboundBody, maxPayload: number, resolve?: (value: unknown) => void, reject?: (error: PushwireError) => void): OutboxEntry {
     const entry = this.number({ s: 0, body, text: '', bytes: 0, sent: false, resolve, reject });
     if (entry.bytes > maxPayload) {
       this.seq--;
@@ -74,7 +76,36 @@ export class Outbox {
 
   /** Cumulative ack: every frame up to `s` was handled. */
   ack(s: number): void {
-    while (this.entries.length > 0 && this.entries[0]!.s <= s) this.settle(this.entries.shift()!)?.resolve?.();
+    while (this.entries.length > 0 && this.entries[0]!.s <= s) {
+      const entry = this.settle(this.entries.shift()!);
+      // A request is settled by its answer, which the server sends before the ack covering it.
+      if (entry.body.t === 'req') entry.reject?.(new PushwireError('internal', 'the server acknowledged the request without answering it'));
+      else entry.resolve?.(undefined);
+    }
+  }
+
+  /** The server answered request `s`. */
+  answer(s: number, data: unknown): void {
+    const index = this.entries.findIndex((entry) => entry.s === s);
+    if (index === -1) return;
+    const [entry] = this.entries.splice(index, 1);
+    this.settle(entry!).resolve?.(data);
+  }
+
+  /**
+   * The caller stopped waiting for `entry` (its timeout). A frame never handed to a transport is
+   * withdrawn: it will never be sent. One already sent stays until acknowledged, so it is still
+   * resent after a reconnect and handled exactly once if the session survives; only its promise
+   * settles now. Returns whether the entry was still waiting.
+   */
+  expire(entry: OutboxEntry, error: PushwireError): boolean {
+    const index = this.entries.indexOf(entry);
+    if (index === -1) return false;
+    const reject = entry.reject;
+    entry.resolve = entry.reject = undefined;
+    if (!entry.sent) this.settle(this.entries.splice(index, 1)[0]!);
+    reject?.(error);
+    return true;
   }
 
   /** The server refused frame `s`. Returns its entry, if it was still waiting. */
@@ -111,7 +142,7 @@ export class Outbox {
       }
       const body = rebuild(entry);
       if (body === null) {
-        entry.resolve?.();
+        entry.resolve?.(undefined);
         continue;
       }
       entry.body = body;

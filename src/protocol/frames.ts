@@ -44,6 +44,12 @@ export interface SendFrame {
   s: number;
   d: unknown;
 }
+/** A request to the server application (its onRequest hook), answered by `res` or `err` with the same `s`. */
+export interface RequestFrame {
+  t: 'req';
+  s: number;
+  d: unknown;
+}
 /** Cumulative receipt: the client has received `n` reliable frames of this session. */
 export interface ReceiptFrame {
   t: 'ack';
@@ -85,7 +91,7 @@ export interface LeaveFrame {
 }
 
 /** Client frames that carry a sequence number `s`, are acknowledged, and are delivered exactly once. */
-export type SequencedClientFrame = SubscribeFrame | UnsubscribeFrame | PublishFrame | SendFrame | GetStateFrame | JoinFrame | LeaveFrame;
+export type SequencedClientFrame = SubscribeFrame | UnsubscribeFrame | PublishFrame | SendFrame | RequestFrame | GetStateFrame | JoinFrame | LeaveFrame;
 export type ClientFrame =
   | HelloFrame
   | SequencedClientFrame
@@ -151,6 +157,12 @@ export interface DirectFrame {
   t: 'msg';
   d: unknown;
 }
+/** The answer to the client's `req` frame `s`; reliable, so it survives a reconnect. Precedes the ack covering `s`. */
+export interface ResponseFrame {
+  t: 'res';
+  s: number;
+  d: unknown;
+}
 export interface ServerPingFrame {
   t: 'ping';
 }
@@ -181,7 +193,7 @@ export interface SnapshotFrame {
 }
 
 /** Server frames that are counted, kept until the client acknowledges them, and replayed on resume. */
-export type ReliableServerFrame = MessageFrame | SubscribedFrame | ErrorFrame | DirectFrame | SnapshotFrame;
+export type ReliableServerFrame = MessageFrame | SubscribedFrame | ErrorFrame | DirectFrame | ResponseFrame | SnapshotFrame;
 export type ServerFrame =
   | WelcomeFrame
   | ReliableServerFrame
@@ -190,7 +202,7 @@ export type ServerFrame =
   | ServerPongFrame
   | CloseFrame;
 
-const RELIABLE_TYPES: ReadonlySet<string> = new Set(['m', 'subd', 'err', 'msg', 'snap']);
+const RELIABLE_TYPES: ReadonlySet<string> = new Set(['m', 'subd', 'err', 'msg', 'res', 'snap']);
 
 /** Whether a server frame of this type is counted in the session's receipt count. */
 export function isReliableType(t: string): boolean {

@@ -48,10 +48,10 @@ export function parseClientFrame(text: string): ParseResult {
   if (typeof t !== 'string') return bad('frame has no type field "t"');
 
   // Frames with a sequence number: check it first, so later errors can name the frame.
-  if (t === 'sub' || t === 'unsub' || t === 'pub' || t === 'msg' || t === 'get' || t === 'join' || t === 'leave') {
+  if (t === 'sub' || t === 'unsub' || t === 'pub' || t === 'msg' || t === 'req' || t === 'get' || t === 'join' || t === 'leave') {
     if (!isSeq(f.s)) return bad(`"${t}" frame needs a positive integer sequence number "s"`);
     const s = f.s;
-    if (t !== 'msg') {
+    if (t !== 'msg' && t !== 'req') {
       if (!isValidChannelName(f.ch)) {
         return { ok: false, code: 'bad_channel', msg: 'channel name must be 1-200 printable ASCII characters', s };
       }
@@ -60,7 +60,7 @@ export function parseClientFrame(text: string): ParseResult {
       if (f.from !== undefined && !isPosition(f.from)) return bad('"from" must be [epoch, seq]', s);
       if (f.rewind !== undefined && !isCount(f.rewind)) return bad('"rewind" must be a non-negative integer', s);
     }
-    if ((t === 'pub' || t === 'msg') && !('d' in f)) return bad(`"${t}" frame needs a payload "d"`, s);
+    if ((t === 'pub' || t === 'msg' || t === 'req') && !('d' in f)) return bad(`"${t}" frame needs a payload "d"`, s);
     if ((t === 'join' || t === 'leave') && !isValidChannelName(presenceChannel(f.ch as string))) {
       return { ok: false, code: 'bad_channel', msg: `a channel with presence may have at most ${MAX_PRESENCE_TARGET_LENGTH} characters`, s };
     }

@@ -212,9 +212,25 @@ export class ChannelRegistry {
     if (session.subscriptions.get(channel) !== sub) return;
 
     replay = replay.filter((message) => message.seq <= head);
+    let frames = replay.map((message) => hub.frame(message));
+    // A replay that would crowd the session's outbound buffer would get the session evicted, and the
+    // client would come back and ask for the same replay again, forever (seen in the chaos suite with
+    // several busy channels). Past half the buffer a recovery resets instead; a rewind or a reset
+    // replays only the most recent messages that fit.
+    const fits = (list: OutFrame[]): boolean => session.out.fitsReplay(list.length, list.reduce((sum, frame) => sum + frame.bytes, 0));
+    if (!fits(frames)) {
+      if (status === 'recovered') {
+        status = 'reset';
+        position = head;
+        frames = [];
+      } else {
+        while (frames.length > 0 && !fits(frames)) frames = frames.slice(Math.ceil(frames.length / 2));
+        position = frames.length > 0 ? replay[replay.length - frames.length]!.seq - 1 : head;
+      }
+    }
     if (status === 'reset') this.counters.resets++;
     session.enqueue(subscribedFrame(channel, epoch, position, head, status, s));
-    for (const message of replay) session.enqueue(hub.frame(message));
+    for (const frame of frames) session.enqueue(frame);
     const upTo = Math.max(head, position);
     const pending = sub.pending ?? [];
     sub.pending = null;

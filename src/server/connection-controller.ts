@@ -137,6 +137,7 @@ export class ConnectionController implements ConnectionHandler {
       case 'unsub':
       case 'pub':
       case 'msg':
+      case 'req':
       case 'get':
       case 'join':
       case 'leave':

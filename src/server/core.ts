@@ -11,6 +11,8 @@ import type { Logger } from './logger.js';
 import { Counters, type ServerStats } from './metrics.js';
 import type { AuthResult, HandshakeInfo, ResolvedOptions, ServerHooks, SessionEndReason } from './options.js';
 import { randomToken } from './random.js';
+import { answerRequest } from './requests.js';
+import { SlowConsumerGuard } from './slow-consumer.js';
 import { type InboundItem, ServerSession, type SessionHost } from './session.js';
 import { presenceTarget } from '../protocol/presence.js';
 import { isStatePatchMessage } from '../protocol/state-message.js';
@@ -31,6 +33,7 @@ export class ServerCore implements SessionHost {
   /** Sessions per client address, for maxSessionsPerAddress. */
   private readonly perAddress = new Map<string, number>();
   private readonly heartbeat: ReturnType<typeof setInterval>;
+  private readonly slow: SlowConsumerGuard;
 
   constructor(
     readonly options: ResolvedOptions,
@@ -43,6 +46,10 @@ export class ServerCore implements SessionHost {
     this.channels = new ChannelRegistry(broker, logger, this.counters);
     this.state = new StateStore(broker);
     this.presence = new PresenceRegistry(this.state, logger, options.presence);
+    this.slow = new SlowConsumerGuard(options.slowMaxPendingBytes, options.slowMaxStallTime, (session) => {
+      this.logger.warn('session connection did not drain; session evicted', { session: session.id, pendingBytes: session.connection?.pendingBytes });
+      this.endSession(session, 'evicted', CloseCode.SlowConsumer, `slow consumer: writes did not drain within ${options.slowMaxStallTime} ms`);
+    });
     this.heartbeat = setInterval(() => this.sweep(), options.heartbeatInterval);
     this.heartbeat.unref?.();
   }
@@ -149,6 +156,7 @@ export class ServerCore implements SessionHost {
     this.channels.unsubscribeAll(session);
     void this.presence.leaveAll(session);
     session.out.clear();
+    session.flushAck();
     const connection = session.connection;
     session.connection = null;
     connection?.close(code, message);
@@ -165,6 +173,10 @@ export class ServerCore implements SessionHost {
   overflow(session: ServerSession): void {
     this.logger.warn('session outbound buffer full; session evicted', { session: session.id, frames: session.out.size, bytes: session.out.bytes });
     this.endSession(session, 'evicted', CloseCode.SlowConsumer, 'outbound buffer overflow: the client could not keep up');
+  }
+
+  wrote(session: ServerSession): void {
+    this.slow.wrote(session);
   }
 
   end(session: ServerSession, code: number, reason: string): void {
@@ -223,6 +235,9 @@ export class ServerCore implements SessionHost {
             session.enqueue(errorFrame('handler_error', error instanceof Error ? error.message : String(error), frame.s));
           }
           return;
+        case 'req':
+          await answerRequest(session, frame.s, frame.d, this.hooks.onRequest?.bind(this.hooks));
+          return;
       }
     } catch (error) {
       if (error instanceof PresenceRefusal) {
@@ -240,8 +255,10 @@ export class ServerCore implements SessionHost {
    */
   async close(reconnectSpread: number): Promise<void> {
     clearInterval(this.heartbeat);
+    this.slow.close();
     const reason = 'server shutting down';
     for (const session of [...this.sessions.values()]) {
+      session.flushAck();
       session.connection?.send(closeFrame(CloseCode.ServerShutdown, reason, reconnectSpread));
       this.endSession(session, 'closed', CloseCode.ServerShutdown, reason);
     }

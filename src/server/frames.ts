@@ -35,6 +35,11 @@ export function directFrame(json: string): OutFrame {
   return new OutFrame(`{"t":"msg","d":${json}}`, true);
 }
 
+/** The answer to request `s`; `json` is the handler's result, serialized. */
+export function responseFrame(s: number, json: string): OutFrame {
+  return new OutFrame(`{"t":"res","s":${s},"d":${json}}`, true);
+}
+
 /**
  * The prefix of every `m` frame of one channel epoch, `{"t":"m","ch":…,"e":…,"q":`, so that building
  * a message frame is one string concatenation with the payload JSON that was serialized at publish.

@@ -10,6 +10,7 @@ export type {
   ServerOptions,
   Session,
   SessionEndReason,
+  SlowConsumerLimits,
 } from './options.js';
 export type { Logger } from './logger.js';
 export type { OutboundLimits } from './outbound-buffer.js';

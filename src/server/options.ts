@@ -59,6 +59,11 @@ export interface ServerHooks {
   onConnection?(session: Session): void;
   /** The client called `send(data)`. A throw rejects the client's promise with `handler_error`. */
   onMessage?(session: Session, data: unknown): void | Promise<void>;
+  /**
+   * The client called `request(data)`: the value returned (or resolved) is the answer, sent back as JSON.
+   * A throw rejects the client's promise with `handler_error`. Without this hook requests get `no_handler`.
+   */
+  onRequest?(session: Session, data: unknown): unknown;
   /** The session ended. */
   onClose?(session: Session, reason: SessionEndReason): void;
 }
@@ -82,6 +87,8 @@ export interface ServerOptions extends ServerHooks {
   maxPayload?: number;
   /** Bounds of each session's buffer of unacknowledged outbound frames (and of each HTTP connection's queue). */
   outbound?: OutboundLimits;
+  /** When a connection that does not drain its writes counts as a slow consumer (and its session is evicted). */
+  slowConsumer?: SlowConsumerLimits;
   /** Limits per session, per client address and in total. */
   limits?: LimitOptions;
   /** Page origins allowed to connect. Default: the server's own origin (and non-browser clients). */
@@ -103,6 +110,13 @@ export interface ServerOptions extends ServerHooks {
   logger?: Logger;
 }
 
+export interface SlowConsumerLimits {
+  /** Bytes written to a connection and not yet flushed to the network that count as a backlog. Default 1 MiB. */
+  maxPendingBytes?: number;
+  /** How long a backlog over `maxPendingBytes` may last before the session is evicted (close 4002), ms. Default 10,000. */
+  maxStallTime?: number;
+}
+
 export interface ResolvedOptions {
   path: string;
   heartbeatInterval: number;
@@ -112,6 +126,8 @@ export interface ResolvedOptions {
   maxPayload: number;
   outboundMaxFrames: number;
   outboundMaxBytes: number;
+  slowMaxPendingBytes: number;
+  slowMaxStallTime: number;
   allowedOrigins: OriginPolicy | undefined;
   trustProxy: boolean;
   metrics: boolean;
@@ -140,6 +156,8 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     maxPayload: positive('maxPayload', options.maxPayload, 64 * 1024),
     outboundMaxFrames: positive('outbound.maxFrames', options.outbound?.maxFrames, 5_000),
     outboundMaxBytes: positive('outbound.maxBytes', options.outbound?.maxBytes, 4 * 1024 * 1024),
+    slowMaxPendingBytes: positive('slowConsumer.maxPendingBytes', options.slowConsumer?.maxPendingBytes, 1024 * 1024),
+    slowMaxStallTime: positive('slowConsumer.maxStallTime', options.slowConsumer?.maxStallTime, 10_000),
     allowedOrigins: options.allowedOrigins,
     trustProxy: options.trustProxy ?? false,
     metrics: options.metrics ?? false,

@@ -34,6 +34,14 @@ export class OutboundBuffer {
     return this.frames.length - this.head;
   }
 
+  /**
+   * Whether a replay of `frames` frames and `bytes` bytes fits in the half of the buffer a replay may
+   * take, leaving the other half for live traffic while the client catches up.
+   */
+  fitsReplay(frames: number, bytes: number): boolean {
+    return this.size + frames <= this.maxFrames / 2 && this.bytes + bytes <= this.maxBytes / 2;
+  }
+
   push(frame: OutFrame): boolean {
     if (this.size >= this.maxFrames || this.bytes + frame.bytes > this.maxBytes) return false;
     this.frames.push(frame);

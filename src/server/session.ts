@@ -20,6 +20,8 @@ export interface SessionHost {
   handle(session: ServerSession, item: InboundItem): Promise<void>;
   /** The outbound buffer overflowed. */
   overflow(session: ServerSession): void;
+  /** A frame was written to the session's connection (to watch for a connection that does not drain). */
+  wrote?(session: ServerSession): void;
   /** Ends the session (from the application's `session.close()`). */
   end(session: ServerSession, code: number, reason: string): void;
 }
@@ -83,12 +85,14 @@ export class ServerSession implements Session {
       return;
     }
     this.counters.framesOut++;
-    this.connection?.send(frame);
+    this.sendControl(frame);
   }
 
   /** Sends a control frame to the current connection only; it is not replayed. */
   sendControl(frame: OutFrame): void {
-    this.connection?.send(frame);
+    if (!this.connection) return;
+    this.connection.send(frame);
+    this.host.wrote?.(this);
   }
 
   /**
@@ -106,6 +110,7 @@ export class ServerSession implements Session {
     connection.send(welcome);
     for (const frame of replay) connection.send(frame);
     if (this.handledSeq > 0) connection.send(ackFrame(this.handledSeq));
+    this.host.wrote?.(this);
   }
 
   /** Takes a client frame with a sequence number; duplicates (a resend after a reconnect) are only re-acked. */
@@ -128,6 +133,15 @@ export class ServerSession implements Session {
       this.scheduleAck();
     }
     this.draining = false;
+  }
+
+  /**
+   * Sends the cumulative ack now, for a connection about to close: frames handled in this turn would
+   * otherwise end with the session unacknowledged, and their senders could only guess the outcome.
+   * Safe at any point: every reliable frame (an `err` or `res`) for a handled frame is already written.
+   */
+  flushAck(): void {
+    if (this.handledSeq > 0) this.connection?.send(ackFrame(this.handledSeq));
   }
 
   /** One cumulative ack per turn of the event loop, however many frames were handled in it. */

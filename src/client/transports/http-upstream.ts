@@ -5,6 +5,13 @@ const MAX_QUEUED_BYTES = 4 << 20;
 const DEFAULT_MAX_BODY = 65_536;
 /** Browsers refuse `keepalive` fetches whose bodies (all in flight together) pass 64 KiB. */
 const KEEPALIVE_MAX_BODY = 60_000;
+/**
+ * Longest a POST may take. The server answers as soon as it has read the frames, so a POST that hangs
+ * is on a dead (half-open) connection; the stream down may be fine and keep the heartbeat deadline
+ * fresh, so without this bound nothing would notice: the frames and receipts in it would never arrive
+ * (the chaos suite's silent connections made sessions overflow this way).
+ */
+export const UPSTREAM_TIMEOUT = 10_000;
 const encoder = /* @__PURE__ */ new TextEncoder();
 
 /**
@@ -85,6 +92,11 @@ export class HttpUpstream {
     const batch = this.queue.splice(0, count);
     this.queuedBytes -= bytes - (count - 1);
     this.inFlight = true;
+    const timer = setTimeout(() => {
+      if (this.stopped || this.finishing) return;
+      this.stop();
+      this.fail(`POST ${HttpPath.send} not answered within ${UPSTREAM_TIMEOUT} ms`);
+    }, UPSTREAM_TIMEOUT);
     try {
       const res = await fetch(`${this.url}${HttpPath.send}`, {
         method: 'POST',
@@ -105,6 +117,7 @@ export class HttpUpstream {
       if (!this.stopped && !this.finishing) this.fail(`POST ${HttpPath.send} failed: ${(error as Error).message}`);
       return;
     } finally {
+      clearTimeout(timer);
       this.inFlight = false;
     }
     void this.pump();

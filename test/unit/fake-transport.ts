@@ -1,0 +1,60 @@
+import type { Transport, TransportDefinition, TransportHandlers } from '../../src/client/index.js';
+
+/** One connection of the fake transport: what the client sent, and a way to play the server. */
+export class FakePipe {
+  readonly sent: string[] = [];
+  closed = false;
+
+  constructor(readonly handlers: TransportHandlers) {}
+
+  /** Frames the client sent, parsed. */
+  get frames(): Record<string, unknown>[] {
+    return this.sent.map((text) => JSON.parse(text) as Record<string, unknown>);
+  }
+
+  framesOf(type: string): Record<string, unknown>[] {
+    return this.frames.filter((frame) => frame.t === type);
+  }
+
+  receive(frame: Record<string, unknown>): void {
+    this.handlers.frame(JSON.stringify(frame));
+  }
+
+  /** Opens the pipe and answers the client's hello with a welcome. */
+  async welcome(options: { sid?: string; resumed?: boolean; rx?: number } = {}): Promise<void> {
+    this.handlers.open();
+    await Promise.resolve(); // the client sends hello after resolving its auth option
+    this.receive({ t: 'welcome', v: 1, sid: options.sid ?? 'session-1', secret: 'secret', resumed: options.resumed ?? false, rx: options.rx ?? 0, hb: 25_000, max: 65_536, tr: ['websocket'] });
+  }
+
+  /** The server side ends the connection. */
+  drop(code = 1006, reason = 'gone'): void {
+    this.closed = true;
+    this.handlers.close(code, reason);
+  }
+}
+
+/** A transport whose every connection is a FakePipe the test drives. */
+export function fakeTransport(): { definition: TransportDefinition; pipes: FakePipe[]; last: () => FakePipe } {
+  const pipes: FakePipe[] = [];
+  const definition: TransportDefinition = {
+    name: 'websocket',
+    create({ handlers }): Transport {
+      const pipe = new FakePipe(handlers);
+      pipes.push(pipe);
+      return {
+        send: (text) => void pipe.sent.push(text),
+        close: () => void (pipe.closed = true),
+      };
+    },
+  };
+  return {
+    definition,
+    pipes,
+    last: () => {
+      const pipe = pipes[pipes.length - 1];
+      if (!pipe) throw new Error('no connection attempt yet (the client connects on a microtask)');
+      return pipe;
+    },
+  };
+}
