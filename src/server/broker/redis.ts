@@ -16,26 +16,37 @@ export interface RedisBrokerOptions {
   idleTtl?: number;
 }
 
-/**
- * Atomically: the channel's epoch (created if new), the next sequence number, the history entry
- * (a stream entry with id `<seq>-0`, so ids are the sequence numbers and XRANGE replays by them),
- * and the fan-out to every node.
- */
-const PUBLISH = `
+/** Lua, shared by the publish scripts: the channel's epoch, created if the channel is new (or Redis lost it). */
+const EPOCH = `
 local epoch = redis.call('GET', KEYS[1])
 if not epoch then epoch = ARGV[1]; redis.call('SET', KEYS[1], epoch) end
+`;
+
+/**
+ * Lua, shared by the publish scripts: the next sequence number and its history entry (a stream entry
+ * with id `<seq>-0`, so ids are the sequence numbers and XRANGE replays by them).
+ */
+const APPEND = `
 local seq = redis.call('INCR', KEYS[2])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 if tonumber(ARGV[3]) > 0 then
   redis.call('XADD', KEYS[3], 'MAXLEN', ARGV[3], seq .. '-0', 'd', ARGV[2], 't', now)
 end
-local state = redis.call('HGET', KEYS[4], 'd')
-if state and state ~= 'null' then redis.call('PEXPIRE', KEYS[3], ARGV[5])
-else for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], ARGV[5]) end end
+`;
+
+/** Lua, shared by the publish scripts: the fan-out to every node, and the script's answer. */
+const FAN_OUT = `
 redis.call('PUBLISH', ARGV[4], epoch .. '\\n' .. seq .. '\\n' .. now .. '\\n' .. ARGV[2])
 return {epoch, seq, now}
 `;
+
+/** Atomically: epoch, sequence number, history entry, key expiry and fan-out of one message. */
+const PUBLISH = `${EPOCH}${APPEND}
+local state = redis.call('HGET', KEYS[4], 'd')
+if state and state ~= 'null' then redis.call('PEXPIRE', KEYS[3], ARGV[5])
+else for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], ARGV[5]) end end
+${FAN_OUT}`;
 
 /**
  * A channel's state snapshot lives in a hash {e: epoch, q: seq, d: json} next to its other keys. A
@@ -54,29 +65,18 @@ return {epoch, tonumber(s[2]), s[3]}
  * change is published like PUBLISH does and the new snapshot stored, in one step. A channel holding
  * state never expires (its document exists nowhere else); one whose state is null expires as usual.
  */
-const PUBLISH_STATE = `
-local epoch = redis.call('GET', KEYS[1])
-if not epoch then epoch = ARGV[1]; redis.call('SET', KEYS[1], epoch) end
-local s = redis.call('HMGET', KEYS[4], 'e', 'q')
+const PUBLISH_STATE = `${EPOCH}local s = redis.call('HMGET', KEYS[4], 'e', 'q')
 local current = 0
 if s[1] == epoch then current = tonumber(s[2]) end
 if epoch ~= ARGV[7] or current ~= tonumber(ARGV[8]) then return false end
-local seq = redis.call('INCR', KEYS[2])
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-if tonumber(ARGV[3]) > 0 then
-  redis.call('XADD', KEYS[3], 'MAXLEN', ARGV[3], seq .. '-0', 'd', ARGV[2], 't', now)
-end
-redis.call('HSET', KEYS[4], 'e', epoch, 'q', seq, 'd', ARGV[6])
+${APPEND}redis.call('HSET', KEYS[4], 'e', epoch, 'q', seq, 'd', ARGV[6])
 if ARGV[6] == 'null' then
   for i = 1, 4 do redis.call('PEXPIRE', KEYS[i], ARGV[5]) end
 else
   for _, i in ipairs({1, 2, 4}) do redis.call('PERSIST', KEYS[i]) end
   redis.call('PEXPIRE', KEYS[3], ARGV[5])
 end
-redis.call('PUBLISH', ARGV[4], epoch .. '\\n' .. seq .. '\\n' .. now .. '\\n' .. ARGV[2])
-return {epoch, seq, now}
-`;
+${FAN_OUT}`;
 
 /** The channel's epoch (created if new) and head, plus the entries after a sequence number or the last N. */
 const HISTORY = `
