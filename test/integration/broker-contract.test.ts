@@ -1,21 +1,11 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { Broker, BrokerMessage, HistoryLimits } from '../../src/server/index.js';
 import { MemoryBroker } from '../../src/server/broker/memory.js';
 import { RedisBroker } from '../../src/server/broker/redis.js';
-import { requireProgram } from '../support/external-program.js';
-import { REDIS_SERVER, TestRedis } from '../support/redis-server.js';
+import { useTestRedis } from '../support/redis-server.js';
 import { delay, retry, waitFor } from '../support/wait.js';
 
-const redisProgram = requireProgram(REDIS_SERVER, 'redis-server');
-let redis: TestRedis | undefined;
-let prefixes = 0;
-
-beforeAll(async () => {
-  if (redisProgram.available) redis = await TestRedis.start();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
+const redis = useTestRedis();
 
 const brokers: Broker[] = [];
 afterEach(async () => {
@@ -26,8 +16,8 @@ const kinds: Array<{ name: string; skip: boolean; make: (history?: HistoryLimits
   { name: 'memory', skip: false, make: (history) => new MemoryBroker(history ? { history } : {}) },
   {
     name: 'redis',
-    skip: !redisProgram.available,
-    make: (history) => new RedisBroker({ url: redis!.url, prefix: `t${++prefixes}:`, ...(history ? { history } : {}) }),
+    skip: !redis.available,
+    make: (history) => new RedisBroker({ url: redis.url, prefix: redis.prefix('t'), ...(history ? { history } : {}) }),
   },
 ];
 
@@ -111,11 +101,11 @@ for (const kind of kinds) {
   });
 }
 
-describe.skipIf(!redisProgram.available)('redis broker across nodes and restarts', () => {
+describe.skipIf(!redis.available)('redis broker across nodes and restarts', () => {
   it('fans out between two broker instances (two nodes) in order', async () => {
-    const prefix = `n${++prefixes}:`;
-    const nodeA = new RedisBroker({ url: redis!.url, prefix });
-    const nodeB = new RedisBroker({ url: redis!.url, prefix });
+    const prefix = redis.prefix('n');
+    const nodeA = new RedisBroker({ url: redis.url, prefix });
+    const nodeB = new RedisBroker({ url: redis.url, prefix });
     brokers.push(nodeA, nodeB);
     const got: number[] = [];
     await nodeA.subscribe('x', (message) => got.push(message.seq));
@@ -125,10 +115,10 @@ describe.skipIf(!redisProgram.available)('redis broker across nodes and restarts
   });
 
   it('a Redis restart without persistence changes the epoch', async () => {
-    const broker = new RedisBroker({ url: redis!.url, prefix: `r${++prefixes}:` });
+    const broker = new RedisBroker({ url: redis.url, prefix: redis.prefix('r') });
     brokers.push(broker);
     const before = await broker.publish('e', '1');
-    await redis!.restart();
+    await redis.server.restart();
     const after = await retry(() => broker.publish('e', '2'));
     expect(after.epoch).not.toBe(before.epoch);
     expect(after.seq).toBe(1);

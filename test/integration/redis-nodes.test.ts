@@ -1,23 +1,14 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { RedisBroker } from '../../src/server/broker/redis.js';
 import { closeClients, openClient } from '../support/client-harness.js';
 import { controlledWebSocket } from '../support/controlled-websocket.js';
-import { requireProgram } from '../support/external-program.js';
-import { REDIS_SERVER, TestRedis } from '../support/redis-server.js';
+import { useTestRedis } from '../support/redis-server.js';
 import { startTestServer, type TestServer } from '../support/server-harness.js';
 import { retry, waitFor } from '../support/wait.js';
 
-const redisProgram = requireProgram(REDIS_SERVER, 'redis-server');
-let redis: TestRedis | undefined;
+const redis = useTestRedis();
 const servers: TestServer[] = [];
 const brokers: RedisBroker[] = [];
-
-beforeAll(async () => {
-  if (redisProgram.available) redis = await TestRedis.start();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
 afterEach(async () => {
   closeClients();
   await Promise.all(servers.splice(0).map((server) => server.close()));
@@ -25,14 +16,14 @@ afterEach(async () => {
 });
 
 async function node(prefix: string): Promise<TestServer> {
-  const broker = new RedisBroker({ url: redis!.url, prefix });
+  const broker = new RedisBroker({ url: redis.url, prefix });
   brokers.push(broker);
   const server = await startTestServer({ broker, canPublish: () => true });
   servers.push(server);
   return server;
 }
 
-describe.skipIf(!redisProgram.available)('server nodes sharing channels through Redis', () => {
+describe.skipIf(!redis.available)('server nodes sharing channels through Redis', () => {
   it('clients on different nodes receive each other’s messages in order', async () => {
     const [a, b] = [await node('nodes1:'), await node('nodes1:')];
     const onA = await openClient(a.url);
@@ -60,7 +51,7 @@ describe.skipIf(!redisProgram.available)('server nodes sharing channels through 
     await waitFor(() => statuses.length === 1, 'subscribed');
     await server.pushwire.publish('feed', 1);
     await waitFor(() => got.length === 1, 'first message');
-    await redis!.restart();
+    await redis.server.restart();
     await retry(() => server.pushwire.publish('feed', 2)); // once the broker has reconnected to the new Redis
     await waitFor(() => statuses.length === 2, 'explicit reset');
     expect(statuses).toEqual(['new', 'reset']);
@@ -68,7 +59,7 @@ describe.skipIf(!redisProgram.available)('server nodes sharing channels through 
   });
 });
 
-describe.skipIf(!redisProgram.available)('graceful shutdown of one node behind a load balancer', () => {
+describe.skipIf(!redis.available)('graceful shutdown of one node behind a load balancer', () => {
   it('moves its clients to another node, where their channels recover without a gap', async () => {
     const [a, b] = [await node('nodes3:'), await node('nodes3:')];
     const network = controlledWebSocket();

@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createConnection, createServer } from 'node:net';
+import { afterAll, beforeAll } from 'vitest';
+import { requireProgram } from './external-program.js';
 import { delay } from './wait.js';
 
 export const REDIS_SERVER = '/usr/bin/redis-server';
@@ -66,4 +68,32 @@ export class TestRedis {
     }
     throw new Error(`redis-server did not start on port ${this.port}`);
   }
+}
+
+/**
+ * The redis-server of one test file: started before its tests, stopped after. Missing locally, the
+ * file's Redis tests skip (`available` false); under CI=true a missing redis-server fails instead.
+ */
+export function useTestRedis(): { readonly available: boolean; readonly server: TestRedis; readonly url: string; prefix(name: string): string } {
+  const program = requireProgram(REDIS_SERVER, 'redis-server');
+  let server: TestRedis | undefined;
+  let prefixes = 0;
+  beforeAll(async () => {
+    if (program.available) server = await TestRedis.start();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+  return {
+    available: program.available,
+    get server(): TestRedis {
+      if (!server) throw new Error('redis-server is not running');
+      return server;
+    },
+    get url(): string {
+      return this.server.url;
+    },
+    /** A key prefix of its own for each test, so tests sharing the server never see each other's keys. */
+    prefix: (name) => `${name}${++prefixes}:`,
+  };
 }

@@ -1,22 +1,12 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Broker, BrokerMessage } from '../../../src/server/index.js';
 import { MemoryBroker } from '../../../src/server/broker/memory.js';
 import { RedisBroker } from '../../../src/server/broker/redis.js';
-import { requireProgram } from '../../support/external-program.js';
-import { REDIS_SERVER, TestRedis } from '../../support/redis-server.js';
+import { useTestRedis } from '../../support/redis-server.js';
 import { retry } from '../../support/wait.js';
 import { sleep, until } from './harness.js';
 
-const redisProgram = requireProgram(REDIS_SERVER, 'redis-server');
-let redis: TestRedis | undefined;
-let prefixes = 0;
-
-beforeAll(async () => {
-  if (redisProgram.available) redis = await TestRedis.start();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
+const redis = useTestRedis();
 
 const brokers: Broker[] = [];
 afterEach(async () => {
@@ -25,7 +15,7 @@ afterEach(async () => {
 
 const kinds: Array<{ name: string; skip: boolean; make: (prefix: string) => Broker }> = [
   { name: 'memory', skip: false, make: () => new MemoryBroker() },
-  { name: 'redis', skip: !redisProgram.available, make: (prefix) => new RedisBroker({ url: redis!.url, prefix, idleTtl: 300 }) },
+  { name: 'redis', skip: !redis.available, make: (prefix) => new RedisBroker({ url: redis.url, prefix, idleTtl: 300 }) },
 ];
 
 /** What synced state relies on, for every broker. */
@@ -38,10 +28,10 @@ for (const kind of kinds) {
       return broker;
     };
     afterEach(() => {
-      prefix = `s${++prefixes}:`;
+      prefix = redis.prefix('s');
     });
     beforeAll(() => {
-      prefix = `s${++prefixes}:`;
+      prefix = redis.prefix('s');
     });
 
     it('a channel without state has seq 0 and null in the channel epoch', async () => {
@@ -90,9 +80,9 @@ for (const kind of kinds) {
   });
 }
 
-describe.skipIf(!redisProgram.available)('redis broker state', () => {
+describe.skipIf(!redis.available)('redis broker state', () => {
   it('a channel holding state outlives the idle TTL; one whose state is null expires like any channel', async () => {
-    const broker = new RedisBroker({ url: redis!.url, prefix: `ttl${++prefixes}:`, idleTtl: 100 });
+    const broker = new RedisBroker({ url: redis.url, prefix: redis.prefix('ttl'), idleTtl: 100 });
     brokers.push(broker);
     const kept = await broker.state('kept');
     await broker.publishState('kept', '{"$patch":[]}', '{"a":1}', [kept.epoch, 0]);
@@ -105,11 +95,11 @@ describe.skipIf(!redisProgram.available)('redis broker state', () => {
   });
 
   it('a Redis restart loses the state with the epoch, so clients reset to an empty document', async () => {
-    const broker = new RedisBroker({ url: redis!.url, prefix: `rs${++prefixes}:` });
+    const broker = new RedisBroker({ url: redis.url, prefix: redis.prefix('rs') });
     brokers.push(broker);
     const before = await broker.state('doc');
     await broker.publishState('doc', '{"$patch":[]}', '{"a":1}', [before.epoch, 0]);
-    await redis!.restart();
+    await redis.server.restart();
     const after = await retry(() => broker.state('doc'));
     expect(after.epoch).not.toBe(before.epoch);
     expect(after).toMatchObject({ seq: 0, json: 'null' });

@@ -1,31 +1,21 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { RedisBroker } from '../../../src/server/broker/redis.js';
-import { requireProgram } from '../../support/external-program.js';
-import { REDIS_SERVER, TestRedis } from '../../support/redis-server.js';
+import { useTestRedis } from '../../support/redis-server.js';
 import { type Harness, startHarness, transportCases, until } from './harness.js';
 
-const redisProgram = requireProgram(REDIS_SERVER, 'redis-server');
-let redis: TestRedis | undefined;
-let prefixes = 0;
+const redis = useTestRedis();
 
-beforeAll(async () => {
-  if (redisProgram.available) redis = await TestRedis.start();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
-
-describe.skipIf(!redisProgram.available).each(transportCases)('synced state and presence across server nodes over $name', (transport) => {
+describe.skipIf(!redis.available).each(transportCases)('synced state and presence across server nodes over $name', (transport) => {
   const harnesses: Harness[] = [];
   afterEach(async () => {
     for (const h of harnesses.splice(0)) await h.close();
   });
 
   async function twoNodes(): Promise<[Harness, Harness]> {
-    const prefix = `mn${++prefixes}:`;
+    const prefix = redis.prefix('mn');
     const authorize = ({ auth }: { auth: unknown }) => ({ ok: true as const, user: (auth as { user: string }).user });
     const nodes = await Promise.all(
-      [0, 1].map(() => startHarness(transport, { broker: new RedisBroker({ url: redis!.url, prefix }), authorize })),
+      [0, 1].map(() => startHarness(transport, { broker: new RedisBroker({ url: redis.url, prefix }), authorize })),
     );
     harnesses.push(...nodes);
     return nodes as [Harness, Harness];
