@@ -1,12 +1,13 @@
 import { WebSocket } from 'ws';
 import { connect, type ClientOptions, type PushwireClient } from '../../src/client/index.js';
 import { createServer, type PushwireServer, type ServerOptions } from '../../src/server/index.js';
+import { silentLogger } from '../../src/server/logger.js';
+import { waitFor } from '../support/wait.js';
 
-export const quietLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
 /** A real server on an ephemeral port of 127.0.0.1. */
 export async function startServer(options: ServerOptions = {}): Promise<{ server: PushwireServer; port: number; url: string }> {
-  const server = createServer({ logger: quietLogger, ...options });
+  const server = createServer({ logger: silentLogger, ...options });
   const { port } = await server.listen(0, '127.0.0.1');
   return { server, port, url: `http://127.0.0.1:${port}/pushwire` };
 }
@@ -27,11 +28,7 @@ export function opened(client: PushwireClient): Promise<void> {
   });
 }
 
-/** Polls `check` until it is true; fails after `timeout` ms. */
-export async function until(check: () => boolean, timeout = 5_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeout;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
+/** Polls `check` until it is true; fails after `timeout` ms (waitFor, with this suite's argument order). */
+export function until(check: () => boolean, timeout = 5_000, what = 'condition'): Promise<void> {
+  return waitFor(check, what, timeout);
 }

@@ -120,13 +120,4 @@ export async function startHarness(transport: TransportCase, options: ServerOpti
   };
 }
 
-/** Waits until `predicate` holds, checking every few ms; fails with `what` after `timeout` ms. */
-export async function until(predicate: () => boolean | Promise<boolean>, what: string, timeout = 5000): Promise<void> {
-  const deadline = Date.now() + timeout;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+export { delay as sleep, waitFor as until } from '../../support/wait.js';
