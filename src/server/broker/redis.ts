@@ -121,16 +121,7 @@ export class RedisBroker implements Broker {
 
   async publish(channel: string, json: string): Promise<BrokerMessage> {
     const { commands } = await this.connect();
-    const [epoch, seq, time] = (await commands.eval(
-      PUBLISH,
-      4,
-      ...this.keys(channel),
-      randomToken(6),
-      json,
-      this.size,
-      this.topic(channel),
-      this.idleTtl,
-    )) as [string, number, number];
+    const [epoch, seq, time] = (await commands.eval(PUBLISH, 4, ...this.publishArgs(channel, json))) as [string, number, number];
     return { channel, epoch, seq, json, time };
   }
 
@@ -184,12 +175,7 @@ export class RedisBroker implements Broker {
     const result = (await commands.eval(
       PUBLISH_STATE,
       4,
-      ...this.keys(channel),
-      randomToken(6),
-      json,
-      this.size,
-      this.topic(channel),
-      this.idleTtl,
+      ...this.publishArgs(channel, json),
       snapshotJson,
       expected[0],
       expected[1],
@@ -269,6 +255,11 @@ export class RedisBroker implements Broker {
       else if (fields[i] === 't') time = Number(fields[i + 1]);
     }
     return { channel, epoch, seq: Number(id.slice(0, id.indexOf('-'))), json, time };
+  }
+
+  /** What both publish scripts take: the keys, an epoch in case the channel is new, the message, the limits. */
+  private publishArgs(channel: string, json: string): Array<string | number> {
+    return [...this.keys(channel), randomToken(6), json, this.size, this.topic(channel), this.idleTtl];
   }
 
   private keys(channel: string): [string, string, string, string] {
