@@ -5,6 +5,7 @@ import { jsonEqual } from '../../../src/protocol/json-patch.js';
 import type { Broker, BrokerListener, BrokerMessage } from '../../../src/server/broker/broker.js';
 import { MemoryBroker } from '../../../src/server/broker/memory.js';
 import { sleep, startHarness, transportCases, until } from './harness.js';
+import { seeded } from '../../support/seeded-random.js';
 
 /**
  * The memory broker, except that while `lossy` is on it drops deliveries to listeners at random (as a
@@ -49,16 +50,6 @@ class LossyBroker implements Broker {
   }
 }
 
-/** A tiny seeded generator, so a failing run replays the same drops. */
-function seeded(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
-}
 
 const doc = fc.dictionary(fc.constantFrom('a', 'b', 'c'), fc.oneof(fc.integer({ min: 0, max: 9 }), fc.array(fc.integer({ min: 0, max: 9 }), { maxLength: 3 })), {
   maxKeys: 3,

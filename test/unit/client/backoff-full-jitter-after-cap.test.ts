@@ -2,18 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { backoffDelay } from '../../../src/client/backoff.js';
 import type { ReconnectInfo } from '../../../src/client/index.js';
 import { advance, record, settle, useMockServer } from '../mock-pushwire-server.js';
+import { seeded } from '../../support/seeded-random.js';
 
-/** A seeded PRNG (mulberry32), so "random" jitter is the same on every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const JUST_BELOW_ONE = 1 - 2 ** -53;
 

@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { advance, settle, track, useMockServer, type MockConnection } from '../mock-pushwire-server.js';
+import { seeded } from '../../support/seeded-random.js';
 
 const mock = useMockServer();
 
-/** mulberry32: a small seeded PRNG, so every run replays the same drops. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * The server side, reduced to what resume needs: one channel with a full history, and a session that

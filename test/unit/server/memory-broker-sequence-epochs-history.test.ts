@@ -2,6 +2,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { BrokerMessage, HistoryResult } from '../../../src/server/broker/broker.js';
 import { MemoryBroker, type MemoryBrokerOptions } from '../../../src/server/broker/memory.js';
+import { seeded } from '../../support/seeded-random.js';
 
 const brokers: MemoryBroker[] = [];
 function broker(options?: MemoryBrokerOptions): MemoryBroker {
@@ -188,16 +189,6 @@ describe('MemoryBroker history by age', () => {
 });
 
 describe('MemoryBroker history against a model (seeded random operations)', () => {
-  /** mulberry32: a small seeded PRNG, so every run replays the same operations. */
-  function seeded(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = Math.imul(a ^ (a >>> 15), a | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
 
   for (const seed of [1, 2, 3]) {
     it(`answers every query as the model does (size 7, ttl 50, seed ${seed})`, async () => {
