@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SubscribedInfo } from '../../src/client/index.js';
+import type { ServerOptions } from '../../src/server/index.js';
 import { closeClients, openClient } from '../support/client-harness.js';
-import { controlledWebSocket } from '../support/controlled-websocket.js';
+import { controlledWebSocket, type NetworkSwitch } from '../support/controlled-websocket.js';
 import { startTestServer, type TestServer } from '../support/server-harness.js';
 import { delay, waitFor } from '../support/wait.js';
 
@@ -12,6 +13,27 @@ afterEach(async () => {
   await server?.close();
   server = undefined;
 });
+
+/** A server with `options`, and a client over a switchable network subscribed to `feed`, recording what it gets. */
+async function feedSubscriber(options: ServerOptions) {
+  server = await startTestServer(options);
+  const network = controlledWebSocket();
+  const client = await openClient(server.url, { WebSocket: network.WebSocket });
+  const statuses: string[] = [];
+  const got: number[] = [];
+  client.subscribe<number>('feed', { onMessage: (v) => got.push(v), onSubscribed: (info) => statuses.push(info.status) });
+  await waitFor(() => statuses.length === 1, 'subscribed');
+  return { client, network, statuses, got };
+}
+
+/** Cuts the client off until its session has expired, publishing `from`..`to` meanwhile, then lets it back. */
+async function awayPastSession(network: NetworkSwitch, from: number, to: number): Promise<void> {
+  network.offline = true;
+  server!.killConnections();
+  await waitFor(() => server!.pushwire.stats().sessions === 0, 'session expired');
+  for (let i = from; i <= to; i++) await server!.pushwire.publish('feed', i);
+  network.offline = false;
+}
 
 describe('gaps that history cannot fill end in an explicit reset', () => {
   it('resets a subscription resumed from a position older than the trimmed history', async () => {
@@ -60,47 +82,25 @@ describe('gaps that history cannot fill end in an explicit reset', () => {
   });
 
   it('gives a client offline past its session and the history one reset, then live messages', async () => {
-    server = await startTestServer({ history: { size: 5 }, sessionTtl: 100 });
-    const network = controlledWebSocket();
-    const client = await openClient(server.url, { WebSocket: network.WebSocket });
-    const statuses: string[] = [];
-    const got: number[] = [];
-    client.subscribe<number>('feed', { onMessage: (v) => got.push(v), onSubscribed: (info) => statuses.push(info.status) });
-    await waitFor(() => statuses.length === 1, 'subscribed');
-    await server.pushwire.publish('feed', 1);
+    const { client, network, statuses, got } = await feedSubscriber({ history: { size: 5 }, sessionTtl: 100 });
+    await server!.pushwire.publish('feed', 1);
     await waitFor(() => got.length === 1, 'first message');
-
-    network.offline = true;
-    server.killConnections();
-    await waitFor(() => client.state === 'reconnecting', 'client noticed');
-    await waitFor(() => server!.pushwire.stats().sessions === 0, 'session expired');
-    for (let i = 2; i <= 20; i++) await server.pushwire.publish('feed', i);
-    network.offline = false;
+    await awayPastSession(network, 2, 20);
 
     const opens: boolean[] = [];
     client.on('open', (info) => opens.push(info.resumed));
     await waitFor(() => statuses.length === 2, 'resubscribed on a new session');
     expect(opens).toEqual([false]);
     expect(statuses).toEqual(['new', 'reset']);
-    await server.pushwire.publish('feed', 21);
+    await server!.pushwire.publish('feed', 21);
     await waitFor(() => got.length === 2, 'live again');
     await delay(50);
     expect(got).toEqual([1, 21]);
   });
 
   it('recovers, without a reset, a client whose session expired while history still covers the gap', async () => {
-    server = await startTestServer({ history: { size: 100 }, sessionTtl: 100 });
-    const network = controlledWebSocket();
-    const client = await openClient(server.url, { WebSocket: network.WebSocket });
-    const statuses: string[] = [];
-    const got: number[] = [];
-    client.subscribe<number>('feed', { onMessage: (v) => got.push(v), onSubscribed: (info) => statuses.push(info.status) });
-    await waitFor(() => statuses.length === 1, 'subscribed');
-    network.offline = true;
-    server.killConnections();
-    await waitFor(() => server!.pushwire.stats().sessions === 0, 'session expired');
-    for (let i = 1; i <= 10; i++) await server.pushwire.publish('feed', i);
-    network.offline = false;
+    const { network, statuses, got } = await feedSubscriber({ history: { size: 100 }, sessionTtl: 100 });
+    await awayPastSession(network, 1, 10);
     await waitFor(() => got.length === 10, 'replayed from history');
     expect(statuses).toEqual(['new', 'recovered']);
     expect(got).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
