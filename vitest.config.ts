@@ -1,9 +1,14 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+
+// In this repository `pushwire/sync` (as pushwire/react imports it) is the source itself, as in tsconfig.json.
+const resolve = { alias: { 'pushwire/sync': fileURLToPath(new URL('./src/sync/index.ts', import.meta.url)) } };
 
 export default defineConfig({
   test: {
     projects: [
       {
+        resolve,
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.{ts,tsx}'],
@@ -11,6 +16,7 @@ export default defineConfig({
         },
       },
       {
+        resolve,
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
@@ -20,6 +26,7 @@ export default defineConfig({
         },
       },
       {
+        resolve,
         test: {
           name: 'chaos',
           include: ['test/chaos/**/*.test.ts'],
@@ -29,6 +36,7 @@ export default defineConfig({
         },
       },
       {
+        resolve,
         test: {
           // The demo in Debian's Chromium via playwright-core (needs `npm run build` first; `npm test` does it).
           name: 'e2e',

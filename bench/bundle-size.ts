@@ -17,6 +17,8 @@ console.log(row('PushwireClient, no transport', sizes.core.minified, sizes.core.
 for (const t of sizes.withTransport) {
   console.log(row(`PushwireClient + ${t.name}`, t.minified, t.gzip) + `  (transport: +${t.gzip - sizes.core.gzip} B gz)`);
 }
+console.log(row('pushwire/sync add-on alone', sizes.sync.minified, sizes.sync.gzip));
+console.log(row('full client + pushwire/sync', sizes.withSync.minified, sizes.withSync.gzip) + `  (add-on: +${sizes.withSync.gzip - sizes.full.gzip} B gz)`);
 const headroom = FULL_CLIENT_BUDGET - sizes.full.gzip;
 console.log(`\nbudget ${kb(FULL_CLIENT_BUDGET)} for the full client: ${headroom >= 0 ? `${headroom} B (${kb(headroom)}) of headroom` : `OVER by ${-headroom} B`}`);
 
@@ -37,7 +39,6 @@ console.log(`\nmangling the ${names.length} private member names (upper bound): 
 // an estimate of the ceiling of each cut, not a working build).
 const full = "export * from './src/client/index.ts';";
 const estimates: Array<[string, Record<string, string>]> = [
-  ['synced state + presence not imported by client.ts (opt-in modules)', { 'src/client/synced-state.ts': 'export class SyncedState {}', 'src/client/presence.ts': 'export class Presence {}' }],
   ['eventsource-parser replaced (a minimal SSE line parser costs ~200 B gz)', { 'eventsource-parser/dist/index.js': 'export function createParser(c){return{feed(t){},reset(){}}}' }],
   ['upgrade probe left out', { 'src/client/upgrade-probe.ts': 'export class UpgradeProbe {}' }],
 ];

@@ -86,6 +86,10 @@ export interface ClientSizes {
   core: BundleSize;
   /** PushwireClient with one transport each. */
   withTransport: BundleSize[];
+  /** The full client and the `pushwire/sync` add-on (synced state, presence) in one bundle, as an app using both ships them. */
+  withSync: BundleSize;
+  /** The add-on on its own (what `pushwire-sync.global.js` is, give or take its wrapper). */
+  sync: BundleSize;
 }
 
 export async function clientSizes(root: string): Promise<ClientSizes> {
@@ -97,6 +101,8 @@ export async function clientSizes(root: string): Promise<ClientSizes> {
     withTransport: await Promise.all(
       transportModules(root).map((module) => measure(root, module.replace(/^.*\/|\.ts$/g, ''), `${core}\nexport * from '${module}';`)),
     ),
+    withSync: await measure(root, 'full+sync', "export * from './src/client/index.ts';\nexport * from './src/sync/index.ts';"),
+    sync: await measure(root, 'sync', "export * from './src/sync/index.ts';"),
   };
 }
 

@@ -21,6 +21,7 @@ const builtLibrary = {
   name: 'built-library',
   setup(b) {
     b.onResolve({ filter: /^pushwire$/ }, () => ({ path: `${root}dist/index.js` }));
+    b.onResolve({ filter: /^pushwire\/sync$/ }, () => ({ path: `${root}dist/sync.js` }));
     b.onResolve({ filter: /^pushwire\/react$/ }, () => ({ path: `${root}dist/react.js` }));
   },
 };

@@ -1,4 +1,4 @@
-import type { StateChange } from 'pushwire';
+import type { StateChange } from 'pushwire/sync';
 import type { Market, OddsBoard } from '../../src/demo/demo-messages.js';
 import type { ChannelTracker } from './channel-tracker.js';
 

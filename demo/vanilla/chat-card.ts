@@ -2,10 +2,11 @@ import { CHAT_CHANNEL, type ChatEvent } from '../../src/demo/demo-messages.js';
 import { CHAT_HISTORY, noticeText, timeOf } from '../shared/chat-text.js';
 import type { DemoClient } from '../shared/demo-client.js';
 import type { Identity } from '../shared/identity.js';
+import type { PushwireSync } from '../shared/pushwire-module.js';
 import { errorText, fill, h } from './dom.js';
 
 /** The chat room: pick a name, the last 1,000 messages, join/leave notices, resets shown in line. */
-export function chatCard({ client, tracker }: DemoClient, identity: Identity): HTMLElement {
+export function chatCard({ client, tracker }: DemoClient, identity: Identity, sync: PushwireSync): HTMLElement {
   const status = h('span', { class: 'badge', dataset: { status: 'subscribing' }, 'data-testid': 'chat-status' }, 'subscribing');
   const log = h('ol', { class: 'chat-log', 'data-testid': 'chat-log', 'aria-live': 'polite' }, h('li', { class: 'empty' }, 'No messages yet.'));
   const error = h('p', { class: 'error', role: 'alert', 'data-testid': 'chat-error' });
@@ -15,7 +16,7 @@ export function chatCard({ client, tracker }: DemoClient, identity: Identity): H
   const me = h('p', { class: 'me' });
   const online = h('span', { class: 'badge', dataset: { tone: 'good' }, 'data-testid': 'chat-online' }, '… online');
   // Who is here: every page watches the room's presence; a page that joined the chat is part of it.
-  const presence = client.presence(CHAT_CHANNEL);
+  const presence = sync.presence(client, CHAT_CHANNEL);
   const count = (): void => void (online.textContent = `${presence.list().length} online`);
   for (const event of ['join', 'leave', 'sync'] as const) presence.on(event, count);
   const nameForm = h('form', { class: 'row name-form', 'data-testid': 'name-form' }, nameInput, h('button', { type: 'submit' }, 'Join'));

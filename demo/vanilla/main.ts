@@ -1,6 +1,6 @@
 import { createDemoClient } from '../shared/demo-client.js';
 import { Identity } from '../shared/identity.js';
-import type { Pushwire } from '../shared/pushwire-module.js';
+import type { Pushwire, PushwireSync } from '../shared/pushwire-module.js';
 import { chatCard } from './chat-card.js';
 import { gameCard } from './game-card.js';
 import { inspectorCard } from './inspector-card.js';
@@ -8,14 +8,14 @@ import { oddsCard } from './odds-card.js';
 
 declare global {
   interface Window {
-    /** Defined by the IIFE build, /dist/pushwire.global.js. */
-    Pushwire: Pushwire;
+    /** Defined by the IIFE builds: /dist/pushwire.global.js, and `sync` by /dist/pushwire-sync.global.js. */
+    Pushwire: Pushwire & { sync: PushwireSync };
   }
 }
 
 const demo = createDemoClient(window.Pushwire, location);
 const identity = new Identity();
-document.getElementById('app')!.append(chatCard(demo, identity), gameCard(demo, identity), inspectorCard(demo), oddsCard(demo));
+document.getElementById('app')!.append(chatCard(demo, identity, window.Pushwire.sync), gameCard(demo, identity), inspectorCard(demo), oddsCard(demo, window.Pushwire.sync));
 // Leaving the page ends the session at once (the chat shows "left") instead of after the session TTL.
 addEventListener('pagehide', (event) => {
   if (!event.persisted) demo.client.close();

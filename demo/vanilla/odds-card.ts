@@ -1,11 +1,12 @@
-import type { SyncedState } from 'pushwire';
+import type { SyncedState } from 'pushwire/sync';
 import { ODDS_CHANNEL, type Market, type OddsBoard } from '../../src/demo/demo-messages.js';
 import type { DemoClient } from '../shared/demo-client.js';
+import type { PushwireSync } from '../shared/pushwire-module.js';
 import { arrow, matchName, OUTCOMES, price, trackOdds } from '../shared/odds-text.js';
 import { fill, h } from './dom.js';
 
 /** The live odds board: a synced state channel (snapshot, then diffs); says when it had to reset. */
-export function oddsCard({ client, tracker }: DemoClient): HTMLElement {
+export function oddsCard({ client, tracker }: DemoClient, sync: PushwireSync): HTMLElement {
   const status = h('span', { class: 'badge', dataset: { status: 'subscribing' }, 'data-testid': 'odds-status' }, 'loading');
   const position = h('span', { class: 'sub', 'data-testid': 'odds-seq' });
   const resetNote = h('p', { class: 'reset-note', 'data-testid': 'odds-reset', hidden: true });
@@ -20,7 +21,7 @@ export function oddsCard({ client, tracker }: DemoClient): HTMLElement {
       ...market.odds.map((odds, i) =>
         h('td', { class: 'num price', dataset: { move: String(market.moves[i]) } }, price(odds), h('span', { class: 'arrow' }, arrow(market.moves[i]!)))));
 
-  const synced: SyncedState<OddsBoard> = client.sync<OddsBoard>(ODDS_CHANNEL);
+  const synced: SyncedState<OddsBoard> = sync.syncedState<OddsBoard>(client, ODDS_CHANNEL);
   let resets = 0;
   synced.on('change', (change) => {
     trackOdds(tracker, change);

@@ -29,8 +29,6 @@ import {
 import { TransportMemory, type TransportMemoryOptions } from './transport-memory.js';
 import type { Transport, TransportDefinition, TransportHandlers, WebSocketConstructor } from './transports/transport.js';
 import { UpgradeProbe } from './upgrade-probe.js';
-import { SyncedState } from './synced-state.js';
-import { Presence } from './presence.js';
 
 export type ClientState = 'connecting' | 'open' | 'reconnecting' | 'closed';
 
@@ -257,17 +255,7 @@ export class PushwireClient extends Emitter<ClientEvents> {
     return subscription;
   }
 
-  /** Follows a channel's state document: snapshot, then diffs, and a fresh snapshot whenever a gap can't be replayed. */
-  sync<T = unknown>(channel: string): SyncedState<T> {
-    return new SyncedState<T>(channel, this);
-  }
-
-  /** Watches who is present in a channel; with `meta`, joins it too (see Presence). */
-  presence(channel: string, meta?: unknown): Presence {
-    return new Presence(channel, this, meta);
-  }
-
-  /** Fetches a channel's state snapshot (used by `sync`). */
+  /** Fetches a channel's state snapshot (used by synced state, `pushwire/sync`). */
   fetchState(channel: string): Promise<SnapshotFrame> {
     return new Promise((resolve, reject) => {
       if (this.state === 'closed') return reject(new PushwireError('closed', 'the client is closed'));

@@ -38,7 +38,4 @@ export type { Transport, TransportContext, TransportDefinition, TransportHandler
 export { CloseCode, closeAction, type CloseAction, type ErrorCode } from '../protocol/codes.js';
 export type { Position, SubscribeStatus, TransportName } from '../protocol/frames.js';
 export { PROTOCOL_VERSION } from '../protocol/version.js';
-export { SyncedState, type StateChange, type SyncedStateEvents, type SyncSource } from './synced-state.js';
-export { Presence, type PresenceEvents, type PresenceMember } from './presence.js';
-export type { WireOperation, JsonValue } from '../protocol/json-patch.js';
-export type { PresenceDocument } from '../protocol/presence.js';
+// Synced state and presence are an add-on: `pushwire/sync` (src/sync/index.ts).

@@ -1,5 +1,6 @@
 // pushwire/react: hooks over a Pushwire client. Types come from 'pushwire' itself, so a client made by
-// `connect()` from the main entry is the one these hooks take; no client code is bundled here.
+// `connect()` from the main entry is the one these hooks take; no client code is bundled here
+// (useSyncedState and usePresence import the `pushwire/sync` add-on, also not bundled here).
 export { PushwireProvider, usePushwire, type PushwireProviderProps } from './context.js';
 export { useConnection } from './use-connection.js';
 export type { ConnectionSnapshot } from './connection-store.js';

@@ -1,5 +1,6 @@
 import { useState } from 'react';
-import type { Presence, PresenceMember, PushwireError } from 'pushwire';
+import type { PushwireError } from 'pushwire';
+import { type Presence, type PresenceMember, presence as watchPresence } from 'pushwire/sync';
 import { usePushwire } from './context.js';
 import { useHeldResource } from './use-held-resource.js';
 
@@ -29,7 +30,7 @@ export function usePresence(channel: string, meta?: unknown, options: { enabled?
     [client, channel, metaKey],
     (live) => {
       setView(INITIAL);
-      const presence = client.presence(channel, meta);
+      const presence = watchPresence(client, channel, meta);
       const refresh = (): void => {
         if (live()) setView({ members: presence.list(), ready: presence.ready, error: null });
       };

@@ -1,5 +1,6 @@
 import { useState } from 'react';
-import type { PushwireError, StateChange, SyncedState } from 'pushwire';
+import type { PushwireError } from 'pushwire';
+import { type StateChange, type SyncedState, syncedState } from 'pushwire/sync';
 import { usePushwire } from './context.js';
 import { useHeldResource } from './use-held-resource.js';
 
@@ -18,7 +19,7 @@ export interface SyncedStateView<T> {
 const INITIAL: SyncedStateView<never> = { state: null, ready: false, change: null, resets: 0, error: null };
 
 /**
- * Follows a synced state channel while the component is mounted (`client.sync(channel)`): renders
+ * Follows a synced state channel while the component is mounted (`syncedState(client, channel)` from `pushwire/sync`): renders
  * with each consistent state — never a half-applied one — and counts resets. Safe under StrictMode.
  */
 export function useSyncedState<T = unknown>(channel: string, options: { enabled?: boolean } = {}): SyncedStateView<T> {
@@ -31,7 +32,7 @@ export function useSyncedState<T = unknown>(channel: string, options: { enabled?
     [client, channel],
     (live) => {
       setView(INITIAL);
-      const synced = client.sync<T>(channel);
+      const synced = syncedState<T>(client, channel);
       synced.on('change', (change) => {
         if (!live()) return;
         setView((previous) => ({

@@ -16,16 +16,16 @@ describe('demo server', () => {
     await demo.close();
   });
 
-  it('serves the vanilla page with the IIFE build in a plain script tag', async () => {
+  it('serves the vanilla page with the IIFE builds (client, then the sync add-on) in plain script tags', async () => {
     const html = await (await fetch(`${base}/`)).text();
-    expect(html).toContain('<script src="/dist/pushwire.global.js"></script>');
+    expect(html).toContain('<script src="/dist/pushwire.global.js"></script>\n  <script src="/dist/pushwire-sync.global.js"></script>');
     expect(html).toContain('<script src="/dist/demo/vanilla.js"></script>');
   });
 
   it('serves the React page with its ESM bundle, and every asset locally', async () => {
     const html = await (await fetch(`${base}/react/`)).text();
     expect(html).toContain('<script type="module" src="/dist/demo/react.js"></script>');
-    for (const path of ['/styles.css', '/favicon.svg', '/dist/pushwire.global.js', '/dist/demo/vanilla.js', '/dist/demo/react.js']) {
+    for (const path of ['/styles.css', '/favicon.svg', '/dist/pushwire.global.js', '/dist/pushwire-sync.global.js', '/dist/demo/vanilla.js', '/dist/demo/react.js']) {
       const response = await fetch(`${base}${path}`);
       expect(response.status, path).toBe(200);
     }

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { RedisBroker } from '../../../src/server/broker/redis.js';
 import { useTestRedis } from '../../support/redis-server.js';
 import { type Harness, startHarness, transportCases, until } from './harness.js';
+import { syncedState, presence } from '../../../src/sync/index.js';
 
 const redis = useTestRedis();
 
@@ -25,7 +26,7 @@ describe.skipIf(!redis.available).each(transportCases)('synced state and presenc
     const [a, b] = await twoNodes();
     await a.server.setState('board', { cells: [0, 0, 0] });
     const client = b.client({ auth: { user: 'u' } });
-    const board = client.sync<{ cells: number[] }>('board');
+    const board = syncedState<{ cells: number[] }>(client, 'board');
     await until(() => board.ready, 'snapshot from node b');
     expect(board.state).toEqual({ cells: [0, 0, 0] });
     await a.server.patchState('board', [{ op: 'replace', path: '/cells/1', value: 1 }]);
@@ -47,13 +48,13 @@ describe.skipIf(!redis.available).each(transportCases)('synced state and presenc
 
   it('a member on one node is present for a watcher on the other, and leaves when its session ends', async () => {
     const [a, b] = await twoNodes();
-    const watcher = b.client({ auth: { user: 'watcher' } }).presence('room');
+    const watcher = presence(b.client({ auth: { user: 'watcher' } }), 'room');
     const joins: string[] = [];
     const leaves: string[] = [];
     watcher.on('join', (m) => joins.push(m.key));
     watcher.on('leave', (m) => leaves.push(m.key));
     const dana = a.client({ auth: { user: 'dana' } });
-    dana.presence('room', { name: 'Dana' });
+    presence(dana, 'room', { name: 'Dana' });
     await until(() => joins.includes('user:dana'), 'dana appears on node b');
     dana.close();
     await until(() => leaves.includes('user:dana'), 'dana leaves on node b');

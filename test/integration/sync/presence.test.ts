@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { PresenceMember, PushwireClient } from '../../../src/client/index.js';
+import type { PushwireClient } from '../../../src/client/index.js';
+import { type PresenceMember, presence as watchPresence } from '../../../src/sync/index.js';
 import { type Harness, sleep, startHarness, transportCases, until } from './harness.js';
 
 /** Users are who `authorize` says: the client's `auth` option names them. */
@@ -11,7 +12,7 @@ interface Seen {
 }
 
 function watch(client: PushwireClient, meta?: unknown) {
-  const presence = client.presence('room', meta);
+  const presence = watchPresence(client, 'room', meta);
   const seen: Seen = { events: [], lists: [] };
   const count = (member: PresenceMember): number => Object.keys(member.connections).length;
   presence.on('join', (m) => seen.events.push(`join ${m.key} ${count(m)}`));

@@ -1,11 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { StateChange } from '../../../src/client/index.js';
+import type { StateChange } from '../../../src/sync/index.js';
 import { jsonEqual } from '../../../src/protocol/json-patch.js';
 import type { Broker, BrokerListener, BrokerMessage } from '../../../src/server/broker/broker.js';
 import { MemoryBroker } from '../../../src/server/broker/memory.js';
 import { sleep, startHarness, transportCases, until } from './harness.js';
 import { seeded } from '../../support/seeded-random.js';
+import { syncedState } from '../../../src/sync/index.js';
 
 /**
  * The memory broker, except that while `lossy` is on it drops deliveries to listeners at random (as a
@@ -88,7 +89,7 @@ describe.each(transportCases)('synced state under faults over $name', (transport
               current = next;
             };
             const client = h.client();
-            const synced = client.sync<Record<string, unknown>>('state');
+            const synced = syncedState<Record<string, unknown>>(client, 'state');
             const wrong: string[] = [];
             synced.on('change', (change: StateChange<Record<string, unknown>>) => {
               // Every state the client shows is exactly the server's state at that position.

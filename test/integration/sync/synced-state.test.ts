@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { StateChange } from '../../../src/client/index.js';
+import type { StateChange } from '../../../src/sync/index.js';
 import { type Harness, sleep, startHarness, transportCases, until } from './harness.js';
+import { syncedState } from '../../../src/sync/index.js';
 
 interface Game {
   score: number;
@@ -18,7 +19,7 @@ describe.each(transportCases)('synced state over $name', (transport) => {
     h = await startHarness(transport);
     await h.server.setState('game', { score: 0, log: [] });
     const client = h.client();
-    const game = client.sync<Game>('game');
+    const game = syncedState<Game>(client, 'game');
     const changes: StateChange<Game>[] = [];
     game.on('change', (change) => changes.push(change));
     await until(() => game.ready, 'first snapshot');
@@ -53,7 +54,7 @@ describe.each(transportCases)('synced state over $name', (transport) => {
     await expect(h.server.patchState('doc', [{ op: 'test', path: '/a/b', value: 2 }])).rejects.toThrow(/test failed/);
     expect((await h.server.getState('doc')).seq).toBe(first.seq);
     const client = h.client();
-    const doc = client.sync('doc');
+    const doc = syncedState(client, 'doc');
     await until(() => doc.ready, 'snapshot');
     const ops: unknown[] = [];
     doc.on('change', (change) => ops.push(...change.ops));
@@ -76,7 +77,7 @@ describe.each(transportCases)('synced state over $name', (transport) => {
     h = await startHarness(transport, { history: { size: 5 }, sessionTtl: 150, heartbeatInterval: 100, heartbeatGrace: 100 });
     await h.server.setState('game', { score: 0, log: [] });
     const client = h.client();
-    const game = client.sync<Game>('game');
+    const game = syncedState<Game>(client, 'game');
     await until(() => game.ready, 'first snapshot');
     const resets: StateChange<Game>[] = [];
     const types: string[] = [];
@@ -112,7 +113,7 @@ describe.each(transportCases)('synced state over $name', (transport) => {
     h = await startHarness(transport, { history: { size: 2 } });
     await h.server.setState('game', { score: 0, log: [] });
     const client = h.client();
-    const game = client.sync<Game>('game');
+    const game = syncedState<Game>(client, 'game');
     await until(() => game.ready, 'first snapshot');
     const types: string[] = [];
     game.on('change', (change) => types.push(change.type));
@@ -130,7 +131,7 @@ describe.each(transportCases)('synced state over $name', (transport) => {
     h = await startHarness(transport, { canPublish: () => true });
     await h.server.setState('room', { topic: 'hi' });
     const client = h.client();
-    const room = client.sync('room');
+    const room = syncedState(client, 'room');
     await until(() => room.ready, 'snapshot');
     const chat = await h.server.publish('room', { text: 'hello' });
     await until(() => room.seq === chat.seq, 'the chat message passes');
@@ -143,7 +144,7 @@ describe.each(transportCases)('synced state over $name', (transport) => {
   it('a channel without state syncs as null and becomes the document once it is set', async () => {
     h = await startHarness(transport);
     const client = h.client();
-    const doc = client.sync<{ v: number }>('later');
+    const doc = syncedState<{ v: number }>(client, 'later');
     await until(() => doc.ready, 'snapshot');
     expect(doc.state).toBeNull();
     const set = await h.server.setState('later', { v: 1 });
@@ -155,7 +156,7 @@ describe.each(transportCases)('synced state over $name', (transport) => {
     h = await startHarness(transport, { outbound: { maxBytes: 8192 } });
     await h.server.setState('big', { blob: 'x'.repeat(6000) });
     const client = h.client();
-    const big = client.sync('big');
+    const big = syncedState(client, 'big');
     const errors: string[] = [];
     big.on('error', (error) => errors.push(error.code));
     await until(() => errors.length > 0, 'refusal');
@@ -169,7 +170,7 @@ describe.each(transportCases)('synced state over $name', (transport) => {
     h = await startHarness(transport, { canSubscribe: (_session, channel) => channel !== 'secret' });
     await h.server.setState('secret', { pin: 1234 });
     const client = h.client();
-    const doc = client.sync('secret');
+    const doc = syncedState(client, 'secret');
     const errors: string[] = [];
     doc.on('error', (error) => errors.push(error.code));
     await until(() => errors.length > 0, 'refusal');
