@@ -1,4 +1,5 @@
 import { defineConfig } from 'tsup';
+import { MANGLED_PROPERTIES } from './mangle.config.js';
 
 export default defineConfig([
   {
@@ -6,6 +7,7 @@ export default defineConfig([
     entry: { index: 'src/client/index.ts', sync: 'src/sync/index.ts', react: 'src/react/index.ts', server: 'src/server/index.ts', cli: 'src/cli.ts' },
     format: ['esm'],
     target: 'es2020',
+    esbuildOptions: (options) => void (options.mangleProps = MANGLED_PROPERTIES),
     // pushwire/react refers to the client by the package's own name, so its types are the main entry's.
     external: ['pushwire', 'pushwire/sync', 'react'],
     dts: { entry: { index: 'src/client/index.ts', sync: 'src/sync/index.ts', react: 'src/react/index.ts', server: 'src/server/index.ts' } },
@@ -19,6 +21,7 @@ export default defineConfig([
     format: ['iife'],
     globalName: 'Pushwire',
     target: 'es2020',
+    esbuildOptions: (options) => void (options.mangleProps = MANGLED_PROPERTIES),
     minify: true,
     sourcemap: true,
     outExtension: () => ({ js: '.global.js' }),
@@ -29,6 +32,7 @@ export default defineConfig([
     format: ['iife'],
     globalName: 'Pushwire.sync',
     target: 'es2020',
+    esbuildOptions: (options) => void (options.mangleProps = MANGLED_PROPERTIES),
     minify: true,
     sourcemap: true,
     outExtension: () => ({ js: '.global.js' }),

@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
+import { MANGLED_PROPERTIES } from '../mangle.config.js';
 
 /** The issue's budget for the full client (all three transports), min+gzip: 6 KiB. */
 export const FULL_CLIENT_BUDGET = 6 * 1024;
@@ -35,7 +36,7 @@ export async function measure(
   root: string,
   name: string,
   contents: string,
-  options: { format?: 'esm' | 'iife'; mangleProps?: RegExp; stubs?: Record<string, string> } = {},
+  options: { format?: 'esm' | 'iife'; stubs?: Record<string, string> } = {},
 ): Promise<BundleSize> {
   // `stubs`: module path suffix → replacement source, to estimate what leaving a module out would save.
   const stubs = Object.entries(options.stubs ?? {});
@@ -50,7 +51,8 @@ export async function measure(
     write: false,
     metafile: true,
     logLevel: 'silent',
-    ...(options.mangleProps ? { mangleProps: options.mangleProps } : {}),
+    // As the shipped build does (tsup.config.ts).
+    mangleProps: MANGLED_PROPERTIES,
     plugins: stubs.length
       ? [
           {
@@ -116,17 +118,20 @@ export function bytesByModule(size: BundleSize): Array<{ module: string; bytes: 
 }
 
 /**
- * Names of private class members in the client (`private foo`, `private readonly foo`, `#foo` excluded:
- * the minifier can't shorten property names on its own, so these survive minification verbatim).
+ * Private and protected class members of the client that the build would ship verbatim: their names
+ * don't follow the trailing-underscore convention of mangle.config.ts (the minifier can't shorten
+ * property names on its own). Should be none.
  */
-export function privateMemberNames(root: string): string[] {
+export function unmangledPrivateMembers(root: string): string[] {
   const names = new Set<string>();
   const walk = (dir: string): void => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) walk(path);
       else if (entry.name.endsWith('.ts')) {
-        for (const match of readFileSync(path, 'utf8').matchAll(/\bprivate\s+(?:readonly\s+)?([A-Za-z_$][\w$]*)/g)) names.add(match[1]!);
+        for (const match of readFileSync(path, 'utf8').matchAll(/\b(?:private|protected)\s+(?:(?:abstract|readonly|async|static)\s+)*([A-Za-z_$][\w$]*)/g)) {
+          if (!MANGLED_PROPERTIES.test(match[1]!)) names.add(`${relative(root, path)}: ${match[1]!}`);
+        }
       }
     }
   };

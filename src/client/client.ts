@@ -173,59 +173,59 @@ export class PushwireClient extends Emitter<ClientEvents> {
   transport: TransportName | null = null;
   sessionId: string | null = null;
 
-  private readonly url: string;
-  private readonly clock: Clock;
-  private readonly random: () => number;
-  private readonly plan: TransportPlan;
-  private readonly outbox: Outbox;
-  private readonly channels = new Map<string, ChannelState>();
-  private readonly timers: Partial<Record<TimerName, unknown>> = {};
-  private readonly pings = new Map<number, { resolve: () => void; reject: (error: PushwireError) => void }>();
-  private pipe: Transport | null = null;
+  private readonly url_: string;
+  private readonly clock_: Clock;
+  private readonly random_: () => number;
+  private readonly plan_: TransportPlan;
+  private readonly outbox_: Outbox;
+  private readonly channels_ = new Map<string, ChannelState>();
+  private readonly timers_: Partial<Record<TimerName, unknown>> = {};
+  private readonly pings_ = new Map<number, { resolve: () => void; reject: (error: PushwireError) => void }>();
+  private pipe_: Transport | null = null;
   /** The current pipe has not delivered the welcome yet: nothing but the hello goes out on it. */
-  private awaitingWelcome = false;
+  private awaitingWelcome_ = false;
   /** When the current attempt's connect timeout expires (clock time). */
-  private connectDeadline = 0;
+  private connectDeadline_ = 0;
   /** Set while the session moves onto a probed transport: the transport it leaves. */
-  private upgradingFrom: TransportName | null = null;
-  private probe: UpgradeProbe | null = null;
-  private probeAttempt = 0;
-  private secret = '';
+  private upgradingFrom_: TransportName | null = null;
+  private probe_: UpgradeProbe | null = null;
+  private probeAttempt_ = 0;
+  private secret_ = '';
   /** Reliable server frames received in this session, and how many of them the server knows we have. */
-  private rx = 0;
-  private receipted = 0;
-  private heartbeatInterval = 0;
-  private maxPayload: number;
-  private lastHeard = 0;
-  private attempt = 0;
-  private everOpen = false;
-  private pingId = 0;
-  private authInFlight: Promise<unknown> | undefined;
+  private rx_ = 0;
+  private receipted_ = 0;
+  private heartbeatInterval_ = 0;
+  private maxPayload_: number;
+  private lastHeard_ = 0;
+  private attempt_ = 0;
+  private everOpen_ = false;
+  private pingId_ = 0;
+  private authInFlight_: Promise<unknown> | undefined;
   /** `snap` frames waiting for the ack of the `get` they answer, by its sequence number. */
-  private readonly snapshots = new Map<number, SnapshotFrame>();
+  private readonly snapshots_ = new Map<number, SnapshotFrame>();
   /** Presence this client joined, by channel: joined again with a new session. */
-  private readonly joined = new Map<string, unknown>();
+  private readonly joined_ = new Map<string, unknown>();
 
   constructor(
     url: string,
-    private readonly options: ClientOptions = {},
+    private readonly options_: ClientOptions = {},
   ) {
     super();
     const base = new URL(url, (globalThis as { location?: { href: string } }).location?.href);
     // Endpoints hang under the path; a query string would be lost, and credentials don't belong in URLs.
     if (base.search) throw new TypeError('pushwire: the URL must not have a query string; pass credentials in the auth option');
-    this.url = `${base.protocol.replace(/^ws/, 'http')}//${base.host}${base.pathname.replace(/\/+$/, '')}`;
-    this.clock = options.clock ?? systemClock;
-    this.random = options.random ?? Math.random;
-    const memory = options.transportMemory === false ? null : new TransportMemory(this.url, options.transportMemory ?? {}, () => this.clock.now());
-    this.plan = new TransportPlan(options.transports ?? [], memory);
-    this.maxPayload = options.maxPayload ?? 65_536;
-    this.outbox = new Outbox(options.queue?.maxFrames ?? 1000, options.queue?.maxBytes ?? 1 << 20);
-    this.transport = this.plan.current.name;
-    this.listenToPage(true);
+    this.url_ = `${base.protocol.replace(/^ws/, 'http')}//${base.host}${base.pathname.replace(/\/+$/, '')}`;
+    this.clock_ = options_.clock ?? systemClock;
+    this.random_ = options_.random ?? Math.random;
+    const memory = options_.transportMemory === false ? null : new TransportMemory(this.url_, options_.transportMemory ?? {}, () => this.clock_.now());
+    this.plan_ = new TransportPlan(options_.transports ?? [], memory);
+    this.maxPayload_ = options_.maxPayload ?? 65_536;
+    this.outbox_ = new Outbox(options_.queue?.maxFrames ?? 1000, options_.queue?.maxBytes ?? 1 << 20);
+    this.transport = this.plan_.current_.name;
+    this.listenToPage_(true);
     // The first attempt starts once the caller has had a chance to add listeners, so no event of it
     // (a fallback, say) goes unheard.
-    queueMicrotask(() => this.state === 'connecting' && this.pipe === null && this.connectNow());
+    queueMicrotask(() => this.state === 'connecting' && this.pipe_ === null && this.connectNow_());
   }
 
   /**
@@ -240,18 +240,18 @@ export class PushwireClient extends Emitter<ClientEvents> {
     if (!isValidChannelName(channel)) throw new TypeError(`pushwire: invalid channel name ${JSON.stringify(channel)}`);
     if (this.state === 'closed') throw new PushwireError('closed', 'the client is closed');
     const subscription = new Subscription<T>(channel, typeof handlers === 'function' ? { onMessage: handlers } : handlers, (s) =>
-      this.leave(s as Subscription),
+      this.leave_(s as Subscription),
     );
-    let state = this.channels.get(channel);
+    let state = this.channels_.get(channel);
     if (!state) {
-      state = { name: channel, position: options.from ?? null, live: false, subSeq: 0, rewind: options.rewind, subscriptions: new Set() };
-      this.channels.set(channel, state);
-      this.resubscribe(state);
-    } else if (state.lastInfo) {
-      const info = state.lastInfo;
+      state = { name_: channel, position_: options.from ?? null, live_: false, subSeq_: 0, rewind_: options.rewind, subscriptions_: new Set() };
+      this.channels_.set(channel, state);
+      this.resubscribe_(state);
+    } else if (state.lastInfo_) {
+      const info = state.lastInfo_;
       queueMicrotask(() => callSafely(subscription.handlers.onSubscribed, [info]));
     }
-    state.subscriptions.add(subscription as Subscription);
+    state.subscriptions_.add(subscription as Subscription);
     return subscription;
   }
 
@@ -259,11 +259,11 @@ export class PushwireClient extends Emitter<ClientEvents> {
   fetchState(channel: string): Promise<SnapshotFrame> {
     return new Promise((resolve, reject) => {
       if (this.state === 'closed') return reject(new PushwireError('closed', 'the client is closed'));
-      const entry = this.enqueue(
+      const entry = this.enqueue_(
         { t: 'get', ch: channel },
         () => {
-          const snapshot = this.snapshots.get(entry.s);
-          this.snapshots.delete(entry.s);
+          const snapshot = this.snapshots_.get(entry.s);
+          this.snapshots_.delete(entry.s);
           if (snapshot) resolve(snapshot);
           else reject(new PushwireError('internal', 'the server acknowledged a state request without a snapshot'));
         },
@@ -274,13 +274,13 @@ export class PushwireClient extends Emitter<ClientEvents> {
 
   /** Joins a channel's presence with this metadata (again after a session is lost), or updates it. */
   joinPresence(channel: string, meta: unknown): Promise<void> {
-    this.joined.set(channel, meta ?? null);
-    return this.submit<void>({ t: 'join', ch: channel, meta: meta ?? null }, this.options.ackTimeout ?? 0);
+    this.joined_.set(channel, meta ?? null);
+    return this.submit_<void>({ t: 'join', ch: channel, meta: meta ?? null }, this.options_.ackTimeout ?? 0);
   }
 
   leavePresence(channel: string): Promise<void> {
-    if (!this.joined.delete(channel)) return Promise.resolve();
-    return this.submit<void>({ t: 'leave', ch: channel }, this.options.ackTimeout ?? 0);
+    if (!this.joined_.delete(channel)) return Promise.resolve();
+    return this.submit_<void>({ t: 'leave', ch: channel }, this.options_.ackTimeout ?? 0);
   }
 
   /**
@@ -289,12 +289,12 @@ export class PushwireClient extends Emitter<ClientEvents> {
    */
   publish(channel: string, data: unknown, options: SendOptions = {}): Promise<void> {
     if (!isValidChannelName(channel)) return Promise.reject(new TypeError(`pushwire: invalid channel name ${JSON.stringify(channel)}`));
-    return this.submit<void>({ t: 'pub', ch: channel, d: data ?? null }, options.timeout ?? this.options.ackTimeout ?? 0);
+    return this.submit_<void>({ t: 'pub', ch: channel, d: data ?? null }, options.timeout ?? this.options_.ackTimeout ?? 0);
   }
 
   /** Sends a message to the server application (its onMessage hook); resolves when it was handled. Rejects like `publish`. */
   send(data: unknown, options: SendOptions = {}): Promise<void> {
-    return this.submit<void>({ t: 'msg', d: data ?? null }, options.timeout ?? this.options.ackTimeout ?? 0);
+    return this.submit_<void>({ t: 'msg', d: data ?? null }, options.timeout ?? this.options_.ackTimeout ?? 0);
   }
 
   /**
@@ -303,60 +303,60 @@ export class PushwireClient extends Emitter<ClientEvents> {
    * The answer survives a reconnect; a request outlives only its session (`session_lost`).
    */
   request<T = unknown>(data: unknown, options: SendOptions = {}): Promise<T> {
-    return this.submit<T>({ t: 'req', d: data ?? null }, options.timeout ?? this.options.requestTimeout ?? 10_000);
+    return this.submit_<T>({ t: 'req', d: data ?? null }, options.timeout ?? this.options_.requestTimeout ?? 10_000);
   }
 
   /** Measures the round trip to the server, ms. */
   ping(): Promise<number> {
     return new Promise((resolve, reject) => {
-      if (this.state !== 'open' || !this.pipe) return reject(new PushwireError('closed', 'not connected'));
-      const id = ++this.pingId;
-      const start = this.clock.now();
-      this.pings.set(id, { resolve: () => resolve(this.clock.now() - start), reject });
-      this.pipe.send(JSON.stringify({ t: 'ping', id }));
+      if (this.state !== 'open' || !this.pipe_) return reject(new PushwireError('closed', 'not connected'));
+      const id = ++this.pingId_;
+      const start = this.clock_.now();
+      this.pings_.set(id, { resolve: () => resolve(this.clock_.now() - start), reject });
+      this.pipe_.send(JSON.stringify({ t: 'ping', id }));
     });
   }
 
   /** Ends the session for good: tells the server, stops reconnecting, leaves no timer behind. */
   close(): void {
     if (this.state === 'closed') return;
-    if (this.state === 'open') this.pipe?.send('{"t":"bye"}');
-    this.pipe?.close();
-    this.shutdown(CloseCode.Normal, 'closed by the application');
+    if (this.state === 'open') this.pipe_?.send('{"t":"bye"}');
+    this.pipe_?.close();
+    this.shutdown_(CloseCode.Normal, 'closed by the application');
   }
 
   // ---- connection lifecycle ----
 
-  private connectNow(): void {
-    this.clearTimer('retry');
-    const definition = this.plan.current;
+  private connectNow_(): void {
+    this.clearTimer_('retry');
+    const definition = this.plan_.current_;
     let pipe: Transport | null = null;
-    const handlers = this.bind(() => pipe);
+    const handlers = this.bind_(() => pipe);
     this.transport = definition.name;
-    this.awaitingWelcome = true;
-    this.upgradingFrom = null;
-    const timeout = this.connectTimeout(definition.name);
-    this.connectDeadline = this.clock.now() + timeout;
-    this.setTimer('connect', timeout, () => this.drop(1006, `${definition.name}: no welcome within ${timeout} ms of connecting (connect timeout)`));
+    this.awaitingWelcome_ = true;
+    this.upgradingFrom_ = null;
+    const timeout = this.connectTimeout_(definition.name);
+    this.connectDeadline_ = this.clock_.now() + timeout;
+    this.setTimer_('connect', timeout, () => this.drop_(1006, `${definition.name}: no welcome within ${timeout} ms of connecting (connect timeout)`));
     try {
-      pipe = this.pipe = definition.create({ url: this.url, handlers, WebSocket: this.options.WebSocket });
+      pipe = this.pipe_ = definition.create({ url: this.url_, handlers, WebSocket: this.options_.WebSocket });
     } catch (error) {
-      this.lost(1006, `${definition.name} unavailable: ${(error as Error).message}`);
+      this.lost_(1006, `${definition.name} unavailable: ${(error as Error).message}`);
     }
   }
 
   /** The session layer's handlers for one pipe; events of a pipe that is no longer current are ignored. */
-  private bind(pipeOf: () => Transport | null): TransportHandlers {
-    const current = (): boolean => pipeOf() !== null && pipeOf() === this.pipe;
+  private bind_(pipeOf: () => Transport | null): TransportHandlers {
+    const current = (): boolean => pipeOf() !== null && pipeOf() === this.pipe_;
     return {
-      open: () => current() && this.onPipeOpen(pipeOf()!),
-      frame: (text) => current() && this.onFrame(text),
-      close: (code, reason) => current() && this.lost(code, reason),
+      open: () => current() && this.onPipeOpen_(pipeOf()!),
+      frame: (text) => current() && this.onFrame_(text),
+      close: (code, reason) => current() && this.lost_(code, reason),
     };
   }
 
-  private onPipeOpen(pipe: Transport): void {
-    void this.sendHello(pipe);
+  private onPipeOpen_(pipe: Transport): void {
+    void this.sendHello_(pipe);
   }
 
   /**
@@ -364,29 +364,29 @@ export class PushwireClient extends Emitter<ClientEvents> {
    * transport counts as failed. (Started after the auth callback, so a slow token fetch is not blamed
    * on the transport.)
    */
-  private startHealthCheck(): void {
-    const timeout = this.options.welcomeTimeout ?? 5000;
+  private startHealthCheck_(): void {
+    const timeout = this.options_.welcomeTimeout ?? 5000;
     const name = this.transport;
     // One timer for both bounds: whichever comes first (the connect timeout may already be closer).
-    if (this.clock.now() + timeout >= this.connectDeadline) return;
-    this.setTimer('connect', timeout, () => this.drop(1006, `${name}: open, but no frame from the server within ${timeout} ms (health check)`));
+    if (this.clock_.now() + timeout >= this.connectDeadline_) return;
+    this.setTimer_('connect', timeout, () => this.drop_(1006, `${name}: open, but no frame from the server within ${timeout} ms (health check)`));
   }
 
-  private async sendHello(pipe: Transport): Promise<void> {
+  private async sendHello_(pipe: Transport): Promise<void> {
     let auth: unknown;
     try {
-      auth = await this.credentials();
+      auth = await this.credentials_();
     } catch (error) {
-      if (this.pipe !== pipe) return;
-      this.awaitingWelcome = false; // the application's failure, not the transport's: no fallback
-      this.drop(1006, `auth callback failed: ${(error as Error).message}`);
+      if (this.pipe_ !== pipe) return;
+      this.awaitingWelcome_ = false; // the application's failure, not the transport's: no fallback
+      this.drop_(1006, `auth callback failed: ${(error as Error).message}`);
       return;
     }
-    if (this.pipe !== pipe) return;
+    if (this.pipe_ !== pipe) return;
     const hello: HelloFrame = { t: 'hello', v: PROTOCOL_VERSION };
     if (auth !== undefined) hello.auth = auth;
-    if (this.sessionId) Object.assign(hello, { sid: this.sessionId, secret: this.secret, rx: this.rx });
-    this.startHealthCheck();
+    if (this.sessionId) Object.assign(hello, { sid: this.sessionId, secret: this.secret_, rx: this.rx_ });
+    this.startHealthCheck_();
     pipe.send(JSON.stringify(hello));
   }
 
@@ -394,188 +394,188 @@ export class PushwireClient extends Emitter<ClientEvents> {
    * The `auth` option's value, or a fresh result of its function. Calls made while one is still running
    * share it, so two connection attempts (e.g. a fallback and an upgrade probe) never refresh a token twice.
    */
-  private credentials(): Promise<unknown> {
-    const option = this.options.auth;
+  private credentials_(): Promise<unknown> {
+    const option = this.options_.auth;
     if (typeof option !== 'function') return Promise.resolve(option);
-    this.authInFlight ??= Promise.resolve()
+    this.authInFlight_ ??= Promise.resolve()
       .then(option as () => unknown)
-      .finally(() => (this.authInFlight = undefined));
-    return this.authInFlight;
+      .finally(() => (this.authInFlight_ = undefined));
+    return this.authInFlight_;
   }
 
   /** Ends the current pipe from this side, then handles it like any lost connection. */
-  private drop(code: number, reason: string, retry?: number): void {
-    this.pipe?.close();
-    this.lost(code, reason, retry);
+  private drop_(code: number, reason: string, retry?: number): void {
+    this.pipe_?.close();
+    this.lost_(code, reason, retry);
   }
 
   /** The pipe ended. `retry`: the server asked to reconnect after a random delay below it (a shutdown spread). */
-  private lost(code: number, reason: string, retry?: number): void {
-    this.pipe = null;
-    const failedAttempt = this.awaitingWelcome;
-    this.awaitingWelcome = false;
-    this.upgradingFrom = null;
-    for (const name of ['connect', 'deadline', 'receipt', 'probe'] as const) this.clearTimer(name);
-    this.stopProbe();
-    this.rejectPings(reason);
+  private lost_(code: number, reason: string, retry?: number): void {
+    this.pipe_ = null;
+    const failedAttempt = this.awaitingWelcome_;
+    this.awaitingWelcome_ = false;
+    this.upgradingFrom_ = null;
+    for (const name of ['connect', 'deadline', 'receipt', 'probe'] as const) this.clearTimer_(name);
+    this.stopProbe_();
+    this.rejectPings_(reason);
     if (this.state === 'closed') return;
     const action = closeAction(code);
-    if (action === 'stop' || (action === 'reauth' && typeof this.options.auth !== 'function')) {
-      this.emit('error', new PushwireError('closed', `the server refused the connection (${code}): ${reason}`));
-      this.shutdown(code, reason);
+    if (action === 'stop' || (action === 'reauth' && typeof this.options_.auth !== 'function')) {
+      this.emit_('error', new PushwireError('closed', `the server refused the connection (${code}): ${reason}`));
+      this.shutdown_(code, reason);
       return;
     }
-    if (!this.setState(this.everOpen ? 'reconnecting' : 'connecting')) return; // a listener closed the client
+    if (!this.setState_(this.everOpen_ ? 'reconnecting' : 'connecting')) return; // a listener closed the client
     if (failedAttempt && retry === undefined) {
       // Before the welcome, any failure is the transport's (unless the server asked for a later
       // retry: a shutdown): the next transport gets its chance at once.
       const from = this.transport!;
-      const next = this.plan.advance();
-      this.emit('fallback', { from, to: next?.name ?? null, code, reason });
+      const next = this.plan_.advance_();
+      this.emit_('fallback', { from, to: next?.name ?? null, code, reason });
       if ((this.state as ClientState) === 'closed') return; // a listener closed the client
       if (next) {
-        this.setTimer('retry', 0, () => this.connectNow());
+        this.setTimer_('retry', 0, () => this.connectNow_());
         return;
       }
     }
-    this.plan.restart();
-    const delay = retry === undefined ? backoffDelay(this.attempt, this.options.reconnect ?? {}, this.random) : this.random() * retry;
-    this.attempt++;
-    this.setTimer('retry', delay, () => this.connectNow());
-    this.emit('reconnecting', { attempt: this.attempt, delay, code, reason });
+    this.plan_.restart_();
+    const delay = retry === undefined ? backoffDelay(this.attempt_, this.options_.reconnect ?? {}, this.random_) : this.random_() * retry;
+    this.attempt_++;
+    this.setTimer_('retry', delay, () => this.connectNow_());
+    this.emit_('reconnecting', { attempt: this.attempt_, delay, code, reason });
   }
 
-  private shutdown(code: number, reason: string): void {
+  private shutdown_(code: number, reason: string): void {
     if (this.state === 'closed') return; // an 'error' listener already closed the client
-    this.pipe = null;
-    this.stopProbe();
-    for (const name of Object.keys(this.timers) as TimerName[]) this.clearTimer(name);
-    this.listenToPage(false);
-    this.rejectPings(reason);
+    this.pipe_ = null;
+    this.stopProbe_();
+    for (const name of Object.keys(this.timers_) as TimerName[]) this.clearTimer_(name);
+    this.listenToPage_(false);
+    this.rejectPings_(reason);
     this.transport = null;
-    this.setState('closed');
-    this.outbox.rejectAll(new PushwireError('closed', reason));
-    this.emit('close', { code, reason });
+    this.setState_('closed');
+    this.outbox_.rejectAll_(new PushwireError('closed', reason));
+    this.emit_('close', { code, reason });
   }
 
-  private rejectPings(reason: string): void {
-    for (const { reject } of this.pings.values()) reject(new PushwireError('closed', `connection lost: ${reason}`));
-    this.pings.clear();
+  private rejectPings_(reason: string): void {
+    for (const { reject } of this.pings_.values()) reject(new PushwireError('closed', `connection lost: ${reason}`));
+    this.pings_.clear();
   }
 
   /** Returns false if a 'state' listener moved the client on (closed it) meanwhile: stop what was going on. */
-  private setState(state: ClientState): boolean {
+  private setState_(state: ClientState): boolean {
     if (this.state === state) return true;
     this.state = state;
-    this.emit('state', state);
+    this.emit_('state', state);
     return this.state === state;
   }
 
   // ---- frames from the server ----
 
-  private onFrame(text: string): void {
+  private onFrame_(text: string): void {
     let frame: ServerFrame;
     try {
       frame = JSON.parse(text) as ServerFrame;
     } catch {
-      this.emit('error', new PushwireError('bad_frame', 'the server sent a frame that is not JSON'));
+      this.emit_('error', new PushwireError('bad_frame', 'the server sent a frame that is not JSON'));
       return;
     }
-    this.lastHeard = this.clock.now();
+    this.lastHeard_ = this.clock_.now();
     if (isReliableType(frame.t)) {
-      this.rx++;
-      if (this.rx - this.receipted >= RECEIPT_EVERY) this.sendReceipt();
+      this.rx_++;
+      if (this.rx_ - this.receipted_ >= RECEIPT_EVERY) this.sendReceipt_();
       // Jittered: after a broadcast, a thousand clients' receipts should not all land in the same millisecond.
-      else if (this.timers.receipt === undefined) this.setTimer('receipt', RECEIPT_DELAY * (0.5 + this.random()), () => this.sendReceipt());
+      else if (this.timers_.receipt === undefined) this.setTimer_('receipt', RECEIPT_DELAY * (0.5 + this.random_()), () => this.sendReceipt_());
     }
     switch (frame.t) {
       case 'welcome':
-        return this.onWelcome(frame);
+        return this.onWelcome_(frame);
       case 'm':
-        return this.onChannelMessage(frame);
+        return this.onChannelMessage_(frame);
       case 'subd':
-        return this.onSubscribed(frame);
+        return this.onSubscribed_(frame);
       case 'err':
-        return this.onErrorFrame(frame);
+        return this.onErrorFrame_(frame);
       case 'msg':
-        return this.emit('message', frame.d);
+        return this.emit_('message', frame.d);
       case 'res':
-        return this.outbox.answer(frame.s, frame.d);
+        return this.outbox_.answer_(frame.s, frame.d);
       case 'snap':
-        return void this.snapshots.set(frame.s, frame);
+        return void this.snapshots_.set(frame.s, frame);
       case 'ack':
-        return this.outbox.ack(frame.s);
+        return this.outbox_.ack_(frame.s);
       case 'ping':
-        this.receipted = this.rx;
-        return this.pipe?.send(JSON.stringify({ t: 'pong', n: this.rx }));
+        this.receipted_ = this.rx_;
+        return this.pipe_?.send(JSON.stringify({ t: 'pong', n: this.rx_ }));
       case 'pong': {
-        const ping = this.pings.get(frame.id);
-        this.pings.delete(frame.id);
+        const ping = this.pings_.get(frame.id);
+        this.pings_.delete(frame.id);
         return ping?.resolve();
       }
       case 'close':
-        return this.drop(frame.code, frame.reason, frame.retry);
+        return this.drop_(frame.code, frame.reason, frame.retry);
     }
   }
 
-  private onWelcome(welcome: WelcomeFrame): void {
-    this.clearTimer('connect');
-    this.awaitingWelcome = false;
-    const upgradedFrom = this.upgradingFrom;
-    this.upgradingFrom = null;
-    this.plan.succeeded();
+  private onWelcome_(welcome: WelcomeFrame): void {
+    this.clearTimer_('connect');
+    this.awaitingWelcome_ = false;
+    const upgradedFrom = this.upgradingFrom_;
+    this.upgradingFrom_ = null;
+    this.plan_.succeeded_();
     const resumed = welcome.resumed && welcome.sid === this.sessionId;
     this.sessionId = welcome.sid;
-    this.secret = welcome.secret;
-    this.rx = this.receipted = welcome.rx;
-    this.heartbeatInterval = welcome.hb;
-    this.maxPayload = welcome.max;
-    if (!resumed) this.startSession();
-    this.attempt = 0;
-    this.everOpen = true;
-    if (!this.setState('open')) return;
-    this.armDeadline();
+    this.secret_ = welcome.secret;
+    this.rx_ = this.receipted_ = welcome.rx;
+    this.heartbeatInterval_ = welcome.hb;
+    this.maxPayload_ = welcome.max;
+    if (!resumed) this.startSession_();
+    this.attempt_ = 0;
+    this.everOpen_ = true;
+    if (!this.setState_('open')) return;
+    this.armDeadline_();
     // Everything not yet acknowledged goes again: the server drops what it already handled.
-    for (const entry of this.outbox.entries) {
-      entry.sent = true;
-      this.pipe!.send(entry.text);
+    for (const entry of this.outbox_.entries_) {
+      entry.sent_ = true;
+      this.pipe_!.send(entry.text_);
     }
-    this.emit('open', { resumed, transport: this.transport! });
-    if (upgradedFrom) this.emit('upgrade', { from: upgradedFrom, to: this.transport! });
-    this.scheduleProbe();
+    this.emit_('open', { resumed, transport: this.transport! });
+    if (upgradedFrom) this.emit_('upgrade', { from: upgradedFrom, to: this.transport! });
+    this.scheduleProbe_();
   }
 
   // ---- upgrade back to the preferred transport ----
 
   /** On a fallback, probes the preferred transport later (WebSocket: the only one that can be probed before a handshake). */
-  private scheduleProbe(): number {
-    const target = this.plan.preferred;
-    const upgrade = this.options.upgrade;
-    if (upgrade === false || target.name !== 'websocket' || this.transport === target.name || this.probe || this.timers.probe !== undefined) return 0;
+  private scheduleProbe_(): number {
+    const target = this.plan_.preferred_;
+    const upgrade = this.options_.upgrade;
+    if (upgrade === false || target.name !== 'websocket' || this.transport === target.name || this.probe_ || this.timers_.probe !== undefined) return 0;
     const { min = 10_000, max = 300_000 } = upgrade ?? {};
-    const cap = Math.min(max, min * 2 ** this.probeAttempt);
-    const delay = cap / 2 + (this.random() * cap) / 2;
-    this.setTimer('probe', delay, () => this.startProbe(target));
+    const cap = Math.min(max, min * 2 ** this.probeAttempt_);
+    const delay = cap / 2 + (this.random_() * cap) / 2;
+    this.setTimer_('probe', delay, () => this.startProbe_(target));
     return delay;
   }
 
-  private startProbe(target: TransportDefinition): void {
-    if (this.state !== 'open' || this.awaitingWelcome) return;
-    const timeout = (this.options.upgrade || {}).timeout ?? this.options.welcomeTimeout ?? 5000;
-    const probe = new UpgradeProbe(target, { url: this.url, WebSocket: this.options.WebSocket }, this.clock, timeout, (result) => {
-      if (this.probe !== probe) return;
-      this.probe = null;
-      if (result.ok) return this.switchTo(target, result.pipe, result.adopt);
-      this.probeAttempt++;
-      this.emit('probe', { transport: target.name, reason: result.reason, next: this.scheduleProbe() });
+  private startProbe_(target: TransportDefinition): void {
+    if (this.state !== 'open' || this.awaitingWelcome_) return;
+    const timeout = (this.options_.upgrade || {}).timeout ?? this.options_.welcomeTimeout ?? 5000;
+    const probe = new UpgradeProbe(target, { url: this.url_, WebSocket: this.options_.WebSocket }, this.clock_, timeout, (result) => {
+      if (this.probe_ !== probe) return;
+      this.probe_ = null;
+      if (result.ok) return this.switchTo_(target, result.pipe, result.adopt);
+      this.probeAttempt_++;
+      this.emit_('probe', { transport: target.name, reason: result.reason, next: this.scheduleProbe_() });
     });
-    this.probe = probe;
-    probe.start();
+    this.probe_ = probe;
+    probe.start_();
   }
 
-  private stopProbe(): void {
-    this.probe?.cancel();
-    this.probe = null;
+  private stopProbe_(): void {
+    this.probe_?.cancel_();
+    this.probe_ = null;
   }
 
   /**
@@ -585,104 +585,104 @@ export class PushwireClient extends Emitter<ClientEvents> {
    * replays everything after it. Frames to the server wait for the welcome and then go again from the
    * outbox; the server drops those it already handled. Nothing is lost, nothing is delivered twice.
    */
-  private switchTo(definition: TransportDefinition, pipe: Transport, adopt: (handlers: TransportHandlers) => void): void {
-    if (this.state !== 'open' || !this.pipe || this.awaitingWelcome) {
+  private switchTo_(definition: TransportDefinition, pipe: Transport, adopt: (handlers: TransportHandlers) => void): void {
+    if (this.state !== 'open' || !this.pipe_ || this.awaitingWelcome_) {
       pipe.close();
       return;
     }
-    const old = this.pipe;
-    this.upgradingFrom = this.transport;
-    this.pipe = pipe;
+    const old = this.pipe_;
+    this.upgradingFrom_ = this.transport;
+    this.pipe_ = pipe;
     this.transport = definition.name;
-    this.plan.restart(definition.name);
-    this.awaitingWelcome = true;
-    adopt(this.bind(() => pipe));
+    this.plan_.restart_(definition.name);
+    this.awaitingWelcome_ = true;
+    adopt(this.bind_(() => pipe));
     old.close();
-    const timeout = this.connectTimeout(definition.name);
-    this.connectDeadline = this.clock.now() + timeout;
-    this.setTimer('connect', timeout, () => this.drop(1006, `${definition.name}: no welcome within ${timeout} ms of the upgrade (connect timeout)`));
-    void this.sendHello(pipe);
+    const timeout = this.connectTimeout_(definition.name);
+    this.connectDeadline_ = this.clock_.now() + timeout;
+    this.setTimer_('connect', timeout, () => this.drop_(1006, `${definition.name}: no welcome within ${timeout} ms of the upgrade (connect timeout)`));
+    void this.sendHello_(pipe);
   }
 
   /**
    * A new session (the first, or after the old one expired): subscriptions are made again from their
    * positions, so the server replays what it can and resets the rest.
    */
-  private startSession(): void {
+  private startSession_(): void {
     const queued = new Set<string>();
-    for (const { body } of this.outbox.entries) if (body.t === 'sub') queued.add(body.ch);
+    for (const { body_: body } of this.outbox_.entries_) if (body.t === 'sub') queued.add(body.ch);
     // Presence first, so the presence lists the subscriptions below bring back already include us.
-    const leading: OutboundBody[] = [...this.joined].map(([ch, meta]) => ({ t: 'join', ch, meta }));
-    for (const state of this.channels.values()) {
-      state.live = false;
-      if (!queued.has(state.name)) leading.push(this.subscribeBody(state));
+    const leading: OutboundBody[] = [...this.joined_].map(([ch, meta]) => ({ t: 'join', ch, meta }));
+    for (const state of this.channels_.values()) {
+      state.live_ = false;
+      if (!queued.has(state.name_)) leading.push(this.subscribeBody_(state));
     }
-    this.snapshots.clear();
-    this.outbox.restart(leading, ({ s, body }) => {
+    this.snapshots_.clear();
+    this.outbox_.restart_(leading, ({ s, body_: body }) => {
       if (body.t === 'unsub') return null;
       if (body.t !== 'sub') return body;
-      const state = this.channels.get(body.ch);
-      return state && state.subSeq === s ? this.subscribeBody(state) : null;
+      const state = this.channels_.get(body.ch);
+      return state && state.subSeq_ === s ? this.subscribeBody_(state) : null;
     });
-    for (const { s, body } of this.outbox.entries) if (body.t === 'sub') this.channels.get(body.ch)!.subSeq = s;
+    for (const { s, body_: body } of this.outbox_.entries_) if (body.t === 'sub') this.channels_.get(body.ch)!.subSeq_ = s;
   }
 
-  private onChannelMessage(frame: MessageFrame): void {
-    const state = this.channels.get(frame.ch);
-    if (!state || !state.live || !state.position) return;
-    const [epoch, seq] = state.position;
+  private onChannelMessage_(frame: MessageFrame): void {
+    const state = this.channels_.get(frame.ch);
+    if (!state || !state.live_ || !state.position_) return;
+    const [epoch, seq] = state.position_;
     if (frame.e === epoch && frame.q <= seq) return; // a duplicate
     if (frame.e !== epoch || frame.q !== seq + 1) {
       // Never skip a gap: ask the server to replay from where we are (or to reset us).
-      this.resubscribe(state);
+      this.resubscribe_(state);
       return;
     }
-    state.position = [epoch, frame.q];
+    state.position_ = [epoch, frame.q];
     const info: MessageInfo = { channel: frame.ch, epoch, seq: frame.q };
-    for (const subscription of state.subscriptions) callSafely(subscription.handlers.onMessage, [frame.d, info]);
+    for (const subscription of state.subscriptions_) callSafely(subscription.handlers.onMessage, [frame.d, info]);
   }
 
-  private onSubscribed(frame: SubscribedFrame): void {
-    const state = this.channels.get(frame.ch);
+  private onSubscribed_(frame: SubscribedFrame): void {
+    const state = this.channels_.get(frame.ch);
     // An answer to an older `sub` of this channel (unsubscribed and subscribed again since) is stale:
     // its replay must not reach the new subscription.
-    if (!state || (frame.s !== undefined && frame.s !== state.subSeq)) return;
-    state.position = [frame.e, frame.q];
-    state.live = true;
+    if (!state || (frame.s !== undefined && frame.s !== state.subSeq_)) return;
+    state.position_ = [frame.e, frame.q];
+    state.live_ = true;
     const info: SubscribedInfo = { channel: frame.ch, status: frame.st, epoch: frame.e, seq: frame.q, head: frame.h };
-    state.lastInfo = info;
-    for (const subscription of state.subscriptions) {
+    state.lastInfo_ = info;
+    for (const subscription of state.subscriptions_) {
       callSafely(subscription.handlers.onSubscribed, [info]);
       if (frame.st === 'reset') callSafely(subscription.handlers.onReset, [info]);
     }
   }
 
-  private onErrorFrame(frame: ErrorFrame): void {
+  private onErrorFrame_(frame: ErrorFrame): void {
     const error = new PushwireError(frame.code as ErrorCode, frame.msg);
-    const entry = frame.s === undefined ? undefined : this.outbox.refuse(frame.s, error);
-    if (entry?.body.t === 'sub') {
-      const state = this.channels.get(entry.body.ch);
-      if (state && state.subSeq === entry.s) {
-        this.channels.delete(state.name);
-        for (const subscription of state.subscriptions) callSafely(subscription.handlers.onError, [error]);
+    const entry = frame.s === undefined ? undefined : this.outbox_.refuse_(frame.s, error);
+    if (entry?.body_.t === 'sub') {
+      const state = this.channels_.get(entry.body_.ch);
+      if (state && state.subSeq_ === entry.s) {
+        this.channels_.delete(state.name_);
+        for (const subscription of state.subscriptions_) callSafely(subscription.handlers.onError, [error]);
       }
     }
-    if (!entry) this.emit('error', error);
+    if (!entry) this.emit_('error', error);
   }
 
   // ---- frames to the server ----
 
   /** Queues an application frame; the promise settles with its ack or answer, its error, or the timeout. */
-  private submit<T>(body: OutboundBody, timeout: number): Promise<T> {
+  private submit_<T>(body: OutboundBody, timeout: number): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       if (this.state === 'closed') return reject(new PushwireError('closed', 'the client is closed'));
       let timer: unknown;
       const stop = (): void => {
-        if (timer !== undefined) this.clock.clearTimeout(timer);
+        if (timer !== undefined) this.clock_.clearTimeout(timer);
       };
       let entry: OutboxEntry;
       try {
-        entry = this.enqueue(
+        entry = this.enqueue_(
           body,
           (value) => (stop(), resolve(value as T)),
           (error) => (stop(), reject(error)),
@@ -691,70 +691,70 @@ export class PushwireClient extends Emitter<ClientEvents> {
         return reject(error);
       }
       if (timeout > 0) {
-        timer = this.clock.setTimeout(() => {
-          const what = entry.sent ? 'it was sent and may still be handled (at most once)' : 'it was never sent and never will be';
-          this.outbox.expire(entry, new PushwireError('timeout', `no ${body.t === 'req' ? 'answer' : 'acknowledgement'} within ${timeout} ms; ${what}`));
+        timer = this.clock_.setTimeout(() => {
+          const what = entry.sent_ ? 'it was sent and may still be handled (at most once)' : 'it was never sent and never will be';
+          this.outbox_.expire_(entry, new PushwireError('timeout', `no ${body.t === 'req' ? 'answer' : 'acknowledgement'} within ${timeout} ms; ${what}`));
         }, timeout);
       }
     });
   }
 
-  private enqueue(body: OutboundBody, resolve?: (value: unknown) => void, reject?: (error: PushwireError) => void): OutboxEntry {
-    const entry = this.outbox.add(body, this.maxPayload, resolve, reject);
-    if (this.state === 'open' && this.pipe && !this.awaitingWelcome && this.checkAlive()) {
-      entry.sent = true;
-      this.pipe.send(entry.text);
+  private enqueue_(body: OutboundBody, resolve?: (value: unknown) => void, reject?: (error: PushwireError) => void): OutboxEntry {
+    const entry = this.outbox_.add_(body, this.maxPayload_, resolve, reject);
+    if (this.state === 'open' && this.pipe_ && !this.awaitingWelcome_ && this.checkAlive_()) {
+      entry.sent_ = true;
+      this.pipe_.send(entry.text_);
     }
     return entry;
   }
 
-  private subscribeBody(state: ChannelState): OutboundBody {
-    if (state.position) return { t: 'sub', ch: state.name, from: state.position };
-    return state.rewind ? { t: 'sub', ch: state.name, rewind: state.rewind } : { t: 'sub', ch: state.name };
+  private subscribeBody_(state: ChannelState): OutboundBody {
+    if (state.position_) return { t: 'sub', ch: state.name_, from: state.position_ };
+    return state.rewind_ ? { t: 'sub', ch: state.name_, rewind: state.rewind_ } : { t: 'sub', ch: state.name_ };
   }
 
-  private resubscribe(state: ChannelState): void {
-    state.live = false;
-    state.subSeq = this.enqueue(this.subscribeBody(state)).s;
+  private resubscribe_(state: ChannelState): void {
+    state.live_ = false;
+    state.subSeq_ = this.enqueue_(this.subscribeBody_(state)).s;
   }
 
-  private leave(subscription: Subscription): Promise<void> {
-    const state = this.channels.get(subscription.channel);
-    if (!state || !state.subscriptions.delete(subscription) || state.subscriptions.size > 0) return Promise.resolve();
-    this.channels.delete(state.name);
+  private leave_(subscription: Subscription): Promise<void> {
+    const state = this.channels_.get(subscription.channel);
+    if (!state || !state.subscriptions_.delete(subscription) || state.subscriptions_.size > 0) return Promise.resolve();
+    this.channels_.delete(state.name_);
     if (this.state === 'closed') return Promise.resolve();
-    return new Promise((resolve, reject) => this.enqueue({ t: 'unsub', ch: state.name }, () => resolve(), reject));
+    return new Promise((resolve, reject) => this.enqueue_({ t: 'unsub', ch: state.name_ }, () => resolve(), reject));
   }
 
-  private sendReceipt(): void {
-    this.clearTimer('receipt');
-    if (this.state !== 'open' || !this.pipe || this.awaitingWelcome || this.rx === this.receipted) return;
-    this.receipted = this.rx;
-    this.pipe.send(JSON.stringify({ t: 'ack', n: this.rx }));
+  private sendReceipt_(): void {
+    this.clearTimer_('receipt');
+    if (this.state !== 'open' || !this.pipe_ || this.awaitingWelcome_ || this.rx_ === this.receipted_) return;
+    this.receipted_ = this.rx_;
+    this.pipe_.send(JSON.stringify({ t: 'ack', n: this.rx_ }));
   }
 
-  private connectTimeout(transport: TransportName): number {
-    const option = this.options.connectTimeout;
+  private connectTimeout_(transport: TransportName): number {
+    const option = this.options_.connectTimeout;
     return (typeof option === 'number' ? option : option?.[transport]) ?? 10_000;
   }
 
   // ---- liveness ----
 
-  private deadline(): number {
-    return this.lastHeard + this.heartbeatInterval + (this.options.heartbeatGrace ?? this.heartbeatInterval / 2);
+  private deadline_(): number {
+    return this.lastHeard_ + this.heartbeatInterval_ + (this.options_.heartbeatGrace ?? this.heartbeatInterval_ / 2);
   }
 
   /** Declares the connection dead if the server has been silent past its deadline. Cheap: call it often. */
-  private checkAlive(): boolean {
-    if (this.state !== 'open' || this.clock.now() <= this.deadline()) return true;
-    this.drop(CloseCode.HeartbeatTimeout, 'no traffic from the server within the heartbeat interval and grace');
+  private checkAlive_(): boolean {
+    if (this.state !== 'open' || this.clock_.now() <= this.deadline_()) return true;
+    this.drop_(CloseCode.HeartbeatTimeout, 'no traffic from the server within the heartbeat interval and grace');
     return false;
   }
 
   /** One timer at the deadline; traffic meanwhile only moves the deadline, the timer re-arms when it fires. */
-  private armDeadline(): void {
-    this.setTimer('deadline', Math.max(0, this.deadline() - this.clock.now()) + 1, () => {
-      if (this.checkAlive()) this.armDeadline();
+  private armDeadline_(): void {
+    this.setTimer_('deadline', Math.max(0, this.deadline_() - this.clock_.now()) + 1, () => {
+      if (this.checkAlive_()) this.armDeadline_();
     });
   }
 
@@ -763,31 +763,31 @@ export class PushwireClient extends Emitter<ClientEvents> {
    * back (visible, online, restored, focused) check the deadline at once, and retry a reconnect now
    * instead of waiting out the backoff.
    */
-  private readonly wake = (): void => {
-    if (this.state === 'open' && this.checkAlive()) return;
+  private readonly wake_ = (): void => {
+    if (this.state === 'open' && this.checkAlive_()) return;
     // Waiting to retry, or the check just found the connection dead: try now.
-    if (this.timers.retry !== undefined && !pageAway()) this.connectNow();
+    if (this.timers_.retry !== undefined && !pageAway()) this.connectNow_();
   };
 
-  private listenToPage(on: boolean): void {
+  private listenToPage_(on: boolean): void {
     const target = globalThis as unknown as Partial<Pick<Window, 'addEventListener' | 'removeEventListener'>>;
     const method = on ? target.addEventListener : target.removeEventListener;
     if (!method) return;
-    for (const event of ['online', 'offline', 'pageshow', 'focus']) method.call(target, event, this.wake);
-    if (typeof document !== 'undefined') (on ? document.addEventListener : document.removeEventListener).call(document, 'visibilitychange', this.wake);
+    for (const event of ['online', 'offline', 'pageshow', 'focus']) method.call(target, event, this.wake_);
+    if (typeof document !== 'undefined') (on ? document.addEventListener : document.removeEventListener).call(document, 'visibilitychange', this.wake_);
   }
 
-  private setTimer(name: TimerName, ms: number, fn: () => void): void {
-    this.clearTimer(name);
-    this.timers[name] = this.clock.setTimeout(() => {
-      delete this.timers[name];
+  private setTimer_(name: TimerName, ms: number, fn: () => void): void {
+    this.clearTimer_(name);
+    this.timers_[name] = this.clock_.setTimeout(() => {
+      delete this.timers_[name];
       fn();
     }, ms);
   }
 
-  private clearTimer(name: TimerName): void {
-    if (this.timers[name] === undefined) return;
-    this.clock.clearTimeout(this.timers[name]);
-    delete this.timers[name];
+  private clearTimer_(name: TimerName): void {
+    if (this.timers_[name] === undefined) return;
+    this.clock_.clearTimeout(this.timers_[name]);
+    delete this.timers_[name];
   }
 }

@@ -2,20 +2,20 @@ type Listener<A extends unknown[]> = (...args: A) => void;
 
 /** A minimal typed event emitter. */
 export class Emitter<Events extends { [K in keyof Events]: unknown[] }> {
-  private listeners: { [K in keyof Events]?: Set<Listener<Events[K]>> } = {};
+  private listeners_: { [K in keyof Events]?: Set<Listener<Events[K]>> } = {};
 
   /** Adds a listener; returns a function that removes it. */
   on<K extends keyof Events>(event: K, listener: Listener<Events[K]>): () => void {
-    (this.listeners[event] ??= new Set()).add(listener);
+    (this.listeners_[event] ??= new Set()).add(listener);
     return () => this.off(event, listener);
   }
 
   off<K extends keyof Events>(event: K, listener: Listener<Events[K]>): void {
-    this.listeners[event]?.delete(listener);
+    this.listeners_[event]?.delete(listener);
   }
 
-  protected emit<K extends keyof Events>(event: K, ...args: Events[K]): void {
-    for (const listener of [...(this.listeners[event] ?? [])]) callSafely(listener, args);
+  protected emit_<K extends keyof Events>(event: K, ...args: Events[K]): void {
+    for (const listener of [...(this.listeners_[event] ?? [])]) callSafely(listener, args);
   }
 }
 

@@ -9,48 +9,48 @@ import type { TransportDefinition } from './transports/transport.js';
  * only when a whole round has failed does the client back off.
  */
 export class TransportPlan {
-  private round: TransportDefinition[];
-  private index = 0;
-  private working: TransportName | null = null;
+  private round_: TransportDefinition[];
+  private index_ = 0;
+  private working_: TransportName | null = null;
 
   constructor(
-    readonly definitions: readonly TransportDefinition[],
-    private readonly memory: TransportMemory | null,
+    readonly definitions_: readonly TransportDefinition[],
+    private readonly memory_: TransportMemory | null,
   ) {
-    if (definitions.length === 0) throw new TypeError('pushwire: no transports configured');
-    this.round = [...definitions];
-    this.restart();
+    if (definitions_.length === 0) throw new TypeError('pushwire: no transports configured');
+    this.round_ = [...definitions_];
+    this.restart_();
   }
 
-  get current(): TransportDefinition {
-    return this.round[this.index]!;
+  get current_(): TransportDefinition {
+    return this.round_[this.index_]!;
   }
 
   /** The most preferred transport (the first configured). */
-  get preferred(): TransportDefinition {
-    return this.definitions[0]!;
+  get preferred_(): TransportDefinition {
+    return this.definitions_[0]!;
   }
 
   /** Starts a new round, from `start` if given. */
-  restart(start: TransportName | null = this.working ?? this.memory?.recall() ?? null): void {
-    const first = this.definitions.find((definition) => definition.name === start) ?? this.definitions[0]!;
-    this.round = [first, ...this.definitions.filter((definition) => definition !== first)];
-    this.index = 0;
+  restart_(start: TransportName | null = this.working_ ?? this.memory_?.recall_() ?? null): void {
+    const first = this.definitions_.find((definition) => definition.name === start) ?? this.definitions_[0]!;
+    this.round_ = [first, ...this.definitions_.filter((definition) => definition !== first)];
+    this.index_ = 0;
   }
 
   /** The current transport failed before the welcome: the next one in this round, or null if none is left. */
-  advance(): TransportDefinition | null {
-    if (this.index + 1 >= this.round.length) return null;
-    this.index++;
-    return this.current;
+  advance_(): TransportDefinition | null {
+    if (this.index_ + 1 >= this.round_.length) return null;
+    this.index_++;
+    return this.current_;
   }
 
   /** The current transport reached the welcome: start there next time (a fallback is remembered across loads). */
-  succeeded(): void {
-    const name = this.current.name;
-    this.working = name;
-    if (!this.memory) return;
-    if (name === this.preferred.name) this.memory.forget();
-    else this.memory.remember(name);
+  succeeded_(): void {
+    const name = this.current_.name;
+    this.working_ = name;
+    if (!this.memory_) return;
+    if (name === this.preferred_.name) this.memory_.forget_();
+    else this.memory_.remember_(name);
   }
 }

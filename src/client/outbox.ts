@@ -14,14 +14,14 @@ export type OutboundBody =
 
 export interface OutboxEntry {
   s: number;
-  body: OutboundBody;
-  text: string;
-  bytes: number;
+  body_: OutboundBody;
+  text_: string;
+  bytes_: number;
   /** Handed to a transport at least once: the server may have handled it. */
-  sent: boolean;
+  sent_: boolean;
   /** Settles the caller's promise: with the answer for a request, with nothing for the others. */
-  resolve?: ((value: unknown) => void) | undefined;
-  reject?: ((error: PushwireError) => void) | undefined;
+  resolve_?: ((value: unknown) => void) | undefined;
+  reject_?: ((error: PushwireError) => void) | undefined;
 }
 
 export interface QueueLimits {
@@ -42,54 +42,54 @@ function isAppFrame(body: OutboundBody): boolean {
  * Application frames count against the bounds; subscribe/unsubscribe frames never do.
  */
 export class Outbox {
-  entries: OutboxEntry[] = [];
-  private seq = 0;
-  private appFrames = 0;
-  private appBytes = 0;
+  entries_: OutboxEntry[] = [];
+  private seq_ = 0;
+  private appFrames_ = 0;
+  private appBytes_ = 0;
 
   constructor(
-    private readonly maxFrames: number,
-    private readonly maxBytes: number,
+    private readonly maxFrames_: number,
+    private readonly maxBytes_: number,
   ) {}
 
   /**
    * Adds a frame. Throws `too_large` if the frame is over `maxPayload` bytes, and `queue_full` if an
    * application frame would cross a bound of the queue; either way nothing is added.
    */
-  add(body: OutboundBody, maxPayload: number, resolve?: (value: unknown) => void, reject?: (error: PushwireError) => void): OutboxEntry {
-    const entry = this.number({ s: 0, body, text: '', bytes: 0, sent: false, resolve, reject });
-    if (entry.bytes > maxPayload) {
-      this.seq--;
-      throw new PushwireError('too_large', `frame of ${entry.bytes} bytes exceeds the max payload of ${maxPayload} bytes`);
+  add_(body: OutboundBody, maxPayload: number, resolve?: (value: unknown) => void, reject?: (error: PushwireError) => void): OutboxEntry {
+    const entry = this.number_({ s: 0, body_: body, text_: '', bytes_: 0, sent_: false, resolve_: resolve, reject_: reject });
+    if (entry.bytes_ > maxPayload) {
+      this.seq_--;
+      throw new PushwireError('too_large', `frame of ${entry.bytes_} bytes exceeds the max payload of ${maxPayload} bytes`);
     }
     if (isAppFrame(body)) {
-      if (this.appFrames + 1 > this.maxFrames || this.appBytes + entry.bytes > this.maxBytes) {
-        this.seq--;
-        throw new PushwireError('queue_full', `send queue is full (${this.appFrames} frames, ${this.appBytes} bytes waiting)`);
+      if (this.appFrames_ + 1 > this.maxFrames_ || this.appBytes_ + entry.bytes_ > this.maxBytes_) {
+        this.seq_--;
+        throw new PushwireError('queue_full', `send queue is full (${this.appFrames_} frames, ${this.appBytes_} bytes waiting)`);
       }
-      this.appFrames++;
-      this.appBytes += entry.bytes;
+      this.appFrames_++;
+      this.appBytes_ += entry.bytes_;
     }
-    this.entries.push(entry);
+    this.entries_.push(entry);
     return entry;
   }
 
   /** Cumulative ack: every frame up to `s` was handled. */
-  ack(s: number): void {
-    while (this.entries.length > 0 && this.entries[0]!.s <= s) {
-      const entry = this.settle(this.entries.shift()!);
+  ack_(s: number): void {
+    while (this.entries_.length > 0 && this.entries_[0]!.s <= s) {
+      const entry = this.settle_(this.entries_.shift()!);
       // A request is settled by its answer, which the server sends before the ack covering it.
-      if (entry.body.t === 'req') entry.reject?.(new PushwireError('internal', 'the server acknowledged the request without answering it'));
-      else entry.resolve?.(undefined);
+      if (entry.body_.t === 'req') entry.reject_?.(new PushwireError('internal', 'the server acknowledged the request without answering it'));
+      else entry.resolve_?.(undefined);
     }
   }
 
   /** The server answered request `s`. */
-  answer(s: number, data: unknown): void {
-    const index = this.entries.findIndex((entry) => entry.s === s);
+  answer_(s: number, data: unknown): void {
+    const index = this.entries_.findIndex((entry) => entry.s === s);
     if (index === -1) return;
-    const [entry] = this.entries.splice(index, 1);
-    this.settle(entry!).resolve?.(data);
+    const [entry] = this.entries_.splice(index, 1);
+    this.settle_(entry!).resolve_?.(data);
   }
 
   /**
@@ -98,30 +98,30 @@ export class Outbox {
    * resent after a reconnect and handled exactly once if the session survives; only its promise
    * settles now. Returns whether the entry was still waiting.
    */
-  expire(entry: OutboxEntry, error: PushwireError): boolean {
-    const index = this.entries.indexOf(entry);
+  expire_(entry: OutboxEntry, error: PushwireError): boolean {
+    const index = this.entries_.indexOf(entry);
     if (index === -1) return false;
-    const reject = entry.reject;
-    entry.resolve = entry.reject = undefined;
-    if (!entry.sent) this.settle(this.entries.splice(index, 1)[0]!);
+    const reject = entry.reject_;
+    entry.resolve_ = entry.reject_ = undefined;
+    if (!entry.sent_) this.settle_(this.entries_.splice(index, 1)[0]!);
     reject?.(error);
     return true;
   }
 
   /** The server refused frame `s`. Returns its entry, if it was still waiting. */
-  refuse(s: number, error: PushwireError): OutboxEntry | undefined {
-    const index = this.entries.findIndex((entry) => entry.s === s);
+  refuse_(s: number, error: PushwireError): OutboxEntry | undefined {
+    const index = this.entries_.findIndex((entry) => entry.s === s);
     if (index === -1) return undefined;
-    const [entry] = this.entries.splice(index, 1);
-    this.settle(entry!)?.reject?.(error);
+    const [entry] = this.entries_.splice(index, 1);
+    this.settle_(entry!)?.reject_?.(error);
     return entry;
   }
 
   /** Rejects everything still waiting. */
-  rejectAll(error: PushwireError): void {
-    const entries = this.entries;
-    this.entries = [];
-    for (const entry of entries) this.settle(entry)?.reject?.(error);
+  rejectAll_(error: PushwireError): void {
+    const entries = this.entries_;
+    this.entries_ = [];
+    for (const entry of entries) this.settle_(entry)?.reject_?.(error);
   }
 
   /**
@@ -130,43 +130,43 @@ export class Outbox {
    * before anything still waiting), then each waiting frame as `rebuild` maps it (null drops it),
    * renumbered from 1.
    */
-  restart(leading: OutboundBody[], rebuild: (entry: OutboxEntry) => OutboundBody | null): void {
-    const old = this.entries;
-    this.entries = [];
-    this.seq = this.appFrames = this.appBytes = 0;
-    for (const body of leading) this.entries.push(this.number({ s: 0, body, text: '', bytes: 0, sent: false }));
+  restart_(leading: OutboundBody[], rebuild: (entry: OutboxEntry) => OutboundBody | null): void {
+    const old = this.entries_;
+    this.entries_ = [];
+    this.seq_ = this.appFrames_ = this.appBytes_ = 0;
+    for (const body of leading) this.entries_.push(this.number_({ s: 0, body_: body, text_: '', bytes_: 0, sent_: false }));
     for (const entry of old) {
-      if (isAppFrame(entry.body) && entry.sent) {
-        entry.reject?.(new PushwireError('session_lost', 'the session ended before this frame was acknowledged; it may or may not have been handled'));
+      if (isAppFrame(entry.body_) && entry.sent_) {
+        entry.reject_?.(new PushwireError('session_lost', 'the session ended before this frame was acknowledged; it may or may not have been handled'));
         continue;
       }
       const body = rebuild(entry);
       if (body === null) {
-        entry.resolve?.(undefined);
+        entry.resolve_?.(undefined);
         continue;
       }
-      entry.body = body;
-      entry.sent = false;
-      this.number(entry);
+      entry.body_ = body;
+      entry.sent_ = false;
+      this.number_(entry);
       if (isAppFrame(body)) {
-        this.appFrames++;
-        this.appBytes += entry.bytes;
+        this.appFrames_++;
+        this.appBytes_ += entry.bytes_;
       }
-      this.entries.push(entry);
+      this.entries_.push(entry);
     }
   }
 
-  private number(entry: OutboxEntry): OutboxEntry {
-    entry.s = ++this.seq;
-    entry.text = JSON.stringify({ s: entry.s, ...entry.body });
-    entry.bytes = encoder.encode(entry.text).length;
+  private number_(entry: OutboxEntry): OutboxEntry {
+    entry.s = ++this.seq_;
+    entry.text_ = JSON.stringify({ s: entry.s, ...entry.body_ });
+    entry.bytes_ = encoder.encode(entry.text_).length;
     return entry;
   }
 
-  private settle(entry: OutboxEntry): OutboxEntry {
-    if (isAppFrame(entry.body)) {
-      this.appFrames--;
-      this.appBytes -= entry.bytes;
+  private settle_(entry: OutboxEntry): OutboxEntry {
+    if (isAppFrame(entry.body_)) {
+      this.appFrames_--;
+      this.appBytes_ -= entry.bytes_;
     }
     return entry;
   }

@@ -34,46 +34,46 @@ export interface PresenceSource extends SyncSource {
  * joins and leaves that happened meanwhile, then the full list.
  */
 export class Presence extends Emitter<PresenceEvents> {
-  private readonly synced: SyncedState<PresenceDocument>;
+  private readonly synced_: SyncedState<PresenceDocument>;
 
   constructor(
     readonly channel: string,
-    private readonly source: PresenceSource,
+    private readonly source_: PresenceSource,
     meta?: unknown,
   ) {
     super();
-    this.synced = new SyncedState<PresenceDocument>(presenceChannel(channel), source);
-    this.synced.on('change', (change) => this.onChange(change));
-    this.synced.on('error', (error) => this.emit('error', error));
-    this.synced.on('synced', () => this.emit('sync', this.list()));
-    if (meta !== undefined) void this.join(meta).catch((error: PushwireError) => this.emit('error', error));
+    this.synced_ = new SyncedState<PresenceDocument>(presenceChannel(channel), source_);
+    this.synced_.on('change', (change) => this.onChange_(change));
+    this.synced_.on('error', (error) => this.emit_('error', error));
+    this.synced_.on('synced', () => this.emit_('sync', this.list()));
+    if (meta !== undefined) void this.join(meta).catch((error: PushwireError) => this.emit_('error', error));
   }
 
   /** True once the first list has arrived. */
   get ready(): boolean {
-    return this.synced.ready;
+    return this.synced_.ready;
   }
 
   /** Everyone present now. */
   list(): PresenceMember[] {
-    return Object.entries(this.synced.state ?? {}).map(([key, connections]) => ({ key, connections }));
+    return Object.entries(this.synced_.state ?? {}).map(([key, connections]) => ({ key, connections }));
   }
 
   /** Joins with this metadata, or updates it; kept across reconnects until `leave()`. */
   join(meta: unknown): Promise<void> {
-    return this.source.joinPresence(this.channel, meta);
+    return this.source_.joinPresence(this.channel, meta);
   }
 
   leave(): Promise<void> {
-    return this.source.leavePresence(this.channel);
+    return this.source_.leavePresence(this.channel);
   }
 
   /** Leaves (if joined) and stops watching. */
   async close(): Promise<void> {
-    await Promise.all([this.leave(), this.synced.close()]);
+    await Promise.all([this.leave(), this.synced_.close()]);
   }
 
-  private onChange(change: StateChange<PresenceDocument>): void {
+  private onChange_(change: StateChange<PresenceDocument>): void {
     const before = change.previous ?? {};
     const after = change.state ?? {};
     const has = (doc: PresenceDocument, key: string): boolean => Object.prototype.hasOwnProperty.call(doc, key);
@@ -82,9 +82,9 @@ export class Presence extends Emitter<PresenceEvents> {
       if (before[key] === after[key]) continue;
       const old = has(before, key) ? { key, connections: before[key]! } : null;
       const now = has(after, key) ? { key, connections: after[key]! } : null;
-      if (!old && now) this.emit('join', now);
-      else if (old && !now) this.emit('leave', old);
-      else if (old && now && !jsonEqual(old.connections, now.connections)) this.emit('update', now, old);
+      if (!old && now) this.emit_('join', now);
+      else if (old && !now) this.emit_('leave', old);
+      else if (old && now && !jsonEqual(old.connections, now.connections)) this.emit_('update', now, old);
     }
   }
 }

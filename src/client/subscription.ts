@@ -37,16 +37,16 @@ export interface SubscribeOptions {
 
 /** The client's view of one channel, shared by every Subscription to it. */
 export interface ChannelState {
-  name: string;
+  name_: string;
   /** Where delivery stands: [epoch, last sequence number delivered]; null until the first confirmation. */
-  position: Position | null;
+  position_: Position | null;
   /** False between a (re)subscribe and its confirmation: `m` frames are ignored meanwhile. */
-  live: boolean;
+  live_: boolean;
   /** Sequence number of the newest `sub` frame for this channel. */
-  subSeq: number;
-  rewind?: number;
-  subscriptions: Set<Subscription>;
-  lastInfo?: SubscribedInfo;
+  subSeq_: number;
+  rewind_?: number;
+  subscriptions_: Set<Subscription>;
+  lastInfo_?: SubscribedInfo;
 }
 
 /** One `subscribe()` call's handle. */
@@ -54,11 +54,11 @@ export class Subscription<T = unknown> {
   constructor(
     readonly channel: string,
     readonly handlers: SubscriptionHandlers<T>,
-    private readonly leave: (subscription: Subscription<T>) => Promise<void>,
+    private readonly leave_: (subscription: Subscription<T>) => Promise<void>,
   ) {}
 
   /** Stops delivery to these handlers; resolves when the server confirmed (if this was the last one). */
   unsubscribe(): Promise<void> {
-    return this.leave(this);
+    return this.leave_(this);
   }
 }

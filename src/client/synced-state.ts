@@ -66,103 +66,103 @@ export class SyncedState<T = unknown> extends Emitter<SyncedStateEvents<T>> {
   /** The state includes every channel message up to this sequence number. */
   seq = 0;
   /** Non-null while a snapshot is on its way. */
-  private queue: Queued[] | null = null;
-  private fetchId = 0;
+  private queue_: Queued[] | null = null;
+  private fetchId_ = 0;
   /** The subscription's latest position, and what it was when the pending snapshot was requested. */
-  private stream: [epoch: string, seq: number] = ['', 0];
-  private floor: [epoch: string, seq: number] = ['', 0];
+  private stream_: [epoch: string, seq: number] = ['', 0];
+  private floor_: [epoch: string, seq: number] = ['', 0];
   /** After a recovered resubscription: `synced` fires once the replay reaches this sequence number. */
-  private syncAt: number | null = null;
-  private closed = false;
-  private retryTimer: ReturnType<typeof setTimeout> | undefined;
-  private readonly subscription: { unsubscribe(): Promise<void> };
+  private syncAt_: number | null = null;
+  private closed_ = false;
+  private retryTimer_: ReturnType<typeof setTimeout> | undefined;
+  private readonly subscription_: { unsubscribe(): Promise<void> };
 
   constructor(
     readonly channel: string,
-    private readonly source: SyncSource,
+    private readonly source_: SyncSource,
   ) {
     super();
-    this.subscription = source.subscribe(channel, {
-      onSubscribed: (info) => this.onSubscribed(info),
-      onMessage: (data, info) => this.onMessage(data, info),
-      onError: (error) => this.emit('error', error),
+    this.subscription_ = source_.subscribe(channel, {
+      onSubscribed: (info) => this.onSubscribed_(info),
+      onMessage: (data, info) => this.onMessage_(data, info),
+      onError: (error) => this.emit_('error', error),
     });
   }
 
   /** Stops following the channel. */
   close(): Promise<void> {
-    this.closed = true;
-    this.queue = null;
-    clearTimeout(this.retryTimer);
-    return this.subscription.unsubscribe();
+    this.closed_ = true;
+    this.queue_ = null;
+    clearTimeout(this.retryTimer_);
+    return this.subscription_.unsubscribe();
   }
 
-  private onSubscribed(info: SubscribedInfo): void {
-    this.stream = [info.epoch, info.seq];
+  private onSubscribed_(info: SubscribedInfo): void {
+    this.stream_ = [info.epoch, info.seq];
     // `recovered`: every missed diff is replayed after this, nothing to do — unless we never loaded.
-    if (info.status !== 'recovered' || (!this.ready && this.queue === null)) return this.resync();
-    if (this.queue) return; // a snapshot is on its way: its load fires `synced`
-    this.syncAt = info.head;
-    this.checkSynced();
+    if (info.status !== 'recovered' || (!this.ready && this.queue_ === null)) return this.resync_();
+    if (this.queue_) return; // a snapshot is on its way: its load fires `synced`
+    this.syncAt_ = info.head;
+    this.checkSynced_();
   }
 
-  private checkSynced(): void {
-    if (this.syncAt === null || this.seq < this.syncAt) return;
-    this.syncAt = null;
-    this.emit('synced', this.state);
+  private checkSynced_(): void {
+    if (this.syncAt_ === null || this.seq < this.syncAt_) return;
+    this.syncAt_ = null;
+    this.emit_('synced', this.state);
   }
 
-  private onMessage(data: unknown, info: MessageInfo): void {
-    if (this.closed) return;
-    this.stream = [info.epoch, info.seq];
-    if (this.queue) {
-      if (this.queue.push({ data, epoch: info.epoch, seq: info.seq }) > MAX_QUEUED) this.resync();
+  private onMessage_(data: unknown, info: MessageInfo): void {
+    if (this.closed_) return;
+    this.stream_ = [info.epoch, info.seq];
+    if (this.queue_) {
+      if (this.queue_.push({ data, epoch: info.epoch, seq: info.seq }) > MAX_QUEUED) this.resync_();
       return;
     }
     if (!this.ready) return;
-    if (info.epoch !== this.epoch) return this.resync();
+    if (info.epoch !== this.epoch) return this.resync_();
     if (info.seq <= this.seq) return; // already in the snapshot
     if (!isStatePatchMessage(data)) {
       this.seq = info.seq;
-      return this.checkSynced();
+      return this.checkSynced_();
     }
     let next: T | null;
     try {
       next = deepFreeze(applyPatch<T | null>(this.state, data.$patch));
     } catch {
-      return this.resync(); // a diff that doesn't apply: our copy can't be trusted, reload it
+      return this.resync_(); // a diff that doesn't apply: our copy can't be trusted, reload it
     }
     const previous = this.state;
     this.state = next;
     this.seq = info.seq;
-    this.emit('change', { type: 'patch', ops: data.$patch, state: next, previous, epoch: this.epoch, seq: info.seq });
-    this.checkSynced();
+    this.emit_('change', { type: 'patch', ops: data.$patch, state: next, previous, epoch: this.epoch, seq: info.seq });
+    this.checkSynced_();
   }
 
   /** Fetches a snapshot; diffs that arrive meanwhile are queued. Only the newest request counts. */
-  private resync(): void {
-    if (this.closed) return;
-    clearTimeout(this.retryTimer);
-    this.queue = [];
-    this.syncAt = null;
-    this.floor = this.stream;
-    const id = ++this.fetchId;
-    this.source.fetchState(this.channel).then(
-      (snapshot) => id === this.fetchId && !this.closed && this.load(snapshot),
+  private resync_(): void {
+    if (this.closed_) return;
+    clearTimeout(this.retryTimer_);
+    this.queue_ = [];
+    this.syncAt_ = null;
+    this.floor_ = this.stream_;
+    const id = ++this.fetchId_;
+    this.source_.fetchState(this.channel).then(
+      (snapshot) => id === this.fetchId_ && !this.closed_ && this.load_(snapshot),
       (error: PushwireError) => {
-        if (id !== this.fetchId || this.closed || error.code === 'closed') return;
-        this.emit('error', error);
+        if (id !== this.fetchId_ || this.closed_ || error.code === 'closed') return;
+        this.emit_('error', error);
         // Refusals that asking again won't change wait for the next resubscription instead.
-        if (error.code !== 'forbidden' && error.code !== 'too_large') this.retryTimer = setTimeout(() => id === this.fetchId && this.resync(), RETRY_DELAY);
+        if (error.code !== 'forbidden' && error.code !== 'too_large') this.retryTimer_ = setTimeout(() => id === this.fetchId_ && this.resync_(), RETRY_DELAY);
       },
     );
   }
 
-  private load(snapshot: Pick<SnapshotFrame, 'e' | 'q' | 'd'>): void {
-    const queued = this.queue ?? [];
+  private load_(snapshot: Pick<SnapshotFrame, 'e' | 'q' | 'd'>): void {
+    const queued = this.queue_ ?? [];
     let state = deepFreeze((snapshot.d ?? null) as T | null);
     // The snapshot was read after the request, so it is also the state as of the position the stream had then.
-    let seq = this.floor[0] === snapshot.e ? Math.max(snapshot.q, this.floor[1]) : snapshot.q;
+    let seq = this.floor_[0] === snapshot.e ? Math.max(snapshot.q, this.floor_[1]) : snapshot.q;
     try {
       for (const { data, epoch, seq: q } of queued) {
         if (epoch !== snapshot.e) throw new Error('epoch changed while the snapshot was on its way');
@@ -171,9 +171,9 @@ export class SyncedState<T = unknown> extends Emitter<SyncedStateEvents<T>> {
         seq = q;
       }
     } catch {
-      return this.resync();
+      return this.resync_();
     }
-    this.queue = null;
+    this.queue_ = null;
     const previous = this.state;
     const type = this.ready ? 'reset' : 'init';
     this.state = state;
@@ -181,8 +181,8 @@ export class SyncedState<T = unknown> extends Emitter<SyncedStateEvents<T>> {
     this.seq = seq;
     this.ready = true;
     const change: StateChange<T> = { type, ops: [{ op: 'replace', path: '', value: state }], state, previous, epoch: this.epoch, seq };
-    this.emit('change', change);
-    if (type === 'reset') this.emit('reset', change);
-    this.emit('synced', state);
+    this.emit_('change', change);
+    if (type === 'reset') this.emit_('reset', change);
+    this.emit_('synced', state);
   }
 }

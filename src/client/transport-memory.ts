@@ -31,27 +31,27 @@ function defaultStorage(): StorageLike | null {
  * privacy modes) only mean nothing is remembered.
  */
 export class TransportMemory {
-  private readonly key: string;
-  private readonly ttl: number;
-  private readonly storage: StorageLike | null;
+  private readonly key_: string;
+  private readonly ttl_: number;
+  private readonly storage_: StorageLike | null;
 
   constructor(
     url: string,
     options: TransportMemoryOptions,
-    private readonly now: () => number,
+    private readonly now_: () => number,
   ) {
-    this.key = `pushwire:transport:${url}`;
-    this.ttl = options.ttl ?? DEFAULT_TTL;
-    this.storage = options.storage === undefined ? defaultStorage() : options.storage;
+    this.key_ = `pushwire:transport:${url}`;
+    this.ttl_ = options.ttl ?? DEFAULT_TTL;
+    this.storage_ = options.storage === undefined ? defaultStorage() : options.storage;
   }
 
-  recall(): TransportName | null {
+  recall_(): TransportName | null {
     try {
-      const raw = this.storage?.getItem(this.key);
+      const raw = this.storage_?.getItem(this.key_);
       if (!raw) return null;
       const entry = JSON.parse(raw) as { transport?: unknown; expires?: unknown };
-      if (typeof entry.expires !== 'number' || entry.expires <= this.now() || typeof entry.transport !== 'string') {
-        this.forget();
+      if (typeof entry.expires !== 'number' || entry.expires <= this.now_() || typeof entry.transport !== 'string') {
+        this.forget_();
         return null;
       }
       return entry.transport as TransportName;
@@ -60,17 +60,17 @@ export class TransportMemory {
     }
   }
 
-  remember(transport: TransportName): void {
+  remember_(transport: TransportName): void {
     try {
-      this.storage?.setItem(this.key, JSON.stringify({ transport, expires: this.now() + this.ttl }));
+      this.storage_?.setItem(this.key_, JSON.stringify({ transport, expires: this.now_() + this.ttl_ }));
     } catch {
       // Quota or privacy mode: nothing to do.
     }
   }
 
-  forget(): void {
+  forget_(): void {
     try {
-      this.storage?.removeItem(this.key);
+      this.storage_?.removeItem(this.key_);
     } catch {
       // As above.
     }

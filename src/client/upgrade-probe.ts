@@ -16,57 +16,57 @@ const PROBE_PING = '{"t":"ping","id":0}';
  * without ever disturbing the session.
  */
 export class UpgradeProbe {
-  private pipe: Transport | null = null;
-  private timer: unknown;
-  private settled = false;
+  private pipe_: Transport | null = null;
+  private timer_: unknown;
+  private settled_ = false;
 
   constructor(
-    private readonly definition: TransportDefinition,
-    private readonly context: Omit<TransportContext, 'handlers'>,
-    private readonly clock: Clock,
-    private readonly timeout: number,
-    private readonly done: (result: ProbeResult) => void,
+    private readonly definition_: TransportDefinition,
+    private readonly context_: Omit<TransportContext, 'handlers'>,
+    private readonly clock_: Clock,
+    private readonly timeout_: number,
+    private readonly done_: (result: ProbeResult) => void,
   ) {}
 
-  start(): void {
+  start_(): void {
     let target: TransportHandlers = {
-      open: () => this.pipe?.send(PROBE_PING),
+      open: () => this.pipe_?.send(PROBE_PING),
       frame: (text) => {
-        if (isPong(text)) this.finish({ ok: true, pipe: this.pipe!, adopt: (handlers) => (target = handlers) });
+        if (isPong(text)) this.finish_({ ok: true, pipe: this.pipe_!, adopt: (handlers) => (target = handlers) });
       },
-      close: (code, reason) => this.fail(`closed before the probe's pong (${code}${reason ? `: ${reason}` : ''})`),
+      close: (code, reason) => this.fail_(`closed before the probe's pong (${code}${reason ? `: ${reason}` : ''})`),
     };
     const handlers: TransportHandlers = {
       open: () => target.open(),
       frame: (text) => target.frame(text),
       close: (code, reason) => target.close(code, reason),
     };
-    this.timer = this.clock.setTimeout(() => this.fail(`no pong within ${this.timeout} ms`), this.timeout);
+    this.timer_ = this.clock_.setTimeout(() => this.fail_(`no pong within ${this.timeout_} ms`), this.timeout_);
     try {
-      this.pipe = this.definition.create({ ...this.context, handlers });
+      this.pipe_ = this.definition_.create({ ...this.context_, handlers });
     } catch (error) {
-      this.fail(`unavailable: ${(error as Error).message}`);
+      this.fail_(`unavailable: ${(error as Error).message}`);
     }
   }
 
-  cancel(): void {
-    if (this.settled) return;
-    this.settled = true;
-    this.clock.clearTimeout(this.timer);
-    this.pipe?.close();
+  cancel_(): void {
+    if (this.settled_) return;
+    this.settled_ = true;
+    this.clock_.clearTimeout(this.timer_);
+    this.pipe_?.close();
   }
 
-  private fail(reason: string): void {
-    if (this.settled) return;
-    this.pipe?.close();
-    this.finish({ ok: false, reason });
+  private fail_(reason: string): void {
+    if (this.settled_) return;
+    this.pipe_?.close();
+    this.finish_({ ok: false, reason });
   }
 
-  private finish(result: ProbeResult): void {
-    if (this.settled) return;
-    this.settled = true;
-    this.clock.clearTimeout(this.timer);
-    this.done(result);
+  private finish_(result: ProbeResult): void {
+    if (this.settled_) return;
+    this.settled_ = true;
+    this.clock_.clearTimeout(this.timer_);
+    this.done_(result);
   }
 }
 

@@ -1,7 +1,7 @@
 // @vitest-environment node
 // esbuild refuses to run under a DOM environment (its TextEncoder check), and this measures a build.
 import { describe, expect, it } from 'vitest';
-import { bytesByModule, clientSizes, FULL_CLIENT_BUDGET, FULL_CLIENT_CEILING, type ClientSizes } from '../../bench/bundle.js';
+import { bytesByModule, clientSizes, FULL_CLIENT_BUDGET, FULL_CLIENT_CEILING, type ClientSizes, unmangledPrivateMembers } from '../../bench/bundle.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 let sizes: ClientSizes | undefined;
@@ -31,5 +31,13 @@ describe('client bundle size (esbuild minify, gzip -9)', () => {
       expect(bytesByModule(bundle).some((entry) => entry.module.endsWith(`/transports/${bundle.name}.ts`))).toBe(true);
       expect(bundle.gzip).toBeGreaterThan(core.gzip);
     }
+  });
+
+  it('ships no private or protected client member under its full name (each ends in _, which the build shortens)', async () => {
+    expect(unmangledPrivateMembers(root)).toEqual([]);
+    // A member name left in a string (e.g. a field defined through a helper) would escape the renaming
+    // while its uses are renamed: a broken build.
+    const { full, iife } = await measured();
+    for (const bundle of [full, iife]) expect(bundle.code).not.toMatch(/["'`][a-z][A-Za-z0-9]*_["'`]/);
   });
 });

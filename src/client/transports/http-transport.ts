@@ -7,26 +7,26 @@ import type { Transport, TransportContext } from './transport.js';
  * batched POSTs.
  */
 export abstract class HttpTransport implements Transport {
-  protected readonly abort = new AbortController();
-  protected readonly upstream: HttpUpstream;
-  protected closed = false;
-  private started = false;
+  protected readonly abort_ = new AbortController();
+  protected readonly upstream_: HttpUpstream;
+  protected closed_ = false;
+  private started_ = false;
 
   constructor(
-    protected readonly context: TransportContext,
-    private readonly name: string,
+    protected readonly context_: TransportContext,
+    private readonly name_: string,
   ) {
-    this.upstream = new HttpUpstream(context.url, (reason) => this.fail(`${name}: ${reason}`));
+    this.upstream_ = new HttpUpstream(context_.url, (reason) => this.fail_(`${name_}: ${reason}`));
     queueMicrotask(() => {
-      if (!this.closed) context.handlers.open();
+      if (!this.closed_) context_.handlers.open();
     });
   }
 
   send(text: string): void {
-    if (this.closed) return;
-    if (this.started) return this.upstream.push(text);
-    this.started = true;
-    void this.open(text);
+    if (this.closed_) return;
+    if (this.started_) return this.upstream_.push_(text);
+    this.started_ = true;
+    void this.open_(text);
   }
 
   /**
@@ -35,24 +35,24 @@ export abstract class HttpTransport implements Transport {
    * find nothing.
    */
   close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.upstream.finish(() => this.abort.abort());
+    if (this.closed_) return;
+    this.closed_ = true;
+    this.upstream_.finish_(() => this.abort_.abort());
   }
 
   /** Opens the downstream with the `hello` and reads it until the connection ends. */
-  protected abstract open(hello: string): Promise<void>;
+  protected abstract open_(hello: string): Promise<void>;
 
-  protected fail(reason: string, code = 1006): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.upstream.stop();
-    this.abort.abort();
-    this.context.handlers.close(code, reason);
+  protected fail_(reason: string, code = 1006): void {
+    if (this.closed_) return;
+    this.closed_ = true;
+    this.upstream_.stop_();
+    this.abort_.abort();
+    this.context_.handlers.close(code, reason);
   }
 
   /** Fails with the status of an HTTP answer that is not the one expected. */
-  protected failHttp(status: number, detail: string): void {
-    this.fail(`${this.name}: HTTP ${status}${detail}`, status === 413 ? 1009 : 1006);
+  protected failHttp_(status: number, detail: string): void {
+    this.fail_(`${this.name_}: HTTP ${status}${detail}`, status === 413 ? 1009 : 1006);
   }
 }

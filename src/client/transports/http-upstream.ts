@@ -21,105 +21,105 @@ const encoder = /* @__PURE__ */ new TextEncoder();
  * session layer resumes on a new connection and resends whatever the server has not acknowledged.
  */
 export class HttpUpstream {
-  private queue: { text: string; bytes: number }[] = [];
-  private queuedBytes = 0;
-  private token = '';
-  private maxBody = DEFAULT_MAX_BODY;
-  private inFlight = false;
-  private stopped = false;
+  private queue_: { text: string; bytes: number }[] = [];
+  private queuedBytes_ = 0;
+  private token_ = '';
+  private maxBody_ = DEFAULT_MAX_BODY;
+  private inFlight_ = false;
+  private stopped_ = false;
   /** Closing: no new frames, what is queued still goes (a `bye` right before close must arrive). */
-  private finishing = false;
-  private readonly abort = new AbortController();
-  private done: () => void = () => {};
+  private finishing_ = false;
+  private readonly abort_ = new AbortController();
+  private done_: () => void = () => {};
 
   constructor(
-    private readonly url: string,
-    private readonly fail: (reason: string) => void,
+    private readonly url_: string,
+    private readonly fail_: (reason: string) => void,
   ) {}
 
   /** The connection is open: its token and the server's body limit are known. */
-  ready(token: string, maxBody: number): void {
-    this.token = token;
-    if (Number.isSafeInteger(maxBody) && maxBody > 0) this.maxBody = maxBody;
-    void this.pump();
+  ready_(token: string, maxBody: number): void {
+    this.token_ = token;
+    if (Number.isSafeInteger(maxBody) && maxBody > 0) this.maxBody_ = maxBody;
+    void this.pump_();
   }
 
-  push(text: string): void {
-    if (this.stopped || this.finishing) return;
+  push_(text: string): void {
+    if (this.stopped_ || this.finishing_) return;
     const bytes = encoder.encode(text).length;
-    if (this.queuedBytes + bytes > MAX_QUEUED_BYTES) {
-      this.stop();
-      this.fail(`upstream queue over ${MAX_QUEUED_BYTES} bytes: the server is not taking frames`);
+    if (this.queuedBytes_ + bytes > MAX_QUEUED_BYTES) {
+      this.stop_();
+      this.fail_(`upstream queue over ${MAX_QUEUED_BYTES} bytes: the server is not taking frames`);
       return;
     }
-    this.queue.push({ text, bytes });
-    this.queuedBytes += bytes;
-    void this.pump();
+    this.queue_.push({ text, bytes });
+    this.queuedBytes_ += bytes;
+    void this.pump_();
   }
 
   /** Drops everything and aborts the POST in flight. */
-  stop(): void {
-    if (this.stopped) return;
-    this.stopped = true;
-    this.queue = [];
-    this.queuedBytes = 0;
-    this.abort.abort();
-    this.done();
+  stop_(): void {
+    if (this.stopped_) return;
+    this.stopped_ = true;
+    this.queue_ = [];
+    this.queuedBytes_ = 0;
+    this.abort_.abort();
+    this.done_();
   }
 
   /**
    * The pipe closes: sends what is queued (if the connection ever opened), then stops and calls `done`;
    * failures go unreported.
    */
-  finish(done: () => void = () => {}): void {
-    this.finishing = true;
-    this.done = done;
-    if (this.token === '' || (this.queue.length === 0 && !this.inFlight)) this.stop();
-    else void this.pump();
+  finish_(done: () => void = () => {}): void {
+    this.finishing_ = true;
+    this.done_ = done;
+    if (this.token_ === '' || (this.queue_.length === 0 && !this.inFlight_)) this.stop_();
+    else void this.pump_();
   }
 
-  private async pump(): Promise<void> {
-    if (this.inFlight || this.stopped || this.token === '') return;
-    if (this.queue.length === 0) {
-      if (this.finishing) this.stop();
+  private async pump_(): Promise<void> {
+    if (this.inFlight_ || this.stopped_ || this.token_ === '') return;
+    if (this.queue_.length === 0) {
+      if (this.finishing_) this.stop_();
       return;
     }
     // One frame always goes (the session layer never makes one over the max payload), then as many
     // more as fit, counting the newline before each.
     let count = 1;
-    let bytes = this.queue[0]!.bytes;
-    while (count < this.queue.length && bytes + 1 + this.queue[count]!.bytes <= this.maxBody) bytes += 1 + this.queue[count++]!.bytes;
-    const batch = this.queue.splice(0, count);
-    this.queuedBytes -= bytes - (count - 1);
-    this.inFlight = true;
+    let bytes = this.queue_[0]!.bytes;
+    while (count < this.queue_.length && bytes + 1 + this.queue_[count]!.bytes <= this.maxBody_) bytes += 1 + this.queue_[count++]!.bytes;
+    const batch = this.queue_.splice(0, count);
+    this.queuedBytes_ -= bytes - (count - 1);
+    this.inFlight_ = true;
     const timer = setTimeout(() => {
-      if (this.stopped || this.finishing) return;
-      this.stop();
-      this.fail(`POST ${HttpPath.send} not answered within ${UPSTREAM_TIMEOUT} ms`);
+      if (this.stopped_ || this.finishing_) return;
+      this.stop_();
+      this.fail_(`POST ${HttpPath.send} not answered within ${UPSTREAM_TIMEOUT} ms`);
     }, UPSTREAM_TIMEOUT);
     try {
-      const res = await fetch(`${this.url}${HttpPath.send}`, {
+      const res = await fetch(`${this.url_}${HttpPath.send}`, {
         method: 'POST',
-        headers: { 'content-type': 'text/plain;charset=UTF-8', [HttpHeader.connection]: this.token },
+        headers: { 'content-type': 'text/plain;charset=UTF-8', [HttpHeader.connection]: this.token_ },
         body: batch.map((frame) => frame.text).join('\n'),
         cache: 'no-store',
         // The last POST of a closing pipe may outlive the page (a `bye` sent on unload); browsers
         // allow that only for small bodies.
-        keepalive: this.finishing && bytes <= KEEPALIVE_MAX_BODY,
-        signal: this.abort.signal,
+        keepalive: this.finishing_ && bytes <= KEEPALIVE_MAX_BODY,
+        signal: this.abort_.signal,
       });
       if (!res.ok) {
         const text = await res.text().catch(() => '');
-        if (!this.stopped && !this.finishing) this.fail(`POST ${HttpPath.send} answered ${res.status}: ${text.slice(0, 200)}`);
+        if (!this.stopped_ && !this.finishing_) this.fail_(`POST ${HttpPath.send} answered ${res.status}: ${text.slice(0, 200)}`);
         return;
       }
     } catch (error) {
-      if (!this.stopped && !this.finishing) this.fail(`POST ${HttpPath.send} failed: ${(error as Error).message}`);
+      if (!this.stopped_ && !this.finishing_) this.fail_(`POST ${HttpPath.send} failed: ${(error as Error).message}`);
       return;
     } finally {
       clearTimeout(timer);
-      this.inFlight = false;
+      this.inFlight_ = false;
     }
-    void this.pump();
+    void this.pump_();
   }
 }

@@ -16,56 +16,56 @@ interface PollResult {
  * Frames up go in batched POSTs to `{base}/send`, as with SSE.
  */
 class LongPollingTransport extends HttpTransport {
-  private token = '';
-  private received = 0;
+  private token_ = '';
+  private received_ = 0;
 
   constructor(context: TransportContext) {
     super(context, 'long-polling');
   }
 
-  protected async open(hello: string): Promise<void> {
+  protected async open_(hello: string): Promise<void> {
     let body: string | undefined = hello;
-    while (!this.closed) {
-      const result = await this.poll(body);
+    while (!this.closed_) {
+      const result = await this.poll_(body);
       body = undefined;
-      if (!result || this.closed) return;
+      if (!result || this.closed_) return;
       if (result.status === 204) continue;
       if (result.status !== 200) {
-        return this.failHttp(result.status, `: ${result.text.slice(0, 200)}`);
+        return this.failHttp_(result.status, `: ${result.text.slice(0, 200)}`);
       }
-      if (this.token === '') {
-        this.token = result.headers.get(HttpHeader.connection) ?? '';
-        if (this.token === '') return this.fail('long-polling: the server named no connection');
-        this.upstream.ready(this.token, Number(result.headers.get(HttpHeader.maxBody)));
+      if (this.token_ === '') {
+        this.token_ = result.headers.get(HttpHeader.connection) ?? '';
+        if (this.token_ === '') return this.fail_('long-polling: the server named no connection');
+        this.upstream_.ready_(this.token_, Number(result.headers.get(HttpHeader.maxBody)));
       }
       const batch = Number(result.headers.get(HttpHeader.batch));
-      if (!(batch > this.received)) continue; // a batch seen before
-      this.received = batch;
+      if (!(batch > this.received_)) continue; // a batch seen before
+      this.received_ = batch;
       for (const line of result.text.split('\n')) {
-        if (this.closed) return;
-        if (line !== '') this.context.handlers.frame(line);
+        if (this.closed_) return;
+        if (line !== '') this.context_.handlers.frame(line);
       }
     }
   }
 
   /** One poll (the opening POST when `hello` is given). A poll lost on the way is tried once more at once. */
-  private async poll(hello: string | undefined): Promise<PollResult | null> {
+  private async poll_(hello: string | undefined): Promise<PollResult | null> {
     for (let attempt = 0; ; attempt++) {
       try {
-        const headers: Record<string, string> = hello === undefined ? { [HttpHeader.connection]: this.token, [HttpHeader.received]: String(this.received) } : { 'content-type': 'text/plain;charset=UTF-8' };
-        const res = await fetch(`${this.context.url}${HttpPath.poll}`, {
+        const headers: Record<string, string> = hello === undefined ? { [HttpHeader.connection]: this.token_, [HttpHeader.received]: String(this.received_) } : { 'content-type': 'text/plain;charset=UTF-8' };
+        const res = await fetch(`${this.context_.url}${HttpPath.poll}`, {
           method: hello === undefined ? 'GET' : 'POST',
           headers,
           body: hello ?? null,
           cache: 'no-store',
-          signal: this.abort.signal,
+          signal: this.abort_.signal,
         });
         return { status: res.status, headers: res.headers, text: await res.text() };
       } catch (error) {
-        if (this.closed) return null;
+        if (this.closed_) return null;
         // Only a poll of a known connection can be asked again; a failed open is a failed attempt.
         if (hello !== undefined || attempt >= 1) {
-          this.fail(`long-polling: ${hello === undefined ? 'poll' : 'open'} failed: ${(error as Error).message}`);
+          this.fail_(`long-polling: ${hello === undefined ? 'poll' : 'open'} failed: ${(error as Error).message}`);
           return null;
         }
       }

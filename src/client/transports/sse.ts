@@ -14,29 +14,29 @@ class SseTransport extends HttpTransport {
     super(context, 'sse');
   }
 
-  protected async open(hello: string): Promise<void> {
+  protected async open_(hello: string): Promise<void> {
     let res: Response;
     try {
-      res = await fetch(`${this.context.url}${HttpPath.sse}`, {
+      res = await fetch(`${this.context_.url}${HttpPath.sse}`, {
         method: 'POST',
         headers: { accept: 'text/event-stream', 'content-type': 'text/plain;charset=UTF-8' },
         body: hello,
         cache: 'no-store',
-        signal: this.abort.signal,
+        signal: this.abort_.signal,
       });
     } catch (error) {
-      return this.fail(`sse: request failed: ${(error as Error).message}`);
+      return this.fail_(`sse: request failed: ${(error as Error).message}`);
     }
     const type = res.headers.get('content-type') ?? '';
     const token = res.headers.get(HttpHeader.connection);
     if (!res.ok || !type.startsWith('text/event-stream') || !res.body || !token) {
       const text = await res.text().catch(() => '');
-      return this.failHttp(res.status, ` (${type || 'no content type'}): ${text.slice(0, 200)}`);
+      return this.failHttp_(res.status, ` (${type || 'no content type'}): ${text.slice(0, 200)}`);
     }
-    this.upstream.ready(token, Number(res.headers.get(HttpHeader.maxBody)));
+    this.upstream_.ready_(token, Number(res.headers.get(HttpHeader.maxBody)));
     const parser = createParser({
       onEvent: (event) => {
-        if (!this.closed && (event.event === undefined || event.event === 'message')) this.context.handlers.frame(event.data);
+        if (!this.closed_ && (event.event === undefined || event.event === 'message')) this.context_.handlers.frame(event.data);
       },
     });
     const reader = res.body.getReader();
@@ -44,13 +44,13 @@ class SseTransport extends HttpTransport {
     try {
       for (;;) {
         const { done, value } = await reader.read();
-        if (done || this.closed) break;
+        if (done || this.closed_) break;
         parser.feed(decoder.decode(value, { stream: true }));
       }
     } catch (error) {
-      return this.fail(`sse: stream broke: ${(error as Error).message}`);
+      return this.fail_(`sse: stream broke: ${(error as Error).message}`);
     }
-    this.fail('sse: the server ended the stream');
+    this.fail_('sse: the server ended the stream');
   }
 }
 

@@ -23,8 +23,8 @@ afterEach(() => {
 it('fails the pipe when an upstream POST is not answered in time (a half-open connection), once', async () => {
   const failures: string[] = [];
   const upstream = new HttpUpstream('http://example.test/pushwire', (reason) => failures.push(reason));
-  upstream.ready('token', 65_536);
-  upstream.push('{"t":"ack","n":5}');
+  upstream.ready_('token', 65_536);
+  upstream.push_('{"t":"ack","n":5}');
   expect(posts).toHaveLength(1);
   await vi.advanceTimersByTimeAsync(UPSTREAM_TIMEOUT - 1);
   expect(failures).toEqual([]);
@@ -38,9 +38,9 @@ it('fails the pipe when an upstream POST is not answered in time (a half-open co
 it('lets POSTs that are answered in time go on, one after the other', async () => {
   const failures: string[] = [];
   const upstream = new HttpUpstream('http://example.test/pushwire', (reason) => failures.push(reason));
-  upstream.ready('token', 65_536);
-  upstream.push('{"s":1,"t":"msg","d":1}');
-  upstream.push('{"s":2,"t":"msg","d":2}');
+  upstream.ready_('token', 65_536);
+  upstream.push_('{"s":1,"t":"msg","d":1}');
+  upstream.push_('{"s":2,"t":"msg","d":2}');
   await vi.advanceTimersByTimeAsync(UPSTREAM_TIMEOUT - 100);
   posts[0]!.answer(204);
   await vi.advanceTimersByTimeAsync(UPSTREAM_TIMEOUT - 100);

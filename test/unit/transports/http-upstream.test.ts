@@ -33,9 +33,9 @@ it('cuts batches at the server\'s max body, keeps one POST in flight and the ord
   const failures: string[] = [];
   const upstream = new HttpUpstream(BASE, (reason) => failures.push(reason));
   const frames = Array.from({ length: 40 }, (_, i) => JSON.stringify({ t: 'msg', s: i + 1, d: 'x'.repeat(i % 7) }));
-  for (const frame of frames.slice(0, 5)) upstream.push(frame); // queued until the connection is named
-  upstream.ready('tok', 100);
-  for (const frame of frames.slice(5)) upstream.push(frame);
+  for (const frame of frames.slice(0, 5)) upstream.push_(frame); // queued until the connection is named
+  upstream.ready_('tok', 100);
+  for (const frame of frames.slice(5)) upstream.push_(frame);
   await until(() => bodies.join('\n').split('\n').length === 40 && inFlight === 0);
   expect(failures).toEqual([]);
   expect(most).toBe(1);
@@ -54,12 +54,12 @@ it('fails the pipe with the server\'s answer when a POST is refused, and sends n
   );
   const failures: string[] = [];
   const upstream = new HttpUpstream(BASE, (reason) => failures.push(reason));
-  upstream.ready('tok', 1000);
-  upstream.push('{"t":"ping","id":1}');
+  upstream.ready_('tok', 1000);
+  upstream.push_('{"t":"ping","id":1}');
   await until(() => failures.length === 1);
   expect(failures).toEqual(['POST /send answered 404: unknown_connection: no open connection with this token']);
-  upstream.stop();
-  upstream.push('{"t":"ping","id":2}');
+  upstream.stop_();
+  upstream.push_('{"t":"ping","id":2}');
   await new Promise((resolve) => setTimeout(resolve, 30));
   expect(posts).toBe(1);
 });
@@ -74,12 +74,12 @@ it('on finish, still sends what is queued, then reports done', async () => {
     }),
   );
   const upstream = new HttpUpstream(BASE, () => {});
-  upstream.ready('tok', 1000);
-  upstream.push('{"t":"ack","n":5}');
-  upstream.push('{"t":"bye"}');
+  upstream.ready_('tok', 1000);
+  upstream.push_('{"t":"ack","n":5}');
+  upstream.push_('{"t":"bye"}');
   let done = false;
-  upstream.finish(() => (done = true));
-  upstream.push('{"t":"ping","id":9}'); // after finish: not taken
+  upstream.finish_(() => (done = true));
+  upstream.push_('{"t":"ping","id":9}'); // after finish: not taken
   await until(() => done);
   expect(bodies.join('\n')).toBe('{"t":"ack","n":5}\n{"t":"bye"}');
 });
