@@ -159,6 +159,12 @@ function pageAway(): boolean {
 
 type TimerName = 'connect' | 'retry' | 'deadline' | 'receipt' | 'probe';
 
+const closedError = (message = 'the client is closed'): PushwireError => new PushwireError('closed', message);
+
+/** The TypeError for a channel name that breaks the naming rule, or undefined if it is valid. */
+const channelError = (channel: string): TypeError | undefined =>
+  isValidChannelName(channel) ? undefined : new TypeError(`pushwire: invalid channel name ${JSON.stringify(channel)}`);
+
 /** Receipts (acks of server frames) go out after this many frames, or this long after the first unreceipted one. */
 const RECEIPT_EVERY = 128;
 const RECEIPT_DELAY = 1000;
@@ -213,7 +219,7 @@ export class PushwireClient extends Emitter<ClientEvents> {
     super();
     const base = new URL(url, (globalThis as { location?: { href: string } }).location?.href);
     // Endpoints hang under the path; a query string would be lost, and credentials don't belong in URLs.
-    if (base.search) throw new TypeError('pushwire: the URL must not have a query string; pass credentials in the auth option');
+    if (base.search) throw new TypeError('pushwire: no query string in the URL (credentials go in the auth option)');
     this.url_ = `${base.protocol.replace(/^ws/, 'http')}//${base.host}${base.pathname.replace(/\/+$/, '')}`;
     this.clock_ = options_.clock ?? systemClock;
     this.random_ = options_.random ?? Math.random;
@@ -237,8 +243,9 @@ export class PushwireClient extends Emitter<ClientEvents> {
     handlers: SubscriptionHandlers<T> | ((data: T, info: MessageInfo) => void),
     options: SubscribeOptions = {},
   ): Subscription<T> {
-    if (!isValidChannelName(channel)) throw new TypeError(`pushwire: invalid channel name ${JSON.stringify(channel)}`);
-    if (this.state === 'closed') throw new PushwireError('closed', 'the client is closed');
+    const invalid = channelError(channel);
+    if (invalid) throw invalid;
+    if (this.state === 'closed') throw closedError();
     const subscription = new Subscription<T>(channel, typeof handlers === 'function' ? { onMessage: handlers } : handlers, (s) =>
       this.leave_(s as Subscription),
     );
@@ -258,14 +265,14 @@ export class PushwireClient extends Emitter<ClientEvents> {
   /** Fetches a channel's state snapshot (used by synced state, `pushwire/sync`). */
   fetchState(channel: string): Promise<SnapshotFrame> {
     return new Promise((resolve, reject) => {
-      if (this.state === 'closed') return reject(new PushwireError('closed', 'the client is closed'));
+      if (this.state === 'closed') return reject(closedError());
       const entry = this.enqueue_(
         { t: 'get', ch: channel },
         () => {
           const snapshot = this.snapshots_.get(entry.s);
           this.snapshots_.delete(entry.s);
           if (snapshot) resolve(snapshot);
-          else reject(new PushwireError('internal', 'the server acknowledged a state request without a snapshot'));
+          else reject(new PushwireError('internal', 'state request acknowledged without a snapshot'));
         },
         reject,
       );
@@ -288,7 +295,8 @@ export class PushwireClient extends Emitter<ClientEvents> {
    * `too_large`, `queue_full`, `forbidden`, `timeout`, `session_lost` or `closed`.
    */
   publish(channel: string, data: unknown, options: SendOptions = {}): Promise<void> {
-    if (!isValidChannelName(channel)) return Promise.reject(new TypeError(`pushwire: invalid channel name ${JSON.stringify(channel)}`));
+    const invalid = channelError(channel);
+    if (invalid) return Promise.reject(invalid);
     return this.submit_<void>({ t: 'pub', ch: channel, d: data ?? null }, options.timeout ?? this.options_.ackTimeout ?? 0);
   }
 
@@ -309,7 +317,7 @@ export class PushwireClient extends Emitter<ClientEvents> {
   /** Measures the round trip to the server, ms. */
   ping(): Promise<number> {
     return new Promise((resolve, reject) => {
-      if (this.state !== 'open' || !this.pipe_) return reject(new PushwireError('closed', 'not connected'));
+      if (this.state !== 'open' || !this.pipe_) return reject(closedError('not connected'));
       const id = ++this.pingId_;
       const start = this.clock_.now();
       this.pings_.set(id, { resolve: () => resolve(this.clock_.now() - start), reject });
@@ -335,9 +343,7 @@ export class PushwireClient extends Emitter<ClientEvents> {
     this.transport = definition.name;
     this.awaitingWelcome_ = true;
     this.upgradingFrom_ = null;
-    const timeout = this.connectTimeout_(definition.name);
-    this.connectDeadline_ = this.clock_.now() + timeout;
-    this.setTimer_('connect', timeout, () => this.drop_(1006, `${definition.name}: no welcome within ${timeout} ms of connecting (connect timeout)`));
+    this.armConnectTimeout_(definition.name, 'connect');
     try {
       pipe = this.pipe_ = definition.create({ url: this.url_, handlers, WebSocket: this.options_.WebSocket });
     } catch (error) {
@@ -349,14 +355,10 @@ export class PushwireClient extends Emitter<ClientEvents> {
   private bind_(pipeOf: () => Transport | null): TransportHandlers {
     const current = (): boolean => pipeOf() !== null && pipeOf() === this.pipe_;
     return {
-      open: () => current() && this.onPipeOpen_(pipeOf()!),
+      open: () => current() && void this.sendHello_(pipeOf()!),
       frame: (text) => current() && this.onFrame_(text),
       close: (code, reason) => current() && this.lost_(code, reason),
     };
-  }
-
-  private onPipeOpen_(pipe: Transport): void {
-    void this.sendHello_(pipe);
   }
 
   /**
@@ -366,10 +368,21 @@ export class PushwireClient extends Emitter<ClientEvents> {
    */
   private startHealthCheck_(): void {
     const timeout = this.options_.welcomeTimeout ?? 5000;
-    const name = this.transport;
     // One timer for both bounds: whichever comes first (the connect timeout may already be closer).
-    if (this.clock_.now() + timeout >= this.connectDeadline_) return;
-    this.setTimer_('connect', timeout, () => this.drop_(1006, `${name}: open, but no frame from the server within ${timeout} ms (health check)`));
+    if (this.clock_.now() + timeout < this.connectDeadline_) this.armTimeout_(this.transport!, 'health check', timeout);
+  }
+
+  /** The attempt on `transport` must reach the welcome within its connect timeout. */
+  private armConnectTimeout_(transport: TransportName, what: 'connect' | 'upgrade'): void {
+    const option = this.options_.connectTimeout;
+    const timeout = (typeof option === 'number' ? option : option?.[transport]) ?? 10_000;
+    this.connectDeadline_ = this.clock_.now() + timeout;
+    this.armTimeout_(transport, `${what} timeout`, timeout);
+  }
+
+  /** Fails the attempt on `transport` (it falls back) unless the welcome comes within `timeout`. */
+  private armTimeout_(transport: TransportName, what: string, timeout: number): void {
+    this.setTimer_('connect', timeout, () => this.drop_(1006, `${transport}: no welcome within ${timeout} ms (${what})`));
   }
 
   private async sendHello_(pipe: Transport): Promise<void> {
@@ -421,7 +434,7 @@ export class PushwireClient extends Emitter<ClientEvents> {
     if (this.state === 'closed') return;
     const action = closeAction(code);
     if (action === 'stop' || (action === 'reauth' && typeof this.options_.auth !== 'function')) {
-      this.emit_('error', new PushwireError('closed', `the server refused the connection (${code}): ${reason}`));
+      this.emit_('error', closedError(`refused by the server (${code}): ${reason}`));
       this.shutdown_(code, reason);
       return;
     }
@@ -454,12 +467,12 @@ export class PushwireClient extends Emitter<ClientEvents> {
     this.rejectPings_(reason);
     this.transport = null;
     this.setState_('closed');
-    this.outbox_.rejectAll_(new PushwireError('closed', reason));
+    this.outbox_.rejectAll_(closedError(reason));
     this.emit_('close', { code, reason });
   }
 
   private rejectPings_(reason: string): void {
-    for (const { reject } of this.pings_.values()) reject(new PushwireError('closed', `connection lost: ${reason}`));
+    for (const { reject } of this.pings_.values()) reject(closedError(`connection lost: ${reason}`));
     this.pings_.clear();
   }
 
@@ -478,7 +491,7 @@ export class PushwireClient extends Emitter<ClientEvents> {
     try {
       frame = JSON.parse(text) as ServerFrame;
     } catch {
-      this.emit_('error', new PushwireError('bad_frame', 'the server sent a frame that is not JSON'));
+      this.emit_('error', new PushwireError('bad_frame', 'a server frame is not JSON'));
       return;
     }
     this.lastHeard_ = this.clock_.now();
@@ -598,9 +611,7 @@ export class PushwireClient extends Emitter<ClientEvents> {
     this.awaitingWelcome_ = true;
     adopt(this.bind_(() => pipe));
     old.close();
-    const timeout = this.connectTimeout_(definition.name);
-    this.connectDeadline_ = this.clock_.now() + timeout;
-    this.setTimer_('connect', timeout, () => this.drop_(1006, `${definition.name}: no welcome within ${timeout} ms of the upgrade (connect timeout)`));
+    this.armConnectTimeout_(definition.name, 'upgrade');
     void this.sendHello_(pipe);
   }
 
@@ -675,7 +686,7 @@ export class PushwireClient extends Emitter<ClientEvents> {
   /** Queues an application frame; the promise settles with its ack or answer, its error, or the timeout. */
   private submit_<T>(body: OutboundBody, timeout: number): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      if (this.state === 'closed') return reject(new PushwireError('closed', 'the client is closed'));
+      if (this.state === 'closed') return reject(closedError());
       let timer: unknown;
       const stop = (): void => {
         if (timer !== undefined) this.clock_.clearTimeout(timer);
@@ -692,8 +703,8 @@ export class PushwireClient extends Emitter<ClientEvents> {
       }
       if (timeout > 0) {
         timer = this.clock_.setTimeout(() => {
-          const what = entry.sent_ ? 'it was sent and may still be handled (at most once)' : 'it was never sent and never will be';
-          this.outbox_.expire_(entry, new PushwireError('timeout', `no ${body.t === 'req' ? 'answer' : 'acknowledgement'} within ${timeout} ms; ${what}`));
+          const what = entry.sent_ ? 'sent, so it may still be handled (once at most)' : 'never sent';
+          this.outbox_.expire_(entry, new PushwireError('timeout', `no ${body.t === 'req' ? 'answer' : 'ack'} within ${timeout} ms; ${what}`));
         }, timeout);
       }
     });
@@ -733,11 +744,6 @@ export class PushwireClient extends Emitter<ClientEvents> {
     this.pipe_.send(JSON.stringify({ t: 'ack', n: this.rx_ }));
   }
 
-  private connectTimeout_(transport: TransportName): number {
-    const option = this.options_.connectTimeout;
-    return (typeof option === 'number' ? option : option?.[transport]) ?? 10_000;
-  }
-
   // ---- liveness ----
 
   private deadline_(): number {
@@ -747,7 +753,7 @@ export class PushwireClient extends Emitter<ClientEvents> {
   /** Declares the connection dead if the server has been silent past its deadline. Cheap: call it often. */
   private checkAlive_(): boolean {
     if (this.state !== 'open' || this.clock_.now() <= this.deadline_()) return true;
-    this.drop_(CloseCode.HeartbeatTimeout, 'no traffic from the server within the heartbeat interval and grace');
+    this.drop_(CloseCode.HeartbeatTimeout, 'heartbeat timeout');
     return false;
   }
 

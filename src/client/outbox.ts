@@ -60,12 +60,12 @@ export class Outbox {
     const entry = this.number_({ s: 0, body_: body, text_: '', bytes_: 0, sent_: false, resolve_: resolve, reject_: reject });
     if (entry.bytes_ > maxPayload) {
       this.seq_--;
-      throw new PushwireError('too_large', `frame of ${entry.bytes_} bytes exceeds the max payload of ${maxPayload} bytes`);
+      throw new PushwireError('too_large', `frame of ${entry.bytes_} bytes > max payload ${maxPayload}`);
     }
     if (isAppFrame(body)) {
       if (this.appFrames_ + 1 > this.maxFrames_ || this.appBytes_ + entry.bytes_ > this.maxBytes_) {
         this.seq_--;
-        throw new PushwireError('queue_full', `send queue is full (${this.appFrames_} frames, ${this.appBytes_} bytes waiting)`);
+        throw new PushwireError('queue_full', `send queue full (${this.appFrames_} frames, ${this.appBytes_} bytes)`);
       }
       this.appFrames_++;
       this.appBytes_ += entry.bytes_;
@@ -79,7 +79,7 @@ export class Outbox {
     while (this.entries_.length > 0 && this.entries_[0]!.s <= s) {
       const entry = this.settle_(this.entries_.shift()!);
       // A request is settled by its answer, which the server sends before the ack covering it.
-      if (entry.body_.t === 'req') entry.reject_?.(new PushwireError('internal', 'the server acknowledged the request without answering it'));
+      if (entry.body_.t === 'req') entry.reject_?.(new PushwireError('internal', 'request acknowledged without an answer'));
       else entry.resolve_?.(undefined);
     }
   }
@@ -137,7 +137,7 @@ export class Outbox {
     for (const body of leading) this.entries_.push(this.number_({ s: 0, body_: body, text_: '', bytes_: 0, sent_: false }));
     for (const entry of old) {
       if (isAppFrame(entry.body_) && entry.sent_) {
-        entry.reject_?.(new PushwireError('session_lost', 'the session ended before this frame was acknowledged; it may or may not have been handled'));
+        entry.reject_?.(new PushwireError('session_lost', 'session ended before the ack: outcome unknown'));
         continue;
       }
       const body = rebuild(entry);

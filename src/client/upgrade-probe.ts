@@ -34,7 +34,7 @@ export class UpgradeProbe {
       frame: (text) => {
         if (isPong(text)) this.finish_({ ok: true, pipe: this.pipe_!, adopt: (handlers) => (target = handlers) });
       },
-      close: (code, reason) => this.fail_(`closed before the probe's pong (${code}${reason ? `: ${reason}` : ''})`),
+      close: (code, reason) => this.fail_(`closed (${code}) ${reason}`),
     };
     const handlers: TransportHandlers = {
       open: () => target.open(),

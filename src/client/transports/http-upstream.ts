@@ -49,7 +49,7 @@ export class HttpUpstream {
     const bytes = encoder.encode(text).length;
     if (this.queuedBytes_ + bytes > MAX_QUEUED_BYTES) {
       this.stop_();
-      this.fail_(`upstream queue over ${MAX_QUEUED_BYTES} bytes: the server is not taking frames`);
+      this.fail_(`upstream queue over ${MAX_QUEUED_BYTES} bytes`);
       return;
     }
     this.queue_.push({ text, bytes });

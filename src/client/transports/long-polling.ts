@@ -35,7 +35,7 @@ class LongPollingTransport extends HttpTransport {
       }
       if (this.token_ === '') {
         this.token_ = result.headers.get(HttpHeader.connection) ?? '';
-        if (this.token_ === '') return this.fail_('long-polling: the server named no connection');
+        if (this.token_ === '') return this.fail_('long-polling: no connection token');
         this.upstream_.ready_(this.token_, Number(result.headers.get(HttpHeader.maxBody)));
       }
       const batch = Number(result.headers.get(HttpHeader.batch));

@@ -25,7 +25,7 @@ class SseTransport extends HttpTransport {
         signal: this.abort_.signal,
       });
     } catch (error) {
-      return this.fail_(`sse: request failed: ${(error as Error).message}`);
+      return this.fail_(`sse: ${(error as Error).message}`);
     }
     const type = res.headers.get('content-type') ?? '';
     const token = res.headers.get(HttpHeader.connection);
@@ -50,7 +50,7 @@ class SseTransport extends HttpTransport {
     } catch (error) {
       return this.fail_(`sse: stream broke: ${(error as Error).message}`);
     }
-    this.fail_('sse: the server ended the stream');
+    this.fail_('sse: stream ended');
   }
 }
 

@@ -4,7 +4,7 @@ import type { TransportDefinition } from './transport.js';
 export const websocket: TransportDefinition = {
   name: 'websocket',
   create({ url, handlers, WebSocket: Impl = globalThis.WebSocket as never }) {
-    if (!Impl) throw new Error('WebSocket is not available here; pass the WebSocket option');
+    if (!Impl) throw new Error('no WebSocket here (see the WebSocket option)');
     const socket = new Impl(`${url.replace(/^http/, 'ws')}/ws`);
     const detach = (): void => {
       socket.onopen = socket.onmessage = socket.onclose = null;
@@ -25,7 +25,7 @@ export const websocket: TransportDefinition = {
     };
     socket.onclose = (event) => {
       detach();
-      handlers.close(event.code, event.reason || (failure ? `websocket: ${failure}` : 'websocket: closed without a reason'));
+      handlers.close(event.code, event.reason || `websocket: ${failure || 'closed'}`);
     };
     return {
       send: (text) => socket.send(text),

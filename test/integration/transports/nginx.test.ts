@@ -69,7 +69,7 @@ describe.skipIf(!available)('behind a real nginx with a plain proxy_pass (no Upg
       ['websocket', 'sse'],
       ['sse', 'long-polling'],
     ]);
-    expect(fallbacks[1]!.reason).toBe('sse: open, but no frame from the server within 3000 ms (health check)');
+    expect(fallbacks[1]!.reason).toBe('sse: no welcome within 3000 ms (health check)');
     await streamsExactlyOnce(2000);
   });
 });

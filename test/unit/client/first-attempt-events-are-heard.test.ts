@@ -33,7 +33,7 @@ describe('connect timeout per transport', () => {
     const reasons: string[] = [];
     client.on('fallback', (info) => reasons.push(info.reason));
     await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(reasons).toEqual(['websocket: no welcome within 30 ms of connecting (connect timeout)']);
+    expect(reasons).toEqual(['websocket: no welcome within 30 ms (connect timeout)']);
     client.close();
   });
 });

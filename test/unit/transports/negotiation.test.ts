@@ -122,7 +122,7 @@ describe('fallback triggers', () => {
     const fallbacks = fallbacksOf(client);
     await until(() => client.state === 'open', 'open');
     expect(client.transport).toBe('sse');
-    expect(fallbacks).toEqual([{ from: 'websocket', to: 'sse', code: 1006, reason: 'websocket: no welcome within 200 ms of connecting (connect timeout)' }]);
+    expect(fallbacks).toEqual([{ from: 'websocket', to: 'sse', code: 1006, reason: 'websocket: no welcome within 200 ms (connect timeout)' }]);
   });
 
   it('a WebSocket silent after open: the health check moves on to SSE', async () => {
@@ -131,7 +131,7 @@ describe('fallback triggers', () => {
     const fallbacks = fallbacksOf(client);
     await until(() => client.state === 'open', 'open');
     expect(client.transport).toBe('sse');
-    expect(fallbacks).toEqual([{ from: 'websocket', to: 'sse', code: 1006, reason: 'websocket: open, but no frame from the server within 1000 ms (health check)' }]);
+    expect(fallbacks).toEqual([{ from: 'websocket', to: 'sse', code: 1006, reason: 'websocket: no welcome within 1000 ms (health check)' }]);
   });
 
   it('a buffered SSE stream: the health check moves on to long-polling', async () => {
@@ -144,7 +144,7 @@ describe('fallback triggers', () => {
     expect(client.transport).toBe('long-polling');
     expect(fallbacks.map((f) => `${f.from}→${f.to}: ${f.reason}`)).toEqual([
       'websocket→sse: refused',
-      'sse→long-polling: sse: open, but no frame from the server within 1000 ms (health check)',
+      'sse→long-polling: sse: no welcome within 1000 ms (health check)',
     ]);
   });
 
@@ -245,7 +245,7 @@ describe('upgrade back to WebSocket', () => {
     await until(() => got.length === 5, 'messages on SSE');
     // Probes fail while WebSocket is refused, without disturbing the session.
     await until(() => probes.length >= 2, 'failed probes');
-    expect(probes[0]).toBe('closed before the probe\'s pong (1011: refused)');
+    expect(probes[0]).toBe('closed (1011) refused');
     expect(client.state).toBe('open');
     mock.websocket = 'ok';
     await until(() => upgrades.length === 1, 'the upgrade');
@@ -270,7 +270,7 @@ describe('upgrade back to WebSocket', () => {
     await until(() => got.length === 3, 'messages on SSE');
     mock.websocket = 'pong-only';
     await until(() => fallbacks.length === 2, 'the failed upgrade');
-    expect(fallbacks[1]).toMatchObject({ from: 'websocket', to: 'sse', reason: 'websocket: open, but no frame from the server within 1000 ms (health check)' });
+    expect(fallbacks[1]).toMatchObject({ from: 'websocket', to: 'sse', reason: 'websocket: no welcome within 1000 ms (health check)' });
     mock.websocket = 'refuse';
     await until(() => client.state === 'open' && client.transport === 'sse', 'back on SSE');
     expect(mock.hellos.at(-1)).toMatchObject({ transport: 'sse', hello: { sid: client.sessionId, rx: 4 } });
