@@ -28,7 +28,7 @@ import {
 } from './subscription.js';
 import { TransportMemory, type TransportMemoryOptions } from './transport-memory.js';
 import type { Transport, TransportDefinition, TransportHandlers, WebSocketConstructor } from './transports/transport.js';
-import { UpgradeProbe } from './upgrade-probe.js';
+import { probeTransport } from './upgrade-probe.js';
 
 export type ClientState = 'connecting' | 'open' | 'reconnecting' | 'closed';
 
@@ -194,7 +194,8 @@ export class PushwireClient extends Emitter<ClientEvents> {
   private connectDeadline_ = 0;
   /** Set while the session moves onto a probed transport: the transport it leaves. */
   private upgradingFrom_: TransportName | null = null;
-  private probe_: UpgradeProbe | null = null;
+  /** The upgrade probe under way: its cancel function once started. */
+  private probe_: { cancel_?: () => void } | null = null;
   private probeAttempt_ = 0;
   private secret_ = '';
   /** Reliable server frames received in this session, and how many of them the server knows we have. */
@@ -575,19 +576,18 @@ export class PushwireClient extends Emitter<ClientEvents> {
   private startProbe_(target: TransportDefinition): void {
     if (this.state !== 'open' || this.awaitingWelcome_) return;
     const timeout = (this.options_.upgrade || {}).timeout ?? this.options_.welcomeTimeout ?? 5000;
-    const probe = new UpgradeProbe(target, { url: this.url_, WebSocket: this.options_.WebSocket }, this.clock_, timeout, (result) => {
+    const probe: { cancel_?: () => void } = (this.probe_ = {});
+    probe.cancel_ = probeTransport(target, { url: this.url_, WebSocket: this.options_.WebSocket }, this.clock_, timeout, (result) => {
       if (this.probe_ !== probe) return;
       this.probe_ = null;
       if (result.ok) return this.switchTo_(target, result.pipe, result.adopt);
       this.probeAttempt_++;
       this.emit_('probe', { transport: target.name, reason: result.reason, next: this.scheduleProbe_() });
     });
-    this.probe_ = probe;
-    probe.start_();
   }
 
   private stopProbe_(): void {
-    this.probe_?.cancel_();
+    this.probe_?.cancel_?.();
     this.probe_ = null;
   }
 

@@ -13,61 +13,44 @@ const PROBE_PING = '{"t":"ping","id":0}';
  * handshake comes back as a pong within `timeout`. A pipe that passes is handed over, still without a
  * session, for the client to move its session onto (`adopt` redirects the pipe's events); one that
  * fails is closed. This catches the proxy that accepts a WebSocket upgrade and then passes nothing,
- * without ever disturbing the session.
+ * without ever disturbing the session. `done` is called once (not after the returned cancel).
  */
-export class UpgradeProbe {
-  private pipe_: Transport | null = null;
-  private timer_: unknown;
-  private settled_ = false;
-
-  constructor(
-    private readonly definition_: TransportDefinition,
-    private readonly context_: Omit<TransportContext, 'handlers'>,
-    private readonly clock_: Clock,
-    private readonly timeout_: number,
-    private readonly done_: (result: ProbeResult) => void,
-  ) {}
-
-  start_(): void {
-    let target: TransportHandlers = {
-      open: () => this.pipe_?.send(PROBE_PING),
-      frame: (text) => {
-        if (isPong(text)) this.finish_({ ok: true, pipe: this.pipe_!, adopt: (handlers) => (target = handlers) });
-      },
-      close: (code, reason) => this.fail_(`closed (${code}) ${reason}`),
-    };
-    const handlers: TransportHandlers = {
-      open: () => target.open(),
-      frame: (text) => target.frame(text),
-      close: (code, reason) => target.close(code, reason),
-    };
-    this.timer_ = this.clock_.setTimeout(() => this.fail_(`no pong within ${this.timeout_} ms`), this.timeout_);
-    try {
-      this.pipe_ = this.definition_.create({ ...this.context_, handlers });
-    } catch (error) {
-      this.fail_(`unavailable: ${(error as Error).message}`);
-    }
+export function probeTransport(
+  definition: TransportDefinition,
+  context: Omit<TransportContext, 'handlers'>,
+  clock: Clock,
+  timeout: number,
+  done: (result: ProbeResult) => void,
+): () => void {
+  let pipe: Transport | undefined;
+  let settled = false;
+  const stop = (): boolean => {
+    if (settled) return false;
+    settled = true;
+    clock.clearTimeout(timer);
+    return true;
+  };
+  const fail = (reason: string): void => {
+    if (!stop()) return;
+    pipe?.close();
+    done({ ok: false, reason });
+  };
+  // The pipe's events come here until the client adopts it and takes them over.
+  let target: TransportHandlers = {
+    open: () => pipe?.send(PROBE_PING),
+    frame: (text) => isPong(text) && stop() && done({ ok: true, pipe: pipe!, adopt: (handlers) => (target = handlers) }),
+    close: (code, reason) => fail(`closed (${code}) ${reason}`),
+  };
+  const timer = clock.setTimeout(() => fail(`no pong within ${timeout} ms`), timeout);
+  try {
+    pipe = definition.create({
+      ...context,
+      handlers: { open: () => target.open(), frame: (text) => target.frame(text), close: (code, reason) => target.close(code, reason) },
+    });
+  } catch (error) {
+    fail(`unavailable: ${(error as Error).message}`);
   }
-
-  cancel_(): void {
-    if (this.settled_) return;
-    this.settled_ = true;
-    this.clock_.clearTimeout(this.timer_);
-    this.pipe_?.close();
-  }
-
-  private fail_(reason: string): void {
-    if (this.settled_) return;
-    this.pipe_?.close();
-    this.finish_({ ok: false, reason });
-  }
-
-  private finish_(result: ProbeResult): void {
-    if (this.settled_) return;
-    this.settled_ = true;
-    this.clock_.clearTimeout(this.timer_);
-    this.done_(result);
-  }
+  return () => void (stop() && pipe?.close());
 }
 
 function isPong(text: string): boolean {
