@@ -4,24 +4,21 @@ import {
   isReliableType,
   type ErrorFrame,
   type HelloFrame,
-  type MessageFrame,
   type ServerFrame,
   type SnapshotFrame,
-  type SubscribedFrame,
   type TransportName,
   type WelcomeFrame,
 } from '../protocol/frames.js';
 import { PROTOCOL_VERSION } from '../protocol/version.js';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
+import { ChannelBook } from './channel-book.js';
 import { type Clock, systemClock } from './clock.js';
-import { callSafely, Emitter } from './emitter.js';
+import { Emitter } from './emitter.js';
 import { PushwireError } from './errors.js';
 import { TransportPlan } from './negotiation.js';
 import { Outbox, type OutboundBody, type OutboxEntry, type QueueLimits } from './outbox.js';
 import {
-  type ChannelState,
   type MessageInfo,
-  type SubscribedInfo,
   type SubscribeOptions,
   Subscription,
   type SubscriptionHandlers,
@@ -184,7 +181,7 @@ export class PushwireClient extends Emitter<ClientEvents> {
   private readonly random_: () => number;
   private readonly plan_: TransportPlan;
   private readonly outbox_: Outbox;
-  private readonly channels_ = new Map<string, ChannelState>();
+  private readonly channels_ = new ChannelBook((body) => this.enqueue_(body));
   private readonly timers_: Partial<Record<TimerName, unknown>> = {};
   private readonly pings_ = new Map<number, { resolve: () => void; reject: (error: PushwireError) => void }>();
   private pipe_: Transport | null = null;
@@ -250,16 +247,7 @@ export class PushwireClient extends Emitter<ClientEvents> {
     const subscription = new Subscription<T>(channel, typeof handlers === 'function' ? { onMessage: handlers } : handlers, (s) =>
       this.leave_(s as Subscription),
     );
-    let state = this.channels_.get(channel);
-    if (!state) {
-      state = { name_: channel, position_: options.from ?? null, live_: false, subSeq_: 0, rewind_: options.rewind, subscriptions_: new Set() };
-      this.channels_.set(channel, state);
-      this.resubscribe_(state);
-    } else if (state.lastInfo_) {
-      const info = state.lastInfo_;
-      queueMicrotask(() => callSafely(subscription.handlers.onSubscribed, [info]));
-    }
-    state.subscriptions_.add(subscription as Subscription);
+    this.channels_.add_(subscription as Subscription, options);
     return subscription;
   }
 
@@ -506,9 +494,9 @@ export class PushwireClient extends Emitter<ClientEvents> {
       case 'welcome':
         return this.onWelcome_(frame);
       case 'm':
-        return this.onChannelMessage_(frame);
+        return this.channels_.message_(frame);
       case 'subd':
-        return this.onSubscribed_(frame);
+        return this.channels_.subscribed_(frame);
       case 'err':
         return this.onErrorFrame_(frame);
       case 'msg':
@@ -620,64 +608,16 @@ export class PushwireClient extends Emitter<ClientEvents> {
    * positions, so the server replays what it can and resets the rest.
    */
   private startSession_(): void {
-    const queued = new Set<string>();
-    for (const { body_: body } of this.outbox_.entries_) if (body.t === 'sub') queued.add(body.ch);
     // Presence first, so the presence lists the subscriptions below bring back already include us.
     const leading: OutboundBody[] = [...this.joined_].map(([ch, meta]) => ({ t: 'join', ch, meta }));
-    for (const state of this.channels_.values()) {
-      state.live_ = false;
-      if (!queued.has(state.name_)) leading.push(this.subscribeBody_(state));
-    }
     this.snapshots_.clear();
-    this.outbox_.restart_(leading, ({ s, body_: body }) => {
-      if (body.t === 'unsub') return null;
-      if (body.t !== 'sub') return body;
-      const state = this.channels_.get(body.ch);
-      return state && state.subSeq_ === s ? this.subscribeBody_(state) : null;
-    });
-    for (const { s, body_: body } of this.outbox_.entries_) if (body.t === 'sub') this.channels_.get(body.ch)!.subSeq_ = s;
-  }
-
-  private onChannelMessage_(frame: MessageFrame): void {
-    const state = this.channels_.get(frame.ch);
-    if (!state || !state.live_ || !state.position_) return;
-    const [epoch, seq] = state.position_;
-    if (frame.e === epoch && frame.q <= seq) return; // a duplicate
-    if (frame.e !== epoch || frame.q !== seq + 1) {
-      // Never skip a gap: ask the server to replay from where we are (or to reset us).
-      this.resubscribe_(state);
-      return;
-    }
-    state.position_ = [epoch, frame.q];
-    const info: MessageInfo = { channel: frame.ch, epoch, seq: frame.q };
-    for (const subscription of state.subscriptions_) callSafely(subscription.handlers.onMessage, [frame.d, info]);
-  }
-
-  private onSubscribed_(frame: SubscribedFrame): void {
-    const state = this.channels_.get(frame.ch);
-    // An answer to an older `sub` of this channel (unsubscribed and subscribed again since) is stale:
-    // its replay must not reach the new subscription.
-    if (!state || (frame.s !== undefined && frame.s !== state.subSeq_)) return;
-    state.position_ = [frame.e, frame.q];
-    state.live_ = true;
-    const info: SubscribedInfo = { channel: frame.ch, status: frame.st, epoch: frame.e, seq: frame.q, head: frame.h };
-    state.lastInfo_ = info;
-    for (const subscription of state.subscriptions_) {
-      callSafely(subscription.handlers.onSubscribed, [info]);
-      if (frame.st === 'reset') callSafely(subscription.handlers.onReset, [info]);
-    }
+    this.channels_.restart_(this.outbox_, leading);
   }
 
   private onErrorFrame_(frame: ErrorFrame): void {
     const error = new PushwireError(frame.code as ErrorCode, frame.msg);
     const entry = frame.s === undefined ? undefined : this.outbox_.refuse_(frame.s, error);
-    if (entry?.body_.t === 'sub') {
-      const state = this.channels_.get(entry.body_.ch);
-      if (state && state.subSeq_ === entry.s) {
-        this.channels_.delete(state.name_);
-        for (const subscription of state.subscriptions_) callSafely(subscription.handlers.onError, [error]);
-      }
-    }
+    if (entry?.body_.t === 'sub') this.channels_.refused_(entry.body_.ch, entry.s, error);
     if (!entry) this.emit_('error', error);
   }
 
@@ -719,22 +659,9 @@ export class PushwireClient extends Emitter<ClientEvents> {
     return entry;
   }
 
-  private subscribeBody_(state: ChannelState): OutboundBody {
-    if (state.position_) return { t: 'sub', ch: state.name_, from: state.position_ };
-    return state.rewind_ ? { t: 'sub', ch: state.name_, rewind: state.rewind_ } : { t: 'sub', ch: state.name_ };
-  }
-
-  private resubscribe_(state: ChannelState): void {
-    state.live_ = false;
-    state.subSeq_ = this.enqueue_(this.subscribeBody_(state)).s;
-  }
-
   private leave_(subscription: Subscription): Promise<void> {
-    const state = this.channels_.get(subscription.channel);
-    if (!state || !state.subscriptions_.delete(subscription) || state.subscriptions_.size > 0) return Promise.resolve();
-    this.channels_.delete(state.name_);
-    if (this.state === 'closed') return Promise.resolve();
-    return new Promise((resolve, reject) => this.enqueue_({ t: 'unsub', ch: state.name_ }, () => resolve(), reject));
+    if (!this.channels_.remove_(subscription) || this.state === 'closed') return Promise.resolve();
+    return new Promise((resolve, reject) => this.enqueue_({ t: 'unsub', ch: subscription.channel }, () => resolve(), reject));
   }
 
   private sendReceipt_(): void {

@@ -35,20 +35,6 @@ export interface SubscribeOptions {
   rewind?: number;
 }
 
-/** The client's view of one channel, shared by every Subscription to it. */
-export interface ChannelState {
-  name_: string;
-  /** Where delivery stands: [epoch, last sequence number delivered]; null until the first confirmation. */
-  position_: Position | null;
-  /** False between a (re)subscribe and its confirmation: `m` frames are ignored meanwhile. */
-  live_: boolean;
-  /** Sequence number of the newest `sub` frame for this channel. */
-  subSeq_: number;
-  rewind_?: number;
-  subscriptions_: Set<Subscription>;
-  lastInfo_?: SubscribedInfo;
-}
-
 /** One `subscribe()` call's handle. */
 export class Subscription<T = unknown> {
   constructor(
