@@ -49,8 +49,6 @@ export class TransportPlan {
   succeeded_(): void {
     const name = this.current_.name;
     this.working_ = name;
-    if (!this.memory_) return;
-    if (name === this.preferred_.name) this.memory_.forget_();
-    else this.memory_.remember_(name);
+    this.memory_?.store_(name === this.preferred_.name ? null : name);
   }
 }

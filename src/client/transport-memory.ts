@@ -50,29 +50,21 @@ export class TransportMemory {
       const raw = this.storage_?.getItem(this.key_);
       if (!raw) return null;
       const entry = JSON.parse(raw) as { transport?: unknown; expires?: unknown };
-      if (typeof entry.expires !== 'number' || entry.expires <= this.now_() || typeof entry.transport !== 'string') {
-        this.forget_();
-        return null;
-      }
-      return entry.transport as TransportName;
+      if (typeof entry.expires === 'number' && entry.expires > this.now_() && typeof entry.transport === 'string') return entry.transport as TransportName;
+      this.store_(null);
     } catch {
-      return null;
+      // Unreadable: as if nothing was remembered.
     }
+    return null;
   }
 
-  remember_(transport: TransportName): void {
+  /** Remembers `transport`, or with null forgets. Storage errors (quota, privacy mode) are ignored. */
+  store_(transport: TransportName | null): void {
     try {
-      this.storage_?.setItem(this.key_, JSON.stringify({ transport, expires: this.now_() + this.ttl_ }));
+      if (transport) this.storage_?.setItem(this.key_, JSON.stringify({ transport, expires: this.now_() + this.ttl_ }));
+      else this.storage_?.removeItem(this.key_);
     } catch {
-      // Quota or privacy mode: nothing to do.
-    }
-  }
-
-  forget_(): void {
-    try {
-      this.storage_?.removeItem(this.key_);
-    } catch {
-      // As above.
+      // Nothing to do.
     }
   }
 }

@@ -1,4 +1,5 @@
-import { HttpHeader, HttpPath } from '../../protocol/http.js';
+import { CONNECTION_HEADER, SEND_PATH } from '../../protocol/http.js';
+import { httpRequest } from './http-request.js';
 
 /** Most bytes of frames waiting to be POSTed; past it the pipe fails (the session resends after resuming). */
 const MAX_QUEUED_BYTES = 4 << 20;
@@ -95,14 +96,13 @@ export class HttpUpstream {
     const timer = setTimeout(() => {
       if (this.stopped_ || this.finishing_) return;
       this.stop_();
-      this.fail_(`POST ${HttpPath.send} not answered within ${UPSTREAM_TIMEOUT} ms`);
+      this.fail_(`POST ${SEND_PATH} not answered within ${UPSTREAM_TIMEOUT} ms`);
     }, UPSTREAM_TIMEOUT);
     try {
-      const res = await fetch(`${this.url_}${HttpPath.send}`, {
+      const res = await httpRequest(this.url_, SEND_PATH, {
         method: 'POST',
-        headers: { 'content-type': 'text/plain;charset=UTF-8', [HttpHeader.connection]: this.token_ },
+        headers: { [CONNECTION_HEADER]: this.token_ },
         body: batch.map((frame) => frame.text).join('\n'),
-        cache: 'no-store',
         // The last POST of a closing pipe may outlive the page (a `bye` sent on unload); browsers
         // allow that only for small bodies.
         keepalive: this.finishing_ && bytes <= KEEPALIVE_MAX_BODY,
@@ -110,11 +110,11 @@ export class HttpUpstream {
       });
       if (!res.ok) {
         const text = await res.text().catch(() => '');
-        if (!this.stopped_ && !this.finishing_) this.fail_(`POST ${HttpPath.send} answered ${res.status}: ${text.slice(0, 200)}`);
+        if (!this.stopped_ && !this.finishing_) this.fail_(`POST ${SEND_PATH} answered ${res.status}: ${text.slice(0, 200)}`);
         return;
       }
     } catch (error) {
-      if (!this.stopped_ && !this.finishing_) this.fail_(`POST ${HttpPath.send} failed: ${(error as Error).message}`);
+      if (!this.stopped_ && !this.finishing_) this.fail_(`POST ${SEND_PATH} failed: ${(error as Error).message}`);
       return;
     } finally {
       clearTimeout(timer);

@@ -1,4 +1,5 @@
-import { HttpHeader, HttpPath } from '../../protocol/http.js';
+import { BATCH_HEADER, CONNECTION_HEADER, MAX_BODY_HEADER, POLL_PATH, RECEIVED_HEADER } from '../../protocol/http.js';
+import { httpRequest } from './http-request.js';
 import { HttpTransport } from './http-transport.js';
 import type { TransportContext, TransportDefinition } from './transport.js';
 
@@ -34,11 +35,11 @@ class LongPollingTransport extends HttpTransport {
         return this.failHttp_(result.status, `: ${result.text.slice(0, 200)}`);
       }
       if (this.token_ === '') {
-        this.token_ = result.headers.get(HttpHeader.connection) ?? '';
+        this.token_ = result.headers.get(CONNECTION_HEADER) ?? '';
         if (this.token_ === '') return this.fail_('long-polling: no connection token');
-        this.upstream_.ready_(this.token_, Number(result.headers.get(HttpHeader.maxBody)));
+        this.upstream_.ready_(this.token_, Number(result.headers.get(MAX_BODY_HEADER)));
       }
-      const batch = Number(result.headers.get(HttpHeader.batch));
+      const batch = Number(result.headers.get(BATCH_HEADER));
       if (!(batch > this.received_)) continue; // a batch seen before
       this.received_ = batch;
       for (const line of result.text.split('\n')) {
@@ -52,12 +53,10 @@ class LongPollingTransport extends HttpTransport {
   private async poll_(hello: string | undefined): Promise<PollResult | null> {
     for (let attempt = 0; ; attempt++) {
       try {
-        const headers: Record<string, string> = hello === undefined ? { [HttpHeader.connection]: this.token_, [HttpHeader.received]: String(this.received_) } : { 'content-type': 'text/plain;charset=UTF-8' };
-        const res = await fetch(`${this.context_.url}${HttpPath.poll}`, {
+        const res = await httpRequest(this.context_.url, POLL_PATH, {
           method: hello === undefined ? 'GET' : 'POST',
-          headers,
+          headers: hello === undefined ? { [CONNECTION_HEADER]: this.token_, [RECEIVED_HEADER]: String(this.received_) } : {},
           body: hello ?? null,
-          cache: 'no-store',
           signal: this.abort_.signal,
         });
         return { status: res.status, headers: res.headers, text: await res.text() };

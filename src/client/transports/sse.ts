@@ -1,5 +1,6 @@
 import { createParser } from 'eventsource-parser';
-import { HttpHeader, HttpPath } from '../../protocol/http.js';
+import { CONNECTION_HEADER, MAX_BODY_HEADER, SSE_PATH } from '../../protocol/http.js';
+import { httpRequest } from './http-request.js';
 import { HttpTransport } from './http-transport.js';
 import type { TransportContext, TransportDefinition } from './transport.js';
 
@@ -17,23 +18,22 @@ class SseTransport extends HttpTransport {
   protected async open_(hello: string): Promise<void> {
     let res: Response;
     try {
-      res = await fetch(`${this.context_.url}${HttpPath.sse}`, {
+      res = await httpRequest(this.context_.url, SSE_PATH, {
         method: 'POST',
-        headers: { accept: 'text/event-stream', 'content-type': 'text/plain;charset=UTF-8' },
+        headers: { accept: 'text/event-stream' },
         body: hello,
-        cache: 'no-store',
         signal: this.abort_.signal,
       });
     } catch (error) {
       return this.fail_(`sse: ${(error as Error).message}`);
     }
     const type = res.headers.get('content-type') ?? '';
-    const token = res.headers.get(HttpHeader.connection);
+    const token = res.headers.get(CONNECTION_HEADER);
     if (!res.ok || !type.startsWith('text/event-stream') || !res.body || !token) {
       const text = await res.text().catch(() => '');
       return this.failHttp_(res.status, ` (${type || 'no content type'}): ${text.slice(0, 200)}`);
     }
-    this.upstream_.ready_(token, Number(res.headers.get(HttpHeader.maxBody)));
+    this.upstream_.ready_(token, Number(res.headers.get(MAX_BODY_HEADER)));
     const parser = createParser({
       onEvent: (event) => {
         if (!this.closed_ && (event.event === undefined || event.event === 'message')) this.context_.handlers.frame(event.data);
