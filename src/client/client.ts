@@ -502,7 +502,7 @@ export class PushwireClient extends Emitter<ClientEvents> {
       case 'msg':
         return this.emit_('message', frame.d);
       case 'res':
-        return this.outbox_.answer_(frame.s, frame.d);
+        return this.outbox_.take_(frame.s)?.resolve_?.(frame.d);
       case 'snap':
         return void this.snapshots_.set(frame.s, frame);
       case 'ack':
@@ -616,7 +616,8 @@ export class PushwireClient extends Emitter<ClientEvents> {
 
   private onErrorFrame_(frame: ErrorFrame): void {
     const error = new PushwireError(frame.code as ErrorCode, frame.msg);
-    const entry = frame.s === undefined ? undefined : this.outbox_.refuse_(frame.s, error);
+    const entry = frame.s === undefined ? undefined : this.outbox_.take_(frame.s);
+    entry?.reject_?.(error);
     if (entry?.body_.t === 'sub') this.channels_.refused_(entry.body_.ch, entry.s, error);
     if (!entry) this.emit_('error', error);
   }

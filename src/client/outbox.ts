@@ -84,12 +84,13 @@ export class Outbox {
     }
   }
 
-  /** The server answered request `s`. */
-  answer_(s: number, data: unknown): void {
+  /**
+   * The server answered frame `s` (a `res`) or refused it (an `err`): it is no longer waiting. Returns
+   * its entry, if it was still waiting, for the caller to settle.
+   */
+  take_(s: number): OutboxEntry | undefined {
     const index = this.entries_.findIndex((entry) => entry.s === s);
-    if (index === -1) return;
-    const [entry] = this.entries_.splice(index, 1);
-    this.settle_(entry!).resolve_?.(data);
+    return index === -1 ? undefined : this.settle_(this.entries_.splice(index, 1)[0]!);
   }
 
   /**
@@ -106,15 +107,6 @@ export class Outbox {
     if (!entry.sent_) this.settle_(this.entries_.splice(index, 1)[0]!);
     reject?.(error);
     return true;
-  }
-
-  /** The server refused frame `s`. Returns its entry, if it was still waiting. */
-  refuse_(s: number, error: PushwireError): OutboxEntry | undefined {
-    const index = this.entries_.findIndex((entry) => entry.s === s);
-    if (index === -1) return undefined;
-    const [entry] = this.entries_.splice(index, 1);
-    this.settle_(entry!)?.reject_?.(error);
-    return entry;
   }
 
   /** Rejects everything still waiting. */
