@@ -15,7 +15,7 @@ console.log(row('full client (all exports, ESM)', sizes.full.minified, sizes.ful
 console.log(row('full client (IIFE, window.Pushwire)', sizes.iife.minified, sizes.iife.gzip));
 console.log(row('PushwireClient, no transport', sizes.core.minified, sizes.core.gzip));
 for (const t of sizes.withTransport) {
-  console.log(row(`PushwireClient + ${t.name}`, t.minified, t.gzip) + `  (transport: +${t.gzip - sizes.core.gzip} B gz)`);
+  console.log(row(`${t.name} only (PushwireClient + it)`, t.minified, t.gzip) + `  (transport: +${t.gzip - sizes.core.gzip} B gz)`);
 }
 console.log(row('pushwire/sync add-on alone', sizes.sync.minified, sizes.sync.gzip));
 console.log(row('full client + pushwire/sync', sizes.withSync.minified, sizes.withSync.gzip) + `  (add-on: +${sizes.withSync.gzip - sizes.full.gzip} B gz)`);

@@ -11,15 +11,23 @@ describe('client bundle size (esbuild minify, gzip -9)', () => {
   // The budget is 6 KiB; until the client is cut back to it, the enforced limit is the ceiling (see bench/bundle.ts).
   const limit = FULL_CLIENT_CEILING;
   it(`keeps the full client, every transport included, within ${limit} bytes min+gzip (budget ${FULL_CLIENT_BUDGET})`, async () => {
-    const { full, iife, core, withTransport } = await measured();
+    const { full, iife, core, withTransport, withSync } = await measured();
     const budget = FULL_CLIENT_BUDGET - full.gzip;
     console.log(
       `bundle: full ${full.gzip} B gz (IIFE ${iife.gzip} B), no transport ${core.gzip} B, ` +
-        withTransport.map((t) => `+${t.name} ${t.gzip - core.gzip} B`).join(', ') +
+        withTransport.map((t) => `${t.name} only ${t.gzip} B`).join(', ') +
+        `, pushwire/sync add-on +${withSync.gzip - full.gzip} B` +
         (budget >= 0 ? `; ${budget} B under the ${FULL_CLIENT_BUDGET} B budget` : `; OVER the ${FULL_CLIENT_BUDGET} B budget by ${-budget} B`),
     );
     expect(full.gzip).toBeLessThanOrEqual(limit);
     expect(iife.gzip).toBeLessThanOrEqual(limit + 256); // the IIFE wrapper and its global add a little
+  });
+
+  it('keeps synced state and presence out of the main entry: they come with the pushwire/sync add-on only', async () => {
+    const { full, withSync } = await measured();
+    const addOn = /\/(synced-state|presence|json-patch)\.ts$/;
+    expect(bytesByModule(full).filter(({ module }) => addOn.test(module))).toEqual([]);
+    expect(bytesByModule(withSync).filter(({ module }) => addOn.test(module)).length).toBe(4);
   });
 
   it('leaves a transport out of the bundle entirely when the application does not import it', async () => {
