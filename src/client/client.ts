@@ -10,149 +10,19 @@ import {
   type WelcomeFrame,
 } from '../protocol/frames.js';
 import { PROTOCOL_VERSION } from '../protocol/version.js';
-import { backoffDelay, type BackoffOptions } from './backoff.js';
+import type { ClientEvents, ClientOptions, ClientState, SendOptions } from './client-types.js';
+import { backoffDelay } from './backoff.js';
 import { ChannelBook } from './channel-book.js';
 import { type Clock, systemClock } from './clock.js';
 import { Emitter } from './emitter.js';
 import { PushwireError } from './errors.js';
 import { TransportPlan } from './negotiation.js';
-import { Outbox, type OutboundBody, type OutboxEntry, type QueueLimits } from './outbox.js';
-import {
-  type MessageInfo,
-  type SubscribeOptions,
-  Subscription,
-  type SubscriptionHandlers,
-} from './subscription.js';
-import { TransportMemory, type TransportMemoryOptions } from './transport-memory.js';
-import type { Transport, TransportDefinition, TransportHandlers, WebSocketConstructor } from './transports/transport.js';
+import { listenToPage, pageAway } from './page-events.js';
+import { Outbox, type OutboundBody, type OutboxEntry } from './outbox.js';
+import { type MessageInfo, type SubscribeOptions, Subscription, type SubscriptionHandlers } from './subscription.js';
+import { TransportMemory } from './transport-memory.js';
+import type { Transport, TransportDefinition, TransportHandlers } from './transports/transport.js';
 import { probeTransport } from './upgrade-probe.js';
-
-export type ClientState = 'connecting' | 'open' | 'reconnecting' | 'closed';
-
-export interface ClientOptions {
-  /** Transports to try, in order of preference (leave one out to disable it). `connect()` default: WebSocket, SSE, long-polling. */
-  transports?: TransportDefinition[];
-  /** A WebSocket implementation, for environments without a global one (Node: the `ws` package). */
-  WebSocket?: WebSocketConstructor;
-  /** Credentials for the handshake: a value, or a function called before every connection attempt. */
-  auth?: unknown;
-  /** Reconnect backoff (full jitter after the cap). */
-  reconnect?: BackoffOptions;
-  /**
-   * Time for a connection attempt to reach the server's welcome, ms; past it the next transport is
-   * tried. One number for every transport, or one per transport (e.g. `{ websocket: 3000 }`: a proxy
-   * that swallows upgrades then costs a first page load 3 s, not 10). Default 10,000.
-   */
-  connectTimeout?: number | Partial<Record<TransportName, number>>;
-  /**
-   * Health check: once a transport says it is open, the server's first frame (the welcome) must come
-   * within this time, ms, or the next transport is tried. Catches a proxy that accepts a WebSocket
-   * upgrade and passes nothing, or buffers an SSE stream. Default 5,000.
-   */
-  welcomeTimeout?: number;
-  /** Remember a fallback transport that worked (localStorage, with an expiry) and start there next time. false: don't. */
-  transportMemory?: TransportMemoryOptions | false;
-  /** While on a fallback, probe the preferred transport (WebSocket) in the background and move the session onto it. false: don't. */
-  upgrade?: UpgradeOptions | false;
-  /** Silence tolerated past the server's heartbeat interval before the connection counts as dead, ms. Default half the interval. */
-  heartbeatGrace?: number;
-  /** Largest frame to send before the server has said its own limit. Default 65,536. */
-  maxPayload?: number;
-  /** Bounds of the queue of sends waiting for their ack (including while offline). */
-  queue?: QueueLimits;
-  /**
-   * Default time `publish()` and `send()` wait for the server's ack before rejecting with `timeout`, ms.
-   * Default 0: wait as long as the session lives (it still rejects with `session_lost` or `closed`).
-   */
-  ackTimeout?: number;
-  /** Default time `request()` waits for its answer before rejecting with `timeout`, ms. Default 10,000. */
-  requestTimeout?: number;
-  clock?: Clock;
-  random?: () => number;
-}
-
-export interface SendOptions {
-  /**
-   * Reject with a `timeout` error if the server has not acknowledged (or answered) within this many ms;
-   * 0 waits as long as the session lives. A frame not yet handed to a transport when the time is up
-   * is withdrawn and never sent. One already sent may have been handled: it is still resent after a
-   * reconnect and handled at most once, so a timeout means "outcome unknown", not "not done".
-   */
-  timeout?: number;
-}
-
-export interface UpgradeOptions {
-  /** Delay before the first probe, ms; it doubles after each failed probe (with jitter). Default 10,000. */
-  min?: number;
-  /** Longest delay between probes, ms. Default 300,000. */
-  max?: number;
-  /** Time for a probe's round trip, ms. Default: welcomeTimeout. */
-  timeout?: number;
-}
-
-/** A transport failed before the server's welcome. */
-export interface FallbackInfo {
-  from: TransportName;
-  /** The transport tried next, at once; null: every transport failed in this round, the client backs off. */
-  to: TransportName | null;
-  code: number;
-  /** What went wrong: the error, or which timeout (connect timeout, health check) expired. */
-  reason: string;
-}
-
-/** The session moved onto a better transport without losing or repeating a message. */
-export interface UpgradeInfo {
-  from: TransportName;
-  to: TransportName;
-}
-
-/** A background probe of a better transport failed; the session stays where it is and probes again later. */
-export interface ProbeInfo {
-  transport: TransportName;
-  reason: string;
-  /** Delay before the next probe, ms. */
-  next: number;
-}
-
-export interface OpenInfo {
-  /** true: the previous session continued (nothing was lost). false: a new session started. */
-  resumed: boolean;
-  transport: TransportName;
-}
-
-export interface ReconnectInfo {
-  /** Attempt number, from 1. */
-  attempt: number;
-  /** Delay before it, ms. */
-  delay: number;
-  /** Why the previous connection ended (a close code, see docs/PROTOCOL.md). */
-  code: number;
-  reason: string;
-}
-
-export interface CloseInfo {
-  code: number;
-  reason: string;
-}
-
-export type ClientEvents = {
-  state: [state: ClientState];
-  open: [info: OpenInfo];
-  reconnecting: [info: ReconnectInfo];
-  close: [info: CloseInfo];
-  error: [error: PushwireError];
-  /** A message the server sent to this session only. */
-  message: [data: unknown];
-  fallback: [info: FallbackInfo];
-  upgrade: [info: UpgradeInfo];
-  probe: [info: ProbeInfo];
-};
-
-/** The page is hidden or the browser says it is offline: no point reconnecting right now. */
-function pageAway(): boolean {
-  const g = globalThis as { document?: { visibilityState?: string }; navigator?: { onLine?: boolean } };
-  return g.document?.visibilityState === 'hidden' || g.navigator?.onLine === false;
-}
 
 type TimerName = 'connect' | 'retry' | 'deadline' | 'receipt' | 'probe';
 
@@ -165,6 +35,20 @@ const channelError = (channel: string): TypeError | undefined =>
 /** Receipts (acks of server frames) go out after this many frames, or this long after the first unreceipted one. */
 const RECEIPT_EVERY = 128;
 const RECEIPT_DELAY = 1000;
+
+export type {
+  ClientEvents,
+  ClientOptions,
+  ClientState,
+  CloseInfo,
+  FallbackInfo,
+  OpenInfo,
+  ProbeInfo,
+  ReconnectInfo,
+  SendOptions,
+  UpgradeInfo,
+  UpgradeOptions,
+} from './client-types.js';
 
 /**
  * A Pushwire client: one logical session over whichever transport works, kept alive across
@@ -226,7 +110,7 @@ export class PushwireClient extends Emitter<ClientEvents> {
     this.maxPayload_ = options_.maxPayload ?? 65_536;
     this.outbox_ = new Outbox(options_.queue?.maxFrames ?? 1000, options_.queue?.maxBytes ?? 1 << 20);
     this.transport = this.plan_.current_.name;
-    this.listenToPage_(true);
+    listenToPage(true, this.wake_);
     // The first attempt starts once the caller has had a chance to add listeners, so no event of it
     // (a fallback, say) goes unheard.
     queueMicrotask(() => this.state === 'connecting' && this.pipe_ === null && this.connectNow_());
@@ -452,7 +336,7 @@ export class PushwireClient extends Emitter<ClientEvents> {
     this.pipe_ = null;
     this.stopProbe_();
     for (const name of Object.keys(this.timers_) as TimerName[]) this.clearTimer_(name);
-    this.listenToPage_(false);
+    listenToPage(false, this.wake_);
     this.rejectPings_(reason);
     this.transport = null;
     this.setState_('closed');
@@ -702,14 +586,6 @@ export class PushwireClient extends Emitter<ClientEvents> {
     // Waiting to retry, or the check just found the connection dead: try now.
     if (this.timers_.retry !== undefined && !pageAway()) this.connectNow_();
   };
-
-  private listenToPage_(on: boolean): void {
-    const target = globalThis as unknown as Partial<Pick<Window, 'addEventListener' | 'removeEventListener'>>;
-    const method = on ? target.addEventListener : target.removeEventListener;
-    if (!method) return;
-    for (const event of ['online', 'offline', 'pageshow', 'focus']) method.call(target, event, this.wake_);
-    if (typeof document !== 'undefined') (on ? document.addEventListener : document.removeEventListener).call(document, 'visibilitychange', this.wake_);
-  }
 
   private setTimer_(name: TimerName, ms: number, fn: () => void): void {
     this.clearTimer_(name);

@@ -1,0 +1,17 @@
+/** The page is hidden or the browser says it is offline: no point reconnecting right now. */
+export function pageAway(): boolean {
+  const g = globalThis as { document?: { visibilityState?: string }; navigator?: { onLine?: boolean } };
+  return g.document?.visibilityState === 'hidden' || g.navigator?.onLine === false;
+}
+
+/**
+ * Calls `wake` (or with `on` false, stops calling it) whenever the page may have come back: visible,
+ * online, restored from the back/forward cache, focused. Does nothing outside a browser.
+ */
+export function listenToPage(on: boolean, wake: () => void): void {
+  const target = globalThis as unknown as Partial<Pick<Window, 'addEventListener' | 'removeEventListener'>>;
+  const method = on ? target.addEventListener : target.removeEventListener;
+  if (!method) return;
+  for (const event of ['online', 'offline', 'pageshow', 'focus']) method.call(target, event, wake);
+  if (typeof document !== 'undefined') (on ? document.addEventListener : document.removeEventListener).call(document, 'visibilitychange', wake);
+}
