@@ -155,12 +155,12 @@ export class PushwireClient extends Emitter<ClientEvents> {
   /** Joins a channel's presence with this metadata (again after a session is lost), or updates it. */
   joinPresence(channel: string, meta: unknown): Promise<void> {
     this.joined_.set(channel, meta ?? null);
-    return this.submit_<void>({ t: 'join', ch: channel, meta: meta ?? null }, this.options_.ackTimeout ?? 0);
+    return this.submit_<void>({ t: 'join', ch: channel, meta: meta ?? null });
   }
 
   leavePresence(channel: string): Promise<void> {
     if (!this.joined_.delete(channel)) return Promise.resolve();
-    return this.submit_<void>({ t: 'leave', ch: channel }, this.options_.ackTimeout ?? 0);
+    return this.submit_<void>({ t: 'leave', ch: channel });
   }
 
   /**
@@ -170,12 +170,12 @@ export class PushwireClient extends Emitter<ClientEvents> {
   publish(channel: string, data: unknown, options: SendOptions = {}): Promise<void> {
     const invalid = channelError(channel);
     if (invalid) return Promise.reject(invalid);
-    return this.submit_<void>({ t: 'pub', ch: channel, d: data ?? null }, options.timeout ?? this.options_.ackTimeout ?? 0);
+    return this.submit_<void>({ t: 'pub', ch: channel, d: data ?? null }, options.timeout);
   }
 
   /** Sends a message to the server application (its onMessage hook); resolves when it was handled. Rejects like `publish`. */
   send(data: unknown, options: SendOptions = {}): Promise<void> {
-    return this.submit_<void>({ t: 'msg', d: data ?? null }, options.timeout ?? this.options_.ackTimeout ?? 0);
+    return this.submit_<void>({ t: 'msg', d: data ?? null }, options.timeout);
   }
 
   /**
@@ -509,7 +509,8 @@ export class PushwireClient extends Emitter<ClientEvents> {
   // ---- frames to the server ----
 
   /** Queues an application frame; the promise settles with its ack or answer, its error, or the timeout. */
-  private submit_<T>(body: OutboundBody, timeout: number): Promise<T> {
+  /** `timeout`: undefined for the ackTimeout option's. */
+  private submit_<T>(body: OutboundBody, timeout = this.options_.ackTimeout ?? 0): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       if (this.state === 'closed') return reject(closedError());
       let timer: unknown;
