@@ -20,7 +20,7 @@ const round = (n: number): number => Math.round(n * 100) / 100;
 
 /**
  * The live odds board: 20 markets in one synced state channel. Every tick moves a few prices and
- * publishes only those changes, as one JSON Patch diff; pages follow the document with `client.sync()`.
+ * publishes only those changes, as one JSON Patch diff; pages follow the document with `syncedState(client, channel)` (pushwire/sync).
  * Each tick starts from the channel's current document, so several demo servers sharing Redis tick
  * the same board.
  */
