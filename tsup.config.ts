@@ -1,18 +1,30 @@
 import { defineConfig } from 'tsup';
 import { MANGLED_PROPERTIES } from './mangle.config.js';
 
+// Browser code only: its internal members are renamed (see mangle.config.ts). The server is left alone.
+const mangle = { esbuildOptions: (options: { mangleProps?: RegExp }) => void (options.mangleProps = MANGLED_PROPERTIES) };
+
 export default defineConfig([
   {
-    // Browser client (ESM), its synced state/presence add-on, React hooks, and the Node server + CLI.
-    entry: { index: 'src/client/index.ts', sync: 'src/sync/index.ts', react: 'src/react/index.ts', server: 'src/server/index.ts', cli: 'src/cli.ts' },
+    // Browser client (ESM), its synced state/presence add-on, and the React hooks.
+    entry: { index: 'src/client/index.ts', sync: 'src/sync/index.ts', react: 'src/react/index.ts' },
     format: ['esm'],
     target: 'es2020',
-    esbuildOptions: (options) => void (options.mangleProps = MANGLED_PROPERTIES),
+    ...mangle,
     // pushwire/react refers to the client by the package's own name, so its types are the main entry's.
     external: ['pushwire', 'pushwire/sync', 'react'],
-    dts: { entry: { index: 'src/client/index.ts', sync: 'src/sync/index.ts', react: 'src/react/index.ts', server: 'src/server/index.ts' } },
+    dts: { entry: { index: 'src/client/index.ts', sync: 'src/sync/index.ts', react: 'src/react/index.ts' } },
     sourcemap: true,
     clean: true,
+    splitting: false,
+  },
+  {
+    // The Node server and the CLI.
+    entry: { server: 'src/server/index.ts', cli: 'src/cli.ts' },
+    format: ['esm'],
+    target: 'es2020',
+    dts: { entry: { server: 'src/server/index.ts' } },
+    sourcemap: true,
     splitting: false,
   },
   {
@@ -21,7 +33,7 @@ export default defineConfig([
     format: ['iife'],
     globalName: 'Pushwire',
     target: 'es2020',
-    esbuildOptions: (options) => void (options.mangleProps = MANGLED_PROPERTIES),
+    ...mangle,
     minify: true,
     sourcemap: true,
     outExtension: () => ({ js: '.global.js' }),
@@ -32,7 +44,7 @@ export default defineConfig([
     format: ['iife'],
     globalName: 'Pushwire.sync',
     target: 'es2020',
-    esbuildOptions: (options) => void (options.mangleProps = MANGLED_PROPERTIES),
+    ...mangle,
     minify: true,
     sourcemap: true,
     outExtension: () => ({ js: '.global.js' }),
