@@ -543,6 +543,7 @@ export class PushwireClient extends Emitter<ClientEvents> {
     this.heartbeatInterval = welcome.hb;
     this.maxPayload = welcome.max;
     if (!resumed) this.startSession();
+    else if (welcome.resync) this.resync();
     this.attempt = 0;
     this.everOpen = true;
     if (!this.setState('open')) return;
@@ -637,6 +638,15 @@ export class PushwireClient extends Emitter<ClientEvents> {
       return state && state.subSeq === s ? this.subscribeBody(state) : null;
     });
     for (const { s, body } of this.outbox.entries) if (body.t === 'sub') this.channels.get(body.ch)!.subSeq = s;
+  }
+
+  /**
+   * The session went on on another server node: it knows what we sent (its ack follows) but not our
+   * channels, so presence and subscriptions are made again from their positions; the outbox goes on.
+   */
+  private resync(): void {
+    for (const [ch, meta] of this.joined) this.enqueue({ t: 'join', ch, meta });
+    for (const state of this.channels.values()) this.resubscribe(state);
   }
 
   private onChannelMessage(frame: MessageFrame): void {

@@ -58,6 +58,11 @@ export class PresenceRegistry {
     private readonly state: StateStore,
     private readonly logger: Logger,
     private readonly options: PresenceOptions = {},
+    /**
+     * On a cluster, this node: its connection ids start with its id, and it notes each channel it has
+     * entries in, so that when it dies another node can remove them (`purgeNode`).
+     */
+    private readonly node?: { readonly nodeId: string; trackPresence(channel: string): Promise<void> },
   ) {
     this.maxMetaBytes = options.maxMetaBytes ?? 2048;
     this.maxMembers = options.maxMembers ?? 10_000;
@@ -72,6 +77,7 @@ export class PresenceRegistry {
     const joining = !membership.channels.has(channel);
     membership.channels.add(channel);
     const { key, connection } = membership;
+    if (joining) await this.node?.trackPresence(channel);
     const position = await this.state.update(presenceChannel(channel), (current) => {
       const doc = (current ?? {}) as PresenceDocument;
       const member = Object.prototype.hasOwnProperty.call(doc, key) ? doc[key] : undefined;
@@ -115,6 +121,32 @@ export class PresenceRegistry {
     });
   }
 
+  /** Removes every connection of a dead cluster node from the presence of `channels`. */
+  async purgeNode(node: string, channels: string[]): Promise<void> {
+    const prefix = `${node}.`;
+    for (const channel of channels) {
+      try {
+        await this.state.update(presenceChannel(channel), (current) => {
+          const doc = (current ?? {}) as PresenceDocument;
+          const ops: PatchOperation[] = [];
+          let membersLeft = Object.keys(doc).length;
+          for (const [key, member] of Object.entries(doc)) {
+            const gone = Object.keys(member).filter((connection) => connection.startsWith(prefix));
+            if (gone.length === 0) continue;
+            const keyPath = `/${escapePointerToken(key)}`;
+            if (gone.length < Object.keys(member).length) {
+              for (const connection of gone) ops.push({ op: 'remove', path: `${keyPath}/${escapePointerToken(connection)}` });
+            } else if (--membersLeft > 0) ops.push({ op: 'remove', path: keyPath });
+            else return [{ op: 'replace', path: '', value: null }];
+          }
+          return ops.length > 0 ? ops : null;
+        });
+      } catch (error) {
+        this.logger.error('removing a dead node’s presence failed', { node, channel, error: String(error) });
+      }
+    }
+  }
+
   /** The session ended: it leaves every presence it joined. Never throws (failures are logged). */
   leaveAll(session: Session): Promise<void> {
     const membership = this.members.get(session);
@@ -148,7 +180,7 @@ export class PresenceRegistry {
   private membership(session: Session): Membership {
     let membership = this.members.get(session);
     if (!membership) {
-      const connection = randomToken(9);
+      const connection = this.node ? `${this.node.nodeId}.${randomToken(9)}` : randomToken(9);
       membership = { key: this.options.key?.(session) ?? defaultKey(session, connection), connection, channels: new Set() };
       this.members.set(session, membership);
     }
