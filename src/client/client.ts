@@ -122,6 +122,12 @@ export interface ProbeInfo {
 export interface OpenInfo {
   /** true: the previous session continued (nothing was lost). false: a new session started. */
   resumed: boolean;
+  /**
+   * true: the session continued on another server node (nothing was lost). Per-session state the
+   * server application keeps in one process (session.data, maps keyed by session) starts afresh
+   * there, so an app that registered itself with the server (joined a room by request) does it again.
+   */
+  moved: boolean;
   transport: TransportName;
 }
 
@@ -553,7 +559,7 @@ export class PushwireClient extends Emitter<ClientEvents> {
       entry.sent = true;
       this.pipe!.send(entry.text);
     }
-    this.emit('open', { resumed, transport: this.transport! });
+    this.emit('open', { resumed, moved: resumed && welcome.resync === true, transport: this.transport! });
     if (upgradedFrom) this.emit('upgrade', { from: upgradedFrom, to: this.transport! });
     this.scheduleProbe();
   }

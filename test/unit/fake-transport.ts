@@ -21,10 +21,11 @@ export class FakePipe {
   }
 
   /** Opens the pipe and answers the client's hello with a welcome. */
-  async welcome(options: { sid?: string; resumed?: boolean; rx?: number } = {}): Promise<void> {
+  async welcome(options: { sid?: string; resumed?: boolean; resync?: boolean; rx?: number } = {}): Promise<void> {
     this.handlers.open();
     await Promise.resolve(); // the client sends hello after resolving its auth option
-    this.receive({ t: 'welcome', v: 1, sid: options.sid ?? 'session-1', secret: 'secret', resumed: options.resumed ?? false, rx: options.rx ?? 0, hb: 25_000, max: 65_536, tr: ['websocket'] });
+    const resync = options.resync ? { resync: true } : {};
+    this.receive({ t: 'welcome', v: 1, sid: options.sid ?? 'session-1', secret: 'secret', resumed: options.resumed ?? false, ...resync, rx: options.rx ?? 0, hb: 25_000, max: 65_536, tr: ['websocket'] });
   }
 
   /** The server side ends the connection. */

@@ -96,7 +96,7 @@ export class PresenceRegistry {
       throw error;
     });
     // The session may have ended while the join was on its way: don't leave a ghost behind.
-    if (session.ended) await this.leave(session, channel);
+    if (session.ended) await this.remove(channel, key, connection);
     return position;
   }
 
@@ -105,7 +105,10 @@ export class PresenceRegistry {
     const membership = this.members.get(session);
     if (!membership || !membership.channels.has(channel)) return;
     this.forget(session, membership, channel);
-    const { key, connection } = membership;
+    await this.remove(channel, membership.key, membership.connection);
+  }
+
+  private async remove(channel: string, key: string, connection: string): Promise<void> {
     await this.state.update(presenceChannel(channel), (current) => {
       const doc = (current ?? {}) as PresenceDocument;
       const member = Object.prototype.hasOwnProperty.call(doc, key) ? doc[key] : undefined;
@@ -123,24 +126,12 @@ export class PresenceRegistry {
 
   /** Removes every connection of a dead cluster node from the presence of `channels`. */
   async purgeNode(node: string, channels: string[]): Promise<void> {
-    const prefix = `${node}.`;
     for (const channel of channels) {
       try {
-        await this.state.update(presenceChannel(channel), (current) => {
-          const doc = (current ?? {}) as PresenceDocument;
-          const ops: PatchOperation[] = [];
-          let membersLeft = Object.keys(doc).length;
-          for (const [key, member] of Object.entries(doc)) {
-            const gone = Object.keys(member).filter((connection) => connection.startsWith(prefix));
-            if (gone.length === 0) continue;
-            const keyPath = `/${escapePointerToken(key)}`;
-            if (gone.length < Object.keys(member).length) {
-              for (const connection of gone) ops.push({ op: 'remove', path: `${keyPath}/${escapePointerToken(connection)}` });
-            } else if (--membersLeft > 0) ops.push({ op: 'remove', path: keyPath });
-            else return [{ op: 'replace', path: '', value: null }];
-          }
-          return ops.length > 0 ? ops : null;
-        });
+        const doc = (await this.state.read<PresenceDocument>(presenceChannel(channel))).state ?? {};
+        for (const [key, member] of Object.entries(doc)) {
+          for (const connection of Object.keys(member)) if (connection.startsWith(`${node}.`)) await this.remove(channel, key, connection);
+        }
       } catch (error) {
         this.logger.error('removing a dead node’s presence failed', { node, channel, error: String(error) });
       }
