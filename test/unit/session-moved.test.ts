@@ -1,27 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type OpenInfo, PushwireClient } from '../../src/client/index.js';
-import { fakeTransport } from './fake-transport.js';
+import { describe, expect, it, vi } from 'vitest';
+import type { OpenInfo } from '../../src/client/index.js';
+import { useFakeClient } from './fake-transport.js';
 
 // A `welcome` with `resync`: the session went on on another server node (docs/PROTOCOL.md, "Cluster").
 
-let client: PushwireClient | undefined;
-
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-
-afterEach(() => {
-  client?.close();
-  client = undefined;
-  vi.useRealTimers();
-});
-
-async function start() {
-  const fake = fakeTransport();
-  client = new PushwireClient('http://example.test/pushwire', { transports: [fake.definition], random: () => 0.5 });
-  await Promise.resolve();
-  return { client, ...fake };
-}
+const start = useFakeClient();
 
 describe('a session that moved to another server node (welcome with resync)', () => {
   it('keeps its unacknowledged frames and resends them, joins presence and subscribes again from its positions, counts frames afresh', async () => {

@@ -61,6 +61,7 @@ export class RedisClusterLink implements ClusterLink {
     const { subscriber } = await this.connect();
     subscriber.on('message', this.onMessage);
     await subscriber.subscribe(this.topic(this.nodeId));
+    if (this.closed) return; // the server closed while this node was joining
     await this.heartbeat();
     this.every(this.nodeTimeout / 4, () => this.heartbeat());
     this.every(sessionTtl / 2, () => this.refreshRecords());
