@@ -110,7 +110,8 @@ export class ServerCore implements SessionHost {
         this.counters.limitHits[this.sessions.size >= this.limits.maxSessions ? 'sessions' : 'sessions_per_address']++;
         return null;
       }
-      const record = await this.storedSession(hello);
+      let record = await this.storedSession(hello);
+      if (record && this.sessions.has(hello.sid!)) record = null; // another connection took it over meanwhile
       session = this.newSession(record ? hello.sid! : randomToken(16), record ? hello.secret! : randomToken(24), user, remoteAddress);
       if (record) {
         await this.cluster!.adopt(session, record, hello.rx!);

@@ -61,7 +61,7 @@ export class ClusterSessions {
   /** A new session on this node: its record is written before its client hears of it. */
   async opened(session: ServerSession): Promise<void> {
     session.mirror = new SessionMirror(this.link, session.id, this.logger);
-    await this.link.saveSession(session.id, { secretHash: secretHash(session.secret), handled: 0, frames: [] });
+    await this.save(session, { secretHash: secretHash(session.secret), handled: 0, frames: [] });
   }
 
   /**
@@ -96,7 +96,16 @@ export class ClusterSessions {
       this.logger,
       renumbered.map(({ n }) => n),
     );
-    await this.link.saveSession(session.id, { secretHash: record.secretHash, handled: record.handled, frames: renumbered });
+    await this.save(session, { secretHash: record.secretHash, handled: record.handled, frames: renumbered });
+  }
+
+  /** Writes the record; if the store fails, the session still works here, it just can't move. */
+  private async save(session: ServerSession, record: Omit<StoredSession, 'node'>): Promise<void> {
+    try {
+      await this.link.saveSession(session.id, record);
+    } catch (error) {
+      this.logger.warn('session record write failed; this session cannot move to another node', { session: session.id, error: String(error) });
+    }
   }
 
   /** The session ended here; unless it moved on, its record goes. */
