@@ -46,13 +46,14 @@ export function ChatCard({ name, onName, tracker }: Props) {
       onName(wanted.trim());
     }
   };
-  // Rejoin under the remembered name on load, and whenever the server had to start a new session.
-  const { newSessions } = useConnection();
+  // Rejoin under the remembered name on load, and whenever the server had to start a new session or
+  // the session moved to another server node.
+  const { newSessions, moves } = useConnection();
   const rejoinAs = joined || name;
   useEffect(() => {
     if (rejoinAs) void join(rejoinAs);
-    // Only on mount and on a new session: a name change goes through the form.
-  }, [newSessions]);
+    // Only on mount and on a new or moved session: a name change goes through the form.
+  }, [newSessions, moves]);
 
   const leave = (): void => {
     setJoined('');

@@ -38,11 +38,11 @@ export function GameCard({ name, tracker }: { name: string; tracker: ChannelTrac
     setSeat(snapshot.seat ?? null);
     setState((current) => newerGame(current, snapshot.state!));
   });
-  // A new session has no seat on the server; ask where we stand.
-  const { newSessions } = useConnection();
+  // A new session (or one that moved to another node) has no seat on the server; ask where we stand.
+  const { newSessions, moves } = useConnection();
   useEffect(() => {
-    if (newSessions > 0) request({ type: 'sync' });
-  }, [newSessions]);
+    if (newSessions + moves > 0) request({ type: 'sync' });
+  }, [newSessions, moves]);
 
   const myTurn = state?.phase === 'playing' && seat === state.turn;
   const winning = new Set(state?.line.map(([r, c]) => `${r},${c}`));

@@ -106,10 +106,11 @@ export function chatCard({ client, tracker }: DemoClient, identity: Identity, sy
     { rewind: CHAT_HISTORY },
   );
 
-  // A new session (the server restarted or forgot us) has no member: join again under the same name.
+  // A new session (the server restarted or forgot us), or one that moved to another server node, has
+  // no member there: join again under the same name.
   let opens = 0;
-  client.on('open', ({ resumed }) => {
-    if (++opens > 1 && !resumed && joined) void join(joined);
+  client.on('open', ({ resumed, moved }) => {
+    if (++opens > 1 && (!resumed || moved) && joined) void join(joined);
   });
   if (identity.name) void join(identity.name);
   render();

@@ -78,10 +78,10 @@ export function gameCard({ client, tracker }: DemoClient, identity: Identity): H
     seat = snapshot.seat ?? null;
     accept(snapshot.state);
   });
-  // A new session has no seat on the server; ask where we stand.
+  // A new session (or one that moved to another node) has no seat on the server; ask where we stand.
   let opens = 0;
-  client.on('open', ({ resumed }) => {
-    if (++opens > 1 && !resumed) request({ type: 'sync' });
+  client.on('open', ({ resumed, moved }) => {
+    if (++opens > 1 && (!resumed || moved)) request({ type: 'sync' });
   });
   render();
 

@@ -111,6 +111,11 @@ export class ChannelBook {
     for (const { s, body_: body } of outbox.entries_) if (body.t === 'sub') this.channels_.get(body.ch)!.subSeq_ = s;
   }
 
+  /** Every channel subscribes again from its position (the session moved to a server node that doesn't know them). */
+  resubscribeAll_(): void {
+    for (const state of this.channels_.values()) this.resubscribe_(state);
+  }
+
   private body_(state: ChannelState): OutboundBody {
     if (state.position_) return { t: 'sub', ch: state.name_, from: state.position_ };
     return state.rewind_ ? { t: 'sub', ch: state.name_, rewind: state.rewind_ } : { t: 'sub', ch: state.name_ };

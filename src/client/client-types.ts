@@ -98,6 +98,12 @@ export interface ProbeInfo {
 export interface OpenInfo {
   /** true: the previous session continued (nothing was lost). false: a new session started. */
   resumed: boolean;
+  /**
+   * true: the session continued on another server node (nothing was lost). Per-session state the
+   * server application keeps in one process (session.data, maps keyed by session) starts afresh
+   * there, so an app that registered itself with the server (joined a room by request) does it again.
+   */
+  moved: boolean;
   transport: TransportName;
 }
 

@@ -417,6 +417,7 @@ export class PushwireClient extends Emitter<ClientEvents> {
     this.heartbeatInterval_ = welcome.hb;
     this.maxPayload_ = welcome.max;
     if (!resumed) this.startSession_();
+    else if (welcome.resync) this.resync_();
     this.attempt_ = 0;
     this.everOpen_ = true;
     if (!this.setState_('open')) return;
@@ -426,7 +427,7 @@ export class PushwireClient extends Emitter<ClientEvents> {
       entry.sent_ = true;
       this.pipe_!.send(entry.text_);
     }
-    this.emit_('open', { resumed, transport: this.transport! });
+    this.emit_('open', { resumed, moved: resumed && welcome.resync === true, transport: this.transport! });
     if (upgradedFrom) this.emit_('upgrade', { from: upgradedFrom, to: this.transport! });
     this.scheduleProbe_();
   }
@@ -496,6 +497,15 @@ export class PushwireClient extends Emitter<ClientEvents> {
     const leading: OutboundBody[] = [...this.joined_].map(([ch, meta]) => ({ t: 'join', ch, meta }));
     this.snapshots_.clear();
     this.channels_.restart_(this.outbox_, leading);
+  }
+
+  /**
+   * The session went on on another server node: it knows what we sent (its ack follows) but not our
+   * channels, so presence and subscriptions are made again from their positions; the outbox goes on.
+   */
+  private resync_(): void {
+    for (const [ch, meta] of this.joined_) this.enqueue_({ t: 'join', ch, meta });
+    this.channels_.resubscribeAll_();
   }
 
   private onErrorFrame_(frame: ErrorFrame): void {

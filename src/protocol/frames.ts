@@ -109,6 +109,12 @@ export interface WelcomeFrame {
   secret: string;
   /** true: the session asked for in `hello` continues. false: this is a new session. */
   resumed: boolean;
+  /**
+   * With `resumed`: the session continues on another server node. Client sequence numbers go on (the
+   * ack that follows says what was handled; resend the rest), but reliable frames are counted afresh
+   * from `rx` (0) and the client subscribes to its channels (and joins presence) again from its positions.
+   */
+  resync?: boolean;
   /** Reliable frames that follow are numbered from rx + 1. */
   rx: number;
   /** Heartbeat interval in ms. */

@@ -11,6 +11,8 @@ export interface ConnectionSnapshot {
   reconnects: number;
   /** Of those, the ones that had to start a new session (the server lost the old one). */
   newSessions: number;
+  /** Of those, the ones whose session continued on another server node (see OpenInfo.moved). */
+  moves: number;
   /** Whether the latest open continued the previous session; null before the first open. */
   resumed: boolean | null;
 }
@@ -37,6 +39,7 @@ function createStore(client: PushwireClient): ConnectionStore {
   const listeners = new Set<() => void>();
   let opens = client.state === 'open' ? 1 : 0;
   let newSessions = 0;
+  let moves = 0;
   let resumed: boolean | null = null;
   let snapshot = read();
 
@@ -47,6 +50,7 @@ function createStore(client: PushwireClient): ConnectionStore {
       sessionId: client.sessionId,
       reconnects: Math.max(0, opens - 1),
       newSessions,
+      moves,
       resumed,
     };
   }
@@ -62,6 +66,7 @@ function createStore(client: PushwireClient): ConnectionStore {
   client.on('open', (info) => {
     opens++;
     if (opens > 1 && !info.resumed) newSessions++;
+    if (opens > 1 && info.moved) moves++;
     resumed = info.resumed;
     refresh();
   });

@@ -91,7 +91,13 @@ export class ConnectionController implements ConnectionHandler {
     clearTimeout(this.handshakeTimer);
     this.handshakeTimer = undefined;
     this.request = null;
-    this.session = this.core.openSession(hello, result.user, this.connection, this.remoteAddress);
+    const session = await this.core.openSession(hello, result.user, this.connection, this.remoteAddress);
+    if (this.state !== 'authorizing') {
+      // The connection ended while the session was being opened (on a cluster that can take a while).
+      if (session) this.core.detach(session, this.connection);
+      return;
+    }
+    this.session = session;
     if (!this.session) {
       this.fail(CloseCode.ServerFull, 'too many sessions; try again later');
       return;
@@ -145,7 +151,7 @@ export class ConnectionController implements ConnectionHandler {
         return;
       case 'ack':
       case 'pong':
-        session.out.ack(frame.n);
+        session.receipt(frame.n);
         return;
       case 'ping':
         session.sendControl(pongFrame(frame.id));

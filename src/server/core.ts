@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { ClusterSessions } from './cluster/cluster-sessions.js';
 import { CloseCode } from '../protocol/codes.js';
 import type { HelloFrame, TransportName } from '../protocol/frames.js';
 import { PROTOCOL_VERSION } from '../protocol/version.js';
@@ -19,6 +20,7 @@ import { isStatePatchMessage } from '../protocol/state-message.js';
 import { PresenceRefusal, PresenceRegistry } from './presence/presence-registry.js';
 import { answerGet } from './state/snapshot-frame.js';
 import { StateStore } from './state/state-store.js';
+import type { StoredSession } from './cluster/cluster.js';
 
 /**
  * The session layer of the server, shared by every transport: handshakes, sessions and their expiry,
@@ -30,6 +32,8 @@ export class ServerCore implements SessionHost {
   readonly state: StateStore;
   readonly presence: PresenceRegistry;
   readonly counters = new Counters();
+  /** Session records shared with the other nodes, when the broker is shared by several (Redis). */
+  readonly cluster: ClusterSessions | null;
   /** Sessions per client address, for maxSessionsPerAddress. */
   private readonly perAddress = new Map<string, number>();
   private readonly heartbeat: ReturnType<typeof setInterval>;
@@ -45,7 +49,17 @@ export class ServerCore implements SessionHost {
   ) {
     this.channels = new ChannelRegistry(broker, logger, this.counters);
     this.state = new StateStore(broker);
-    this.presence = new PresenceRegistry(this.state, logger, options.presence);
+    const link = broker.cluster?.() ?? null;
+    this.presence = new PresenceRegistry(this.state, logger, options.presence, link ?? undefined);
+    this.cluster = link
+      ? new ClusterSessions(link, logger, {
+          release: (sid) => this.release(sid),
+          purgePresence: (node, channels) => this.presence.purgeNode(node, channels),
+        })
+      : null;
+    this.cluster?.start(() => this.sessions.keys(), options.sessionTtl).catch((error: unknown) => {
+      logger.error('joining the cluster failed: sessions of this node cannot move to others', { error: String(error) });
+    });
     this.slow = new SlowConsumerGuard(options.slowMaxPendingBytes, options.slowMaxStallTime, (session) => {
       this.logger.warn('session connection did not drain; session evicted', { session: session.id, pendingBytes: session.connection?.pendingBytes });
       this.endSession(session, 'evicted', CloseCode.SlowConsumer, `slow consumer: writes did not drain within ${options.slowMaxStallTime} ms`);
@@ -79,12 +93,14 @@ export class ServerCore implements SessionHost {
   /**
    * Binds a connection to the session `hello` asks to resume, or to a new one. A resume needs the right
    * secret and a receipt count the session can still replay from; anything else silently gets a new
-   * session, so a wrong secret does not reveal whether a session exists. Returns null when a new
-   * session would cross a session limit (the caller closes with 4005).
+   * session, so a wrong secret does not reveal whether a session exists. On a cluster, a session held
+   * by another node (or left by a dead one) is taken over from its record: a `resync` resume. Returns
+   * null when a new session would cross a session limit (the caller closes with 4005).
    */
-  openSession(hello: HelloFrame, user: unknown, connection: Connection, remoteAddress: string): ServerSession | null {
+  async openSession(hello: HelloFrame, user: unknown, connection: Connection, remoteAddress: string): Promise<ServerSession | null> {
     let session = this.findResumable(hello);
-    const resumed = session !== undefined;
+    let resumed = session !== undefined;
+    let resync = false;
     if (session) {
       this.counters.sessionsResumed++;
       if (session.lastTransport !== connection.transport) this.counters.transportSwitches++;
@@ -94,23 +110,17 @@ export class ServerCore implements SessionHost {
         this.counters.limitHits[this.sessions.size >= this.limits.maxSessions ? 'sessions' : 'sessions_per_address']++;
         return null;
       }
-      this.perAddress.set(remoteAddress, fromAddress + 1);
-      session = new ServerSession(
-        randomToken(16),
-        randomToken(24),
-        user,
-        {
-          maxFrames: this.options.outboundMaxFrames,
-          maxBytes: this.options.outboundMaxBytes,
-          framesPerSecond: this.limits.framesPerSecond,
-          frameBurst: this.limits.frameBurst,
-        },
-        this,
-        this.counters,
-      );
-      session.remoteAddress = remoteAddress;
-      this.sessions.set(session.id, session);
-      this.counters.sessionsOpened++;
+      let record = await this.storedSession(hello);
+      if (record && this.sessions.has(hello.sid!)) record = null; // another connection took it over meanwhile
+      session = this.newSession(record ? hello.sid! : randomToken(16), record ? hello.secret! : randomToken(24), user, remoteAddress);
+      if (record) {
+        await this.cluster!.adopt(session, record, hello.rx!);
+        resumed = resync = true;
+        this.counters.sessionsAdopted++;
+      } else {
+        this.counters.sessionsOpened++;
+        await this.cluster?.opened(session);
+      }
     }
     const previous = session.connection;
     if (previous && previous !== connection) {
@@ -118,21 +128,62 @@ export class ServerCore implements SessionHost {
       previous.close(CloseCode.Replaced, 'replaced by a newer connection of this session');
     }
     session.lastSeen = Date.now();
-    const rx = resumed ? hello.rx! : 0;
+    const rx = resumed && !resync ? hello.rx! : 0;
     const welcome = welcomeFrame({
       v: PROTOCOL_VERSION,
       sid: session.id,
       secret: session.secret,
       resumed,
+      ...(resync ? { resync } : {}),
       rx,
       hb: this.options.heartbeatInterval,
       max: this.options.maxPayload,
       tr: this.transports,
     });
     session.attach(connection, welcome, rx);
-    if (!resumed) this.hooks.onConnection?.(session);
-    this.logger.debug('session open', { session: session.id, resumed, transport: connection.transport });
+    if (!resumed || resync) this.hooks.onConnection?.(session);
+    this.logger.debug('session open', { session: session.id, resumed, resync, transport: connection.transport });
     return session;
+  }
+
+  private newSession(id: string, secret: string, user: unknown, remoteAddress: string): ServerSession {
+    this.perAddress.set(remoteAddress, (this.perAddress.get(remoteAddress) ?? 0) + 1);
+    const session = new ServerSession(
+      id,
+      secret,
+      user,
+      {
+        maxFrames: this.options.outboundMaxFrames,
+        maxBytes: this.options.outboundMaxBytes,
+        framesPerSecond: this.limits.framesPerSecond,
+        frameBurst: this.limits.frameBurst,
+      },
+      this,
+      this.counters,
+    );
+    session.remoteAddress = remoteAddress;
+    this.sessions.set(session.id, session);
+    return session;
+  }
+
+  /** On a cluster: the record of the session `hello` resumes, when no session of this node has its id. */
+  private async storedSession(hello: HelloFrame): Promise<StoredSession | null> {
+    if (!this.cluster || hello.sid === undefined || hello.secret === undefined || hello.rx === undefined || this.sessions.has(hello.sid)) return null;
+    try {
+      return await this.cluster.find(hello.sid, hello.secret);
+    } catch (error) {
+      this.logger.warn('session record lookup failed; starting a new session', { session: hello.sid, error: String(error) });
+      return null;
+    }
+  }
+
+  /** Another node takes this session over: it ends here as moved, once the frame being handled is done and recorded. */
+  private async release(sid: string): Promise<void> {
+    const session = this.sessions.get(sid);
+    if (!session) return;
+    this.endSession(session, 'moved', CloseCode.Replaced, 'the session moved to another server node');
+    await session.idle();
+    await session.mirror?.settled();
   }
 
   /** The connection ended; the session waits `sessionTtl` for the client to come back. */
@@ -153,6 +204,7 @@ export class ServerCore implements SessionHost {
     if (fromAddress > 0) this.perAddress.set(session.remoteAddress, fromAddress);
     else this.perAddress.delete(session.remoteAddress);
     clearTimeout(session.expiryTimer);
+    this.cluster?.ended(session, reason === 'moved');
     this.channels.unsubscribeAll(session);
     void this.presence.leaveAll(session);
     session.out.clear();
@@ -222,7 +274,7 @@ export class ServerCore implements SessionHost {
             session.enqueue(errorFrame('forbidden', `not allowed to publish to "${frame.ch}"`, frame.s, frame.ch));
             return;
           }
-          await this.broker.publish(frame.ch, JSON.stringify(frame.d ?? null));
+          await this.publishClientFrame(session, frame.ch, JSON.stringify(frame.d ?? null), frame.s);
           return;
         case 'msg':
           if (!this.hooks.onMessage) {
@@ -257,13 +309,26 @@ export class ServerCore implements SessionHost {
     clearInterval(this.heartbeat);
     this.slow.close();
     const reason = 'server shutting down';
-    for (const session of [...this.sessions.values()]) {
+    // On a cluster the sessions move on: their records stay for the node each client reconnects to.
+    const ending = this.cluster ? 'moved' : 'closed';
+    const sessions = [...this.sessions.values()];
+    for (const session of sessions) {
       session.flushAck();
       session.connection?.send(closeFrame(CloseCode.ServerShutdown, reason, reconnectSpread));
-      this.endSession(session, 'closed', CloseCode.ServerShutdown, reason);
+      this.endSession(session, ending, CloseCode.ServerShutdown, reason);
     }
     await this.presence.settled(); // the sessions' presence entries are gone from the broker before it closes
     await this.channels.close();
+    if (this.cluster) {
+      await Promise.all(sessions.map(async (session) => (await session.idle(), await session.mirror?.settled())));
+      await this.cluster.link.close();
+    }
+  }
+
+  /** On a shared broker, at most once: the frame may come again through another node if this one dies unacknowledged. */
+  private async publishClientFrame(session: ServerSession, channel: string, json: string, seq: number): Promise<void> {
+    if (this.cluster && this.broker.publishOnce) await this.broker.publishOnce(channel, json, { session: session.id, seq, ttl: 2 * this.options.sessionTtl });
+    else await this.broker.publish(channel, json);
   }
 
   private async allowed<A extends unknown[]>(

@@ -14,9 +14,13 @@ export type LimitKind =
 export class Counters {
   sessionsOpened = 0;
   sessionsResumed = 0;
+  /** Sessions taken over from another node (their client resumed here). */
+  sessionsAdopted = 0;
+  /** HTTP POSTs and polls for a connection on another node, passed on to it (a cluster without sticky sessions). */
+  passedOn = 0;
   /** A session resumed on another transport than its previous connection's (a fallback or an upgrade). */
   transportSwitches = 0;
-  sessionsEnded: Record<SessionEndReason, number> = { bye: 0, expired: 0, evicted: 0, closed: 0 };
+  sessionsEnded: Record<SessionEndReason, number> = { bye: 0, expired: 0, evicted: 0, closed: 0, moved: 0 };
   framesIn = 0;
   /** Reliable frames sent to sessions (channel messages included: one per delivery). */
   framesOut = 0;
@@ -61,6 +65,8 @@ export function renderPrometheus(stats: ServerStats): string {
   metric('channels', 'gauge', 'Channels with subscribers on this node.', [['', stats.channels]]);
   metric('sessions_opened_total', 'counter', 'New sessions.', [['', c.sessionsOpened]]);
   metric('sessions_resumed_total', 'counter', 'Sessions resumed on a new connection.', [['', c.sessionsResumed]]);
+  metric('sessions_adopted_total', 'counter', 'Sessions taken over from another node.', [['', c.sessionsAdopted]]);
+  metric('requests_passed_on_total', 'counter', 'HTTP requests for a connection on another node, passed on to it.', [['', c.passedOn]]);
   metric('transport_switches_total', 'counter', 'Resumes on another transport (fallbacks and upgrades).', [['', c.transportSwitches]]);
   metric(
     'sessions_ended_total',

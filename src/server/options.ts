@@ -28,7 +28,8 @@ export type SessionEndReason =
   | 'bye' // the client closed it
   | 'expired' // no connection for longer than sessionTtl
   | 'evicted' // its outbound buffer overflowed (a slow or absent consumer)
-  | 'closed'; // the application or server.close() ended it
+  | 'closed' // the application or server.close() ended it
+  | 'moved'; // its client resumed it on another server node (it goes on there)
 
 /** The application's view of one client session. It survives reconnects until it ends. */
 export interface Session {

@@ -8,6 +8,7 @@ import type { OutFrame } from './out-frame.js';
 import { ackFrame, directFrame } from './frames.js';
 import { resolveLimits, TokenBucket } from './limits.js';
 import { Counters } from './metrics.js';
+import type { SessionMirror } from './cluster/session-mirror.js';
 
 /** A client frame with a sequence number, either well formed or already known to be refused. */
 export type InboundItem =
@@ -38,6 +39,8 @@ export class ServerSession implements Session {
   expiryTimer: ReturnType<typeof setTimeout> | undefined;
   /** The transport of the last connection, to notice a switch on resume. */
   lastTransport: TransportName | null = null;
+  /** Its record in the cluster store, when the server runs as one of several nodes. */
+  mirror: SessionMirror | null = null;
   /** Frames per second this session may send. */
   readonly rate: TokenBucket;
   /** Highest client sequence number handled; the cumulative ack. */
@@ -46,6 +49,8 @@ export class ServerSession implements Session {
   private acceptedSeq = 0;
   private readonly inbox: InboundItem[] = [];
   private draining = false;
+  /** The latest drain of the inbox (settled when it has finished). */
+  private drained: Promise<void> = Promise.resolve();
   private ackScheduled = false;
 
   constructor(
@@ -85,6 +90,7 @@ export class ServerSession implements Session {
       return;
     }
     this.counters.framesOut++;
+    this.mirror?.sent(this.out.total, frame);
     this.sendControl(frame);
   }
 
@@ -101,7 +107,7 @@ export class ServerSession implements Session {
    * everything up to it, so those frames are released.
    */
   attach(connection: Connection, welcome: OutFrame, rx: number): void {
-    this.out.ack(rx);
+    this.receipt(rx);
     const replay = this.out.since(rx);
     this.connection = connection;
     this.lastTransport = connection.transport;
@@ -113,6 +119,17 @@ export class ServerSession implements Session {
     this.host.wrote?.(this);
   }
 
+  /** The client received every reliable frame up to `n`: they are released. */
+  receipt(n: number): void {
+    this.out.ack(n);
+    this.mirror?.acked(this.out.acked);
+  }
+
+  /** A session taken over from another node continues the client's sequence numbers after `handled`. */
+  continueAfter(handled: number): void {
+    this.handledSeq = this.acceptedSeq = handled;
+  }
+
   /** Takes a client frame with a sequence number; duplicates (a resend after a reconnect) are only re-acked. */
   receive(item: InboundItem): void {
     if (item.s <= this.acceptedSeq) {
@@ -121,7 +138,12 @@ export class ServerSession implements Session {
     }
     this.acceptedSeq = item.s;
     this.inbox.push(item);
-    if (!this.draining) void this.drain();
+    if (!this.draining) this.drained = this.drain();
+  }
+
+  /** Resolves when no client frame is being handled (the one under way, if any, has finished). */
+  idle(): Promise<void> {
+    return this.drained;
   }
 
   private async drain(): Promise<void> {
@@ -130,6 +152,7 @@ export class ServerSession implements Session {
       const item = this.inbox.shift()!;
       await this.host.handle(this, item);
       this.handledSeq = item.s;
+      this.mirror?.handled(item.s);
       this.scheduleAck();
     }
     this.draining = false;
@@ -144,13 +167,22 @@ export class ServerSession implements Session {
     if (this.handledSeq > 0) this.connection?.send(ackFrame(this.handledSeq));
   }
 
-  /** One cumulative ack per turn of the event loop, however many frames were handled in it. */
+  /**
+   * One cumulative ack per turn of the event loop, however many frames were handled in it. With a
+   * cluster record, only once the record says they were handled: a client never drops a frame from
+   * its outbox that another node would not know was handled.
+   */
   private scheduleAck(): void {
     if (this.ackScheduled) return;
     this.ackScheduled = true;
     setImmediate(() => {
-      this.ackScheduled = false;
-      if (this.handledSeq > 0) this.sendControl(ackFrame(this.handledSeq));
+      if (!this.mirror) return this.sendAck();
+      void this.mirror.settled().then(() => this.sendAck());
     });
+  }
+
+  private sendAck(): void {
+    this.ackScheduled = false;
+    if (this.handledSeq > 0) this.sendControl(ackFrame(this.handledSeq));
   }
 }

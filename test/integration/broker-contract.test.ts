@@ -114,6 +114,22 @@ describe.skipIf(!redis.available)('redis broker across nodes and restarts', () =
     expect(got).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
   });
 
+  it('publishes a client frame at most once: the same session and sequence number resent (through another node) is not published again', async () => {
+    const prefix = redis.prefix('once');
+    const nodeA = new RedisBroker({ url: redis.url, prefix });
+    const nodeB = new RedisBroker({ url: redis.url, prefix });
+    brokers.push(nodeA, nodeB);
+    const origin = (seq: number) => ({ session: 'S', seq, ttl: 60_000 });
+    expect(await nodeA.publishOnce('x', '"first"', origin(1))).toBe(true);
+    expect(await nodeA.publishOnce('x', '"second"', origin(2))).toBe(true);
+    expect(await nodeB.publishOnce('x', '"first"', origin(1))).toBe(false); // resent after node A died
+    expect(await nodeB.publishOnce('x', '"second"', origin(2))).toBe(false);
+    expect(await nodeB.publishOnce('x', '"other session"', { ...origin(1), session: 'T' })).toBe(true);
+    expect(await nodeB.publishOnce('x', '"third"', origin(3))).toBe(true);
+    const history = await nodeB.history('x', { last: 10 });
+    expect(history.ok && history.messages.map((message) => message.json)).toEqual(['"first"', '"second"', '"other session"', '"third"']);
+  });
+
   it('a Redis restart without persistence changes the epoch', async () => {
     const broker = new RedisBroker({ url: redis.url, prefix: redis.prefix('r') });
     brokers.push(broker);

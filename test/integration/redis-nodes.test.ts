@@ -15,10 +15,10 @@ afterEach(async () => {
   await Promise.all(brokers.splice(0).map((broker) => broker.close()));
 });
 
-async function node(prefix: string): Promise<TestServer> {
+async function node(prefix: string, options: Parameters<typeof startTestServer>[0] = {}): Promise<TestServer> {
   const broker = new RedisBroker({ url: redis.url, prefix });
   brokers.push(broker);
-  const server = await startTestServer({ broker, canPublish: () => true });
+  const server = await startTestServer({ broker, canPublish: () => true, ...options });
   servers.push(server);
   return server;
 }
@@ -59,11 +59,47 @@ describe.skipIf(!redis.available)('server nodes sharing channels through Redis',
   });
 });
 
+describe.skipIf(!redis.available)('a client that reconnects to another node while its node lives', () => {
+  it('the other node takes the session over: the old one releases it (reason moved), answers and unacknowledged publishes arrive once', async () => {
+    const ended: string[] = [];
+    const answer = { onRequest: (_session: unknown, data: unknown) => ({ answer: data }), onClose: (_session: unknown, reason: string) => ended.push(reason) };
+    const [a, b] = [await node('nodes4:', answer), await node('nodes4:', answer)];
+    const network = controlledWebSocket();
+    const client = await openClient(a.url, { WebSocket: network.WebSocket });
+    const opens: Array<{ resumed: boolean; moved: boolean }> = [];
+    client.on('open', ({ resumed, moved }) => opens.push({ resumed, moved }));
+    const got: number[] = [];
+    let subscribed = 0;
+    client.subscribe<number>('moving', { onMessage: (n) => got.push(n), onSubscribed: () => subscribed++ });
+    await waitFor(() => subscribed === 1, 'subscribed on node A');
+
+    network.muteDown = true; // A handles what the client sends; nothing it answers gets through
+    const request = client.request(7);
+    const publishes = [1, 2, 3].map((n) => client.publish('moving', n));
+    await waitFor(async () => (await b.pushwire.broker.history('moving', {})).head === 3, 'A published all three');
+    network.route = `${b.url.replace(/^http/, 'ws')}/ws`;
+    network.muteDown = false;
+    network.sockets.at(-1)!.terminate();
+
+    await expect(request).resolves.toEqual({ answer: 7 });
+    await Promise.all(publishes);
+    await waitFor(() => got.length === 3, 'the channel caught up');
+    expect(got).toEqual([1, 2, 3]);
+    expect((await b.pushwire.broker.history('moving', {})).head).toBe(3); // resent, not published again
+    expect(opens).toEqual([{ resumed: true, moved: true }]);
+    expect(ended).toEqual(['moved']);
+    expect(a.pushwire.stats().counters.sessionsEnded.moved).toBe(1);
+    expect(b.pushwire.stats().counters.sessionsAdopted).toBe(1);
+  });
+});
+
 describe.skipIf(!redis.available)('graceful shutdown of one node behind a load balancer', () => {
-  it('moves its clients to another node, where their channels recover without a gap', async () => {
+  it('moves its clients to another node, where their sessions go on and their channels recover without a gap', async () => {
     const [a, b] = [await node('nodes3:'), await node('nodes3:')];
     const network = controlledWebSocket();
     const client = await openClient(a.url, { WebSocket: network.WebSocket });
+    const opens: Array<{ resumed: boolean; moved: boolean }> = [];
+    client.on('open', ({ resumed, moved }) => opens.push({ resumed, moved }));
     const statuses: string[] = [];
     const got: number[] = [];
     client.subscribe<number>('ticker', { onMessage: (n) => got.push(n), onSubscribed: (info) => statuses.push(info.status) });
@@ -79,6 +115,8 @@ describe.skipIf(!redis.available)('graceful shutdown of one node behind a load b
     await waitFor(() => got.length === 100, 'caught up on node B');
     expect(statuses).toEqual(['new', 'recovered']);
     expect(got).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+    expect(opens).toEqual([{ resumed: true, moved: true }]); // the same session, taken over by B
     expect(b.pushwire.stats().sessions).toBe(1);
+    expect(b.pushwire.stats().counters.sessionsAdopted).toBe(1);
   });
 });

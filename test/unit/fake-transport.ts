@@ -1,4 +1,5 @@
-import type { Transport, TransportDefinition, TransportHandlers } from '../../src/client/index.js';
+import { afterEach, beforeEach, vi } from 'vitest';
+import { type ClientOptions, PushwireClient, type Transport, type TransportDefinition, type TransportHandlers } from '../../src/client/index.js';
 
 /** One connection of the fake transport: what the client sent, and a way to play the server. */
 export class FakePipe {
@@ -21,10 +22,11 @@ export class FakePipe {
   }
 
   /** Opens the pipe and answers the client's hello with a welcome. */
-  async welcome(options: { sid?: string; resumed?: boolean; rx?: number } = {}): Promise<void> {
+  async welcome(options: { sid?: string; resumed?: boolean; resync?: boolean; rx?: number } = {}): Promise<void> {
     this.handlers.open();
     await Promise.resolve(); // the client sends hello after resolving its auth option
-    this.receive({ t: 'welcome', v: 1, sid: options.sid ?? 'session-1', secret: 'secret', resumed: options.resumed ?? false, rx: options.rx ?? 0, hb: 25_000, max: 65_536, tr: ['websocket'] });
+    const resync = options.resync ? { resync: true } : {};
+    this.receive({ t: 'welcome', v: 1, sid: options.sid ?? 'session-1', secret: 'secret', resumed: options.resumed ?? false, ...resync, rx: options.rx ?? 0, hb: 25_000, max: 65_536, tr: ['websocket'] });
   }
 
   /** The server side ends the connection. */
@@ -56,5 +58,27 @@ export function fakeTransport(): { definition: TransportDefinition; pipes: FakeP
       if (!pipe) throw new Error('no connection attempt yet (the client connects on a microtask)');
       return pipe;
     },
+  };
+}
+
+/**
+ * Fake timers around each test, and a `start` that makes a client on a fake transport (closed after
+ * the test), resolving once its first connection attempt exists (it starts on a microtask).
+ */
+export function useFakeClient(): (options?: ClientOptions) => Promise<{ client: PushwireClient } & ReturnType<typeof fakeTransport>> {
+  let client: PushwireClient | undefined;
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    client?.close();
+    client = undefined;
+    vi.useRealTimers();
+  });
+  return async (options = {}) => {
+    const fake = fakeTransport();
+    client = new PushwireClient('http://example.test/pushwire', { transports: [fake.definition], random: () => 0.5, ...options });
+    await Promise.resolve();
+    return { client, ...fake };
   };
 }

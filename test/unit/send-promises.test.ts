@@ -1,26 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { PushwireClient, PushwireError } from '../../src/client/index.js';
-import { fakeTransport } from './fake-transport.js';
+import { describe, expect, it, vi } from 'vitest';
+import type { PushwireError } from '../../src/client/index.js';
+import { useFakeClient } from './fake-transport.js';
 
-let client: PushwireClient | undefined;
-
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-
-afterEach(() => {
-  client?.close();
-  client = undefined;
-  vi.useRealTimers();
-});
-
-/** A client on the fake transport, once its first connection attempt exists (it starts on a microtask). */
-async function start(options: ConstructorParameters<typeof PushwireClient>[1] = {}) {
-  const fake = fakeTransport();
-  client = new PushwireClient('http://example.test/pushwire', { transports: [fake.definition], random: () => 0.5, ...options });
-  await Promise.resolve();
-  return { client, ...fake };
-}
+const start = useFakeClient();
 
 /** Settles a promise into what happened to it, without unhandled rejections. */
 function outcome<T>(promise: Promise<T>): { value?: T; error?: PushwireError; settled: boolean } {

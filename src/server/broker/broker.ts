@@ -1,4 +1,5 @@
 import type { Position } from '../../protocol/frames.js';
+import type { ClusterLink } from '../cluster/cluster.js';
 
 /** One message of a channel, as the broker stores and fans it out. `json` is the payload, serialized once. */
 export interface BrokerMessage {
@@ -21,6 +22,14 @@ export type HistoryResult =
   | { ok: true; epoch: string; head: number; messages: BrokerMessage[] }
   /** The gap cannot be filled: the epoch changed, or the history no longer reaches back far enough. */
   | { ok: false; epoch: string; head: number };
+
+/** Who published a client frame: its session and the frame's sequence number in that session. */
+export interface PublishOrigin {
+  session: string;
+  seq: number;
+  /** How long to remember the pair, ms (at least as long as the session can be resumed). */
+  ttl: number;
+}
 
 export type BrokerListener = (message: BrokerMessage) => void;
 
@@ -48,6 +57,12 @@ export interface StateSnapshot {
  */
 export interface Broker {
   publish(channel: string, json: string): Promise<BrokerMessage>;
+  /**
+   * A shared broker's `publish` of a client frame that other nodes may see resent: publishes unless
+   * the same origin (or a later frame of its session) was already published to the channel. Resolves
+   * whether it published. Brokers of a single node leave it out.
+   */
+  publishOnce?(channel: string, json: string, origin: PublishOrigin): Promise<boolean>;
   /** Starts delivering the channel's new messages to `listener`; resolves with a function that stops it. */
   subscribe(channel: string, listener: BrokerListener): Promise<() => Promise<void>>;
   /** The channel's epoch and head, plus the messages the query asks for, oldest first. */
@@ -65,5 +80,7 @@ export interface Broker {
    * and retry). A snapshot of `null` is kept as a tombstone with its sequence number.
    */
   publishState(channel: string, json: string, snapshotJson: string, expected: Position): Promise<BrokerMessage | null>;
+  /** For a store shared by several nodes: one link per server node (see cluster/cluster.ts). */
+  cluster?(): ClusterLink;
   close(): Promise<void>;
 }

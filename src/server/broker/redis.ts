@@ -1,8 +1,10 @@
 import type { Redis, RedisOptions } from 'ioredis';
 import type { Position } from '../../protocol/frames.js';
-import type { Broker, BrokerListener, BrokerMessage, HistoryQuery, HistoryResult, StateSnapshot } from './broker.js';
+import type { Broker, BrokerListener, BrokerMessage, HistoryQuery, HistoryResult, PublishOrigin, StateSnapshot } from './broker.js';
 import type { HistoryLimits } from './memory.js';
 import { randomToken } from '../random.js';
+import type { ClusterLink } from '../cluster/cluster.js';
+import { type RedisClients, RedisClusterLink } from './redis-cluster.js';
 
 export interface RedisBrokerOptions {
   /** Redis URL. Default `redis://127.0.0.1:6379`. */
@@ -14,6 +16,8 @@ export interface RedisBrokerOptions {
   history?: HistoryLimits;
   /** A channel not published to for this long loses its keys (and so its epoch), ms. Default 24 h. */
   idleTtl?: number;
+  /** A server node that has not sent a heartbeat for this long is dead (its sessions move, its presence goes), ms. Default 10,000. */
+  nodeTimeout?: number;
 }
 
 /** Lua, shared by the publish scripts: the channel's epoch, created if the channel is new (or Redis lost it). */
@@ -41,11 +45,25 @@ redis.call('PUBLISH', ARGV[4], epoch .. '\\n' .. seq .. '\\n' .. now .. '\\n' ..
 return {epoch, seq, now}
 `;
 
-/** Atomically: epoch, sequence number, history entry, key expiry and fan-out of one message. */
-const PUBLISH = `${EPOCH}${APPEND}
+/** Lua, shared by the publish scripts: key expiry (a channel holding state keeps its epoch and sequence). */
+const EXPIRE = `
 local state = redis.call('HGET', KEYS[4], 'd')
 if state and state ~= 'null' then redis.call('PEXPIRE', KEYS[3], ARGV[5])
 else for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], ARGV[5]) end end
+`;
+
+/** Atomically: epoch, sequence number, history entry, key expiry and fan-out of one message. */
+const PUBLISH = `${EPOCH}${APPEND}${EXPIRE}${FAN_OUT}`;
+
+/**
+ * PUBLISH for a client's frame, at most once: KEYS[5] holds the highest client sequence number of
+ * ARGV[6]'s session published to this channel, so the same frame resent to another node after its
+ * first node died (published, but not acknowledged) is not published twice.
+ */
+const PUBLISH_ONCE = `
+local last = redis.call('GET', KEYS[5])
+if last and tonumber(last) >= tonumber(ARGV[6]) then return false end
+${EPOCH}${APPEND}${EXPIRE}redis.call('SET', KEYS[5], ARGV[6], 'PX', ARGV[7])
 ${FAN_OUT}`;
 
 /**
@@ -107,22 +125,37 @@ export class RedisBroker implements Broker {
   private readonly size: number;
   private readonly ttl: number;
   private readonly idleTtl: number;
+  private readonly nodeTimeout: number;
   private readonly listeners = new Map<string, Set<BrokerListener>>();
   /** Last message delivered to this node's listeners, per channel: where to replay from after a reconnect. */
   private readonly delivered = new Map<string, { epoch: string; seq: number }>();
-  private clients: Promise<{ commands: Redis; subscriber: Redis }> | undefined;
+  private clients: Promise<RedisClients> | undefined;
 
   constructor(private readonly options: RedisBrokerOptions = {}) {
     this.prefix = options.prefix ?? 'pw:';
     this.size = Math.max(0, options.history?.size ?? 1000);
     this.ttl = Math.max(0, options.history?.ttl ?? 10 * 60_000);
     this.idleTtl = Math.max(1, options.idleTtl ?? 24 * 60 * 60_000);
+    this.nodeTimeout = Math.max(100, options.nodeTimeout ?? 10_000);
+  }
+
+  /** A link for one server node: shared session records, calls between nodes, node liveness. */
+  cluster(): ClusterLink {
+    return new RedisClusterLink(() => this.connect(), this.prefix, this.nodeTimeout);
   }
 
   async publish(channel: string, json: string): Promise<BrokerMessage> {
     const { commands } = await this.connect();
     const [epoch, seq, time] = (await commands.eval(PUBLISH, 4, ...this.publishArgs(channel, json))) as [string, number, number];
     return { channel, epoch, seq, json, time };
+  }
+
+  async publishOnce(channel: string, json: string, origin: PublishOrigin): Promise<boolean> {
+    const { commands } = await this.connect();
+    const keys = this.keys(channel);
+    const dedup = `${this.prefix}d:{${channel}}:${origin.session}`;
+    const result = await commands.eval(PUBLISH_ONCE, 5, ...keys, dedup, ...this.publishValues(channel, json), origin.seq, origin.ttl);
+    return result !== null;
   }
 
   async subscribe(channel: string, listener: BrokerListener): Promise<() => Promise<void>> {
@@ -195,7 +228,7 @@ export class RedisBroker implements Broker {
     subscriber.disconnect();
   }
 
-  private connect(): Promise<{ commands: Redis; subscriber: Redis }> {
+  private connect(): Promise<RedisClients> {
     this.clients ??= (async () => {
       // ioredis is an optional peer dependency: loaded only by applications that use this broker.
       const { Redis } = await import('ioredis');
@@ -219,6 +252,7 @@ export class RedisBroker implements Broker {
   }
 
   private onPubSub(topic: string, payload: string): void {
+    if (!topic.startsWith(this.topic(''))) return; // a call between nodes (redis-cluster.ts)
     const channel = topic.slice(this.prefix.length + 2);
     const [epoch, seq, time] = payload.split('\n', 3) as [string, string, string];
     const json = payload.slice(epoch.length + seq.length + time.length + 3);
@@ -257,9 +291,13 @@ export class RedisBroker implements Broker {
     return { channel, epoch, seq: Number(id.slice(0, id.indexOf('-'))), json, time };
   }
 
-  /** What both publish scripts take: the keys, an epoch in case the channel is new, the message, the limits. */
+  /** What the publish scripts take: the keys, an epoch in case the channel is new, the message, the limits. */
   private publishArgs(channel: string, json: string): Array<string | number> {
-    return [...this.keys(channel), randomToken(6), json, this.size, this.topic(channel), this.idleTtl];
+    return [...this.keys(channel), ...this.publishValues(channel, json)];
+  }
+
+  private publishValues(channel: string, json: string): Array<string | number> {
+    return [randomToken(6), json, this.size, this.topic(channel), this.idleTtl];
   }
 
   private keys(channel: string): [string, string, string, string] {

@@ -58,6 +58,11 @@ export class PresenceRegistry {
     private readonly state: StateStore,
     private readonly logger: Logger,
     private readonly options: PresenceOptions = {},
+    /**
+     * On a cluster, this node: its connection ids start with its id, and it notes each channel it has
+     * entries in, so that when it dies another node can remove them (`purgeNode`).
+     */
+    private readonly node?: { readonly nodeId: string; trackPresence(channel: string): Promise<void> },
   ) {
     this.maxMetaBytes = options.maxMetaBytes ?? 2048;
     this.maxMembers = options.maxMembers ?? 10_000;
@@ -72,6 +77,7 @@ export class PresenceRegistry {
     const joining = !membership.channels.has(channel);
     membership.channels.add(channel);
     const { key, connection } = membership;
+    if (joining) await this.node?.trackPresence(channel);
     const position = await this.state.update(presenceChannel(channel), (current) => {
       const doc = (current ?? {}) as PresenceDocument;
       const member = Object.prototype.hasOwnProperty.call(doc, key) ? doc[key] : undefined;
@@ -90,7 +96,7 @@ export class PresenceRegistry {
       throw error;
     });
     // The session may have ended while the join was on its way: don't leave a ghost behind.
-    if (session.ended) await this.leave(session, channel);
+    if (session.ended) await this.remove(channel, key, connection);
     return position;
   }
 
@@ -99,7 +105,10 @@ export class PresenceRegistry {
     const membership = this.members.get(session);
     if (!membership || !membership.channels.has(channel)) return;
     this.forget(session, membership, channel);
-    const { key, connection } = membership;
+    await this.remove(channel, membership.key, membership.connection);
+  }
+
+  private async remove(channel: string, key: string, connection: string): Promise<void> {
     await this.state.update(presenceChannel(channel), (current) => {
       const doc = (current ?? {}) as PresenceDocument;
       const member = Object.prototype.hasOwnProperty.call(doc, key) ? doc[key] : undefined;
@@ -113,6 +122,20 @@ export class PresenceRegistry {
             : [{ op: 'replace', path: '', value: null }]; // the last one out: no state left to keep
       return ops;
     });
+  }
+
+  /** Removes every connection of a dead cluster node from the presence of `channels`. */
+  async purgeNode(node: string, channels: string[]): Promise<void> {
+    for (const channel of channels) {
+      try {
+        const doc = (await this.state.read<PresenceDocument>(presenceChannel(channel))).state ?? {};
+        for (const [key, member] of Object.entries(doc)) {
+          for (const connection of Object.keys(member)) if (connection.startsWith(`${node}.`)) await this.remove(channel, key, connection);
+        }
+      } catch (error) {
+        this.logger.error('removing a dead node’s presence failed', { node, channel, error: String(error) });
+      }
+    }
   }
 
   /** The session ended: it leaves every presence it joined. Never throws (failures are logged). */
@@ -148,7 +171,7 @@ export class PresenceRegistry {
   private membership(session: Session): Membership {
     let membership = this.members.get(session);
     if (!membership) {
-      const connection = randomToken(9);
+      const connection = this.node ? `${this.node.nodeId}.${randomToken(9)}` : randomToken(9);
       membership = { key: this.options.key?.(session) ?? defaultKey(session, connection), connection, channels: new Set() };
       this.members.set(session, membership);
     }

@@ -8,7 +8,8 @@ import { requestInfo } from '../request-info.js';
 import { openChannelStream } from './channel-stream.js';
 import { bodyOrReply, replyText } from './http-body.js';
 import { answeredByOriginGate } from './http-origin.js';
-import { LongPollConnection } from './long-polling.js';
+import { httpPollResponder, LongPollConnection } from './long-polling.js';
+import type { NodeAnswer, NodeCall } from '../cluster/cluster.js';
 import { type HttpConnectionLimits, SseConnection } from './sse.js';
 
 export interface HttpEndpointOptions {
@@ -22,12 +23,18 @@ export interface HttpEndpointOptions {
 
 type HttpConnection = SseConnection | LongPollConnection;
 
+const UNKNOWN_CONNECTION = 'unknown_connection: no open connection with this token (it ended or never existed)';
+
 const ROUTES: ReadonlySet<string> = new Set(Object.values(HttpPath));
+
+/** Time for another node to answer a passed-on POST, ms (a passed-on poll also gets the poll timeout). */
+const CALL_TIMEOUT = 5_000;
 
 /**
  * The HTTP side of Pushwire: SSE streams, long-polls, upstream POSTs and channel event streams
- * (see docs/PROTOCOL.md, "Transports"). Connections are kept by token in this process, so a load
- * balancer must route a client's requests to one node (sticky sessions) for the HTTP transports.
+ * (see docs/PROTOCOL.md, "Transports"). A connection lives in the process that opened it. On a
+ * cluster its token starts with that node's id, and a POST or poll that a load balancer sends to
+ * another node is passed on to it over the cluster bus: no sticky sessions needed.
  */
 export class HttpEndpoints {
   private readonly connections = new Map<string, HttpConnection>();
@@ -47,6 +54,7 @@ export class HttpEndpoints {
       for (const stream of this.streams) stream.keepalive();
     }, options.sseKeepalive);
     this.keepalive.unref?.();
+    if (core.cluster) core.cluster.handlers.http = (call) => this.answerCall(call);
   }
 
   /** Answers the request if its path is one of these endpoints; returns false otherwise. */
@@ -104,7 +112,7 @@ export class HttpEndpoints {
     const hello = await bodyOrReply(req, res, this.core.options.maxPayload);
     if (hello === undefined) return;
     if (res.destroyed) return;
-    const token = randomToken(18);
+    const token = this.core.cluster ? `${this.core.cluster.nodeId}.${randomToken(18)}` : randomToken(18);
     const forget = (connection: HttpConnection): void => {
       if (this.connections.get(connection.token) === connection) this.connections.delete(connection.token);
     };
@@ -116,36 +124,90 @@ export class HttpEndpoints {
       const connection = new LongPollConnection(token, this.core, requestInfo(req, this.core.options.trustProxy), this.options.pollTimeout, this.limits, forget);
       this.connections.set(token, connection);
       connection.receive(hello);
-      connection.poll(req, res, 0);
+      connection.poll(httpPollResponder(req, res), 0);
     }
   }
 
   private poll(req: IncomingMessage, res: ServerResponse): void {
-    const connection = this.lookup(req, res);
-    if (!connection) return;
-    if (!(connection instanceof LongPollConnection)) return replyText(res, 400, 'this connection is not a long-polling connection');
     const received = Number(req.headers[HttpHeader.received] ?? 0);
     if (!Number.isSafeInteger(received) || received < 0) return replyText(res, 400, `${HttpHeader.received} must be a non-negative integer`);
-    connection.poll(req, res, received);
+    const token = this.token(req);
+    const owner = this.remoteOwner(token);
+    if (owner) {
+      void this.passOn(res, owner, { kind: 'poll', token, received }, this.options.pollTimeout + CALL_TIMEOUT);
+      return;
+    }
+    const connection = this.lookup(token, res);
+    if (!connection) return;
+    if (!(connection instanceof LongPollConnection)) return replyText(res, 400, 'this connection is not a long-polling connection');
+    connection.poll(httpPollResponder(req, res), received);
   }
 
   /** Client frames, newline-separated, fed in order to the connection's controller. */
   private async upstream(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const connection = this.lookup(req, res);
-    if (!connection) {
+    const token = this.token(req);
+    const owner = this.remoteOwner(token);
+    if (!owner && !this.lookup(token, res)) {
       req.resume();
       return;
     }
     const body = await bodyOrReply(req, res, this.core.options.maxPayload);
     if (body === undefined) return;
-    for (const line of body.split('\n')) if (line !== '') connection.receive(line);
-    res.writeHead(204, { 'cache-control': 'no-store' }).end();
+    if (owner) {
+      await this.passOn(res, owner, { kind: 'send', token, body }, CALL_TIMEOUT);
+      return;
+    }
+    const answer = this.deliver(token, body);
+    res.writeHead(answer.status, answer.headers).end(answer.body);
   }
 
-  private lookup(req: IncomingMessage, res: ServerResponse): HttpConnection | undefined {
+  /** Feeds POSTed client frames to the connection `token` of this node. */
+  private deliver(token: string, body: string): NodeAnswer {
+    const connection = this.connections.get(token);
+    if (!connection) return { status: 404, headers: { 'content-type': 'text/plain' }, body: UNKNOWN_CONNECTION };
+    for (const line of body.split('\n')) if (line !== '') connection.receive(line);
+    return { status: 204, headers: { 'cache-control': 'no-store' } };
+  }
+
+  /** A POST or poll another node passed on, for a connection of this node. */
+  private answerCall(call: Extract<NodeCall, { kind: 'send' | 'poll' }>): Promise<NodeAnswer> {
+    if (call.kind === 'send') return Promise.resolve(this.deliver(call.token, call.body));
+    const connection = this.connections.get(call.token);
+    if (!(connection instanceof LongPollConnection)) return Promise.resolve({ status: 404, headers: { 'content-type': 'text/plain' }, body: UNKNOWN_CONNECTION });
+    // The asking node waits for the answer; if its client hangs up, the next poll ends this one.
+    return new Promise((resolve) => connection.poll({ respond: (status, headers, body) => resolve({ status, headers, body }), onGone: () => {} }, call.received));
+  }
+
+  /** Passes a request on to the node that holds its connection, and gives its answer as this response. */
+  private async passOn(res: ServerResponse, node: string, call: NodeCall, timeout: number): Promise<void> {
+    this.core.counters.passedOn++;
+    let answer: NodeAnswer;
+    try {
+      answer = await this.core.cluster!.link.call(node, call, timeout);
+    } catch (error) {
+      this.core.logger.debug('request for a connection on another node not answered', { node, error: String(error) });
+      answer = { status: 404, headers: { 'content-type': 'text/plain' }, body: `${UNKNOWN_CONNECTION}; its node did not answer` };
+    }
+    if (!res.destroyed) res.writeHead(answer.status, answer.headers).end(answer.body);
+  }
+
+  private token(req: IncomingMessage): string {
     const token = req.headers[HttpHeader.connection];
-    const connection = typeof token === 'string' ? this.connections.get(token) : undefined;
-    if (!connection) replyText(res, 404, 'unknown_connection: no open connection with this token (it ended or never existed)');
+    return typeof token === 'string' ? token : '';
+  }
+
+  /** On a cluster, the node that opened connection `token`, if it is not this one. */
+  private remoteOwner(token: string): string | null {
+    const cluster = this.core.cluster;
+    const dot = token.indexOf('.');
+    if (!cluster || dot <= 0) return null;
+    const node = token.slice(0, dot);
+    return node === cluster.nodeId ? null : node;
+  }
+
+  private lookup(token: string, res: ServerResponse): HttpConnection | undefined {
+    const connection = this.connections.get(token);
+    if (!connection) replyText(res, 404, UNKNOWN_CONNECTION);
     return connection;
   }
 

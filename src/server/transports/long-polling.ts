@@ -14,6 +14,20 @@ interface Batch {
   body: string;
 }
 
+/** Where a poll's answer goes: the HTTP response of a poll made here, or another node that passed a poll on. */
+export interface PollResponder {
+  respond(status: number, headers: Record<string, string>, body?: string): void;
+  /** Calls back if the poll goes away unanswered (its client hung up). */
+  onGone(callback: () => void): void;
+}
+
+export function httpPollResponder(req: IncomingMessage, res: ServerResponse): PollResponder {
+  return {
+    respond: (status, headers, body) => res.writeHead(status, headers).end(body),
+    onGone: (callback) => req.once('close', callback),
+  };
+}
+
 /**
  * A long-polling connection. Server frames wait in a bounded queue; a poll takes everything queued as
  * one numbered batch (newline-separated frames), or waits up to the poll timeout for something to come.
@@ -29,7 +43,7 @@ export class LongPollConnection implements Connection {
   private queuedBytes = 0;
   private batchNumber = 0;
   private last: Batch | null = null;
-  private waiting: { res: ServerResponse; timer: ReturnType<typeof setTimeout> } | null = null;
+  private waiting: { reply: PollResponder; timer: ReturnType<typeof setTimeout> } | null = null;
   private flushScheduled = false;
   private closed = false;
   private gone = false;
@@ -81,26 +95,26 @@ export class LongPollConnection implements Connection {
   }
 
   /** A poll that received batches up to `received`. A poll already waiting ends (empty) first. */
-  poll(req: IncomingMessage, res: ServerResponse, received: number): void {
+  poll(reply: PollResponder, received: number): void {
     if (this.waiting) this.answerEmpty();
     if (this.last && received < this.last.n) {
-      this.respond(res, this.last);
+      this.respond(reply, this.last);
       return;
     }
     this.last = null;
     if (this.queue.length > 0) {
-      this.respond(res, this.nextBatch());
+      this.respond(reply, this.nextBatch());
       return;
     }
     if (this.closed) {
-      res.writeHead(404, { 'content-type': 'text/plain', 'cache-control': 'no-store' }).end('connection closed');
+      reply.respond(404, { 'content-type': 'text/plain', 'cache-control': 'no-store' }, 'connection closed');
       this.end();
       return;
     }
     const timer = setTimeout(() => this.answerEmpty(), this.pollTimeout);
-    this.waiting = { res, timer };
-    req.once('close', () => {
-      if (this.waiting?.res !== res) return;
+    this.waiting = { reply, timer };
+    reply.onGone(() => {
+      if (this.waiting?.reply !== reply) return;
       clearTimeout(timer);
       this.waiting = null;
     });
@@ -129,17 +143,17 @@ export class LongPollConnection implements Connection {
 
   private flush(): void {
     if (!this.waiting || this.queue.length === 0) return;
-    const { res, timer } = this.waiting;
+    const { reply, timer } = this.waiting;
     this.waiting = null;
     clearTimeout(timer);
-    this.respond(res, this.nextBatch());
+    this.respond(reply, this.nextBatch());
   }
 
   private answerEmpty(): void {
     const waiting = this.waiting!;
     this.waiting = null;
     clearTimeout(waiting.timer);
-    waiting.res.writeHead(204, this.headers()).end();
+    waiting.reply.respond(204, this.headers());
   }
 
   private nextBatch(): Batch {
@@ -150,8 +164,8 @@ export class LongPollConnection implements Connection {
     return batch;
   }
 
-  private respond(res: ServerResponse, batch: Batch): void {
-    res.writeHead(200, { ...this.headers(), 'content-type': 'application/x-ndjson; charset=utf-8', [HttpHeader.batch]: String(batch.n) }).end(batch.body);
+  private respond(reply: PollResponder, batch: Batch): void {
+    reply.respond(200, { ...this.headers(), 'content-type': 'application/x-ndjson; charset=utf-8', [HttpHeader.batch]: String(batch.n) }, batch.body);
   }
 
   private headers(): Record<string, string> {

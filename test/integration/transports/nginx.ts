@@ -25,7 +25,26 @@ export interface RunningNginx {
  * proxy_buffering on; only the Host header is passed on. `locations` adds location blocks (to block
  * or buffer an endpoint).
  */
-export async function startNginx(upstreamPort: number, locations = ''): Promise<RunningNginx> {
+export function startNginx(upstreamPort: number, locations = ''): Promise<RunningNginx> {
+  return runNginx(`upstream pushwire { server 127.0.0.1:${upstreamPort}; }`, '', locations);
+}
+
+/**
+ * Starts nginx as a load balancer in front of several nodes, configured as docs/DEPLOYMENT.md says
+ * (WebSocket upgrade, no buffering) but round robin: no sticky sessions, every request of a client
+ * may land on any node.
+ */
+export function startBalancer(upstreamPorts: number[]): Promise<RunningNginx> {
+  const servers = upstreamPorts.map((port) => `server 127.0.0.1:${port};`).join(' ');
+  const streaming = `proxy_http_version 1.1;
+    proxy_set_header Upgrade $http_upgrade;
+    proxy_set_header Connection $connection_upgrade;
+    proxy_buffering off;
+    proxy_read_timeout 60s;`;
+  return runNginx(`upstream pushwire { ${servers} }\n  map $http_upgrade $connection_upgrade { default upgrade; '' close; }`, streaming, '');
+}
+
+async function runNginx(upstream: string, proxySettings: string, locations: string): Promise<RunningNginx> {
   const dir = mkdtempSync(join(tmpdir(), 'pushwire-nginx-'));
   const port = await freePort();
   const conf = join(dir, 'nginx.conf');
@@ -44,13 +63,15 @@ http {
   fastcgi_temp_path ${dir}/fastcgi;
   uwsgi_temp_path ${dir}/uwsgi;
   scgi_temp_path ${dir}/scgi;
+  ${upstream}
   server {
     listen 127.0.0.1:${port};
     # Pass the page's Host on, as real configs do: the server's default origin check compares it with
     # the browser's Origin header.
     proxy_set_header Host $http_host;
+    ${proxySettings}
     location / {
-      proxy_pass http://127.0.0.1:${upstreamPort};
+      proxy_pass http://pushwire;
     }
 ${locations}
   }

@@ -28,7 +28,7 @@ describe('client state machine: connecting → open → reconnecting → open �
     expect(client.transport).toBe('websocket');
     expect(client.sessionId).toBe('sid-1');
     expect(states).toEqual(['open']);
-    expect(opens).toEqual([{ resumed: false, transport: 'websocket' }]);
+    expect(opens).toEqual([{ resumed: false, moved: false, transport: 'websocket' }]);
   });
 
   it('goes reconnecting when an open connection drops, then opens again on the resumed session', async () => {
@@ -50,7 +50,7 @@ describe('client state machine: connecting → open → reconnecting → open �
 
     expect(client.state).toBe('open');
     expect(states).toEqual(['reconnecting', 'open']);
-    expect(opens).toEqual([{ resumed: true, transport: 'websocket' }]);
+    expect(opens).toEqual([{ resumed: true, moved: false, transport: 'websocket' }]);
   });
 
   it('cycles open → reconnecting → open several times, emitting every change once', async () => {

@@ -30,7 +30,7 @@ describe('a resume that gets a new session (resumed:false)', () => {
     mock.last.welcome({ sid: 'sid-2', secret: 'secret-2', resumed: false });
     await settle();
 
-    expect(opens).toEqual([{ resumed: false, transport: 'websocket' }]);
+    expect(opens).toEqual([{ resumed: false, moved: false, transport: 'websocket' }]);
     expect(client.sessionId).toBe('sid-2');
     expect(mock.last.frames.slice(1)).toEqual([
       { t: 'sub', s: 1, ch: 'a', from: ['EA', 5] },
@@ -108,7 +108,7 @@ describe('a resume that gets a new session (resumed:false)', () => {
     await advance(500);
     mock.last.welcome({ sid: 'other', secret: 's', resumed: true });
     await settle();
-    expect(opens).toEqual([{ resumed: false, transport: 'websocket' }]);
+    expect(opens).toEqual([{ resumed: false, moved: false, transport: 'websocket' }]);
     expect(mock.last.sent('sub')).toHaveLength(2);
   });
 

@@ -1,0 +1,120 @@
+import { createHash } from 'node:crypto';
+import type { Logger } from '../logger.js';
+import { OutFrame } from '../out-frame.js';
+import type { ServerSession } from '../session.js';
+import type { ClusterLink, NodeAnswer, NodeCall, StoredSession } from './cluster.js';
+import { SessionMirror } from './session-mirror.js';
+
+/** How long a node waits for another to give up a session before taking it anyway, ms. */
+const RELEASE_TIMEOUT = 3_000;
+
+/** What this node does when another asks it to. */
+export interface NodeCallHandlers {
+  /** Ends the local session `sid` as moved; resolves once its record holds everything it did. */
+  release(sid: string): Promise<void>;
+  /** The HTTP calls (`send`, `poll`), answered by the HTTP endpoints. */
+  http?(call: Extract<NodeCall, { kind: 'send' | 'poll' }>): Promise<NodeAnswer>;
+  /** A dead node's presence entries in `channels` must go. */
+  purgePresence(node: string, channels: string[]): Promise<void>;
+}
+
+export function secretHash(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
+
+/**
+ * Sessions on a cluster: every session has a record in the shared store, so when its client comes
+ * back on another node, that node takes it over (after asking the old node to let go, if it lives)
+ * and the client goes on with its sequence numbers, its unacknowledged frames and its answers.
+ */
+export class ClusterSessions {
+  constructor(
+    readonly link: ClusterLink,
+    private readonly logger: Logger,
+    readonly handlers: NodeCallHandlers,
+  ) {}
+
+  get nodeId(): string {
+    return this.link.nodeId;
+  }
+
+  start(sessions: () => Iterable<string>, sessionTtl: number): Promise<void> {
+    return this.link.start(
+      {
+        call: async (call) => {
+          if (call.kind === 'release') {
+            await this.handlers.release(call.sid);
+            return { status: 200 };
+          }
+          return this.handlers.http ? this.handlers.http(call) : { status: 404, body: 'no HTTP transports on this node' };
+        },
+        sessions,
+        nodeDied: async (node) => {
+          this.logger.info('cluster node stopped sending heartbeats; removing its presence entries', { node });
+          await this.handlers.purgePresence(node, await this.link.takePresence(node));
+        },
+      },
+      sessionTtl,
+    );
+  }
+
+  /** A new session on this node: its record is written before its client hears of it. */
+  async opened(session: ServerSession): Promise<void> {
+    session.mirror = new SessionMirror(this.link, session.id, this.logger);
+    await this.save(session, { secretHash: secretHash(session.secret), handled: 0, frames: [] });
+  }
+
+  /**
+   * The record of a session this node doesn't hold, if `secret` is its secret. If another node holds
+   * it and lives, that node is asked to let it go first, so the record read after is final.
+   */
+  async find(sid: string, secret: string): Promise<StoredSession | null> {
+    const record = await this.link.loadSession(sid);
+    if (!record || record.secretHash !== secretHash(secret)) return null;
+    if (record.node === this.link.nodeId || !(await this.link.isAlive(record.node))) return record;
+    try {
+      await this.link.call(record.node, { kind: 'release', sid }, RELEASE_TIMEOUT);
+    } catch (error) {
+      this.logger.warn('the node holding a session did not release it; taking it over from its record', { session: sid, node: record.node, error: String(error) });
+    }
+    return this.link.loadSession(sid);
+  }
+
+  /**
+   * Takes over a session from its record: the kept frames the client has not received (after `rx`)
+   * go out again, renumbered from 1 as the client's frame count restarts, and the record now says
+   * this node holds the session.
+   */
+  async adopt(session: ServerSession, record: StoredSession, rx: number): Promise<void> {
+    session.continueAfter(record.handled);
+    const frames = record.frames.filter(({ n }) => n > rx);
+    for (const { text } of frames) session.enqueue(new OutFrame(text, true));
+    const renumbered = frames.map(({ text }, i) => ({ n: i + 1, text }));
+    session.mirror = new SessionMirror(
+      this.link,
+      session.id,
+      this.logger,
+      renumbered.map(({ n }) => n),
+    );
+    await this.save(session, { secretHash: record.secretHash, handled: record.handled, frames: renumbered });
+  }
+
+  /** Writes the record; if the store fails, the session still works here, it just can't move. */
+  private async save(session: ServerSession, record: Omit<StoredSession, 'node'>): Promise<void> {
+    try {
+      await this.link.saveSession(session.id, record);
+    } catch (error) {
+      this.logger.warn('session record write failed; this session cannot move to another node', { session: session.id, error: String(error) });
+    }
+  }
+
+  /** The session ended here; unless it moved on, its record goes. */
+  ended(session: ServerSession, moved: boolean): void {
+    if (moved || !session.mirror) return;
+    const mirror = session.mirror;
+    void mirror
+      .settled()
+      .then(() => this.link.deleteSession(session.id))
+      .catch((error: unknown) => this.logger.warn('session record delete failed (it expires on its own)', { session: session.id, error: String(error) }));
+  }
+}

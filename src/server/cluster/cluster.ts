@@ -1,0 +1,68 @@
+/**
+ * What a server node needs from a shared store (Redis) to run as one of several nodes: session records
+ * any node can pick up, a bus to ask another node to do something, and which nodes are alive.
+ * A broker that can offer this returns one link per server from `broker.cluster()`.
+ */
+
+/** A session as any node can find it. */
+export interface StoredSession {
+  /** SHA-256 of the session secret, hex. */
+  secretHash: string;
+  /** The node that holds the session now (or held it when it died). */
+  node: string;
+  /** Highest client sequence number handled: a client resending frames up to it gets only an ack. */
+  handled: number;
+  /**
+   * Reliable frames sent and not yet acknowledged that a move must carry: direct messages, answers and
+   * errors, with their numbers in the session's frame count (channel messages and subscription
+   * confirmations are not kept: the client's re-subscription replays those from channel history).
+   */
+  frames: Array<{ n: number; text: string }>;
+}
+
+/** What one node asks another. */
+export type NodeCall =
+  /** Give up a session: another node is taking it over for its client. */
+  | { kind: 'release'; sid: string }
+  /** Client frames POSTed to the asking node for an HTTP connection that lives on this node. */
+  | { kind: 'send'; token: string; body: string }
+  /** A long-poll that reached the asking node for a connection that lives on this node. */
+  | { kind: 'poll'; token: string; received: number };
+
+/** The answer, shaped like the HTTP response the asking node gives its client. */
+export interface NodeAnswer {
+  status: number;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+export interface ClusterHandlers {
+  /** Answers a call from another node. */
+  call(call: NodeCall): Promise<NodeAnswer>;
+  /** Ids of the sessions this node holds, whose records must not expire while it lives. */
+  sessions(): Iterable<string>;
+  /** A node stopped sending heartbeats; exactly one live node is told, to clean up after it. */
+  nodeDied(node: string): Promise<void>;
+}
+
+export interface ClusterLink {
+  readonly nodeId: string;
+  /** Joins the cluster: heartbeats, the node's bus topic, record refresh. `sessionTtl` is how long a record outlives its node. */
+  start(handlers: ClusterHandlers, sessionTtl: number): Promise<void>;
+  /** Asks `node`; rejects if it does not answer within `timeout` ms. */
+  call(node: string, call: NodeCall, timeout: number): Promise<NodeAnswer>;
+  isAlive(node: string): Promise<boolean>;
+  loadSession(id: string): Promise<StoredSession | null>;
+  /** Writes a session's record as held by this node, replacing any frames kept before. */
+  saveSession(id: string, record: Omit<StoredSession, 'node'>): Promise<void>;
+  keepFrame(id: string, n: number, text: string): Promise<void>;
+  /** Forgets the oldest `count` kept frames (acknowledged by the client). */
+  dropFrames(id: string, count: number): Promise<void>;
+  recordHandled(id: string, seq: number): Promise<void>;
+  deleteSession(id: string): Promise<void>;
+  /** Notes that this node has presence entries in `channel`, for the cleanup if it dies. */
+  trackPresence(channel: string): Promise<void>;
+  /** Presence channels `node` had entries in (it died), and forgets the list. */
+  takePresence(node: string): Promise<string[]>;
+  close(): Promise<void>;
+}
