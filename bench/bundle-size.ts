@@ -9,8 +9,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const kb = (bytes: number): string => `${(bytes / 1024).toFixed(2)} KiB`;
 
 const sizes = await clientSizes(root);
-const row = (name: string, minified: number, gzip: number): string => `${name.padEnd(34)} ${String(minified).padStart(7)} ${String(gzip).padStart(7)}  ${kb(gzip)}`;
-console.log(`${'bundle (esbuild minify, gzip -9)'.padEnd(34)} ${'min B'.padStart(7)} ${'gzip B'.padStart(7)}`);
+const row = (name: string, minified: number, gzip: number): string => `${name.padEnd(40)} ${String(minified).padStart(7)} ${String(gzip).padStart(7)}  ${kb(gzip)}`;
+console.log(`${'bundle (esbuild minify, gzip -9)'.padEnd(40)} ${'min B'.padStart(7)} ${'gzip B'.padStart(7)}`);
 console.log(row('full client (all exports, ESM)', sizes.full.minified, sizes.full.gzip));
 console.log(row('full client (IIFE, window.Pushwire)', sizes.iife.minified, sizes.iife.gzip));
 console.log(row('PushwireClient, no transport', sizes.core.minified, sizes.core.gzip));
