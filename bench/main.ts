@@ -250,8 +250,8 @@ async function main(): Promise<void> {
     }
     const t0 = performance.now();
     try {
-      Object.assign(result, await connectAndMemory(target, config));
-      Object.assign(result, await delivery(target, config));
+      if (config.scenarios.includes('connect')) Object.assign(result, await connectAndMemory(target, config));
+      if (config.scenarios.includes('delivery')) Object.assign(result, await delivery(target, config));
     } catch (error) {
       result.error = error instanceof Error ? error.message : String(error);
     }
@@ -261,7 +261,7 @@ async function main(): Promise<void> {
   if (process.env.BENCH_DEBUG) console.log(JSON.stringify(results, null, 1));
   printReport(results, info, config);
   writeFileSync(savedResults, JSON.stringify({ results, info, config }));
-  if (!config.only) {
+  if (!config.only && config.scenarios.length === 2) {
     const written = writeReport(root, results, info, config, await clientSizes(root));
     console.log(`\nwrote ${written.join(', ')}`);
   }

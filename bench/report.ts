@@ -335,6 +335,7 @@ Budget ${FULL_CLIENT_BUDGET} B (6 KiB) for the full client: ${
 npm run bench                     # everything, ~5–10 minutes; rewrites this file
 BENCH_QUICK=1 npm run bench       # smaller sizes, for iteration
 BENCH_ONLY=pushwire-websocket,ws npm run bench   # some targets only (does not rewrite this file)
+BENCH_SCENARIOS=connect npm run bench          # connect + idle memory only, or delivery only (does not rewrite this file)
 BENCH_CPU_PROF=1 npm run bench    # also write V8 CPU profiles of every bench process to bench/.out/profiles/
 BENCH_REPORT_ONLY=1 sh bench/run.sh              # rewrite this file from the last run's bench/.out/results.json
 \`\`\`
