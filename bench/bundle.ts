@@ -17,8 +17,9 @@ export const FULL_CLIENT_BUDGET = 6 * 1024;
  * the test holds a ceiling instead: the client may not grow while it is cut back. Lower it with every
  * cut; once it reaches FULL_CLIENT_BUDGET the test enforces the budget itself.
  * Raised once, from 11,500 to 11,600, for request/response and send timeouts (issue 5: 11,552 B gz).
+ * Raised to 11,700 for subscriptions pipelined behind the first hello (issue 9: +77 B gz, 11,629 B gz).
  */
-export const FULL_CLIENT_CEILING = 11_600;
+export const FULL_CLIENT_CEILING = 11_700;
 
 export interface BundleSize {
   name: string;

@@ -186,6 +186,8 @@ export class PushwireClient extends Emitter<ClientEvents> {
   private pipe: Transport | null = null;
   /** The current pipe has not delivered the welcome yet: nothing but the hello goes out on it. */
   private awaitingWelcome = false;
+  /** Queued `sub` frames up to this number followed the current pipe's hello at once (see sendHello). */
+  private pipelined = 0;
   /** When the current attempt's connect timeout expires (clock time). */
   private connectDeadline = 0;
   /** Set while the session moves onto a probed transport: the transport it leaves. */
@@ -400,6 +402,18 @@ export class PushwireClient extends Emitter<ClientEvents> {
     if (this.sessionId) Object.assign(hello, { sid: this.sessionId, secret: this.secret, rx: this.rx });
     this.startHealthCheck();
     pipe.send(JSON.stringify(hello));
+    // Before the first session, queued subscriptions follow the hello at once instead of a round trip
+    // later, after the welcome: the new session numbers frames from 1 like the outbox, and the welcome
+    // keeps that numbering. Only the leading `sub` frames: one handled by a session whose welcome never
+    // arrives is harmless, where a publish would be handled twice.
+    this.pipelined = 0;
+    if (this.sessionId === null && !this.joined.size) {
+      for (const entry of this.outbox.entries) {
+        if (entry.body.t !== 'sub') break;
+        pipe.send(entry.text);
+        this.pipelined = entry.s;
+      }
+    }
   }
 
   /**
@@ -537,18 +551,21 @@ export class PushwireClient extends Emitter<ClientEvents> {
     this.upgradingFrom = null;
     this.plan.succeeded();
     const resumed = welcome.resumed && welcome.sid === this.sessionId;
+    // Frames up to `pipelined` went out behind this pipe's hello: the first session has them already.
+    const pipelined = this.sessionId === null ? this.pipelined : 0;
     this.sessionId = welcome.sid;
     this.secret = welcome.secret;
     this.rx = this.receipted = welcome.rx;
     this.heartbeatInterval = welcome.hb;
     this.maxPayload = welcome.max;
-    if (!resumed) this.startSession();
+    if (!resumed && pipelined === 0) this.startSession();
     this.attempt = 0;
     this.everOpen = true;
     if (!this.setState('open')) return;
     this.armDeadline();
     // Everything not yet acknowledged goes again: the server drops what it already handled.
     for (const entry of this.outbox.entries) {
+      if (entry.s <= pipelined) continue;
       entry.sent = true;
       this.pipe!.send(entry.text);
     }

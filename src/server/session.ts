@@ -8,6 +8,7 @@ import type { OutFrame } from './out-frame.js';
 import { ackFrame, directFrame } from './frames.js';
 import { resolveLimits, TokenBucket } from './limits.js';
 import { Counters } from './metrics.js';
+import { atTickEnd } from './tick-end.js';
 
 /** A client frame with a sequence number, either well formed or already known to be refused. */
 export type InboundItem =
@@ -144,13 +145,18 @@ export class ServerSession implements Session {
     if (this.handledSeq > 0) this.connection?.send(ackFrame(this.handledSeq));
   }
 
-  /** One cumulative ack per turn of the event loop, however many frames were handled in it. */
+  /**
+   * One cumulative ack per tick, however many frames were handled in it. At the end of the tick (not
+   * the next turn of the loop) so it leaves in the same write as the frames the handling produced.
+   */
   private scheduleAck(): void {
     if (this.ackScheduled) return;
     this.ackScheduled = true;
-    setImmediate(() => {
-      this.ackScheduled = false;
-      if (this.handledSeq > 0) this.sendControl(ackFrame(this.handledSeq));
-    });
+    atTickEnd(ServerSession.sendScheduledAck, this);
+  }
+
+  private static sendScheduledAck(session: ServerSession): void {
+    session.ackScheduled = false;
+    if (session.handledSeq > 0) session.sendControl(ackFrame(session.handledSeq));
   }
 }

@@ -8,6 +8,7 @@ import type { OutFrame } from '../out-frame.js';
 import { originAllowed } from '../origin.js';
 import { pathnameOf, requestInfo } from '../request-info.js';
 import { textFrame } from './websocket-frame.js';
+import { flushAtTickEnd } from '../tick-end.js';
 
 /** Key of the framed bytes cached on each OutFrame. */
 const WS_FRAME = 'ws';
@@ -19,34 +20,18 @@ function closeReason(reason: string): string {
 }
 
 /**
- * Write batching across all WebSocket connections. The first frame a connection sends in a tick is
- * written at once; if a second one follows in the same tick (a fan-out burst, a replay), the socket is
- * corked and uncorked at the end of the tick, so the rest of the burst leaves in one write.
+ * Write batching across all WebSocket connections: a connection's socket is corked at its first write
+ * in a tick and uncorked at the end of the tick, so whatever it sends in one tick (welcome + subd +
+ * ack of a handshake, a fan-out burst, a replay) leaves in one write. The end of the tick comes right
+ * after the synchronous work and its promise chains, so this adds no wait on the event loop.
  */
-let tick = 0;
-let tickEnding = false;
-let corked: WebSocketConnection[] = [];
-
-function currentTick(): number {
-  if (!tickEnding) {
-    tickEnding = true;
-    process.nextTick(endTick);
-  }
-  return tick;
-}
-
-function endTick(): void {
-  tick++;
-  tickEnding = false;
-  const list = corked;
-  corked = [];
-  for (const connection of list) connection.uncork();
+function uncork(connection: WebSocketConnection): void {
+  connection.uncork();
 }
 
 class WebSocketConnection implements Connection {
   readonly transport = 'websocket' as const;
-  /** The tick of this connection's last write, and whether its socket is corked until the tick ends. */
-  private lastTick = -1;
+  /** Whether its socket is corked until the tick ends. */
   private isCorked = false;
 
   /** `raw` is the upgraded TCP socket under `socket`. */
@@ -66,13 +51,11 @@ class WebSocketConnection implements Connection {
    */
   send(frame: OutFrame): void {
     if (this.socket.readyState !== WebSocket.OPEN) return;
-    const now = currentTick();
-    if (this.lastTick === now && !this.isCorked) {
+    if (!this.isCorked) {
       this.isCorked = true;
       this.raw.cork();
-      corked.push(this);
+      flushAtTickEnd(uncork, this);
     }
-    this.lastTick = now;
     this.raw.write(frame.encoded(WS_FRAME, textFrame));
   }
 
