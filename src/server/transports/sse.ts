@@ -12,6 +12,14 @@ export function sseEvent(text: string): string {
   return `data: ${text}\n\n`;
 }
 
+/** The event's bytes, made once per frame and cached on it: a broadcast is encoded once, not per stream. */
+function sseEventBytes(text: string): Buffer {
+  return Buffer.from(sseEvent(text));
+}
+
+/** Key of the SSE event bytes cached on each OutFrame. */
+const SSE_EVENT = 'sse';
+
 export const SSE_HEADERS = {
   'content-type': 'text/event-stream; charset=utf-8',
   // no-transform: proxies must not compress or rewrite the stream (that buffers it).
@@ -45,6 +53,9 @@ export class SseConnection implements Connection {
     private readonly onEnd: (connection: SseConnection) => void,
   ) {
     this.controller = new ConnectionController(core, this, request);
+    // The stream is the whole connection: its end is the connection's end, so it needs no chunked
+    // framing, and each event is one write of the cached bytes instead of four (size, CRLF, data, CRLF).
+    res.useChunkedEncodingByDefault = false;
     res.writeHead(200, { ...SSE_HEADERS, [HttpHeader.connection]: token, [HttpHeader.maxBody]: String(core.options.maxPayload) });
     // A first comment line pushes the headers out now, so the client sees the stream open.
     res.write(': pushwire\n\n');
@@ -62,7 +73,7 @@ export class SseConnection implements Connection {
 
   send(frame: OutFrame): void {
     if (this.ended) return;
-    this.res.write(frame.encoded('sse', sseEvent));
+    this.res.write(frame.encoded(SSE_EVENT, sseEventBytes));
     // The socket's buffer is this connection's queue: past the bound the client is not reading fast
     // enough. Cut it off; it resumes the session and gets everything it missed from the session buffer.
     if (this.res.writableLength > this.limits.maxBytes) this.res.destroy();
