@@ -28,7 +28,7 @@ export interface SessionHost {
 }
 
 export class ServerSession implements Session {
-  readonly data: Record<string, unknown> = {};
+  private dataObject: Record<string, unknown> | undefined;
   readonly subscriptions = new Map<string, SessionSubscription>();
   readonly out: OutboundBuffer;
   connection: Connection | null = null;
@@ -45,7 +45,7 @@ export class ServerSession implements Session {
   private handledSeq = 0;
   /** Highest client sequence number accepted into the inbox; anything at or below it is a duplicate. */
   private acceptedSeq = 0;
-  private readonly inbox: InboundItem[] = [];
+  private inbox: InboundItem[] = [];
   private draining = false;
   private ackScheduled = false;
 
@@ -60,6 +60,11 @@ export class ServerSession implements Session {
     this.out = new OutboundBuffer(limits.maxFrames, limits.maxBytes);
     const { framesPerSecond, frameBurst } = resolveLimits(limits);
     this.rate = new TokenBucket(framesPerSecond, frameBurst, Date.now());
+  }
+
+  /** The application's per-session values (made on first use: most sessions never have any). */
+  get data(): Record<string, unknown> {
+    return (this.dataObject ??= {});
   }
 
   get transport(): TransportName | null {
@@ -133,6 +138,7 @@ export class ServerSession implements Session {
       this.handledSeq = item.s;
       this.scheduleAck();
     }
+    this.inbox = []; // the drained array keeps its grown storage: an idle session should not
     this.draining = false;
   }
 

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocket, WebSocketServer } from 'ws';
+import { type RawData, type Server, WebSocket, WebSocketServer } from 'ws';
 import type { Connection } from '../connection.js';
 import { ConnectionController } from '../connection-controller.js';
 import type { ServerCore } from '../core.js';
@@ -71,18 +71,47 @@ class WebSocketConnection implements Connection {
   }
 }
 
+/**
+ * The `ws` socket of a Pushwire connection. It carries its controller and endpoint, so the listeners
+ * are three shared functions instead of three closures (and their context) per idle connection.
+ */
+class PushwireSocket extends WebSocket {
+  controller: ConnectionController | null = null;
+  endpoint: WebSocketEndpoint | null = null;
+}
+
+function onSocketMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+  const socket = this as PushwireSocket;
+  if (isBinary) {
+    socket.close(1003, 'pushwire frames are JSON text');
+    return;
+  }
+  socket.controller?.onText(data.toString());
+}
+
+function onSocketClose(this: WebSocket): void {
+  const socket = this as PushwireSocket;
+  socket.endpoint?.forget(socket);
+  socket.controller?.onClose();
+}
+
+function onSocketError(this: WebSocket, error: Error): void {
+  (this as PushwireSocket).endpoint?.core.logger.debug('websocket error', { error: error.message });
+}
+
 /** The WebSocket endpoint at `{path}/ws`, on the `ws` package. */
 export class WebSocketEndpoint {
-  private readonly server: WebSocketServer;
+  private readonly server: Server<typeof PushwireSocket>;
   private readonly sockets = new Set<WebSocket>();
 
   constructor(
-    private readonly core: ServerCore,
+    readonly core: ServerCore,
     private readonly pathname: string,
   ) {
     // Frames up to twice the max payload reach the session layer, which refuses them with a clear
     // `too_large` error naming the frame; beyond that `ws` closes with 1009 before buffering more.
-    this.server = new WebSocketServer({
+    this.server = new WebSocketServer<typeof PushwireSocket>({
+      WebSocket: PushwireSocket,
       noServer: true,
       maxPayload: core.options.maxPayload * 2,
       perMessageDeflate: false,
@@ -120,22 +149,17 @@ export class WebSocketEndpoint {
     this.server.close();
   }
 
-  private accept(ws: WebSocket, raw: Duplex, req: IncomingMessage): void {
+  /** The socket closed. */
+  forget(socket: WebSocket): void {
+    this.sockets.delete(socket);
+  }
+
+  private accept(ws: PushwireSocket, raw: Duplex, req: IncomingMessage): void {
     this.sockets.add(ws);
-    const controller = new ConnectionController(this.core, new WebSocketConnection(ws, raw), requestInfo(req, this.core.options.trustProxy));
-    ws.on('message', (data, isBinary) => {
-      if (isBinary) {
-        ws.close(1003, 'pushwire frames are JSON text');
-        return;
-      }
-      controller.onText(data.toString());
-    });
-    ws.on('close', () => {
-      this.sockets.delete(ws);
-      controller.onClose();
-    });
-    ws.on('error', (error) => {
-      this.core.logger.debug('websocket error', { error: error.message });
-    });
+    ws.endpoint = this;
+    ws.controller = new ConnectionController(this.core, new WebSocketConnection(ws, raw), requestInfo(req, this.core.options.trustProxy));
+    ws.on('message', onSocketMessage);
+    ws.on('close', onSocketClose);
+    ws.on('error', onSocketError);
   }
 }
