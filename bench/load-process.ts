@@ -7,7 +7,7 @@ import { emit, serve } from './ipc.js';
 import type { BenchMessage } from './message.js';
 import { Samples, summarize } from './stats.js';
 import { type BenchClient, type ClientKind, clientFactory } from './clients/client.js';
-import { closePools } from './clients/http-pools.js';
+import { closeAgents } from './clients/http-fetch.js';
 
 interface Tracked {
   client: BenchClient;
@@ -162,6 +162,6 @@ serve({
     for (const tracked of clients) tracked.client.close();
     clients = [];
     await sleep(100);
-    await closePools();
+    closeAgents();
   },
 });
