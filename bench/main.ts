@@ -18,6 +18,8 @@ import type { Summary } from './stats.js';
 import { allTargets, type Target } from './targets.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
+/** How long the idle-memory clients sit before the measurement (see connectAndMemory). */
+const IDLE_SETTLE_MS = 6_000;
 const root = join(here, '..', '..');
 
 interface Pair {
@@ -119,7 +121,10 @@ async function connectAndMemory(target: Target, config: BenchConfig): Promise<{ 
     }
     connect!.serverCpuMicros = ((await cpuMicros(pair)) - cpu0) / (clients * rounds);
     await connectClients(pair, target, config.memory.clients - clients * rounds, 50);
-    await sleep(1500); // let handshakes settle, and Pushwire clients send their first receipt (after 1 s)
+    // Idle = steady state: handshakes settled, Pushwire clients' first receipt sent (0.5–1.5 s), and
+    // past the HTTP keep-alive timeout (Node's default 5 s), after which the server closes the idle
+    // request connections an HTTP client keeps (the upstream POSTs of SSE, the polls' spares).
+    await sleep(IDLE_SETTLE_MS);
     const after = await pair.server.request<Reply<{ rss: number; heapUsed: number; newSpace: number; connections: number }>>('memory');
     if (after.connections !== config.memory.clients) throw new Error(`server sees ${after.connections} of ${config.memory.clients} connections`);
     const n = config.memory.clients;

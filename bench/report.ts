@@ -239,7 +239,15 @@ is measured inside the server process; every figure about delivery (latency, los
   reports open (Pushwire: \`welcome\`; Socket.IO: \`connect\`; SSE: response headers); ready = can receive
   broadcasts (Pushwire: subscription confirmed; the others: same as handshake).
 - **idle memory**: RSS and heap of the server process after forced GCs, with ${config.memory.clients} idle connected
-  clients (Pushwire: each subscribed to one channel) minus the same before any client, divided by ${config.memory.clients}.
+  clients (Pushwire: each subscribed to one channel) minus the same before any client, divided by ${config.memory.clients};
+  measured 6 s after the last client connected, past the server's HTTP keep-alive timeout (5 s), so that
+  idle request connections an HTTP client keeps for a while (Pushwire SSE's upstream POSTs) are gone.
+- **HTTP clients**: each simulated client has its own keep-alive connections, as a browser would. The
+  Pushwire client's \`fetch\` in the load process is a minimal one on \`node:http\` (bench/clients/http-fetch.ts):
+  Node's built-in fetch (undici) made the load process the bottleneck of SSE and long-polling (one
+  shared pool scanned per request, and several times the CPU per request). Socket.IO's Node client is
+  on \`node:http\` too (xmlhttprequest-ssl), with a keep-alive agent per client (without one it opens a TCP
+  connection per poll).
 - **fan-out**: ${config.fanout.clients} clients; the server broadcasts ${config.fanout.messages} messages as fast as a window of
   ${config.fanout.window} messages not yet received by every client allows (the load process reports progress over IPC).
   Server CPU = \`process.cpuUsage()\` (user + system) of the server process over the run ÷ deliveries. On a
