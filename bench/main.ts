@@ -19,7 +19,7 @@ import { allTargets, type Target } from './targets.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** How long the idle-memory clients sit before the measurement (see connectAndMemory). */
-const IDLE_SETTLE_MS = 6_000;
+const IDLE_SETTLE_MS = 10_000;
 const root = join(here, '..', '..');
 
 interface Pair {
@@ -121,9 +121,10 @@ async function connectAndMemory(target: Target, config: BenchConfig): Promise<{ 
     }
     connect!.serverCpuMicros = ((await cpuMicros(pair)) - cpu0) / (clients * rounds);
     await connectClients(pair, target, config.memory.clients - clients * rounds, 50);
-    // Idle = steady state: handshakes settled, Pushwire clients' first receipt sent (0.5–1.5 s), and
-    // past the HTTP keep-alive timeout (Node's default 5 s), after which the server closes the idle
-    // request connections an HTTP client keeps (the upstream POSTs of SSE, the polls' spares).
+    // Idle = steady state: handshakes settled, Pushwire clients' first receipt sent (0.5–1.5 s), past
+    // the HTTP keep-alive timeout (Node's default 5 s) after which the server closes the idle request
+    // connections an HTTP client keeps (the upstream POSTs of SSE), and long enough without activity
+    // for V8 to shrink the young generation the connection burst grew (seen after 6–10 s).
     await sleep(IDLE_SETTLE_MS);
     const after = await pair.server.request<Reply<{ rss: number; heapUsed: number; newSpace: number; connections: number }>>('memory');
     if (after.connections !== config.memory.clients) throw new Error(`server sees ${after.connections} of ${config.memory.clients} connections`);

@@ -240,8 +240,10 @@ is measured inside the server process; every figure about delivery (latency, los
   broadcasts (Pushwire: subscription confirmed; the others: same as handshake).
 - **idle memory**: RSS and heap of the server process after forced GCs, with ${config.memory.clients} idle connected
   clients (Pushwire: each subscribed to one channel) minus the same before any client, divided by ${config.memory.clients};
-  measured 6 s after the last client connected, past the server's HTTP keep-alive timeout (5 s), so that
-  idle request connections an HTTP client keeps for a while (Pushwire SSE's upstream POSTs) are gone.
+  measured 10 s after the last client connected: past the server's HTTP keep-alive timeout (5 s) after
+  the first receipts, so idle request connections an HTTP client keeps for a while (Pushwire SSE's
+  upstream POSTs) are gone, and long enough without activity for V8 to shrink the young generation that
+  the burst of connections grew (before, at 1.5 s, that transient was up to ~8 KB "per connection").
 - **HTTP clients**: each simulated client has its own keep-alive connections, as a browser would. The
   Pushwire client's \`fetch\` in the load process is a minimal one on \`node:http\` (bench/clients/http-fetch.ts):
   Node's built-in fetch (undici) made the load process the bottleneck of SSE and long-polling (one
@@ -272,15 +274,15 @@ is measured inside the server process; every figure about delivery (latency, los
   than a bare \`ws\` \`onmessage\` + \`JSON.parse\`: receipts, sequence checks, dispatch).
 - Fixed-rate latency is not free of that either: one broadcast is ${config.fanout.clients} messages arriving at
   once in one process, so p50/p99 are mostly the time the load process needs to work through them.
-- **RSS per connection includes V8's young generation**, which grows with the allocation rate while the
-  clients connect (see "V8 new space MB"; it is the same 8 MB before any client): a server that allocates
-  more garbage per handshake can end up with a 16 MB larger new space, i.e. ~8 KB "per connection" of
-  ${config.memory.clients}. Heap per connection (live objects after GC) is the precise figure of retained state.
-- **Receipts at a low rate come in bursts**: each client acknowledges after 128 frames or 1 s, and at a
-  fixed rate all clients' 1 s timers run in step (they all got the same broadcasts), so the server gets a
-  burst of ${config.fanout.clients} receipts once a second and the next broadcast can wait behind it — a likely
-  contributor to Pushwire's fixed-rate p99 (not yet isolated: a heartbeat ping round or a GC pause in either
-  process would look the same). Jittering the receipt delay would spread the bursts.
+- **RSS per connection can include V8's young generation**, which grows with the allocation rate while
+  the clients connect and shrinks again once the process has been quiet for a while (see "V8 new space
+  MB"): 16 MB of extra new space is ~8 KB "per connection" of ${config.memory.clients}. The 10 s wait
+  lets it shrink where the server is really idle; a target still showing 33.6 MB was still allocating.
+  Heap per connection (live objects after GC) is the precise figure of retained state.
+- **Receipts**: each Pushwire client acknowledges after 128 frames or after a timer jittered over
+  0.5–1.5 s, so at a low fixed rate the server gets about one receipt per client per second, spread
+  over the second rather than in one burst. Over SSE and long-polling each receipt is an HTTP POST,
+  which is most of their CPU per delivery at a fixed rate.
 - The machine is shared; the load average above says how busy it was. Ratios within one run are
   meaningful, absolute figures less so. Rerun on a quiet machine for publishable numbers.
 
@@ -291,9 +293,15 @@ is measured inside the server process; every figure about delivery (latency, los
   (\`OutFrame.encoded\`), then the same buffer is written to every subscriber's TCP socket
   (\`src/server/transports/websocket.ts\`, \`websocket-frame.ts\`), where plain \`ws\` \`send\` encodes the
   string and builds a header per socket.
-- **Write batching**: once a connection writes a second frame in the same tick, its socket is corked until
-  the end of the tick, so a burst (fan-out, replay on resume) leaves as one \`writev\` instead of one
-  syscall per frame. A lone frame is written at once (no added latency).
+- **Write batching**: a connection's socket is corked at its first write in a tick and uncorked at the
+  end of the tick (after the synchronous work and its promise chains, before any I/O), after the
+  session's cumulative ack of that tick was added: a handshake's \`welcome\` + \`subd\` + \`ack\`, a burst of
+  fan-out frames or a replay leave as one write.
+- **Connect**: on its first connection the client sends its queued \`sub\` frames right behind \`hello\`,
+  so \`welcome\` and \`subd\` come back together: one round trip from hello to ready.
+- **SSE**: the event bytes (\`data: …\\n\\n\`) are made once per frame and cached like the WebSocket frame,
+  and the stream is not chunked (it ends with its connection), so an event is one socket write of shared
+  bytes where \`res.write\` of a string with chunked framing is four.
 - Per delivery the session layer does a bounded-buffer push: the reliable frame is kept until the
   client's receipt (an \`ack\` every 128 frames or after 1 s). Both costs are inside the CPU figures above;
   "client frames/delivery" shows the receipts: ~1/128 in fan-out, but at a low fixed rate the 1 s timer
