@@ -1,4 +1,5 @@
-import type { ServerResponse } from 'node:http';
+import { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { HttpHeader } from '../../protocol/http.js';
 import type { Connection } from '../connection.js';
 import { ConnectionController } from '../connection-controller.js';
@@ -6,6 +7,7 @@ import type { ServerCore } from '../core.js';
 import { closeFrame } from '../frames.js';
 import type { RequestInfo } from '../options.js';
 import type { OutFrame } from '../out-frame.js';
+import { flushAtTickEnd } from '../tick-end.js';
 
 /** One server frame as one SSE message event (JSON never contains a raw newline, so one `data:` line). */
 export function sseEvent(text: string): string {
@@ -34,6 +36,10 @@ export interface HttpConnectionLimits {
   maxFrames: number;
 }
 
+function uncork(connection: SseConnection): void {
+  connection.uncork();
+}
+
 /**
  * An SSE connection: server frames go down one long response as `data:` events; client frames
  * arrive in POSTs to `{path}/send` naming this connection's token. The first client frame, `hello`,
@@ -43,6 +49,13 @@ export class SseConnection implements Connection {
   readonly transport = 'sse' as const;
   readonly controller: ConnectionController;
   private ended = false;
+  /**
+   * The response's TCP socket, written to directly (see send), or null: then events go through
+   * `res.write`, as when something wrapped it (a compression middleware) or the response still
+   * waits behind another one on a pipelined connection.
+   */
+  private readonly socket: Socket | null;
+  private corked = false;
 
   constructor(
     readonly token: string,
@@ -59,6 +72,11 @@ export class SseConnection implements Connection {
     res.writeHead(200, { ...SSE_HEADERS, [HttpHeader.connection]: token, [HttpHeader.maxBody]: String(core.options.maxPayload) });
     // A first comment line pushes the headers out now, so the client sees the stream open.
     res.write(': pushwire\n\n');
+    // Once the headers are in the socket (nothing left queued in the response itself), the body is the
+    // socket's byte stream (no chunking): events can go to it directly, like WebSocket frames.
+    const socket = res.socket;
+    const direct = socket !== null && res.write === ServerResponse.prototype.write && res.writableLength === socket.writableLength;
+    this.socket = direct ? socket : null;
     res.on('close', () => this.end());
   }
 
@@ -71,12 +89,33 @@ export class SseConnection implements Connection {
     if (!this.ended) this.controller.onText(text);
   }
 
+  /**
+   * Writes the event's shared bytes. Straight to the socket, corked from the first write of a tick to
+   * its end (a burst leaves in one write), skipping `res.write`'s per-call work; order with the
+   * response's own writes (keepalive comments, the final close event) is the socket's order.
+   */
   send(frame: OutFrame): void {
     if (this.ended) return;
-    this.res.write(frame.encoded(SSE_EVENT, sseEventBytes));
+    const bytes = frame.encoded(SSE_EVENT, sseEventBytes);
+    const socket = this.socket;
+    if (socket) {
+      if (!this.corked) {
+        this.corked = true;
+        socket.cork();
+        flushAtTickEnd(uncork, this);
+      }
+      socket.write(bytes);
+    } else {
+      this.res.write(bytes);
+    }
     // The socket's buffer is this connection's queue: past the bound the client is not reading fast
     // enough. Cut it off; it resumes the session and gets everything it missed from the session buffer.
     if (this.res.writableLength > this.limits.maxBytes) this.res.destroy();
+  }
+
+  uncork(): void {
+    this.corked = false;
+    this.socket?.uncork();
   }
 
   keepalive(): void {
