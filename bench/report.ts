@@ -131,10 +131,12 @@ function checks(results: TargetResult[]): TargetCheck[] {
   check('WS fan-out p99 latency ≤ 1.2× plain ws', 'pushwire-websocket', 'ws', (r) => r.fanout?.latency.p99, (x) => x <= 1.2);
   check('WS fixed-rate p99 latency ≤ 1.2× plain ws', 'pushwire-websocket', 'ws', (r) => r.rate?.latency.p99, (x) => x <= 1.2);
   check('WS idle RSS/connection ≤ ½ Socket.IO', 'pushwire-websocket', 'socketio-websocket', (r) => r.memory?.rssPerConnection, (x) => x <= 0.5);
+  check('(same, in live heap) WS idle heap/connection ≤ ½ Socket.IO', 'pushwire-websocket', 'socketio-websocket', (r) => r.memory?.heapPerConnection, (x) => x <= 0.5);
   check('WS connections/s ≥ 2× Socket.IO', 'pushwire-websocket', 'socketio-websocket', (r) => r.connect?.perSecond, (x) => x >= 2);
   check('(same, in server CPU) WS server CPU/connection ≤ ½ Socket.IO', 'pushwire-websocket', 'socketio-websocket', (r) => r.connect?.serverCpuMicros, (x) => x <= 0.5);
   check('SSE fan-out server CPU/delivery ≤ plain SSE', 'pushwire-sse', 'sse', (r) => r.fanout?.cpuMicrosPerDelivery, (x) => x <= 1);
   check('SSE idle RSS/connection ≤ plain SSE', 'pushwire-sse', 'sse', (r) => r.memory?.rssPerConnection, (x) => x <= 1);
+  check('(same, in live heap) SSE idle heap/connection ≤ plain SSE', 'pushwire-sse', 'sse', (r) => r.memory?.heapPerConnection, (x) => x <= 1);
   check('LP fan-out deliveries/s ≥ Socket.IO polling', 'pushwire-long-polling', 'socketio-polling', (r) => r.fanout?.deliveriesPerSecond, (x) => x >= 1);
   check('LP fixed-rate p50 latency ≤ ½ Socket.IO polling', 'pushwire-long-polling', 'socketio-polling', (r) => r.rate?.latency.p50, (x) => x <= 0.5);
   for (const id of ['pushwire-websocket', 'pushwire-sse', 'pushwire-long-polling'] as const) {
