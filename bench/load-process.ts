@@ -74,6 +74,7 @@ serve({
     const handshakes = new Float64Array(n);
     const readies = new Float64Array(n);
     let failed = 0;
+    const cpu0 = process.cpuUsage();
     const start = performance.now();
     await pool(n, request.concurrency as number, async (index) => {
       const begin = performance.now();
@@ -94,7 +95,8 @@ serve({
       }
     });
     const elapsed = performance.now() - start;
-    return { elapsedMs: elapsed, perSecond: (n - failed) / (elapsed / 1000), handshake: summarize(handshakes), ready: summarize(readies), failed };
+    const cpu = process.cpuUsage(cpu0);
+    return { elapsedMs: elapsed, perSecond: (n - failed) / (elapsed / 1000), loadCpuMicros: cpu.user + cpu.system, handshake: summarize(handshakes), ready: summarize(readies), failed };
   },
 
   /** Waits until every client has messages 0..count-1 (or the time runs out), then reports. */

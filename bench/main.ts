@@ -70,7 +70,7 @@ async function connectClients(pair: Pair, target: Target, n: number, concurrency
     120_000,
   );
   if (reply.failed > 0) throw new Error(`${reply.failed} of ${n} clients failed to connect`);
-  return { clients: n, perSecond: reply.perSecond, serverCpuMicros: Number.NaN, handshake: reply.handshake, ready: reply.ready, failed: reply.failed };
+  return { clients: n, perSecond: reply.perSecond, serverCpuMicros: Number.NaN, loadCpuMicros: reply.loadCpuMicros, handshake: reply.handshake, ready: reply.ready, failed: reply.failed };
 }
 
 interface ExpectReply {
@@ -115,11 +115,14 @@ async function connectAndMemory(target: Target, config: BenchConfig): Promise<{ 
     if (clients * rounds > config.memory.clients) throw new Error('connect rounds exceed the idle-memory connection count');
     const cpu0 = await cpuMicros(pair);
     let connect: ConnectResult | undefined;
+    let loadCpu = 0;
     for (let round = 0; round < rounds; round++) {
       const result = await connectClients(pair, target, clients, concurrency);
+      loadCpu += result.loadCpuMicros ?? Number.NaN;
       if (!connect || result.perSecond > connect.perSecond) connect = result;
     }
     connect!.serverCpuMicros = ((await cpuMicros(pair)) - cpu0) / (clients * rounds);
+    connect!.loadCpuMicros = loadCpu / (clients * rounds);
     await connectClients(pair, target, config.memory.clients - clients * rounds, 50);
     // Idle = steady state: handshakes settled, Pushwire clients' first receipt sent (0.5–1.5 s), past
     // the HTTP keep-alive timeout (Node's default 5 s) after which the server closes the idle request

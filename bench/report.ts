@@ -20,6 +20,7 @@ const KB = 1024;
 export const METRICS: Metric[] = [
   { section: 'connect', name: 'connections/s', better: 'higher', digits: 0, get: (r) => r.connect?.perSecond },
   { section: 'connect', name: 'server CPU µs/connection', better: 'lower', digits: 0, get: (r) => r.connect?.serverCpuMicros },
+  { section: 'connect', name: 'load process CPU µs/connection', better: 'lower', digits: 0, get: (r) => r.connect?.loadCpuMicros },
   { section: 'connect', name: 'handshake p50 ms', better: 'lower', digits: 2, get: (r) => r.connect?.handshake.p50 },
   { section: 'connect', name: 'handshake p99 ms', better: 'lower', digits: 2, get: (r) => r.connect?.handshake.p99 },
   { section: 'connect', name: 'ready to receive p50 ms', better: 'lower', digits: 2, get: (r) => r.connect?.ready.p50 },
@@ -237,7 +238,8 @@ is measured inside the server process; every figure about delivery (latency, los
   server. \`t\` comes from \`process.hrtime\` = CLOCK_MONOTONIC, one clock for both processes, so latency is
   receive time − send time across processes.
 - **connect**: ${config.connect.rounds} rounds of ${config.connect.clients} clients, ${config.connect.concurrency} handshakes in flight at a time; the fastest round is
-  reported, server CPU per connection (handshake included) is averaged over all rounds. Handshake = until the client library
+  reported, server CPU per connection (handshake included) and load process CPU per connection (the client
+  library's side of it: connections/s is bounded by whichever process is busier) are averaged over all rounds. Handshake = until the client library
   reports open (Pushwire: \`welcome\`; Socket.IO: \`connect\`; SSE: response headers); ready = can receive
   broadcasts (Pushwire: subscription confirmed; the others: same as handshake).
 - **idle memory**: RSS and heap of the server process after forced GCs, with ${config.memory.clients} idle connected

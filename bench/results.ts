@@ -6,6 +6,8 @@ export interface ConnectResult {
   perSecond: number;
   /** Server CPU (user + system) per connection, handshake included, µs. */
   serverCpuMicros: number;
+  /** Load process CPU per connection (the client library's side of the handshake), µs; optional in older results. */
+  loadCpuMicros?: number;
   handshake: Summary;
   ready: Summary;
   failed: number;
