@@ -138,7 +138,7 @@ export class ServerSession implements Session {
       this.handledSeq = item.s;
       this.scheduleAck();
     }
-    this.inbox = []; // the drained array keeps its grown storage: an idle session should not
+    this.inbox = []; // a drained array keeps its grown storage, which an idle session should not hold
     this.draining = false;
   }
 
