@@ -267,7 +267,7 @@ is measured inside the server process; every figure about delivery (latency, los
   connection at once. Attempt planned = when the client's backoff (full jitter) scheduled its first attempt after
   the drop; reconnect = time from the drop to the client's next \`open\`; caught up = when the client
   has received every message published before its reconnection. Lost/duplicated are checked per client
-  on message indexes. (A long-polling client whose poll is cut just polls again: it sees no reconnect.)
+  on message indexes. (A long-polling client whose poll is cut polls once more at once; it reconnects only if that fails too, or if a receipt POST failed on a cut connection.)
 
 ## Reading the numbers
 
