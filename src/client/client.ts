@@ -409,7 +409,7 @@ export class PushwireClient extends Emitter<ClientEvents> {
     this.pipelined = 0;
     if (this.sessionId === null && !this.joined.size) {
       for (const entry of this.outbox.entries) {
-        if (entry.body.t !== 'sub') break;
+        if (entry.body.t !== 'sub' || entry.s > 128) break; // the server holds at most 256 frames before the welcome
         pipe.send(entry.text);
         this.pipelined = entry.s;
       }

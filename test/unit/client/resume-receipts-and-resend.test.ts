@@ -167,6 +167,16 @@ describe('resume: unacknowledged frames are sent again after the welcome', () =>
     ]);
   });
 
+  it('pipelines at most the subscriptions numbered up to 128, well within what the server holds before its welcome', async () => {
+    const client = mock.connect();
+    for (let i = 0; i < 200; i++) client.subscribe(`ch${i}`, () => {});
+    await settle();
+    expect(mock.last.frames).toHaveLength(1 + 128);
+    mock.last.welcome();
+    await settle();
+    expect(mock.last.frames.slice(129).map((frame) => frame.s)).toEqual(Array.from({ length: 72 }, (_, i) => 129 + i));
+  });
+
   it('does not pipeline on a resume: the frames wait for the welcome, which says whether the session continues', async () => {
     const client = await mock.open({ reconnect, random: half });
     mock.last.close(1006);
