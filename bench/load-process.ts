@@ -108,6 +108,7 @@ serve({
     latencies = new Samples(Math.min(count * clients.length, 4_000_000));
     for (const tracked of clients) Object.assign(tracked, { next: 0, lost: 0, duplicated: 0, caughtUpAt: 0 });
     const start = performance.now();
+    const cpu0 = process.cpuUsage();
     emit('expecting');
     await new Promise<void>((resolve) => {
       onComplete = resolve;
@@ -123,7 +124,8 @@ serve({
       duplicated += tracked.duplicated;
       received += tracked.next - tracked.lost + tracked.duplicated;
     }
-    return { complete: complete === count, received, lost, duplicated, elapsedMs: elapsed, latency: latencies.summary() };
+    const cpu = process.cpuUsage(cpu0);
+    return { complete: complete === count, received, lost, duplicated, elapsedMs: elapsed, loadCpuMicros: cpu.user + cpu.system, latency: latencies.summary() };
   },
 
   /** Resume scenario: how the clients came back after the server cut every connection at `dropAt`. */

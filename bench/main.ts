@@ -79,6 +79,8 @@ interface ExpectReply {
   lost: number;
   duplicated: number;
   elapsedMs: number;
+  /** Load process CPU while it waited for the messages, µs. */
+  loadCpuMicros: number;
   latency: Summary;
 }
 
@@ -165,6 +167,7 @@ async function delivery(target: Target, config: BenchConfig): Promise<{ fanout: 
       deliveriesPerSecond: fan.received / (fan.elapsedMs / 1000),
       latency: fan.latency,
       cpuMicrosPerDelivery: (end.cpu - start.cpu) / fan.received,
+      loadCpuMicrosPerDelivery: fan.loadCpuMicros / fan.received,
       clientFramesPerDelivery: (end.framesIn - start.framesIn) / fan.received,
     };
 
@@ -184,6 +187,7 @@ async function delivery(target: Target, config: BenchConfig): Promise<{ fanout: 
       duplicated: fixed.duplicated,
       latency: fixed.latency,
       cpuMicrosPerDelivery: (after.cpu - before.cpu) / fixed.received,
+      loadCpuMicrosPerDelivery: fixed.loadCpuMicros / fixed.received,
       clientFramesPerDelivery: (after.framesIn - before.framesIn) / fixed.received,
       requestsPerDelivery: (net1.requests - net0.requests) / fixed.received,
       bytesPerDelivery: (net1.bytesWritten - net0.bytesWritten + net1.bytesRead - net0.bytesRead) / fixed.received,

@@ -29,6 +29,7 @@ export const METRICS: Metric[] = [
   { section: 'idle memory', name: 'V8 new space MB', better: 'lower', digits: 1, get: (r) => r.memory?.newSpaceMB },
   { section: 'fan-out', name: 'deliveries/s', better: 'higher', digits: 0, get: (r) => r.fanout?.deliveriesPerSecond },
   { section: 'fan-out', name: 'server CPU µs/delivery', better: 'lower', digits: 2, get: (r) => r.fanout?.cpuMicrosPerDelivery },
+  { section: 'fan-out', name: 'load process CPU µs/delivery', better: 'lower', digits: 2, get: (r) => r.fanout?.loadCpuMicrosPerDelivery },
   { section: 'fan-out', name: 'client frames/delivery', better: 'lower', digits: 4, get: (r) => r.fanout?.clientFramesPerDelivery },
   { section: 'fan-out', name: 'latency p50 ms', better: 'lower', digits: 1, get: (r) => r.fanout?.latency.p50 },
   { section: 'fan-out', name: 'latency p99 ms', better: 'lower', digits: 1, get: (r) => r.fanout?.latency.p99 },
@@ -37,6 +38,7 @@ export const METRICS: Metric[] = [
   { section: 'fixed rate', name: 'latency p50 ms', better: 'lower', digits: 2, get: (r) => r.rate?.latency.p50 },
   { section: 'fixed rate', name: 'latency p99 ms', better: 'lower', digits: 2, get: (r) => r.rate?.latency.p99 },
   { section: 'fixed rate', name: 'server CPU µs/delivery', better: 'lower', digits: 2, get: (r) => r.rate?.cpuMicrosPerDelivery },
+  { section: 'fixed rate', name: 'load process CPU µs/delivery', better: 'lower', digits: 2, get: (r) => r.rate?.loadCpuMicrosPerDelivery },
   { section: 'fixed rate', name: 'client frames/delivery', better: 'lower', digits: 4, get: (r) => r.rate?.clientFramesPerDelivery },
   { section: 'fixed rate', name: 'HTTP requests/delivery', better: 'lower', digits: 3, get: (r) => r.rate?.requestsPerDelivery },
   { section: 'fixed rate', name: 'wire bytes/delivery', better: 'lower', digits: 0, get: (r) => r.rate?.bytesPerDelivery },
@@ -275,7 +277,9 @@ is measured inside the server process; every figure about delivery (latency, los
   through the load process, which holds all clients in one Node process on the same small machine: when a
   server is cheap, the load process becomes the bottleneck and queues, and its latency grows with the
   window. A library's client also costs what it costs there (the Pushwire client does more per message
-  than a bare \`ws\` \`onmessage\` + \`JSON.parse\`: receipts, sequence checks, dispatch).
+  than a bare \`ws\` \`onmessage\` + \`JSON.parse\`: receipts, sequence checks, dispatch). "Load process CPU"
+  (per connection, per delivery) shows that share: where it is well above the server's, connections/s,
+  deliveries/s and latency measure the client library at least as much as the server.
 - Fixed-rate latency is not free of that either: one broadcast is ${config.fanout.clients} messages arriving at
   once in one process, so p50/p99 are mostly the time the load process needs to work through them.
 - **RSS per connection can include V8's young generation**, which grows with the allocation rate while
