@@ -21,9 +21,10 @@ export const FULL_CLIENT_BUDGET = 6 * 1024;
  * Lowered to 8,900 by the bundle cut (8,816 B gz measured; 8,878 B with the cluster resync merged):
  * synced state and presence became the `pushwire/sync` add-on, internal members are renamed by the
  * build (mangle.config.ts), shorter messages, smaller probe/outbox/HTTP helpers. What is left over the
- * budget: see `npm run bundle-size`.
+ * budget: see `npm run bundle-size`. Raised to 9,000 for subscriptions pipelined behind the first
+ * hello (issue 9's connect rate: one round trip less).
  */
-export const FULL_CLIENT_CEILING = 8_900;
+export const FULL_CLIENT_CEILING = 9_000;
 
 export interface BundleSize {
   name: string;

@@ -9,11 +9,14 @@ export interface BenchConfig {
   resume: { perSecond: number; messages: number; dropAfterMs: number; timeoutMs: number };
   /** Only these targets (comma-separated ids in BENCH_ONLY), for iteration. */
   only: string[] | null;
+  /** Only these scenario groups (BENCH_SCENARIOS=connect,delivery; default both), for iteration. */
+  scenarios: ('connect' | 'delivery')[];
 }
 
 export function benchConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
   const quick = env.BENCH_QUICK === '1' || env.BENCH_QUICK === 'true';
   const only = env.BENCH_ONLY ? env.BENCH_ONLY.split(',').map((s) => s.trim()) : null;
+  const scenarios = (env.BENCH_SCENARIOS ?? 'connect,delivery').split(',').map((s) => s.trim()).filter((s): s is 'connect' | 'delivery' => s === 'connect' || s === 'delivery');
   if (quick) {
     return {
       quick,
@@ -23,6 +26,7 @@ export function benchConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
       rate: { perSecond: 20, messages: 40 },
       resume: { perSecond: 20, messages: 50, dropAfterMs: 500, timeoutMs: 20_000 },
       only,
+      scenarios,
     };
   }
   return {
@@ -33,6 +37,7 @@ export function benchConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
     rate: { perSecond: 10, messages: 80 },
     resume: { perSecond: 10, messages: 80, dropAfterMs: 1000, timeoutMs: 40_000 },
     only,
+    scenarios,
   };
 }
 

@@ -7,6 +7,7 @@ import { emit, serve } from './ipc.js';
 import type { BenchMessage } from './message.js';
 import { Samples, summarize } from './stats.js';
 import { type BenchClient, type ClientKind, clientFactory } from './clients/client.js';
+import { closeAgents } from './clients/http-fetch.js';
 
 interface Tracked {
   client: BenchClient;
@@ -73,6 +74,7 @@ serve({
     const handshakes = new Float64Array(n);
     const readies = new Float64Array(n);
     let failed = 0;
+    const cpu0 = process.cpuUsage();
     const start = performance.now();
     await pool(n, request.concurrency as number, async (index) => {
       const begin = performance.now();
@@ -93,7 +95,8 @@ serve({
       }
     });
     const elapsed = performance.now() - start;
-    return { elapsedMs: elapsed, perSecond: (n - failed) / (elapsed / 1000), handshake: summarize(handshakes), ready: summarize(readies), failed };
+    const cpu = process.cpuUsage(cpu0);
+    return { elapsedMs: elapsed, perSecond: (n - failed) / (elapsed / 1000), loadCpuMicros: cpu.user + cpu.system, handshake: summarize(handshakes), ready: summarize(readies), failed };
   },
 
   /** Waits until every client has messages 0..count-1 (or the time runs out), then reports. */
@@ -105,6 +108,7 @@ serve({
     latencies = new Samples(Math.min(count * clients.length, 4_000_000));
     for (const tracked of clients) Object.assign(tracked, { next: 0, lost: 0, duplicated: 0, caughtUpAt: 0 });
     const start = performance.now();
+    const cpu0 = process.cpuUsage();
     emit('expecting');
     await new Promise<void>((resolve) => {
       onComplete = resolve;
@@ -120,7 +124,8 @@ serve({
       duplicated += tracked.duplicated;
       received += tracked.next - tracked.lost + tracked.duplicated;
     }
-    return { complete: complete === count, received, lost, duplicated, elapsedMs: elapsed, latency: latencies.summary() };
+    const cpu = process.cpuUsage(cpu0);
+    return { complete: complete === count, received, lost, duplicated, elapsedMs: elapsed, loadCpuMicros: cpu.user + cpu.system, latency: latencies.summary() };
   },
 
   /** Resume scenario: how the clients came back after the server cut every connection at `dropAt`. */
@@ -161,5 +166,6 @@ serve({
     for (const tracked of clients) tracked.client.close();
     clients = [];
     await sleep(100);
+    closeAgents();
   },
 });

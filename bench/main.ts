@@ -18,6 +18,8 @@ import type { Summary } from './stats.js';
 import { allTargets, type Target } from './targets.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
+/** How long the idle-memory clients sit before the measurement (see connectAndMemory). */
+const IDLE_SETTLE_MS = 10_000;
 const root = join(here, '..', '..');
 
 interface Pair {
@@ -68,7 +70,7 @@ async function connectClients(pair: Pair, target: Target, n: number, concurrency
     120_000,
   );
   if (reply.failed > 0) throw new Error(`${reply.failed} of ${n} clients failed to connect`);
-  return { clients: n, perSecond: reply.perSecond, serverCpuMicros: Number.NaN, handshake: reply.handshake, ready: reply.ready, failed: reply.failed };
+  return { clients: n, perSecond: reply.perSecond, serverCpuMicros: Number.NaN, loadCpuMicros: reply.loadCpuMicros, handshake: reply.handshake, ready: reply.ready, failed: reply.failed };
 }
 
 interface ExpectReply {
@@ -77,6 +79,8 @@ interface ExpectReply {
   lost: number;
   duplicated: number;
   elapsedMs: number;
+  /** Load process CPU while it waited for the messages, µs. */
+  loadCpuMicros: number;
   latency: Summary;
 }
 
@@ -113,13 +117,20 @@ async function connectAndMemory(target: Target, config: BenchConfig): Promise<{ 
     if (clients * rounds > config.memory.clients) throw new Error('connect rounds exceed the idle-memory connection count');
     const cpu0 = await cpuMicros(pair);
     let connect: ConnectResult | undefined;
+    let loadCpu = 0;
     for (let round = 0; round < rounds; round++) {
       const result = await connectClients(pair, target, clients, concurrency);
+      loadCpu += result.loadCpuMicros ?? Number.NaN;
       if (!connect || result.perSecond > connect.perSecond) connect = result;
     }
     connect!.serverCpuMicros = ((await cpuMicros(pair)) - cpu0) / (clients * rounds);
+    connect!.loadCpuMicros = loadCpu / (clients * rounds);
     await connectClients(pair, target, config.memory.clients - clients * rounds, 50);
-    await sleep(1500); // let handshakes settle, and Pushwire clients send their first receipt (after 1 s)
+    // Idle = steady state: handshakes settled, Pushwire clients' first receipt sent (0.5–1.5 s), past
+    // the HTTP keep-alive timeout (Node's default 5 s) after which the server closes the idle request
+    // connections an HTTP client keeps (the upstream POSTs of SSE), and long enough without activity
+    // for V8 to shrink the young generation the connection burst grew (seen after 6–10 s).
+    await sleep(IDLE_SETTLE_MS);
     const after = await pair.server.request<Reply<{ rss: number; heapUsed: number; newSpace: number; connections: number }>>('memory');
     if (after.connections !== config.memory.clients) throw new Error(`server sees ${after.connections} of ${config.memory.clients} connections`);
     const n = config.memory.clients;
@@ -156,6 +167,7 @@ async function delivery(target: Target, config: BenchConfig): Promise<{ fanout: 
       deliveriesPerSecond: fan.received / (fan.elapsedMs / 1000),
       latency: fan.latency,
       cpuMicrosPerDelivery: (end.cpu - start.cpu) / fan.received,
+      loadCpuMicrosPerDelivery: fan.loadCpuMicros / fan.received,
       clientFramesPerDelivery: (end.framesIn - start.framesIn) / fan.received,
     };
 
@@ -175,6 +187,7 @@ async function delivery(target: Target, config: BenchConfig): Promise<{ fanout: 
       duplicated: fixed.duplicated,
       latency: fixed.latency,
       cpuMicrosPerDelivery: (after.cpu - before.cpu) / fixed.received,
+      loadCpuMicrosPerDelivery: fixed.loadCpuMicros / fixed.received,
       clientFramesPerDelivery: (after.framesIn - before.framesIn) / fixed.received,
       requestsPerDelivery: (net1.requests - net0.requests) / fixed.received,
       bytesPerDelivery: (net1.bytesWritten - net0.bytesWritten + net1.bytesRead - net0.bytesRead) / fixed.received,
@@ -250,8 +263,8 @@ async function main(): Promise<void> {
     }
     const t0 = performance.now();
     try {
-      Object.assign(result, await connectAndMemory(target, config));
-      Object.assign(result, await delivery(target, config));
+      if (config.scenarios.includes('connect')) Object.assign(result, await connectAndMemory(target, config));
+      if (config.scenarios.includes('delivery')) Object.assign(result, await delivery(target, config));
     } catch (error) {
       result.error = error instanceof Error ? error.message : String(error);
     }
@@ -261,7 +274,7 @@ async function main(): Promise<void> {
   if (process.env.BENCH_DEBUG) console.log(JSON.stringify(results, null, 1));
   printReport(results, info, config);
   writeFileSync(savedResults, JSON.stringify({ results, info, config }));
-  if (!config.only) {
+  if (!config.only && config.scenarios.length === 2) {
     const written = writeReport(root, results, info, config, await clientSizes(root));
     console.log(`\nwrote ${written.join(', ')}`);
   }

@@ -20,6 +20,7 @@ const KB = 1024;
 export const METRICS: Metric[] = [
   { section: 'connect', name: 'connections/s', better: 'higher', digits: 0, get: (r) => r.connect?.perSecond },
   { section: 'connect', name: 'server CPU µs/connection', better: 'lower', digits: 0, get: (r) => r.connect?.serverCpuMicros },
+  { section: 'connect', name: 'load process CPU µs/connection', better: 'lower', digits: 0, get: (r) => r.connect?.loadCpuMicros },
   { section: 'connect', name: 'handshake p50 ms', better: 'lower', digits: 2, get: (r) => r.connect?.handshake.p50 },
   { section: 'connect', name: 'handshake p99 ms', better: 'lower', digits: 2, get: (r) => r.connect?.handshake.p99 },
   { section: 'connect', name: 'ready to receive p50 ms', better: 'lower', digits: 2, get: (r) => r.connect?.ready.p50 },
@@ -28,6 +29,7 @@ export const METRICS: Metric[] = [
   { section: 'idle memory', name: 'V8 new space MB', better: 'lower', digits: 1, get: (r) => r.memory?.newSpaceMB },
   { section: 'fan-out', name: 'deliveries/s', better: 'higher', digits: 0, get: (r) => r.fanout?.deliveriesPerSecond },
   { section: 'fan-out', name: 'server CPU µs/delivery', better: 'lower', digits: 2, get: (r) => r.fanout?.cpuMicrosPerDelivery },
+  { section: 'fan-out', name: 'load process CPU µs/delivery', better: 'lower', digits: 2, get: (r) => r.fanout?.loadCpuMicrosPerDelivery },
   { section: 'fan-out', name: 'client frames/delivery', better: 'lower', digits: 4, get: (r) => r.fanout?.clientFramesPerDelivery },
   { section: 'fan-out', name: 'latency p50 ms', better: 'lower', digits: 1, get: (r) => r.fanout?.latency.p50 },
   { section: 'fan-out', name: 'latency p99 ms', better: 'lower', digits: 1, get: (r) => r.fanout?.latency.p99 },
@@ -36,6 +38,7 @@ export const METRICS: Metric[] = [
   { section: 'fixed rate', name: 'latency p50 ms', better: 'lower', digits: 2, get: (r) => r.rate?.latency.p50 },
   { section: 'fixed rate', name: 'latency p99 ms', better: 'lower', digits: 2, get: (r) => r.rate?.latency.p99 },
   { section: 'fixed rate', name: 'server CPU µs/delivery', better: 'lower', digits: 2, get: (r) => r.rate?.cpuMicrosPerDelivery },
+  { section: 'fixed rate', name: 'load process CPU µs/delivery', better: 'lower', digits: 2, get: (r) => r.rate?.loadCpuMicrosPerDelivery },
   { section: 'fixed rate', name: 'client frames/delivery', better: 'lower', digits: 4, get: (r) => r.rate?.clientFramesPerDelivery },
   { section: 'fixed rate', name: 'HTTP requests/delivery', better: 'lower', digits: 3, get: (r) => r.rate?.requestsPerDelivery },
   { section: 'fixed rate', name: 'wire bytes/delivery', better: 'lower', digits: 0, get: (r) => r.rate?.bytesPerDelivery },
@@ -64,8 +67,9 @@ function format(value: number | undefined, digits: number): string {
   return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
-function ratio(a: number | undefined, b: number | undefined): string {
-  if (a === undefined || b === undefined || Number.isNaN(a) || Number.isNaN(b) || b === 0) return '–';
+function ratio(a: number | undefined | null, b: number | undefined | null): string {
+  // null: a NaN that went through results.json (BENCH_REPORT_ONLY).
+  if (a === undefined || b === undefined || a === null || b === null || Number.isNaN(a) || Number.isNaN(b) || b === 0) return '–';
   return `${(a / b).toFixed(2)}×`;
 }
 
@@ -131,10 +135,12 @@ function checks(results: TargetResult[]): TargetCheck[] {
   check('WS fan-out p99 latency ≤ 1.2× plain ws', 'pushwire-websocket', 'ws', (r) => r.fanout?.latency.p99, (x) => x <= 1.2);
   check('WS fixed-rate p99 latency ≤ 1.2× plain ws', 'pushwire-websocket', 'ws', (r) => r.rate?.latency.p99, (x) => x <= 1.2);
   check('WS idle RSS/connection ≤ ½ Socket.IO', 'pushwire-websocket', 'socketio-websocket', (r) => r.memory?.rssPerConnection, (x) => x <= 0.5);
+  check('(same, in live heap) WS idle heap/connection ≤ ½ Socket.IO', 'pushwire-websocket', 'socketio-websocket', (r) => r.memory?.heapPerConnection, (x) => x <= 0.5);
   check('WS connections/s ≥ 2× Socket.IO', 'pushwire-websocket', 'socketio-websocket', (r) => r.connect?.perSecond, (x) => x >= 2);
   check('(same, in server CPU) WS server CPU/connection ≤ ½ Socket.IO', 'pushwire-websocket', 'socketio-websocket', (r) => r.connect?.serverCpuMicros, (x) => x <= 0.5);
   check('SSE fan-out server CPU/delivery ≤ plain SSE', 'pushwire-sse', 'sse', (r) => r.fanout?.cpuMicrosPerDelivery, (x) => x <= 1);
   check('SSE idle RSS/connection ≤ plain SSE', 'pushwire-sse', 'sse', (r) => r.memory?.rssPerConnection, (x) => x <= 1);
+  check('(same, in live heap) SSE idle heap/connection ≤ plain SSE', 'pushwire-sse', 'sse', (r) => r.memory?.heapPerConnection, (x) => x <= 1);
   check('LP fan-out deliveries/s ≥ Socket.IO polling', 'pushwire-long-polling', 'socketio-polling', (r) => r.fanout?.deliveriesPerSecond, (x) => x >= 1);
   check('LP fixed-rate p50 latency ≤ ½ Socket.IO polling', 'pushwire-long-polling', 'socketio-polling', (r) => r.rate?.latency.p50, (x) => x <= 0.5);
   for (const id of ['pushwire-websocket', 'pushwire-sse', 'pushwire-long-polling'] as const) {
@@ -235,11 +241,22 @@ is measured inside the server process; every figure about delivery (latency, los
   server. \`t\` comes from \`process.hrtime\` = CLOCK_MONOTONIC, one clock for both processes, so latency is
   receive time − send time across processes.
 - **connect**: ${config.connect.rounds} rounds of ${config.connect.clients} clients, ${config.connect.concurrency} handshakes in flight at a time; the fastest round is
-  reported, server CPU per connection (handshake included) is averaged over all rounds. Handshake = until the client library
+  reported, server CPU per connection (handshake included) and load process CPU per connection (the client
+  library's side of it: connections/s is bounded by whichever process is busier) are averaged over all rounds. Handshake = until the client library
   reports open (Pushwire: \`welcome\`; Socket.IO: \`connect\`; SSE: response headers); ready = can receive
   broadcasts (Pushwire: subscription confirmed; the others: same as handshake).
 - **idle memory**: RSS and heap of the server process after forced GCs, with ${config.memory.clients} idle connected
-  clients (Pushwire: each subscribed to one channel) minus the same before any client, divided by ${config.memory.clients}.
+  clients (Pushwire: each subscribed to one channel) minus the same before any client, divided by ${config.memory.clients};
+  measured 10 s after the last client connected: past the server's HTTP keep-alive timeout (5 s) after
+  the first receipts, so idle request connections an HTTP client keeps for a while (Pushwire SSE's
+  upstream POSTs) are gone, and long enough without activity for V8 to shrink the young generation that
+  the burst of connections grew (before, at 1.5 s, that transient was up to ~8 KB "per connection").
+- **HTTP clients**: each simulated client has its own keep-alive connections, as a browser would. The
+  Pushwire client's \`fetch\` in the load process is a minimal one on \`node:http\` (bench/clients/http-fetch.ts):
+  Node's built-in fetch (undici) made the load process the bottleneck of SSE and long-polling (one
+  shared pool scanned per request, and several times the CPU per request). Socket.IO's Node client is
+  on \`node:http\` too (xmlhttprequest-ssl), with a keep-alive agent per client (without one it opens a TCP
+  connection per poll).
 - **fan-out**: ${config.fanout.clients} clients; the server broadcasts ${config.fanout.messages} messages as fast as a window of
   ${config.fanout.window} messages not yet received by every client allows (the load process reports progress over IPC).
   Server CPU = \`process.cpuUsage()\` (user + system) of the server process over the run ÷ deliveries. On a
@@ -253,7 +270,7 @@ is measured inside the server process; every figure about delivery (latency, los
   connection at once. Attempt planned = when the client's backoff (full jitter) scheduled its first attempt after
   the drop; reconnect = time from the drop to the client's next \`open\`; caught up = when the client
   has received every message published before its reconnection. Lost/duplicated are checked per client
-  on message indexes. (A long-polling client whose poll is cut just polls again: it sees no reconnect.)
+  on message indexes. (A long-polling client whose poll is cut polls once more at once; it reconnects only if that fails too, or if a receipt POST failed on a cut connection.)
 
 ## Reading the numbers
 
@@ -261,18 +278,20 @@ is measured inside the server process; every figure about delivery (latency, los
   through the load process, which holds all clients in one Node process on the same small machine: when a
   server is cheap, the load process becomes the bottleneck and queues, and its latency grows with the
   window. A library's client also costs what it costs there (the Pushwire client does more per message
-  than a bare \`ws\` \`onmessage\` + \`JSON.parse\`: receipts, sequence checks, dispatch).
+  than a bare \`ws\` \`onmessage\` + \`JSON.parse\`: receipts, sequence checks, dispatch). "Load process CPU"
+  (per connection, per delivery) shows that share: where it is well above the server's, connections/s,
+  deliveries/s and latency measure the client library at least as much as the server.
 - Fixed-rate latency is not free of that either: one broadcast is ${config.fanout.clients} messages arriving at
   once in one process, so p50/p99 are mostly the time the load process needs to work through them.
-- **RSS per connection includes V8's young generation**, which grows with the allocation rate while the
-  clients connect (see "V8 new space MB"; it is the same 8 MB before any client): a server that allocates
-  more garbage per handshake can end up with a 16 MB larger new space, i.e. ~8 KB "per connection" of
-  ${config.memory.clients}. Heap per connection (live objects after GC) is the precise figure of retained state.
-- **Receipts at a low rate come in bursts**: each client acknowledges after 128 frames or 1 s, and at a
-  fixed rate all clients' 1 s timers run in step (they all got the same broadcasts), so the server gets a
-  burst of ${config.fanout.clients} receipts once a second and the next broadcast can wait behind it — a likely
-  contributor to Pushwire's fixed-rate p99 (not yet isolated: a heartbeat ping round or a GC pause in either
-  process would look the same). Jittering the receipt delay would spread the bursts.
+- **RSS per connection can include V8's young generation**, which grows with the allocation rate while
+  the clients connect and shrinks again once the process has been quiet for a while (see "V8 new space
+  MB"): 16 MB of extra new space is ~8 KB "per connection" of ${config.memory.clients}. The 10 s wait
+  lets it shrink where the server is really idle; a target still showing 33.6 MB was still allocating.
+  Heap per connection (live objects after GC) is the precise figure of retained state.
+- **Receipts**: each Pushwire client acknowledges after 128 frames or after a timer jittered over
+  0.5–1.5 s, so at a low fixed rate the server gets about one receipt per client per second, spread
+  over the second rather than in one burst. Over SSE and long-polling each receipt is an HTTP POST,
+  which is most of their CPU per delivery at a fixed rate.
 - The machine is shared; the load average above says how busy it was. Ratios within one run are
   meaningful, absolute figures less so. Rerun on a quiet machine for publishable numbers.
 
@@ -283,9 +302,15 @@ is measured inside the server process; every figure about delivery (latency, los
   (\`OutFrame.encoded\`), then the same buffer is written to every subscriber's TCP socket
   (\`src/server/transports/websocket.ts\`, \`websocket-frame.ts\`), where plain \`ws\` \`send\` encodes the
   string and builds a header per socket.
-- **Write batching**: once a connection writes a second frame in the same tick, its socket is corked until
-  the end of the tick, so a burst (fan-out, replay on resume) leaves as one \`writev\` instead of one
-  syscall per frame. A lone frame is written at once (no added latency).
+- **Write batching**: a connection's socket is corked at its first write in a tick and uncorked at the
+  end of the tick (after the synchronous work and its promise chains, before any I/O), after the
+  session's cumulative ack of that tick was added: a handshake's \`welcome\` + \`subd\` + \`ack\`, a burst of
+  fan-out frames or a replay leave as one write.
+- **Connect**: on its first connection the client sends its queued \`sub\` frames right behind \`hello\`,
+  so \`welcome\` and \`subd\` come back together: one round trip from hello to ready.
+- **SSE**: the event bytes (\`data: …\\n\\n\`) are made once per frame and cached like the WebSocket frame,
+  and the stream is not chunked (it ends with its connection), so an event is one socket write of shared
+  bytes where \`res.write\` of a string with chunked framing is four.
 - Per delivery the session layer does a bounded-buffer push: the reliable frame is kept until the
   client's receipt (an \`ack\` every 128 frames or after 1 s). Both costs are inside the CPU figures above;
   "client frames/delivery" shows the receipts: ~1/128 in fan-out, but at a low fixed rate the 1 s timer
@@ -304,6 +329,12 @@ ${markdown(ratiosTable(results))}
 ## Targets
 
 ${markdown(checksTable(results))}
+
+One run on a shared 2-core machine: a ratio within a few tens of percent of its threshold can land on
+either side in the next run (CPU per delivery and latency both move with what else the machine runs).
+Compare several runs before calling such a target met or missed. Where the load process CPU is well
+above the server's, the target measures the client library as much as the server (see "Reading the
+numbers").
 
 ${unavailable.length ? `## Not yet available\n\n${unavailable.join('\n')}\n\nThese scenarios run automatically once the client exports the transport (see \`bench/clients/pushwire-transports.ts\`).\n` : ''}
 ${failed.length ? `## Failures\n\n${failed.join('\n')}\n` : ''}
@@ -335,6 +366,7 @@ Budget ${FULL_CLIENT_BUDGET} B (6 KiB) for the full client: ${
 npm run bench                     # everything, ~5–10 minutes; rewrites this file
 BENCH_QUICK=1 npm run bench       # smaller sizes, for iteration
 BENCH_ONLY=pushwire-websocket,ws npm run bench   # some targets only (does not rewrite this file)
+BENCH_SCENARIOS=connect npm run bench          # connect + idle memory only, or delivery only (does not rewrite this file)
 BENCH_CPU_PROF=1 npm run bench    # also write V8 CPU profiles of every bench process to bench/.out/profiles/
 BENCH_REPORT_ONLY=1 sh bench/run.sh              # rewrite this file from the last run's bench/.out/results.json
 \`\`\`

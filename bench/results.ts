@@ -6,6 +6,8 @@ export interface ConnectResult {
   perSecond: number;
   /** Server CPU (user + system) per connection, handshake included, µs. */
   serverCpuMicros: number;
+  /** Load process CPU per connection (the client library's side of the handshake), µs; optional in older results. */
+  loadCpuMicros?: number;
   handshake: Summary;
   ready: Summary;
   failed: number;
@@ -29,6 +31,8 @@ export interface FanoutResult {
   deliveriesPerSecond: number;
   latency: Summary;
   cpuMicrosPerDelivery: number;
+  /** Load process CPU per delivery (the client library's side), µs; optional in older results. */
+  loadCpuMicrosPerDelivery?: number;
   /** Frames the clients sent meanwhile per delivery (Pushwire: receipts), where the server counts them. */
   clientFramesPerDelivery: number;
 }
@@ -40,6 +44,7 @@ export interface RateResult {
   duplicated: number;
   latency: Summary;
   cpuMicrosPerDelivery: number;
+  loadCpuMicrosPerDelivery?: number;
   clientFramesPerDelivery: number;
   requestsPerDelivery: number;
   bytesPerDelivery: number;

@@ -3,11 +3,13 @@ import { connect, type TransportName, type WebSocketConstructor } from '../../sr
 import { BENCH_CHANNEL, type BenchMessage } from '../message.js';
 import { type ClientFactory, deferred } from './client.js';
 import { pushwireTransport } from './pushwire-transports.js';
+import { useHttpFetch } from './http-fetch.js';
 
 /** The real Pushwire client, forced onto one transport, subscribed to the bench channel. */
 export function pushwireClient(name: TransportName): ClientFactory {
   const transport = pushwireTransport(name);
   if (!transport) throw new Error(`the Pushwire client has no ${name} transport yet`);
+  if (name !== 'websocket') useHttpFetch();
   return (url, handlers) => {
     const opened = deferred();
     const ready = deferred();

@@ -71,6 +71,8 @@ export class PushwireClient extends Emitter<ClientEvents> {
   private pipe_: Transport | null = null;
   /** The current pipe has not delivered the welcome yet: nothing but the hello goes out on it. */
   private awaitingWelcome_ = false;
+  /** Queued `sub` frames up to this number followed the current pipe's hello at once (see sendHello_). */
+  private pipelined_ = 0;
   /** When the current attempt's connect timeout expires (clock time). */
   private connectDeadline_ = 0;
   /** Set while the session moves onto a probed transport: the transport it leaves. */
@@ -274,6 +276,18 @@ export class PushwireClient extends Emitter<ClientEvents> {
     if (this.sessionId) Object.assign(hello, { sid: this.sessionId, secret: this.secret_, rx: this.rx_ });
     this.startHealthCheck_();
     pipe.send(JSON.stringify(hello));
+    // Before the first session, queued subscriptions follow the hello at once instead of a round trip
+    // later, after the welcome: the new session numbers frames from 1 like the outbox, and the welcome
+    // keeps that numbering. Only the leading `sub` frames: one handled by a session whose welcome never
+    // arrives is harmless, where a publish would be handled twice.
+    this.pipelined_ = 0;
+    if (this.sessionId === null && !this.joined_.size) {
+      for (const entry of this.outbox_.entries_) {
+        if (entry.body_.t !== 'sub' || entry.s > 128) break; // the server holds at most 256 frames before the welcome
+        pipe.send(entry.text_);
+        this.pipelined_ = entry.s;
+      }
+    }
   }
 
   /**
@@ -411,19 +425,22 @@ export class PushwireClient extends Emitter<ClientEvents> {
     this.upgradingFrom_ = null;
     this.plan_.succeeded_();
     const resumed = welcome.resumed && welcome.sid === this.sessionId;
+    // Frames up to `pipelined` went out behind this pipe's hello: the first session has them already.
+    const pipelined = this.sessionId === null ? this.pipelined_ : 0;
     this.sessionId = welcome.sid;
     this.secret_ = welcome.secret;
     this.rx_ = this.receipted_ = welcome.rx;
     this.heartbeatInterval_ = welcome.hb;
     this.maxPayload_ = welcome.max;
-    if (!resumed) this.startSession_();
-    else if (welcome.resync) this.resync_();
+    if (!resumed && pipelined === 0) this.startSession_();
+    else if (resumed && welcome.resync) this.resync_();
     this.attempt_ = 0;
     this.everOpen_ = true;
     if (!this.setState_('open')) return;
     this.armDeadline_();
     // Everything not yet acknowledged goes again: the server drops what it already handled.
     for (const entry of this.outbox_.entries_) {
+      if (entry.s <= pipelined) continue;
       entry.sent_ = true;
       this.pipe_!.send(entry.text_);
     }

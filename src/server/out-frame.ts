@@ -7,7 +7,14 @@ import type { ServerFrame } from '../protocol/frames.js';
  */
 export class OutFrame {
   readonly bytes: number;
-  private encodings: Map<string, unknown> | undefined;
+  /**
+   * The first encoding made sits in two fields; a frame goes out on one kind of transport nearly
+   * always, and a Map per frame would cost memory for every frame kept until acknowledged. Others
+   * (a broadcast to subscribers on several transports) go in a Map made only then.
+   */
+  private encodingKey: string | undefined;
+  private encoding: unknown;
+  private otherEncodings: Map<string, unknown> | undefined;
 
   constructor(
     readonly text: string,
@@ -22,10 +29,15 @@ export class OutFrame {
 
   /** The transport-specific encoding under `key`, made on first use and shared afterwards. */
   encoded<T>(key: string, make: (text: string) => T): T {
-    const cached = this.encodings?.get(key);
+    if (this.encodingKey === key) return this.encoding as T;
+    if (this.encodingKey === undefined) {
+      this.encodingKey = key;
+      return (this.encoding = make(this.text)) as T;
+    }
+    const cached = this.otherEncodings?.get(key);
     if (cached !== undefined) return cached as T;
     const value = make(this.text);
-    (this.encodings ??= new Map()).set(key, value);
+    (this.otherEncodings ??= new Map()).set(key, value);
     return value;
   }
 }

@@ -9,6 +9,9 @@ import { ackFrame, directFrame } from './frames.js';
 import { resolveLimits, TokenBucket } from './limits.js';
 import { Counters } from './metrics.js';
 import type { SessionMirror } from './cluster/session-mirror.js';
+import { atTickEnd } from './tick-end.js';
+
+const SETTLED: Promise<void> = Promise.resolve();
 
 /** A client frame with a sequence number, either well formed or already known to be refused. */
 export type InboundItem =
@@ -28,7 +31,7 @@ export interface SessionHost {
 }
 
 export class ServerSession implements Session {
-  readonly data: Record<string, unknown> = {};
+  private dataObject: Record<string, unknown> | undefined;
   readonly subscriptions = new Map<string, SessionSubscription>();
   readonly out: OutboundBuffer;
   connection: Connection | null = null;
@@ -47,10 +50,10 @@ export class ServerSession implements Session {
   private handledSeq = 0;
   /** Highest client sequence number accepted into the inbox; anything at or below it is a duplicate. */
   private acceptedSeq = 0;
-  private readonly inbox: InboundItem[] = [];
+  private inbox: InboundItem[] = [];
   private draining = false;
   /** The latest drain of the inbox (settled when it has finished). */
-  private drained: Promise<void> = Promise.resolve();
+  private drained = SETTLED;
   private ackScheduled = false;
 
   constructor(
@@ -64,6 +67,11 @@ export class ServerSession implements Session {
     this.out = new OutboundBuffer(limits.maxFrames, limits.maxBytes);
     const { framesPerSecond, frameBurst } = resolveLimits(limits);
     this.rate = new TokenBucket(framesPerSecond, frameBurst, Date.now());
+  }
+
+  /** The application's per-session values (made on first use: most sessions never have any). */
+  get data(): Record<string, unknown> {
+    return (this.dataObject ??= {});
   }
 
   get transport(): TransportName | null {
@@ -155,6 +163,7 @@ export class ServerSession implements Session {
       this.mirror?.handled(item.s);
       this.scheduleAck();
     }
+    this.inbox = []; // a drained array keeps its grown storage, which an idle session should not hold
     this.draining = false;
   }
 
@@ -168,17 +177,20 @@ export class ServerSession implements Session {
   }
 
   /**
-   * One cumulative ack per turn of the event loop, however many frames were handled in it. With a
-   * cluster record, only once the record says they were handled: a client never drops a frame from
-   * its outbox that another node would not know was handled.
+   * One cumulative ack per tick, however many frames were handled in it. At the end of the tick (not
+   * the next turn of the loop) so it leaves in the same write as the frames the handling produced.
+   * With a cluster record, only once the record says they were handled: a client never drops a frame
+   * from its outbox that another node would not know was handled.
    */
   private scheduleAck(): void {
     if (this.ackScheduled) return;
     this.ackScheduled = true;
-    setImmediate(() => {
-      if (!this.mirror) return this.sendAck();
-      void this.mirror.settled().then(() => this.sendAck());
-    });
+    atTickEnd(ServerSession.sendScheduledAck, this);
+  }
+
+  private static sendScheduledAck(session: ServerSession): void {
+    if (!session.mirror) return session.sendAck();
+    void session.mirror.settled().then(() => session.sendAck());
   }
 
   private sendAck(): void {

@@ -18,24 +18,45 @@ export function readBody(req: IncomingMessage, limit: number): Promise<string> {
       reject(new BodyTooLargeError(limit));
       return;
     }
-    const chunks: Buffer[] = [];
+    let chunks: Buffer[] = [];
     let size = 0;
+    // The request of an SSE stream lives as long as the stream: once the body is read, nothing of
+    // this reader (listeners, chunks) may stay attached to it.
+    const done = (): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onClose);
+      chunks = [];
+    };
     const onData = (chunk: Buffer): void => {
       size += chunk.length;
       if (size > limit) {
-        req.off('data', onData);
+        done();
         req.resume();
         reject(new BodyTooLargeError(limit));
         return;
       }
       chunks.push(chunk);
     };
+    const onEnd = (): void => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      done();
+      resolve(body);
+    };
+    const onError = (error: Error): void => {
+      done();
+      reject(error);
+    };
+    const onClose = (): void => {
+      if (req.complete) return;
+      done();
+      reject(new Error('request aborted'));
+    };
     req.on('data', onData);
-    req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.once('error', reject);
-    req.once('close', () => {
-      if (!req.complete) reject(new Error('request aborted'));
-    });
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('close', onClose);
   });
 }
 

@@ -42,6 +42,10 @@ export class HttpEndpoints {
   private readonly keepalive: ReturnType<typeof setInterval>;
   private readonly limits: HttpConnectionLimits;
   private closing = false;
+  /** One function for every connection (not a closure each): an ended connection is forgotten. */
+  private readonly forget = (connection: HttpConnection): void => {
+    if (this.connections.get(connection.token) === connection) this.connections.delete(connection.token);
+  };
 
   constructor(
     private readonly core: ServerCore,
@@ -113,9 +117,7 @@ export class HttpEndpoints {
     if (hello === undefined) return;
     if (res.destroyed) return;
     const token = this.core.cluster ? `${this.core.cluster.nodeId}.${randomToken(18)}` : randomToken(18);
-    const forget = (connection: HttpConnection): void => {
-      if (this.connections.get(connection.token) === connection) this.connections.delete(connection.token);
-    };
+    const forget = this.forget;
     if (transport === 'sse') {
       const connection = new SseConnection(token, res, this.core, requestInfo(req, this.core.options.trustProxy), this.limits, forget);
       this.connections.set(token, connection);

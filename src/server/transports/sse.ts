@@ -1,4 +1,5 @@
-import type { ServerResponse } from 'node:http';
+import { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { HttpHeader } from '../../protocol/http.js';
 import type { Connection } from '../connection.js';
 import { ConnectionController } from '../connection-controller.js';
@@ -6,11 +7,20 @@ import type { ServerCore } from '../core.js';
 import { closeFrame } from '../frames.js';
 import type { RequestInfo } from '../options.js';
 import type { OutFrame } from '../out-frame.js';
+import { flushAtTickEnd } from '../tick-end.js';
 
 /** One server frame as one SSE message event (JSON never contains a raw newline, so one `data:` line). */
 export function sseEvent(text: string): string {
   return `data: ${text}\n\n`;
 }
+
+/** The event's bytes, made once per frame and cached on it: a broadcast is encoded once, not per stream. */
+function sseEventBytes(text: string): Buffer {
+  return Buffer.from(sseEvent(text));
+}
+
+/** Key of the SSE event bytes cached on each OutFrame. */
+const SSE_EVENT = 'sse';
 
 export const SSE_HEADERS = {
   'content-type': 'text/event-stream; charset=utf-8',
@@ -26,6 +36,10 @@ export interface HttpConnectionLimits {
   maxFrames: number;
 }
 
+function uncork(connection: SseConnection): void {
+  connection.uncork();
+}
+
 /**
  * An SSE connection: server frames go down one long response as `data:` events; client frames
  * arrive in POSTs to `{path}/send` naming this connection's token. The first client frame, `hello`,
@@ -35,6 +49,13 @@ export class SseConnection implements Connection {
   readonly transport = 'sse' as const;
   readonly controller: ConnectionController;
   private ended = false;
+  /**
+   * The response's TCP socket, written to directly (see send), or null: then events go through
+   * `res.write`, as when something wrapped it (a compression middleware) or the response still
+   * waits behind another one on a pipelined connection.
+   */
+  private readonly socket: Socket | null;
+  private corked = false;
 
   constructor(
     readonly token: string,
@@ -45,9 +66,17 @@ export class SseConnection implements Connection {
     private readonly onEnd: (connection: SseConnection) => void,
   ) {
     this.controller = new ConnectionController(core, this, request);
+    // The stream is the whole connection: its end is the connection's end, so it needs no chunked
+    // framing, and each event is one write of the cached bytes instead of four (size, CRLF, data, CRLF).
+    res.useChunkedEncodingByDefault = false;
     res.writeHead(200, { ...SSE_HEADERS, [HttpHeader.connection]: token, [HttpHeader.maxBody]: String(core.options.maxPayload) });
     // A first comment line pushes the headers out now, so the client sees the stream open.
     res.write(': pushwire\n\n');
+    // Once the headers are in the socket (nothing left queued in the response itself), the body is the
+    // socket's byte stream (no chunking): events can go to it directly, like WebSocket frames.
+    const socket = res.socket;
+    const direct = socket !== null && res.write === ServerResponse.prototype.write && res.writableLength === socket.writableLength;
+    this.socket = direct ? socket : null;
     res.on('close', () => this.end());
   }
 
@@ -60,12 +89,33 @@ export class SseConnection implements Connection {
     if (!this.ended) this.controller.onText(text);
   }
 
+  /**
+   * Writes the event's shared bytes. Straight to the socket, corked from the first write of a tick to
+   * its end (a burst leaves in one write), skipping `res.write`'s per-call work; order with the
+   * response's own writes (keepalive comments, the final close event) is the socket's order.
+   */
   send(frame: OutFrame): void {
     if (this.ended) return;
-    this.res.write(frame.encoded('sse', sseEvent));
+    const bytes = frame.encoded(SSE_EVENT, sseEventBytes);
+    const socket = this.socket;
+    if (socket) {
+      if (!this.corked) {
+        this.corked = true;
+        socket.cork();
+        flushAtTickEnd(uncork, this);
+      }
+      socket.write(bytes);
+    } else {
+      this.res.write(bytes);
+    }
     // The socket's buffer is this connection's queue: past the bound the client is not reading fast
     // enough. Cut it off; it resumes the session and gets everything it missed from the session buffer.
     if (this.res.writableLength > this.limits.maxBytes) this.res.destroy();
+  }
+
+  uncork(): void {
+    this.corked = false;
+    this.socket?.uncork();
   }
 
   keepalive(): void {

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocket, WebSocketServer } from 'ws';
+import { type RawData, type Server, WebSocket, WebSocketServer } from 'ws';
 import type { Connection } from '../connection.js';
 import { ConnectionController } from '../connection-controller.js';
 import type { ServerCore } from '../core.js';
@@ -8,6 +8,7 @@ import type { OutFrame } from '../out-frame.js';
 import { originAllowed } from '../origin.js';
 import { pathnameOf, requestInfo } from '../request-info.js';
 import { textFrame } from './websocket-frame.js';
+import { flushAtTickEnd } from '../tick-end.js';
 
 /** Key of the framed bytes cached on each OutFrame. */
 const WS_FRAME = 'ws';
@@ -19,34 +20,18 @@ function closeReason(reason: string): string {
 }
 
 /**
- * Write batching across all WebSocket connections. The first frame a connection sends in a tick is
- * written at once; if a second one follows in the same tick (a fan-out burst, a replay), the socket is
- * corked and uncorked at the end of the tick, so the rest of the burst leaves in one write.
+ * Write batching across all WebSocket connections: a connection's socket is corked at its first write
+ * in a tick and uncorked at the end of the tick, so whatever it sends in one tick (welcome + subd +
+ * ack of a handshake, a fan-out burst, a replay) leaves in one write. The end of the tick comes right
+ * after the synchronous work and its promise chains, so this adds no wait on the event loop.
  */
-let tick = 0;
-let tickEnding = false;
-let corked: WebSocketConnection[] = [];
-
-function currentTick(): number {
-  if (!tickEnding) {
-    tickEnding = true;
-    process.nextTick(endTick);
-  }
-  return tick;
-}
-
-function endTick(): void {
-  tick++;
-  tickEnding = false;
-  const list = corked;
-  corked = [];
-  for (const connection of list) connection.uncork();
+function uncork(connection: WebSocketConnection): void {
+  connection.uncork();
 }
 
 class WebSocketConnection implements Connection {
   readonly transport = 'websocket' as const;
-  /** The tick of this connection's last write, and whether its socket is corked until the tick ends. */
-  private lastTick = -1;
+  /** Whether its socket is corked until the tick ends. */
   private isCorked = false;
 
   /** `raw` is the upgraded TCP socket under `socket`. */
@@ -66,13 +51,11 @@ class WebSocketConnection implements Connection {
    */
   send(frame: OutFrame): void {
     if (this.socket.readyState !== WebSocket.OPEN) return;
-    const now = currentTick();
-    if (this.lastTick === now && !this.isCorked) {
+    if (!this.isCorked) {
       this.isCorked = true;
       this.raw.cork();
-      corked.push(this);
+      flushAtTickEnd(uncork, this);
     }
-    this.lastTick = now;
     this.raw.write(frame.encoded(WS_FRAME, textFrame));
   }
 
@@ -88,18 +71,47 @@ class WebSocketConnection implements Connection {
   }
 }
 
+/**
+ * The `ws` socket of a Pushwire connection. It carries its controller and endpoint, so the listeners
+ * are three shared functions instead of three closures (and their context) per idle connection.
+ */
+class PushwireSocket extends WebSocket {
+  controller: ConnectionController | null = null;
+  endpoint: WebSocketEndpoint | null = null;
+}
+
+function onSocketMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+  const socket = this as PushwireSocket;
+  if (isBinary) {
+    socket.close(1003, 'pushwire frames are JSON text');
+    return;
+  }
+  socket.controller?.onText(data.toString());
+}
+
+function onSocketClose(this: WebSocket): void {
+  const socket = this as PushwireSocket;
+  socket.endpoint?.forget(socket);
+  socket.controller?.onClose();
+}
+
+function onSocketError(this: WebSocket, error: Error): void {
+  (this as PushwireSocket).endpoint?.core.logger.debug('websocket error', { error: error.message });
+}
+
 /** The WebSocket endpoint at `{path}/ws`, on the `ws` package. */
 export class WebSocketEndpoint {
-  private readonly server: WebSocketServer;
+  private readonly server: Server<typeof PushwireSocket>;
   private readonly sockets = new Set<WebSocket>();
 
   constructor(
-    private readonly core: ServerCore,
+    readonly core: ServerCore,
     private readonly pathname: string,
   ) {
     // Frames up to twice the max payload reach the session layer, which refuses them with a clear
     // `too_large` error naming the frame; beyond that `ws` closes with 1009 before buffering more.
-    this.server = new WebSocketServer({
+    this.server = new WebSocketServer<typeof PushwireSocket>({
+      WebSocket: PushwireSocket,
       noServer: true,
       maxPayload: core.options.maxPayload * 2,
       perMessageDeflate: false,
@@ -137,22 +149,17 @@ export class WebSocketEndpoint {
     this.server.close();
   }
 
-  private accept(ws: WebSocket, raw: Duplex, req: IncomingMessage): void {
+  /** The socket closed. */
+  forget(socket: WebSocket): void {
+    this.sockets.delete(socket);
+  }
+
+  private accept(ws: PushwireSocket, raw: Duplex, req: IncomingMessage): void {
     this.sockets.add(ws);
-    const controller = new ConnectionController(this.core, new WebSocketConnection(ws, raw), requestInfo(req, this.core.options.trustProxy));
-    ws.on('message', (data, isBinary) => {
-      if (isBinary) {
-        ws.close(1003, 'pushwire frames are JSON text');
-        return;
-      }
-      controller.onText(data.toString());
-    });
-    ws.on('close', () => {
-      this.sockets.delete(ws);
-      controller.onClose();
-    });
-    ws.on('error', (error) => {
-      this.core.logger.debug('websocket error', { error: error.message });
-    });
+    ws.endpoint = this;
+    ws.controller = new ConnectionController(this.core, new WebSocketConnection(ws, raw), requestInfo(req, this.core.options.trustProxy));
+    ws.on('message', onSocketMessage);
+    ws.on('close', onSocketClose);
+    ws.on('error', onSocketError);
   }
 }

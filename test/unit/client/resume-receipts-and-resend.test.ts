@@ -137,18 +137,56 @@ describe('resume: unacknowledged frames are sent again after the welcome', () =>
     expect([offline.status, direct.status]).toEqual(['resolved', 'resolved']);
   });
 
-  it('also resends frames made before the very first welcome', async () => {
+  it('also sends frames made before the very first welcome: subscriptions right behind the hello, the rest after the welcome', async () => {
     const client = mock.connect();
     client.subscribe('news', () => {});
     track(client.publish('news', 'early'));
     await settle();
-    expect(mock.last.frames).toEqual([{ t: 'hello', v: 1 }]);
+    expect(mock.last.frames).toEqual([{ t: 'hello', v: 1 }, { t: 'sub', s: 1, ch: 'news' }]);
     mock.last.welcome();
     await settle();
-    expect(mock.last.frames.slice(1)).toEqual([
-      { t: 'sub', s: 1, ch: 'news' },
-      { t: 'pub', s: 2, ch: 'news', d: 'early' },
+    expect(mock.last.frames.slice(2)).toEqual([{ t: 'pub', s: 2, ch: 'news', d: 'early' }]);
+  });
+
+  it('pipelines only the leading subscriptions, and again on the next pipe when the first one fails before its welcome', async () => {
+    const client = mock.connect({ reconnect, random: half });
+    client.subscribe('a', () => {});
+    client.subscribe('b', () => {});
+    track(client.publish('a', 'early'));
+    client.subscribe('c', () => {});
+    await settle();
+    expect(mock.last.frames).toEqual([{ t: 'hello', v: 1 }, { t: 'sub', s: 1, ch: 'a' }, { t: 'sub', s: 2, ch: 'b' }]);
+    mock.last.close(1006);
+    await advance(1000);
+    expect(mock.last.frames).toEqual([{ t: 'hello', v: 1 }, { t: 'sub', s: 1, ch: 'a' }, { t: 'sub', s: 2, ch: 'b' }]);
+    mock.last.welcome();
+    await settle();
+    expect(mock.last.frames.slice(3)).toEqual([
+      { t: 'pub', s: 3, ch: 'a', d: 'early' },
+      { t: 'sub', s: 4, ch: 'c' },
     ]);
+  });
+
+  it('pipelines at most the subscriptions numbered up to 128, well within what the server holds before its welcome', async () => {
+    const client = mock.connect();
+    for (let i = 0; i < 200; i++) client.subscribe(`ch${i}`, () => {});
+    await settle();
+    expect(mock.last.frames).toHaveLength(1 + 128);
+    mock.last.welcome();
+    await settle();
+    expect(mock.last.frames.slice(129).map((frame) => frame.s)).toEqual(Array.from({ length: 72 }, (_, i) => 129 + i));
+  });
+
+  it('does not pipeline on a resume: the frames wait for the welcome, which says whether the session continues', async () => {
+    const client = await mock.open({ reconnect, random: half });
+    mock.last.close(1006);
+    await advance(500);
+    client.subscribe('news', () => {});
+    await settle();
+    expect(mock.last.frames).toEqual([{ t: 'hello', v: 1, sid: 'sid-1', secret: 'secret-1', rx: 0 }]);
+    mock.last.welcome({ resumed: false, sid: 'sid-2' });
+    await settle();
+    expect(mock.last.frames.slice(1)).toEqual([{ t: 'sub', s: 1, ch: 'news' }]);
   });
 });
 
