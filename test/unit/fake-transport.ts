@@ -10,7 +10,8 @@ export class FakePipe {
 
   /** Frames the client sent, parsed. */
   get frames(): Record<string, unknown>[] {
-    return this.sent.map((text) => JSON.parse(text) as Record<string, unknown>);
+    // A message may carry several frames separated by `\n` (the hello with its pipelined subscriptions).
+    return this.sent.flatMap((text) => text.split('\n').map((line) => JSON.parse(line) as Record<string, unknown>));
   }
 
   framesOf(type: string): Record<string, unknown>[] {

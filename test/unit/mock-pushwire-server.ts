@@ -25,6 +25,8 @@ type MockSocket = Parameters<Parameters<ReturnType<typeof ws.link>['addEventList
 export class MockConnection {
   /** Every frame the client sent on this connection, in order. */
   readonly frames: SentFrame[] = [];
+  /** How many WebSocket messages carried them. */
+  messages = 0;
   /** Set once the client side has closed the socket (not when the test closed it from the server side). */
   closedByClient: { code: number; reason: string } | null = null;
   private closedByServer = false;
@@ -33,7 +35,11 @@ export class MockConnection {
 
   constructor(private readonly socket: MockSocket) {
     this.url = socket.url.href;
-    socket.addEventListener('message', (event) => this.frames.push(JSON.parse(String(event.data)) as SentFrame));
+    // A message may carry several frames separated by `\n` (the hello with its pipelined subscriptions).
+    socket.addEventListener('message', (event) => {
+      this.messages++;
+      for (const line of String(event.data).split('\n')) this.frames.push(JSON.parse(line) as SentFrame);
+    });
     socket.addEventListener('close', (event) => {
       if (!this.closedByServer) this.closedByClient ??= { code: event.code, reason: event.reason };
     });

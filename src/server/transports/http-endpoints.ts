@@ -6,6 +6,7 @@ import type { ServerHooks } from '../options.js';
 import { randomToken } from '../random.js';
 import { requestInfo } from '../request-info.js';
 import { openChannelStream } from './channel-stream.js';
+import { eachFrame } from '../frame-lines.js';
 import { bodyOrReply, replyText } from './http-body.js';
 import { answeredByOriginGate } from './http-origin.js';
 import { httpPollResponder, LongPollConnection } from './long-polling.js';
@@ -111,7 +112,10 @@ export class HttpEndpoints {
     for (const stream of [...this.streams]) stream.close(4000, 'server shutting down');
   }
 
-  /** Opens a connection: the body is the `hello` frame, fed to the connection's controller like any frame. */
+  /**
+   * Opens a connection: the body is the `hello` frame, possibly followed by more frames (`\n`-separated,
+   * like any body), fed to the connection's controller like any frames.
+   */
   private async open(req: IncomingMessage, res: ServerResponse, transport: 'sse' | 'long-polling'): Promise<void> {
     const hello = await bodyOrReply(req, res, this.core.options.maxPayload);
     if (hello === undefined) return;
@@ -121,11 +125,11 @@ export class HttpEndpoints {
     if (transport === 'sse') {
       const connection = new SseConnection(token, res, this.core, requestInfo(req, this.core.options.trustProxy), this.limits, forget);
       this.connections.set(token, connection);
-      connection.receive(hello);
+      eachFrame(hello, (frame) => connection.receive(frame));
     } else {
       const connection = new LongPollConnection(token, this.core, requestInfo(req, this.core.options.trustProxy), this.options.pollTimeout, this.limits, forget);
       this.connections.set(token, connection);
-      connection.receive(hello);
+      eachFrame(hello, (frame) => connection.receive(frame));
       connection.poll(httpPollResponder(req, res), 0);
     }
   }

@@ -9,6 +9,7 @@ import { originAllowed } from '../origin.js';
 import { pathnameOf, requestInfo } from '../request-info.js';
 import { textFrame } from './websocket-frame.js';
 import { flushAtTickEnd } from '../tick-end.js';
+import { eachFrame } from '../frame-lines.js';
 
 /** Key of the framed bytes cached on each OutFrame. */
 const WS_FRAME = 'ws';
@@ -86,7 +87,8 @@ function onSocketMessage(this: WebSocket, data: RawData, isBinary: boolean): voi
     socket.close(1003, 'pushwire frames are JSON text');
     return;
   }
-  socket.controller?.onText(data.toString());
+  const controller = socket.controller;
+  if (controller) eachFrame(data.toString(), (frame) => controller.onText(frame));
 }
 
 function onSocketClose(this: WebSocket): void {

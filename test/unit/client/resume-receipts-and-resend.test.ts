@@ -167,6 +167,18 @@ describe('resume: unacknowledged frames are sent again after the welcome', () =>
     ]);
   });
 
+  it('sends the pipelined subscriptions in the hello’s own message, as long as it fits the max payload', async () => {
+    const client = mock.connect({ maxPayload: 300 });
+    for (let i = 0; i < 20; i++) client.subscribe(`channel-${i}`, () => {});
+    await settle();
+    expect(mock.last.messages).toBe(1);
+    // Each `sub` is ~30 characters: about 100 characters (300 bytes at worst) hold the hello and two.
+    expect(mock.last.frames).toEqual([{ t: 'hello', v: 1 }, { t: 'sub', s: 1, ch: 'channel-0' }, { t: 'sub', s: 2, ch: 'channel-1' }]);
+    mock.last.welcome();
+    await settle();
+    expect(mock.last.frames.slice(3).map((frame) => frame.s)).toEqual(Array.from({ length: 18 }, (_, i) => 3 + i));
+  });
+
   it('pipelines at most the subscriptions numbered up to 128, well within what the server holds before its welcome', async () => {
     const client = mock.connect();
     for (let i = 0; i < 200; i++) client.subscribe(`ch${i}`, () => {});

@@ -60,17 +60,19 @@ export class MockPushwire {
       if (this.websocket === 'silent') return;
       let session: Session | null = null;
       client.addEventListener('message', (event) => {
-        const frame = JSON.parse(String(event.data)) as Record<string, unknown>;
-        if (frame.t === 'hello' && this.websocket === 'pong-only') this.hellos.push({ transport: 'websocket (ignored)', hello: frame });
-        else if (frame.t === 'hello') session = this.hello('websocket', frame, (text) => client.send(text));
-        else if (!session && frame.t === 'ping') client.send(JSON.stringify({ t: 'pong', id: frame.id }));
-        else if (session) this.receive(session, frame);
+        // A message may carry several frames separated by `\n` (the hello with its pipelined subscriptions).
+        for (const frame of parseLines(String(event.data))) {
+          if (frame.t === 'hello' && this.websocket === 'pong-only') this.hellos.push({ transport: 'websocket (ignored)', hello: frame });
+          else if (frame.t === 'hello') session = this.hello('websocket', frame, (text) => client.send(text));
+          else if (!session && frame.t === 'ping') client.send(JSON.stringify({ t: 'pong', id: frame.id }));
+          else if (session) this.receive(session, frame);
+        }
       });
     }),
     http.post(`${BASE}/sse`, async ({ request }) => {
       this.attempts.sse++;
       if (this.sse === 'refuse') return HttpResponse.error();
-      const hello = JSON.parse(await request.text()) as Record<string, unknown>;
+      const [hello, ...pipelined] = parseLines(await request.text());
       const connection = this.connection();
       let push: (text: string) => void = () => {};
       const stream = new ReadableStream<Uint8Array>({
@@ -82,7 +84,10 @@ export class MockPushwire {
         },
       });
       connection.push = (text) => push(text);
-      queueMicrotask(() => (connection.session = this.hello('sse', hello, (text) => connection.push(text))));
+      queueMicrotask(() => {
+        const session = (connection.session = this.hello('sse', hello!, (text) => connection.push(text)));
+        for (const frame of pipelined) this.receive(session, frame);
+      });
       return new HttpResponse(stream, {
         headers: { 'content-type': 'text/event-stream', 'pushwire-connection': connection.token, 'pushwire-max-body': '65536' },
       });
@@ -105,10 +110,11 @@ export class MockPushwire {
     http.post(`${BASE}/poll`, async ({ request }) => {
       this.attempts['long-polling']++;
       if (this.longPolling === 'refuse') return HttpResponse.error();
-      const hello = JSON.parse(await request.text()) as Record<string, unknown>;
+      const [hello, ...pipelined] = parseLines(await request.text());
       const connection = this.connection();
       connection.push = (text) => connection.queue.push(text);
-      connection.session = this.hello('long-polling', hello, (text) => connection.push(text));
+      connection.session = this.hello('long-polling', hello!, (text) => connection.push(text));
+      for (const frame of pipelined) this.receive(connection.session, frame);
       return this.poll(connection, 0);
     }),
     http.get(`${BASE}/poll`, async ({ request }) => {
@@ -186,4 +192,9 @@ export class MockPushwire {
     session.out.push(text);
     session.send?.(text);
   }
+}
+
+/** The frames of a message or body: one or more JSON frames separated by `\n`. */
+function parseLines(text: string): Record<string, unknown>[] {
+  return text.split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
 }
