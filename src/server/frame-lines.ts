@@ -1,6 +1,6 @@
 /**
  * A WebSocket message or the HTTP body of a `hello` carries one or more client frames separated by `\n`
- * (JSON text never contains a raw newline); each goes to `receive` in order. Text without a newline
+ * (client frames are compact JSON, which never contains a raw newline); each goes to `receive` in order. Text without a newline
  * goes as it is (an empty one too: the controller refuses it); empty lines between frames are skipped.
  */
 export function eachFrame(text: string, receive: (frame: string) => void): void {

@@ -16,18 +16,15 @@ function regeneratedOnMove(frame: OutFrame): boolean {
  * go out in order on one Redis connection, so when the latest has settled, all earlier ones have.
  */
 export class SessionMirror {
-  /** Numbers of the frames in the stored list, oldest first. */
-  private kept: number[] = [];
   private last: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly link: ClusterLink,
     private readonly id: string,
     private readonly logger: Logger,
-    kept: number[] = [],
-  ) {
-    this.kept = kept;
-  }
+    /** Numbers of the frames in the stored list, oldest first. */
+    private kept: number[] = [],
+  ) {}
 
   /** Reliable frame number `n` went out. */
   sent(n: number, frame: OutFrame): void {

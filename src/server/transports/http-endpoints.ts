@@ -25,6 +25,7 @@ export interface HttpEndpointOptions {
 type HttpConnection = SseConnection | LongPollConnection;
 
 const UNKNOWN_CONNECTION = 'unknown_connection: no open connection with this token (it ended or never existed)';
+const UNKNOWN_CONNECTION_ANSWER: NodeAnswer = { status: 404, headers: { 'content-type': 'text/plain' }, body: UNKNOWN_CONNECTION };
 
 const ROUTES: ReadonlySet<string> = new Set(Object.values(HttpPath));
 
@@ -170,7 +171,7 @@ export class HttpEndpoints {
   /** Feeds POSTed client frames to the connection `token` of this node. */
   private deliver(token: string, body: string): NodeAnswer {
     const connection = this.connections.get(token);
-    if (!connection) return { status: 404, headers: { 'content-type': 'text/plain' }, body: UNKNOWN_CONNECTION };
+    if (!connection) return UNKNOWN_CONNECTION_ANSWER;
     for (const line of body.split('\n')) if (line !== '') connection.receive(line);
     return { status: 204, headers: { 'cache-control': 'no-store' } };
   }
@@ -179,7 +180,7 @@ export class HttpEndpoints {
   private answerCall(call: Extract<NodeCall, { kind: 'send' | 'poll' }>): Promise<NodeAnswer> {
     if (call.kind === 'send') return Promise.resolve(this.deliver(call.token, call.body));
     const connection = this.connections.get(call.token);
-    if (!(connection instanceof LongPollConnection)) return Promise.resolve({ status: 404, headers: { 'content-type': 'text/plain' }, body: UNKNOWN_CONNECTION });
+    if (!(connection instanceof LongPollConnection)) return Promise.resolve(UNKNOWN_CONNECTION_ANSWER);
     // The asking node waits for the answer; if its client hangs up, the next poll ends this one.
     return new Promise((resolve) => connection.poll({ respond: (status, headers, body) => resolve({ status, headers, body }), onGone: () => {} }, call.received));
   }
@@ -192,7 +193,7 @@ export class HttpEndpoints {
       answer = await this.core.cluster!.link.call(node, call, timeout);
     } catch (error) {
       this.core.logger.debug('request for a connection on another node not answered', { node, error: String(error) });
-      answer = { status: 404, headers: { 'content-type': 'text/plain' }, body: `${UNKNOWN_CONNECTION}; its node did not answer` };
+      answer = { ...UNKNOWN_CONNECTION_ANSWER, body: `${UNKNOWN_CONNECTION}; its node did not answer` };
     }
     if (!res.destroyed) res.writeHead(answer.status, answer.headers).end(answer.body);
   }
