@@ -33,7 +33,8 @@ export function benchConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
     quick,
     connect: { clients: 500, concurrency: 25, rounds: 3 },
     memory: { clients: 2000 },
-    fanout: { clients: 1000, messages: 300, window: 32, timeoutMs: 90_000 },
+    // 1,200 messages: every Pushwire client sends receipts within the run (over SSE/long-polling one per 512 frames).
+    fanout: { clients: 1000, messages: 1200, window: 32, timeoutMs: 120_000 },
     rate: { perSecond: 10, messages: 80 },
     resume: { perSecond: 10, messages: 80, dropAfterMs: 1000, timeoutMs: 40_000 },
     only,

@@ -262,7 +262,9 @@ is measured inside the server process; every figure about delivery (latency, los
   Server CPU = \`process.cpuUsage()\` (user + system) of the server process over the run ÷ deliveries. On a
   2-core machine the load process saturates a core, so deliveries/s measures the load generator as much as
   the server; **CPU per delivery is the figure that compares servers**. Pushwire's CPU includes handling
-  the clients' receipts (an \`ack\` every 128 frames or 1 s) and its per-session replay buffer.
+  the clients' receipts (an \`ack\` every 128 frames or ~1 s over WebSocket; every 512 frames or ~5 s over
+  SSE and long-polling, where each is a POST: ${config.fanout.messages} messages make every client send some within the run) and its
+  per-session replay buffer.
 - **fixed rate**: ${config.rate.messages} broadcasts at ${config.rate.perSecond}/s to the same clients: latency without queueing; wire bytes
   (both directions, all TCP connections of the server) and HTTP requests per delivered message.
 - **resume** (Pushwire only; plain ws/SSE have no resume, Socket.IO's \`connectionStateRecovery\` is not
@@ -288,10 +290,10 @@ is measured inside the server process; every figure about delivery (latency, los
   MB"): 16 MB of extra new space is ~8 KB "per connection" of ${config.memory.clients}. The 10 s wait
   lets it shrink where the server is really idle; a target still showing 33.6 MB was still allocating.
   Heap per connection (live objects after GC) is the precise figure of retained state.
-- **Receipts**: each Pushwire client acknowledges after 128 frames or after a timer jittered over
-  0.5–1.5 s, so at a low fixed rate the server gets about one receipt per client per second, spread
-  over the second rather than in one burst. Over SSE and long-polling each receipt is an HTTP POST,
-  which is most of their CPU per delivery at a fixed rate.
+- **Receipts**: over WebSocket each Pushwire client acknowledges after 128 frames or after a timer
+  jittered over 0.5–1.5 s, so at a low fixed rate the server gets about one receipt per client per
+  second, spread over the second rather than in one burst. Over SSE and long-polling each receipt is an
+  HTTP POST, so the client spaces them: every 512 frames or after 2.5–7.5 s.
 - The machine is shared; the load average above says how busy it was. Ratios within one run are
   meaningful, absolute figures less so. Rerun on a quiet machine for publishable numbers.
 
@@ -312,7 +314,7 @@ is measured inside the server process; every figure about delivery (latency, los
   and the stream is not chunked (it ends with its connection), so an event is one socket write of shared
   bytes where \`res.write\` of a string with chunked framing is four.
 - Per delivery the session layer does a bounded-buffer push: the reliable frame is kept until the
-  client's receipt (an \`ack\` every 128 frames or after 1 s). Both costs are inside the CPU figures above;
+  client's receipt (over WebSocket an \`ack\` every 128 frames or after ~1 s). Both costs are inside the CPU figures above;
   "client frames/delivery" shows the receipts: ~1/128 in fan-out, but at a low fixed rate the 1 s timer
   dominates (one receipt per client per second), and each receipt costs a socket read, a WebSocket frame
   parse and a JSON parse on the server — which is why Pushwire's CPU per delivery is close to plain

@@ -21,7 +21,7 @@ import { listenToPage, pageAway } from './page-events.js';
 import { Outbox, type OutboundBody, type OutboxEntry } from './outbox.js';
 import { type MessageInfo, type SubscribeOptions, Subscription, type SubscriptionHandlers } from './subscription.js';
 import { TransportMemory } from './transport-memory.js';
-import type { Transport, TransportDefinition, TransportHandlers } from './transports/transport.js';
+import type { ReceiptPacing, Transport, TransportDefinition, TransportHandlers } from './transports/transport.js';
 import { probeTransport } from './upgrade-probe.js';
 
 type TimerName = 'connect' | 'retry' | 'deadline' | 'receipt' | 'probe';
@@ -33,8 +33,7 @@ const channelError = (channel: string): TypeError | undefined =>
   isValidChannelName(channel) ? undefined : new TypeError(`pushwire: invalid channel name ${JSON.stringify(channel)}`);
 
 /** Receipts (acks of server frames) go out after this many frames, or this long after the first unreceipted one. */
-const RECEIPT_EVERY = 128;
-const RECEIPT_DELAY = 1000;
+const DEFAULT_RECEIPTS: ReceiptPacing = { every: 128, delay: 1000 };
 
 export type {
   ClientEvents,
@@ -388,9 +387,10 @@ export class PushwireClient extends Emitter<ClientEvents> {
     this.lastHeard_ = this.clock_.now();
     if (isReliableType(frame.t)) {
       this.rx_++;
-      if (this.rx_ - this.receipted_ >= RECEIPT_EVERY) this.sendReceipt_();
+      const { every, delay } = this.plan_.current_.receipts ?? DEFAULT_RECEIPTS;
+      if (this.rx_ - this.receipted_ >= every) this.sendReceipt_();
       // Jittered: after a broadcast, a thousand clients' receipts should not all land in the same millisecond.
-      else if (this.timers_.receipt === undefined) this.setTimer_('receipt', RECEIPT_DELAY * (0.5 + this.random_()), () => this.sendReceipt_());
+      else if (this.timers_.receipt === undefined) this.setTimer_('receipt', delay * (0.5 + this.random_()), () => this.sendReceipt_());
     }
     switch (frame.t) {
       case 'welcome':

@@ -1,5 +1,12 @@
 import { HttpUpstream } from './http-upstream.js';
-import type { Transport, TransportContext } from './transport.js';
+import type { ReceiptPacing, Transport, TransportContext } from './transport.js';
+
+/**
+ * Over SSE and long-polling every receipt is an HTTP POST (a WebSocket `ack` is a few bytes), so they
+ * are spaced further: the server keeps up to 512 frames per session instead of 128 (well inside its
+ * outbound bound of 5,000), and one POST covers 4× as many deliveries.
+ */
+export const HTTP_RECEIPTS: ReceiptPacing = { every: 512, delay: 5000 };
 
 /**
  * What the SSE and long-polling transports share: the pipe is ready for the `hello` at once (nothing

@@ -1,6 +1,6 @@
 import { BATCH_HEADER, CONNECTION_HEADER, MAX_BODY_HEADER, POLL_PATH, RECEIVED_HEADER } from '../../protocol/http.js';
 import { httpRequest } from './http-request.js';
-import { HttpTransport } from './http-transport.js';
+import { HTTP_RECEIPTS, HttpTransport } from './http-transport.js';
 import type { TransportContext, TransportDefinition } from './transport.js';
 
 interface PollResult {
@@ -75,4 +75,5 @@ class LongPollingTransport extends HttpTransport {
 export const longPolling: TransportDefinition = {
   name: 'long-polling',
   create: (context) => new LongPollingTransport(context),
+  receipts: HTTP_RECEIPTS,
 };

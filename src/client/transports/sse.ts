@@ -1,7 +1,7 @@
 import { createParser } from 'eventsource-parser';
 import { CONNECTION_HEADER, MAX_BODY_HEADER, SSE_PATH } from '../../protocol/http.js';
 import { httpRequest } from './http-request.js';
-import { HttpTransport } from './http-transport.js';
+import { HTTP_RECEIPTS, HttpTransport } from './http-transport.js';
 import type { TransportContext, TransportDefinition } from './transport.js';
 
 /**
@@ -57,4 +57,5 @@ class SseTransport extends HttpTransport {
 export const sse: TransportDefinition = {
   name: 'sse',
   create: (context) => new SseTransport(context),
+  receipts: HTTP_RECEIPTS,
 };
