@@ -19,7 +19,7 @@ import { allTargets, type Target } from './targets.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** How long the idle-memory clients sit before the measurement (see connectAndMemory). */
-const IDLE_SETTLE_MS = 10_000;
+const IDLE_SETTLE_MS = 14_000;
 const root = join(here, '..', '..');
 
 interface Pair {
@@ -110,7 +110,7 @@ async function serverCounters(pair: Pair): Promise<{ cpu: number; framesIn: numb
 async function connectAndMemory(target: Target, config: BenchConfig): Promise<{ connect: ConnectResult; memory: MemoryResult }> {
   const pair = await startPair(target);
   try {
-    const before = await pair.server.request<Reply<{ rss: number; heapUsed: number }>>('memory');
+    const before = await pair.server.request<Reply<{ rss: number; heapUsed: number; newSpace: number }>>('memory');
     // Connect rounds: the fastest is reported (other work on a shared machine only ever slows a round
     // down); server CPU per connection is averaged over all of them.
     const { clients, concurrency, rounds } = config.connect;
@@ -126,17 +126,23 @@ async function connectAndMemory(target: Target, config: BenchConfig): Promise<{ 
     connect!.serverCpuMicros = ((await cpuMicros(pair)) - cpu0) / (clients * rounds);
     connect!.loadCpuMicros = loadCpu / (clients * rounds);
     await connectClients(pair, target, config.memory.clients - clients * rounds, 50);
-    // Idle = steady state: handshakes settled, Pushwire clients' first receipt sent (0.5–1.5 s), past
-    // the HTTP keep-alive timeout (Node's default 5 s) after which the server closes the idle request
-    // connections an HTTP client keeps (the upstream POSTs of SSE), and long enough without activity
-    // for V8 to shrink the young generation the connection burst grew (seen after 6–10 s).
+    // Idle = steady state: handshakes settled, Pushwire clients' first receipt sent (WebSocket 0.5–1.5 s,
+    // SSE/long-polling 2.5–7.5 s), past the HTTP keep-alive timeout (Node's default 5 s) after which the
+    // server closes the idle request connections an HTTP client keeps (the receipt POSTs of SSE), and
+    // long enough without activity for V8 to shrink the young generation where it does (seen after 6–10 s).
     await sleep(IDLE_SETTLE_MS);
     const after = await pair.server.request<Reply<{ rss: number; heapUsed: number; newSpace: number; connections: number }>>('memory');
     if (after.connections !== config.memory.clients) throw new Error(`server sees ${after.connections} of ${config.memory.clients} connections`);
     const n = config.memory.clients;
     return {
       connect: connect!,
-      memory: { connections: n, rssPerConnection: (after.rss - before.rss) / n, heapPerConnection: (after.heapUsed - before.heapUsed) / n, newSpaceMB: after.newSpace / 1e6 },
+      memory: {
+        connections: n,
+        rssPerConnection: (after.rss - before.rss) / n,
+        rssLessYoungPerConnection: (after.rss - after.newSpace - (before.rss - before.newSpace)) / n,
+        heapPerConnection: (after.heapUsed - before.heapUsed) / n,
+        newSpaceMB: after.newSpace / 1e6,
+      },
     };
   } finally {
     await stopPair(pair);
