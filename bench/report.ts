@@ -4,6 +4,7 @@ import { bytesByModule, type ClientSizes, FULL_CLIENT_BUDGET, FULL_CLIENT_CEILIN
 import type { BenchConfig } from './config.js';
 import { barChartSvg } from './chart.js';
 import type { Machine, TargetResult } from './results.js';
+import { standing } from './standing.js';
 import type { TargetId } from './targets.js';
 
 interface Metric {
@@ -343,7 +344,10 @@ either side in the next run (CPU per delivery and latency both move with what el
 Compare several runs before calling such a target met or missed. Where the load process CPU is well
 above the server's, the target measures the client library as much as the server (see "Reading the
 numbers").
-
+${(() => {
+    const lines = standing(results, config);
+    return lines.length ? `\n### What bounds the targets not met in this run\n\n${lines.join('\n')}\n` : '';
+  })()}
 ${unavailable.length ? `## Not yet available\n\n${unavailable.join('\n')}\n\nThese scenarios run automatically once the client exports the transport (see \`bench/clients/pushwire-transports.ts\`).\n` : ''}
 ${failed.length ? `## Failures\n\n${failed.join('\n')}\n` : ''}
 ## Client bundle size
