@@ -89,6 +89,17 @@ describe('upstream POST endpoint', () => {
     expect(sse.status).toBe(404);
     expect(await sse.text()).toBe('the sse transport is disabled on this server');
   });
+
+  it('refuses an empty body as a malformed frame (err bad_frame downstream), like an empty WebSocket message', async () => {
+    server = await startServer();
+    const open = await fetch(`${server.url}/poll`, { method: 'POST', body: HELLO });
+    const token = open.headers.get('pushwire-connection')!;
+    await open.text();
+    const empty = await fetch(`${server.url}/send`, { method: 'POST', headers: { 'pushwire-connection': token }, body: '' });
+    expect(empty.status).toBe(204);
+    const poll = await fetch(`${server.url}/poll`, { headers: { 'pushwire-connection': token, 'pushwire-received': '1' } });
+    expect(frames(await poll.text())).toEqual([expect.objectContaining({ t: 'err', code: 'bad_frame' })]);
+  });
 });
 
 describe('long-polling endpoint', () => {
