@@ -127,7 +127,7 @@ async function connectAndMemory(target: Target, config: BenchConfig): Promise<{ 
     connect!.loadCpuMicros = loadCpu / (clients * rounds);
     await connectClients(pair, target, config.memory.clients - clients * rounds, 50);
     // Idle = steady state: handshakes settled, Pushwire clients' first receipt sent (WebSocket 0.5–1.5 s,
-    // SSE/long-polling 2.5–7.5 s), past the HTTP keep-alive timeout (Node's default 5 s) after which the
+    // SSE/long-polling 1.5–4.5 s), past the HTTP keep-alive timeout (Node's default 5 s) after which the
     // server closes the idle request connections an HTTP client keeps (the receipt POSTs of SSE), and
     // long enough without activity for V8 to shrink the young generation where it does (seen after 6–10 s).
     await sleep(IDLE_SETTLE_MS);

@@ -252,7 +252,7 @@ is measured inside the server process; every figure about delivery (latency, los
 - **idle memory**: RSS and heap of the server process after forced GCs, with ${config.memory.clients} idle connected
   clients (Pushwire: each subscribed to one channel) minus the same before any client, divided by ${config.memory.clients};
   measured 14 s after the last client connected: past the server's HTTP keep-alive timeout (5 s) after
-  the first receipts (over SSE/long-polling up to 7.5 s in), so idle request connections an HTTP client
+  the first receipts (over SSE/long-polling up to 4.5 s in), so idle request connections an HTTP client
   keeps for a while (Pushwire SSE's receipt POSTs) are gone, and long enough without activity for V8 to
   shrink the young generation where it does. "Young generation excluded" subtracts the growth of V8's
   new space (a per-process allocation area the burst of connections grew, up to ~32 MB, that V8 often
@@ -268,7 +268,7 @@ is measured inside the server process; every figure about delivery (latency, los
   Server CPU = \`process.cpuUsage()\` (user + system) of the server process over the run ÷ deliveries. On a
   2-core machine the load process saturates a core, so deliveries/s measures the load generator as much as
   the server; **CPU per delivery is the figure that compares servers**. Pushwire's CPU includes handling
-  the clients' receipts (an \`ack\` every 128 frames or ~1 s over WebSocket; every 512 frames or ~5 s over
+  the clients' receipts (an \`ack\` every 128 frames or ~1 s over WebSocket; every 512 frames or ~3 s over
   SSE and long-polling, where each is a POST: ${config.fanout.messages} messages make every client send some within the run) and its
   per-session replay buffer.
 - **fixed rate**: ${config.rate.messages} broadcasts at ${config.rate.perSecond}/s to the same clients: latency without queueing; wire bytes
@@ -300,7 +300,7 @@ is measured inside the server process; every figure about delivery (latency, los
 - **Receipts**: over WebSocket each Pushwire client acknowledges after 128 frames or after a timer
   jittered over 0.5–1.5 s, so at a low fixed rate the server gets about one receipt per client per
   second, spread over the second rather than in one burst. Over SSE and long-polling each receipt is an
-  HTTP POST, so the client spaces them: every 512 frames or after 2.5–7.5 s.
+  HTTP POST, so the client spaces them: every 512 frames or after 1.5–4.5 s.
 - The machine is shared; the load average above says how busy it was. Ratios within one run are
   meaningful, absolute figures less so. Rerun on a quiet machine for publishable numbers.
 

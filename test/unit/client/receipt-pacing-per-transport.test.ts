@@ -22,8 +22,8 @@ describe('receipts are paced by the transport in use', () => {
     expect(last().framesOf('ack')).toEqual([{ t: 'ack', n: 128 }, { t: 'ack', n: 131 }]);
   });
 
-  it('where each receipt is an HTTP request (every 512 frames or ~5 s): none at 128 frames nor after 1 s, one at 512, then one 5 s after', async () => {
-    const { last } = await start({ receipts: { every: 512, delay: 5000 } });
+  it('where each receipt is an HTTP request (every 512 frames or ~3 s): none at 128 frames nor after 1.5 s, one at 512, then one 3 s after', async () => {
+    const { last } = await start({ receipts: { every: 512, delay: 3000 } });
     await last().welcome();
     sendMessages(last(), 200);
     await vi.advanceTimersByTimeAsync(1500);
@@ -31,15 +31,15 @@ describe('receipts are paced by the transport in use', () => {
     sendMessages(last(), 312);
     expect(last().framesOf('ack')).toEqual([{ t: 'ack', n: 512 }]);
     sendMessages(last(), 1);
-    await vi.advanceTimersByTimeAsync(4999);
+    await vi.advanceTimersByTimeAsync(2999);
     expect(last().framesOf('ack')).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(1);
     expect(last().framesOf('ack')).toEqual([{ t: 'ack', n: 512 }, { t: 'ack', n: 513 }]);
   });
 
   it('SSE and long-polling (a POST per receipt) declare the spaced pacing; WebSocket keeps the default', () => {
-    expect(sse.receipts).toEqual({ every: 512, delay: 5000 });
-    expect(longPolling.receipts).toEqual({ every: 512, delay: 5000 });
+    expect(sse.receipts).toEqual({ every: 512, delay: 3000 });
+    expect(longPolling.receipts).toEqual({ every: 512, delay: 3000 });
     expect(websocket.receipts).toBeUndefined();
   });
 });
