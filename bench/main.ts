@@ -13,7 +13,8 @@ import { benchConfig, type BenchConfig, neededFileDescriptors } from './config.j
 import { Peer } from './ipc.js';
 import { clientSizes } from './bundle.js';
 import { printReport, writeReport } from './report.js';
-import type { ConnectResult, FanoutResult, Machine, MemoryResult, RateResult, ResumeResult, TargetResult } from './results.js';
+import type { ClientKind } from './clients/client.js';
+import type { ConnectResult, FanoutResult, FirstMessageResult, Machine, MemoryResult, RateResult, ResumeResult, TargetResult } from './results.js';
 import type { Summary } from './stats.js';
 import { allTargets, type Target } from './targets.js';
 
@@ -134,6 +135,13 @@ async function connectAndMemory(target: Target, config: BenchConfig): Promise<{ 
     const after = await pair.server.request<Reply<{ rss: number; heapUsed: number; newSpace: number; connections: number }>>('memory');
     if (after.connections !== config.memory.clients) throw new Error(`server sees ${after.connections} of ${config.memory.clients} connections`);
     const n = config.memory.clients;
+    await pair.load.request('closeAll', {}, 30_000);
+    connect!.firstMessage = await firstMessage(pair, target.client, config);
+    if (target.id === 'pushwire-websocket') {
+      // A proxy refuses WebSocket: the client as an application gets it (every transport) falls back.
+      await pair.server.request('blockUpgrades');
+      connect!.firstMessageWebSocketBlocked = await firstMessage(pair, 'pushwire-any', config);
+    }
     return {
       connect: connect!,
       memory: {
@@ -146,6 +154,19 @@ async function connectAndMemory(target: Target, config: BenchConfig): Promise<{ 
     };
   } finally {
     await stopPair(pair);
+  }
+}
+
+/** Time from creating a client to its first message, while the server broadcasts every few ms. */
+async function firstMessage(pair: Pair, kind: ClientKind, config: BenchConfig): Promise<FirstMessageResult> {
+  const { clients, concurrency, tickMs } = config.firstMessage;
+  await pair.server.request('tick', { everyMs: tickMs });
+  try {
+    const reply = await pair.load.request<Reply<{ firstMessage: Summary; transports: Record<string, number>; failed: number }>>('firstMessage', { kind, url: pair.url, n: clients, concurrency }, 120_000);
+    if (reply.failed > 0) throw new Error(`${reply.failed} of ${clients} clients got no first message`);
+    return { summary: reply.firstMessage, transports: reply.transports };
+  } finally {
+    await pair.server.request('untick');
   }
 }
 

@@ -25,6 +25,10 @@ export const METRICS: Metric[] = [
   { section: 'connect', name: 'handshake p50 ms', better: 'lower', digits: 2, get: (r) => r.connect?.handshake.p50 },
   { section: 'connect', name: 'handshake p99 ms', better: 'lower', digits: 2, get: (r) => r.connect?.handshake.p99 },
   { section: 'connect', name: 'ready to receive p50 ms', better: 'lower', digits: 2, get: (r) => r.connect?.ready.p50 },
+  { section: 'connect', name: 'first message p50 ms', better: 'lower', digits: 2, get: (r) => r.connect?.firstMessage?.summary.p50 },
+  { section: 'connect', name: 'first message p99 ms', better: 'lower', digits: 2, get: (r) => r.connect?.firstMessage?.summary.p99 },
+  { section: 'connect', name: 'first message, WebSocket refused p50 ms', better: 'lower', digits: 2, get: (r) => r.connect?.firstMessageWebSocketBlocked?.summary.p50 },
+  { section: 'connect', name: 'first message, WebSocket refused p99 ms', better: 'lower', digits: 2, get: (r) => r.connect?.firstMessageWebSocketBlocked?.summary.p99 },
   { section: 'idle memory', name: 'RSS KB/connection', better: 'lower', digits: 1, get: (r) => r.memory && r.memory.rssPerConnection / KB },
   { section: 'idle memory', name: 'RSS KB/connection, young generation excluded', better: 'lower', digits: 1, get: (r) => r.memory && r.memory.rssLessYoungPerConnection / KB },
   { section: 'idle memory', name: 'heap KB/connection', better: 'lower', digits: 1, get: (r) => r.memory && r.memory.heapPerConnection / KB },
@@ -168,6 +172,14 @@ function checks(results: TargetResult[]): TargetCheck[] {
   return out;
 }
 
+/** Which transport the clients of the WebSocket-refused run ended on (they should all have fallen back). */
+function fallbackLine(results: TargetResult[]): string {
+  const blocked = results.find((r) => r.id === 'pushwire-websocket')?.connect?.firstMessageWebSocketBlocked;
+  if (!blocked) return '';
+  const ended = Object.entries(blocked.transports).map(([name, count]) => `${name} ${count}`).join(', ');
+  return `\nWith WebSocket refused, the Pushwire clients ended on: ${ended || 'not reported'}.\n`;
+}
+
 function plain(table: Table): string {
   const widths = table.head.map((h, i) => Math.max(h.length, ...table.rows.map((r) => r[i]!.length)));
   const line = (cells: string[]): string => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
@@ -195,7 +207,7 @@ export function printReport(results: TargetResult[], info: Machine, config: Benc
   console.log(`\nMachine: ${machineLine(info)}`);
   console.log(`Sizes: connect ${config.connect.clients}, idle ${config.memory.clients}, fan-out ${config.fanout.clients} clients × ${config.fanout.messages} messages\n`);
   console.log(plain(measurementsTable(results)));
-  console.log('');
+  console.log(fallbackLine(results));
   console.log(plain(ratiosTable(results)));
   console.log('');
   console.log(plain(checksTable(results)));
@@ -249,6 +261,13 @@ is measured inside the server process; every figure about delivery (latency, los
   library's side of it: connections/s is bounded by whichever process is busier) are averaged over all rounds. Handshake = until the client library
   reports open (Pushwire: \`welcome\`; Socket.IO: \`connect\`; SSE: response headers); ready = can receive
   broadcasts (Pushwire: subscription confirmed; the others: same as handshake).
+- **first message**: ${config.firstMessage.clients} more clients, ${config.firstMessage.concurrency} at a time, each timed from its creation to its first
+  message while the server broadcasts every ${config.firstMessage.tickMs} ms (so up to that much of it is waiting for the next
+  broadcast), each closed once it has it. **WebSocket refused**: the same in the Pushwire WS column's pair after
+  its server starts answering every WebSocket upgrade with 403, as a proxy that blocks WebSocket would,
+  for the client as an application gets it from \`connect\` (WebSocket, then SSE, then long-polling):
+  it tries WebSocket, is refused, and falls back at once. Socket.IO's client starts on polling by
+  default, so its polling column is what it gives where WebSocket is blocked.
 - **idle memory**: RSS and heap of the server process after forced GCs, with ${config.memory.clients} idle connected
   clients (Pushwire: each subscribed to one channel) minus the same before any client, divided by ${config.memory.clients};
   measured 14 s after the last client connected: past the server's HTTP keep-alive timeout (5 s) after
@@ -330,6 +349,7 @@ is measured inside the server process; every figure about delivery (latency, los
 ## Measurements
 
 ${markdown(measurementsTable(results))}
+${fallbackLine(results)}
 
 ## Pushwire against its anchors
 

@@ -11,6 +11,16 @@ export interface ConnectResult {
   handshake: Summary;
   ready: Summary;
   failed: number;
+  /** From creating a client to its first message (the server broadcasting every few ms). */
+  firstMessage?: FirstMessageResult;
+  /** The same with WebSocket upgrades refused, for the client with every transport (Pushwire WS column). */
+  firstMessageWebSocketBlocked?: FirstMessageResult;
+}
+
+export interface FirstMessageResult {
+  summary: Summary;
+  /** Clients per transport they ended on, where the client library says. */
+  transports: Record<string, number>;
 }
 
 export interface MemoryResult {
