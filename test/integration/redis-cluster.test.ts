@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { longPolling, sse, websocket, type PushwireClient } from '../../src/client/index.js';
 import { presence } from '../../src/sync/index.js';
-import { closeClients, connectClient, openClient } from '../support/client-harness.js';
+import { connectClient, openClient } from '../support/client-harness.js';
+import { closeAfterTest, closeAll } from '../support/close-after-test.js';
 import { controlledWebSocket } from '../support/controlled-websocket.js';
 import { requireProgram } from '../support/external-program.js';
 import { NodeProcess } from '../support/node-process.js';
@@ -21,17 +22,12 @@ const nodes: NodeProcess[] = [];
 
 beforeAll(async () => {
   if (!available) return;
-  redis = await TestRedis.start();
-  for (let i = 0; i < 3; i++) nodes.push(await NodeProcess.start(redis.url, 'cluster:'));
-  balancer = await startBalancer(nodes.map((node) => node.port));
+  redis = closeAfterTest(await TestRedis.start(), (started) => started.stop());
+  for (let i = 0; i < 3; i++) nodes.push(closeAfterTest(await NodeProcess.start(redis.url, 'cluster:'), (node) => node.kill()));
+  balancer = closeAfterTest(await startBalancer(nodes.map((node) => node.port)), (nginx) => nginx.stop());
 }, 30_000);
 
-afterAll(async () => {
-  closeClients();
-  await balancer?.stop();
-  await Promise.all(nodes.map((node) => node.kill()));
-  await redis?.stop();
-});
+afterAll(closeAll);
 
 /** Sum of a counter over the nodes still alive, read from their Prometheus endpoints. */
 async function counter(name: string, alive: NodeProcess[]): Promise<number> {

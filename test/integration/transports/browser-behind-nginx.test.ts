@@ -1,14 +1,15 @@
 import { readFileSync } from 'node:fs';
-import { createServer as createHttpServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { FallbackInfo } from '../../../src/client/index.js';
-import { createServer, type PushwireServer } from '../../../src/server/index.js';
+import { createServer } from '../../../src/server/index.js';
 import { silentLogger } from '../../../src/server/logger.js';
+import { closeAfterTest, closeAll } from '../../support/close-after-test.js';
 import { requireProgram } from '../../support/external-program.js';
+import { startTestServerWith, type TestServer } from '../../support/server-harness.js';
 import { delay } from '../../support/wait.js';
 import { CHROMIUM, launchChromium, type Browser } from './chromium.js';
-import { NGINX, startNginx, type RunningNginx } from './nginx.js';
+import { NGINX, startNginx } from './nginx.js';
 
 const nginx = requireProgram(NGINX, 'nginx (Debian package nginx-light), for the browser-behind-a-proxy tests,');
 const chromium = requireProgram(CHROMIUM, 'chromium (Debian package chromium), for the browser-behind-a-proxy tests,');
@@ -34,8 +35,6 @@ interface PageState {
 }
 const READ_PAGE = '({ state: client.state, transport: client.transport, subscribed, received, fallbacks })';
 
-let server: { pushwire: PushwireServer; http: Server; port: number } | undefined;
-let proxy: RunningNginx | undefined;
 // One browser for the file: starting Chromium is the heaviest thing in the suite.
 let browser: Browser | undefined;
 beforeAll(async () => {
@@ -44,18 +43,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
 });
-afterEach(async () => {
-  await browser?.goto('about:blank');
-  await proxy?.stop();
-  proxy = undefined;
-  await server?.pushwire.close({ grace: 0, reconnectSpread: 0 });
-  server?.http.closeAllConnections();
-  await new Promise((resolve) => (server ? server.http.close(resolve) : resolve(undefined)));
-  server = undefined;
-});
+afterEach(closeAll);
 
 /** The real server (which also serves the page and the build), nginx in front of it, Chromium on the page. */
-async function openPageBehindNginx(locations: (port: number) => string): Promise<() => Promise<PageState>> {
+async function openPageBehindNginx(locations: (port: number) => string): Promise<{ server: TestServer; read: () => Promise<PageState> }> {
   const script = readFileSync('dist/pushwire.global.js');
   // The page's own listener; Pushwire, attached after it, passes it every request outside /pushwire.
   const http = createHttpServer((req, res) => {
@@ -63,17 +54,16 @@ async function openPageBehindNginx(locations: (port: number) => string): Promise
     else if (req.url === '/pushwire.global.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(script);
     else res.writeHead(404).end();
   });
-  const pushwire = createServer({ logger: silentLogger, canPublish: () => true }).attach(http);
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  server = { pushwire, http, port: (http.address() as AddressInfo).port };
-  proxy = await startNginx(server.port, locations(server.port));
+  const server = await startTestServerWith(http, createServer({ logger: silentLogger, canPublish: () => true }).attach(http));
+  const proxy = closeAfterTest(await startNginx(server.port, locations(server.port)), (nginx) => nginx.stop());
   await browser!.goto(proxy.url.replace(/\/pushwire$/, '/'));
+  closeAfterTest(browser!, (tab) => tab.goto('about:blank')); // after the test, leave the page first: its client stops
   let last: PageState | undefined;
-  return async () => (last = (await browser!.evaluate<PageState>(READ_PAGE).catch(() => last)) ?? last!);
+  return { server, read: async () => (last = (await browser!.evaluate<PageState>(READ_PAGE).catch(() => last)) ?? last!) };
 }
 
 /** Open and subscribed; 500 messages from the server and one from the page arrive exactly once, in order. */
-async function streamsThrough(read: () => Promise<PageState>): Promise<PageState> {
+async function streamsThrough({ server, read }: { server: TestServer; read: () => Promise<PageState> }): Promise<PageState> {
   let page: PageState | undefined;
   const until = async (check: (page: PageState) => boolean, what: string): Promise<void> => {
     const started = Date.now();
@@ -84,7 +74,7 @@ async function streamsThrough(read: () => Promise<PageState>): Promise<PageState
     }
   };
   await until((p) => p.state === 'open' && p.subscribed, 'the page to open and subscribe');
-  for (let i = 1; i <= 500; i++) await server!.pushwire.publish('feed', i);
+  for (let i = 1; i <= 500; i++) await server.pushwire.publish('feed', i);
   await browser!.evaluate(`client.publish('feed', 'from chromium')`);
   await until((p) => p.received.length >= 501, 'every message in the page');
   await delay(100); // a moment more, so that a duplicate arriving late would be seen

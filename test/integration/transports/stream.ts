@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import type { PushwireClient } from '../../../src/client/index.js';
-import type { TestServer } from './harness.js';
-import { waitFor } from './harness.js';
+import type { TestServer } from '../../support/server-harness.js';
+import { waitFor } from '../../support/wait.js';
 
 export interface StreamResult {
   received: number[];

@@ -1,16 +1,17 @@
 import type { ReactNode } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
+import { closeAfterTest } from '../../support/close-after-test.js';
 
 const roots: Root[] = [];
 
-/** Renders into a fresh container of happy-dom's document; `unmountAll()` cleans up. */
+/** Renders into a fresh container of happy-dom's document; `unmountAll()` cleans up, as `closeAll()` does after the test. */
 export function render(element: ReactNode): Root {
   const container = document.createElement('div');
   document.body.append(container);
   const root = createRoot(container);
   root.render(element);
   roots.push(root);
-  return root;
+  return closeAfterTest(root, unmountAll);
 }
 
 export function unmountAll(): void {

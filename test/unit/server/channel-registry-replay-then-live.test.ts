@@ -7,6 +7,7 @@ import type { Connection } from '../../../src/server/connection.js';
 import { silentLogger } from '../../../src/server/logger.js';
 import type { OutFrame } from '../../../src/server/out-frame.js';
 import { ServerSession, type SessionHost } from '../../../src/server/session.js';
+import { closeAfterTest, closeAll } from '../../support/close-after-test.js';
 
 type Frame = { t: string; [field: string]: unknown };
 
@@ -70,18 +71,11 @@ function session(): { session: ServerSession; frames: Frame[] } {
   return { session: made, frames };
 }
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0)) await cleanup();
-});
+afterEach(closeAll);
 
 function setup(inner?: MemoryBroker) {
-  const broker = new HookedBroker(inner);
-  const registry = new ChannelRegistry(broker, silentLogger);
-  cleanups.push(async () => {
-    await registry.close();
-    await broker.close();
-  });
+  const broker = closeAfterTest(new HookedBroker(inner));
+  const registry = closeAfterTest(new ChannelRegistry(broker, silentLogger));
   const publish = async (count: number) => {
     for (let i = 0; i < count; i++) await broker.publish('news', JSON.stringify(`p${i}`));
   };
