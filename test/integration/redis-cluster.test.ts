@@ -5,10 +5,10 @@ import { connectClient, openClient } from '../support/client-harness.js';
 import { closeAfterTest, closeAll } from '../support/close-after-test.js';
 import { controlledWebSocket } from '../support/controlled-websocket.js';
 import { requireProgram } from '../support/external-program.js';
+import { NGINX, startBalancer, type RunningNginx } from '../support/nginx.js';
 import { NodeProcess } from '../support/node-process.js';
 import { REDIS_SERVER, TestRedis } from '../support/redis-server.js';
 import { waitFor } from '../support/wait.js';
-import { NGINX, startBalancer, type RunningNginx } from './transports/nginx.js';
 
 // Session state on Redis (issue 7): three server processes behind a round-robin nginx (no sticky
 // sessions), clients on every transport, nodes killed with SIGKILL.

@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import { createServer, MemoryBroker, type PushwireServer, type ServerOptions } from '../../src/server/index.js';
 import { silentLogger } from '../../src/server/logger.js';
 import { closeAfterTest } from './close-after-test.js';
-import { freePort } from './redis-server.js';
+import { freePort } from './free-port.js';
 
 /**
  * A Pushwire server on a fixed 127.0.0.1 port that a test can stop and start again, as a deploy or

@@ -3,9 +3,9 @@ import type { FallbackInfo, PushwireClient } from '../../../src/client/index.js'
 import { connectClient, TRANSPORTS } from '../../support/client-harness.js';
 import { closeAfterTest, closeAll } from '../../support/close-after-test.js';
 import { requireProgram } from '../../support/external-program.js';
+import { NGINX, startNginx } from '../../support/nginx.js';
 import { startTestServer, type TestServer } from '../../support/server-harness.js';
 import { waitFor } from '../../support/wait.js';
-import { NGINX, startNginx } from './nginx.js';
 import { collect, expectExactlyOnceInOrder, publishStream } from './stream.js';
 
 const { available } = requireProgram(NGINX, 'nginx (Debian package nginx-light), for the reverse-proxy tests,');
