@@ -1,7 +1,7 @@
 import { WebSocket } from 'ws';
 import { connect, type PushwireClient, PushwireError, type TransportDefinition } from '../../src/client/index.js';
 import { createServer, type PushwireServer, type ServerOptions } from '../../src/server/index.js';
-import { FaultProxy, type FaultOptions } from './fault-proxy.js';
+import { FaultProxy, type FaultOptions } from '../support/fault-proxy.js';
 import { ChannelLedger, sum } from './ledger.js';
 
 export interface ChaosConfig {

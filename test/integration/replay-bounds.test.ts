@@ -1,8 +1,8 @@
 import { afterEach, expect, it } from 'vitest';
 import type { SessionEndReason } from '../../src/server/index.js';
-import { FaultProxy } from '../chaos/fault-proxy.js';
 import { connectClient, waitForOpen } from '../support/client-harness.js';
 import { closeAfterTest, closeAll } from '../support/close-after-test.js';
+import { FaultProxy } from '../support/fault-proxy.js';
 import { startTestServer } from '../support/server-harness.js';
 import { waitFor } from '../support/wait.js';
 

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type PushwireClient, PushwireError } from '../../src/client/index.js';
 import type { ServerOptions } from '../../src/server/index.js';
-import { FaultProxy } from '../chaos/fault-proxy.js';
 import { openClient } from '../support/client-harness.js';
 import { closeAfterTest, closeAll } from '../support/close-after-test.js';
+import { FaultProxy } from '../support/fault-proxy.js';
 import { startTestServer } from '../support/server-harness.js';
 import { waitFor } from '../support/wait.js';
 

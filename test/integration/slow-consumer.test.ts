@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import type { PushwireServer, SessionEndReason } from '../../src/server/index.js';
-import { FaultProxy } from '../chaos/fault-proxy.js';
 import { connectClient, TRANSPORTS, waitForOpen } from '../support/client-harness.js';
 import { closeAfterTest, closeAll } from '../support/close-after-test.js';
+import { FaultProxy } from '../support/fault-proxy.js';
 import { startTestServer } from '../support/server-harness.js';
 import { waitFor } from '../support/wait.js';
 
