@@ -2,7 +2,8 @@
  * What a test opened and must close when it ends: servers, clients, proxies, sockets. The harnesses in
  * test/support register what they start (`startTestServer`, `connectClient`, `RestartableServer.start`);
  * a test registers anything else with `closeAfterTest`. A test file calls `afterEach(closeAll)`, or
- * `afterAll(closeAll)` when what it opens lives for the whole file.
+ * `afterAll(closeAll)` when what it opens lives for the whole file. Each test file has its own registry
+ * (vitest isolates test files), and a file's tests run one after another.
  */
 const closers: Array<() => unknown> = [];
 
