@@ -4,7 +4,7 @@ import { openClient } from '../support/client-harness.js';
 import { closeAll } from '../support/close-after-test.js';
 import { controlledWebSocket } from '../support/controlled-websocket.js';
 import { startTestServer } from '../support/server-harness.js';
-import { waitFor } from '../support/wait.js';
+import { delay, waitFor } from '../support/wait.js';
 
 afterEach(closeAll);
 
@@ -31,7 +31,7 @@ describe('keepalive', () => {
     const client = await openClient(server.url);
     let reconnects = 0;
     client.on('reconnecting', () => reconnects++);
-    await new Promise((resolve) => setTimeout(resolve, 2_000)); // ten intervals of silence but for heartbeats
+    await delay(2_000); // ten intervals of silence but for heartbeats
     expect(reconnects).toBe(0);
     expect(client.state).toBe('open');
   });

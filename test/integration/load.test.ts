@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { closeAfterTest, closeAll } from '../support/close-after-test.js';
 import { startTestServer } from '../support/server-harness.js';
-import { waitFor } from '../support/wait.js';
+import { delay, waitFor } from '../support/wait.js';
 
 const SESSIONS = 5_000;
 const LISTENERS = 100;
@@ -52,7 +52,7 @@ describe('load', () => {
     const listeners = peers.slice(0, LISTENERS);
     listeners.forEach((p) => p.socket.send('{"t":"sub","s":1,"ch":"calm"}'));
     await waitFor(() => server.pushwire.stats().channels === 1, 'listeners subscribed');
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await delay(100);
 
     let flooderReady = false;
     const flooder = peer(server.url, () => (flooderReady = true));
@@ -64,7 +64,7 @@ describe('load', () => {
 
     for (let i = 1; i <= BROADCASTS; i++) {
       await server.pushwire.publish('calm', i);
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      await delay(10);
     }
     await waitFor(() => listeners.every((p) => p.messages === BROADCASTS), 'every listener got every broadcast', 30_000);
     clearInterval(flood);

@@ -4,7 +4,7 @@ import { connectClient, waitForOpen } from '../support/client-harness.js';
 import { closeAfterTest, closeAll } from '../support/close-after-test.js';
 import { FaultProxy } from '../support/fault-proxy.js';
 import { startTestServer } from '../support/server-harness.js';
-import { waitFor } from '../support/wait.js';
+import { delay, waitFor } from '../support/wait.js';
 
 afterEach(closeAll);
 
@@ -36,7 +36,7 @@ it('a client whose gap is larger than half its outbound buffer gets a reset inst
   await waitFor(() => statuses.length === 2, 'the resubscription', 5_000);
   await server.pushwire.publish('feed', 302);
   await waitFor(() => received.includes(302), 'a live message after the reset', 2_000);
-  await new Promise((resolve) => setTimeout(resolve, 200));
+  await delay(200);
   // One eviction (the overflow), then a reset: the new session was not evicted by its own replay.
   expect(ended).toEqual(['evicted']);
   expect(statuses).toEqual(['new', 'reset']);

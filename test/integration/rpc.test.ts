@@ -5,7 +5,7 @@ import { openClient } from '../support/client-harness.js';
 import { closeAfterTest, closeAll } from '../support/close-after-test.js';
 import { FaultProxy } from '../support/fault-proxy.js';
 import { startTestServer } from '../support/server-harness.js';
-import { waitFor } from '../support/wait.js';
+import { delay, waitFor } from '../support/wait.js';
 
 afterEach(closeAll);
 
@@ -66,7 +66,7 @@ describe('request/response against the real server', () => {
     const c = await setUp({
       onRequest: async (_session, data) => {
         calls++;
-        if (data === 'slow') await new Promise((resolve) => setTimeout(resolve, 300));
+        if (data === 'slow') await delay(300);
         return `done ${String(data)}`;
       },
     });
@@ -121,7 +121,7 @@ describe('publish and send promises reject with typed errors', () => {
   it('closed: sends waiting when the client closes, and sends after it, reject with closed', async () => {
     const c = await setUp({ onMessage: () => new Promise(() => {}) }); // never handled
     const waiting = c.send('stuck');
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await delay(20);
     c.close();
     expect((await rejection(waiting)).code).toBe('closed');
     expect((await rejection(c.send('late'))).code).toBe('closed');

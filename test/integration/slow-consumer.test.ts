@@ -5,7 +5,7 @@ import { connectClient, TRANSPORTS, waitForOpen } from '../support/client-harnes
 import { closeAfterTest, closeAll } from '../support/close-after-test.js';
 import { FaultProxy } from '../support/fault-proxy.js';
 import { startTestServer } from '../support/server-harness.js';
-import { waitFor } from '../support/wait.js';
+import { delay, waitFor } from '../support/wait.js';
 
 afterEach(closeAll);
 
@@ -84,9 +84,9 @@ describe('a connection that does not drain its writes', () => {
     });
     const payload = 'x'.repeat(16 * 1024);
     await publishPaced(server.pushwire, 1_500, payload);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await delay(200);
     (stalled.socket as unknown as { _socket: { resume(): void } })._socket.resume(); // reads again well within 2 s
-    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    await delay(2_500);
     expect(ended).toEqual([]);
     expect(server.pushwire.stats().sessions).toBe(1);
     expect(messages).toBe(1_500);

@@ -71,7 +71,7 @@ async function streamsThrough({ server, tab, read }: { server: TestServer; tab: 
     while (!(page && check(page))) {
       if (Date.now() - started > 20_000) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(page)}`);
       page = await read();
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await delay(50);
     }
   };
   await until((p) => p.state === 'open' && p.subscribed, 'the page to open and subscribe');

@@ -2,7 +2,7 @@ import { EventSource } from 'eventsource';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeAfterTest, closeAll } from '../../support/close-after-test.js';
 import { startTestServer } from '../../support/server-harness.js';
-import { waitFor } from '../../support/wait.js';
+import { delay, waitFor } from '../../support/wait.js';
 
 afterEach(closeAll);
 
@@ -42,7 +42,7 @@ describe('channel event stream with the eventsource package', () => {
     await waitFor(() => seen.messages.length >= 200, 'the messages published while away', 10_000);
     for (let i = 201; i <= 250; i++) await server.pushwire.publish('ticks', { n: i });
     await waitFor(() => seen.messages.length >= 250, 'the live messages after the resume');
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await delay(50);
 
     expect(seen.messages.map((m) => (m.data as { n: number }).n)).toEqual(Array.from({ length: 250 }, (_, i) => i + 1));
     expect(seen.messages.map((m) => m.id)).toEqual(Array.from({ length: 250 }, (_, i) => `${epoch}:${i + 1}`));

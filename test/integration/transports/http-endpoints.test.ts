@@ -3,7 +3,7 @@ import type { FallbackInfo } from '../../../src/client/index.js';
 import { connectClient, TRANSPORTS } from '../../support/client-harness.js';
 import { closeAll } from '../../support/close-after-test.js';
 import { startTestServer } from '../../support/server-harness.js';
-import { waitFor } from '../../support/wait.js';
+import { delay, waitFor } from '../../support/wait.js';
 
 afterEach(closeAll);
 
@@ -103,7 +103,7 @@ describe('long-polling endpoint', () => {
 
     // At most one poll per connection: the second ends the first, empty.
     const first = poll(1);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await delay(50);
     const second = poll(1);
     expect((await first).status).toBe(204);
     await fetch(`${server.url}/send`, { method: 'POST', headers: { 'pushwire-connection': token }, body: '{"t":"ping","id":3}' });
@@ -123,7 +123,7 @@ describe('long-polling endpoint', () => {
     const token = open.headers.get('pushwire-connection')!;
     await open.text();
     await fetch(`${server.url}/send`, { method: 'POST', headers: { 'pushwire-connection': token }, body: '{"t":"sub","s":1,"ch":"room"}' });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await delay(50);
     // The client never polls again (and never acknowledges): 100 messages are published meanwhile.
     for (let i = 1; i <= 100; i++) await server.pushwire.publish('room', i);
     const poll = await fetch(`${server.url}/poll`, { headers: { 'pushwire-connection': token, 'pushwire-received': '1' } });
@@ -142,7 +142,7 @@ describe('long-polling endpoint', () => {
     await open.text();
     const sub = await fetch(`${server.url}/send`, { method: 'POST', headers: { 'pushwire-connection': token }, body: '{"t":"sub","s":1,"ch":"room"}' });
     expect(sub.status).toBe(204);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await delay(50);
     const subscribed = await fetch(`${server.url}/poll`, { headers: { 'pushwire-connection': token, 'pushwire-received': '1' } });
     expect(frames(await subscribed.text()).map((f) => f.t)).toEqual(['subd', 'ack']);
     for (let i = 1; i <= 50; i++) await server.pushwire.publish('room', i);

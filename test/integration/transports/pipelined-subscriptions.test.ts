@@ -3,7 +3,7 @@ import type { TransportName } from '../../../src/protocol/frames.js';
 import { connectClient, TRANSPORTS } from '../../support/client-harness.js';
 import { closeAll } from '../../support/close-after-test.js';
 import { startTestServer } from '../../support/server-harness.js';
-import { waitFor } from '../../support/wait.js';
+import { delay, waitFor } from '../../support/wait.js';
 
 afterEach(closeAll);
 
@@ -21,7 +21,7 @@ describe.each(['websocket', 'sse', 'long-polling'] as TransportName[])('subscrip
     await waitFor(() => confirmed === channels.length, `all ${channels.length} subscriptions (have ${confirmed})`);
     for (const channel of channels) await server.pushwire.publish(channel, channel);
     await waitFor(() => [...received.values()].every((list) => list.length === 1), 'one message on every channel');
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await delay(50);
     expect([...received.entries()].filter(([channel, list]) => list.length !== 1 || list[0] !== channel)).toEqual([]);
   });
 });

@@ -8,6 +8,7 @@ import { silentLogger } from '../../../src/server/logger.js';
 import type { OutFrame } from '../../../src/server/out-frame.js';
 import { ServerSession, type SessionHost } from '../../../src/server/session.js';
 import { closeAfterTest, closeAll } from '../../support/close-after-test.js';
+import { delay } from '../../support/wait.js';
 
 type Frame = { t: string; [field: string]: unknown };
 
@@ -210,7 +211,7 @@ describe('ChannelHub gap repair of the live stream', () => {
     await registry.subscribe(s, 'news');
     broker.dropLive.add(2);
     await publish(4);
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    await delay(0);
     expect(trace(frames)).toEqual(['subd:new:0:0', 'm:1', 'm:2', 'm:3', 'm:4']);
   });
 
@@ -220,7 +221,7 @@ describe('ChannelHub gap repair of the live stream', () => {
     await registry.subscribe(s, 'news');
     broker.dropLive.add(2);
     await publish(3);
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    await delay(0);
     expect(trace(frames)).toEqual(['subd:new:0:0', 'm:1', 'subd:reset:2:2', 'm:3']);
   });
 
