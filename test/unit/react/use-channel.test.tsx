@@ -1,12 +1,12 @@
-import { StrictMode, useState } from 'react';
+import { useState } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MessageInfo, PushwireClient } from '../../../src/client/index.js';
-import { type ChannelView, PushwireProvider, useChannel, type UseChannelOptions } from '../../../src/react/index.js';
+import { type ChannelView, useChannel, type UseChannelOptions } from '../../../src/react/index.js';
 import { connectClient } from '../../support/client-harness.js';
 import { closeAll } from '../../support/close-after-test.js';
 import { RestartableServer } from '../../support/restartable-server.js';
 import { delay, waitFor } from '../../support/wait.js';
-import { render, unmountAll } from './render.js';
+import { renderWithClient, unmountAll } from './render.js';
 
 afterEach(closeAll);
 
@@ -29,12 +29,7 @@ function mount(client: PushwireClient, channel: string, options: UseChannelOptio
     if (probe.views.at(-1) !== view) probe.views.push(view);
     return null;
   }
-  const tree = (
-    <PushwireProvider client={client}>
-      <Channel />
-    </PushwireProvider>
-  );
-  render(strict ? <StrictMode>{tree}</StrictMode> : tree);
+  renderWithClient(client, <Channel />, { strict });
   return probe;
 }
 

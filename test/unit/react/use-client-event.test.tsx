@@ -1,11 +1,11 @@
 import { useState } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PushwireProvider, useClientEvent } from '../../../src/react/index.js';
+import { useClientEvent } from '../../../src/react/index.js';
 import { connectClient } from '../../support/client-harness.js';
 import { closeAll } from '../../support/close-after-test.js';
 import { startTestServer } from '../../support/server-harness.js';
 import { delay, waitFor } from '../../support/wait.js';
-import { render, unmountAll } from './render.js';
+import { renderWithClient, unmountAll } from './render.js';
 
 afterEach(closeAll);
 
@@ -22,11 +22,7 @@ describe('useClientEvent', () => {
       useClientEvent('message', (data) => got.push(`${name}:${String(data)}`));
       return null;
     }
-    render(
-      <PushwireProvider client={client}>
-        <Listener />
-      </PushwireProvider>,
-    );
+    renderWithClient(client, <Listener />);
     await waitFor(() => sessions.length === 1, 'session');
     sessions[0]!.send('a');
     await waitFor(() => got.length === 1, 'first message');

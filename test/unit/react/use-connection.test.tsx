@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PushwireClient } from '../../../src/client/index.js';
-import { PushwireProvider, useConnection, usePushwire } from '../../../src/react/index.js';
+import { useConnection, usePushwire } from '../../../src/react/index.js';
 import type { ConnectionSnapshot } from '../../../src/react/index.js';
 import { connectClient } from '../../support/client-harness.js';
 import { closeAll } from '../../support/close-after-test.js';
 import { RestartableServer } from '../../support/restartable-server.js';
 import { waitFor } from '../../support/wait.js';
-import { render } from './render.js';
+import { render, renderWithClient } from './render.js';
 
 afterEach(closeAll);
 
@@ -18,11 +18,7 @@ function watchConnection(client: PushwireClient): ConnectionSnapshot[] {
     if (seen.at(-1) !== snapshot) seen.push(snapshot);
     return null;
   }
-  render(
-    <PushwireProvider client={client}>
-      <Probe />
-    </PushwireProvider>,
-  );
+  renderWithClient(client, <Probe />);
   return seen;
 }
 

@@ -1,12 +1,12 @@
-import { StrictMode, useState } from 'react';
+import { useState } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PushwireClient } from '../../../src/client/index.js';
-import { type PresenceView, PushwireProvider, usePresence } from '../../../src/react/index.js';
+import { type PresenceView, usePresence } from '../../../src/react/index.js';
 import { connectClient } from '../../support/client-harness.js';
 import { closeAll } from '../../support/close-after-test.js';
 import { RestartableServer } from '../../support/restartable-server.js';
 import { waitFor } from '../../support/wait.js';
-import { render } from './render.js';
+import { renderWithClient } from './render.js';
 
 afterEach(closeAll);
 
@@ -27,13 +27,7 @@ function mount(client: PushwireClient, meta: unknown): Probe {
     probe.setShown = setShown;
     return shown ? <Here /> : null;
   }
-  render(
-    <StrictMode>
-      <PushwireProvider client={client}>
-        <Toggle />
-      </PushwireProvider>
-    </StrictMode>,
-  );
+  renderWithClient(client, <Toggle />, { strict: true });
   return probe;
 }
 

@@ -1,12 +1,11 @@
-import { StrictMode } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PushwireClient } from '../../../src/client/index.js';
-import { PushwireProvider, type SyncedStateView, useSyncedState } from '../../../src/react/index.js';
+import { type SyncedStateView, useSyncedState } from '../../../src/react/index.js';
 import { connectClient } from '../../support/client-harness.js';
 import { closeAll } from '../../support/close-after-test.js';
 import { RestartableServer } from '../../support/restartable-server.js';
 import { waitFor } from '../../support/wait.js';
-import { render } from './render.js';
+import { renderWithClient } from './render.js';
 
 afterEach(closeAll);
 
@@ -19,13 +18,7 @@ function mount(client: PushwireClient, channel: string): SyncedStateView<Board>[
     if (views.at(-1) !== view) views.push(view);
     return null;
   }
-  render(
-    <StrictMode>
-      <PushwireProvider client={client}>
-        <Board />
-      </PushwireProvider>
-    </StrictMode>,
-  );
+  renderWithClient(client, <Board />, { strict: true });
   return views;
 }
 
