@@ -87,7 +87,7 @@ describe('upstream POST endpoint', () => {
   });
 
   it('refuses an empty body as a malformed frame (err bad_frame downstream), like an empty WebSocket message', async () => {
-    server = await startServer();
+    const server = await startTestServer();
     const open = await fetch(`${server.url}/poll`, { method: 'POST', body: HELLO });
     const token = open.headers.get('pushwire-connection')!;
     await open.text();
