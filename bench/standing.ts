@@ -49,7 +49,8 @@ export function standing(results: TargetResult[], config: BenchConfig): string[]
         `than ${config.fanout.window} messages are undelivered: where the load process is the slower side (Pushwire: ${f.loadCpuMicrosPerDelivery?.toFixed(2) ?? '?'} µs ` +
         `of load CPU per delivery against ${f.cpuMicrosPerDelivery.toFixed(2)} µs of server CPU) the window fills and latency is the queue, up to ` +
         `${config.fanout.window} × ${config.fanout.clients} ÷ ${n0(f.deliveriesPerSecond)}/s ≈ ${n0(queue)} ms with the window full (measured p99 ${n1(f.latency.p99)} ms). ` +
-        `Plain \`ws\`'s server (${wf.cpuMicrosPerDelivery.toFixed(2)} µs/delivery) is the slower side of its pair, so its window rarely fills. ` +
+        `Plain \`ws\`'s pair is balanced the other way (${wf.cpuMicrosPerDelivery.toFixed(2)} µs server, ${wf.loadCpuMicrosPerDelivery?.toFixed(2) ?? '?'} µs load CPU per ` +
+        `delivery): a server no faster than its consumer keeps the queue short, at ${times(wf.deliveriesPerSecond / f.deliveriesPerSecond)} Pushwire's deliveries/s. ` +
         `Without queueing, at the fixed rate, p99 is ${pwWs?.rate && ws?.rate ? times(pwWs.rate.latency.p99 / ws.rate.latency.p99) : '?'} plain \`ws\`'s.`,
     );
   }
