@@ -16,11 +16,11 @@ import { ChannelBook } from './channel-book.js';
 import { type Clock, systemClock } from './clock.js';
 import { Emitter } from './emitter.js';
 import { PushwireError } from './errors.js';
-import { TransportPlan } from './negotiation.js';
+import { type TransportPlan, transportPlan } from './negotiation.js';
 import { listenToPage, pageAway } from './page-events.js';
 import { Outbox, type OutboundBody, type OutboxEntry } from './outbox.js';
 import { type MessageInfo, type SubscribeOptions, Subscription, type SubscriptionHandlers } from './subscription.js';
-import { TransportMemory } from './transport-memory.js';
+import { transportMemory } from './transport-memory.js';
 import type { Transport, TransportDefinition, TransportHandlers } from './transports/transport.js';
 import { probeTransport } from './upgrade-probe.js';
 
@@ -107,11 +107,11 @@ export class PushwireClient extends Emitter<ClientEvents> {
     this.url_ = `${base.protocol.replace(/^ws/, 'http')}//${base.host}${base.pathname.replace(/\/+$/, '')}`;
     this.clock_ = options_.clock ?? systemClock;
     this.random_ = options_.random ?? Math.random;
-    const memory = options_.transportMemory === false ? null : new TransportMemory(this.url_, options_.transportMemory ?? {}, () => this.clock_.now());
-    this.plan_ = new TransportPlan(options_.transports ?? [], memory);
+    const memory = options_.transportMemory === false ? null : transportMemory(this.url_, options_.transportMemory ?? {}, () => this.clock_.now());
+    this.plan_ = transportPlan(options_.transports ?? [], memory);
     this.maxPayload_ = options_.maxPayload ?? 65_536;
     this.outbox_ = new Outbox(options_.queue?.maxFrames ?? 1000, options_.queue?.maxBytes ?? 1 << 20);
-    this.transport = this.plan_.current_.name;
+    this.transport = this.plan_.current_().name;
     listenToPage(true, this.wake_);
     // The first attempt starts once the caller has had a chance to add listeners, so no event of it
     // (a fallback, say) goes unheard.
@@ -212,7 +212,7 @@ export class PushwireClient extends Emitter<ClientEvents> {
 
   private connectNow_(): void {
     this.clearTimer_('retry');
-    const definition = this.plan_.current_;
+    const definition = this.plan_.current_();
     let pipe: Transport | null = null;
     const handlers = this.bind_(() => pipe);
     this.transport = definition.name;
@@ -457,7 +457,7 @@ export class PushwireClient extends Emitter<ClientEvents> {
 
   /** On a fallback, probes the preferred transport later (WebSocket: the only one that can be probed before a handshake). */
   private scheduleProbe_(): number {
-    const target = this.plan_.preferred_;
+    const target = this.options_.transports![0]!;
     const upgrade = this.options_.upgrade;
     if (upgrade === false || target.name !== 'websocket' || this.transport === target.name || this.probe_ || this.timers_.probe !== undefined) return 0;
     const { min = 10_000, max = 300_000 } = upgrade ?? {};
