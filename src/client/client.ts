@@ -4,13 +4,13 @@ import { isReliableType, type HelloFrame, type ServerFrame, type SnapshotFrame, 
 import { PROTOCOL_VERSION } from '../protocol/version.js';
 import type { ClientEvents, ClientOptions, ClientState, SendOptions } from './client-types.js';
 import { backoffDelay } from './backoff.js';
-import { ChannelBook } from './channel-book.js';
+import { channelBook } from './channel-book.js';
 import { systemClock } from './clock.js';
 import { Emitter } from './emitter.js';
 import { PushwireError } from './errors.js';
 import { transportPlan } from './negotiation.js';
 import { listenToPage, pageAway } from './page-events.js';
-import { Outbox, type OutboundBody, type OutboxEntry } from './outbox.js';
+import { type OutboundBody, type OutboxEntry, createOutbox } from './outbox.js';
 import { type MessageInfo, type SubscribeOptions, Subscription, type SubscriptionHandlers } from './subscription.js';
 import { transportMemory } from './transport-memory.js';
 import type { Transport, TransportDefinition, TransportHandlers } from './transports/transport.js';
@@ -148,8 +148,8 @@ function session(client: PushwireClient, url: string, options: ClientOptions, em
     options.transports ?? [],
     options.transportMemory === false ? null : transportMemory(endpoint, options.transportMemory ?? {}, () => clock.now()),
   );
-  const outbox = new Outbox(options.queue?.maxFrames ?? 1000, options.queue?.maxBytes ?? 1 << 20);
-  const channels = new ChannelBook((body) => enqueue(body));
+  const outbox = createOutbox(options.queue?.maxFrames ?? 1000, options.queue?.maxBytes ?? 1 << 20);
+  const channels = channelBook((body) => enqueue(body));
   const timers: Partial<Record<TimerName, unknown>> = {};
   const pings = new Map<number, { resolve: () => void; reject: (error: PushwireError) => void }>();
   /** `snap` frames waiting for the ack of the `get` they answer, by its sequence number. */
