@@ -156,6 +156,8 @@ function session(client: PushwireClient, url: string, options: ClientOptions, em
   const snapshots = new Map<number, SnapshotFrame>();
   /** Presence this client joined, by channel: joined again with a new session. */
   const joined = new Map<string, unknown>();
+  /** client.state, kept here too (the closure reads it often). */
+  let state: ClientState = 'connecting';
   let pipe: Transport | null = null;
   /** The current pipe has not delivered the welcome yet: nothing but the hello goes out on it. */
   let awaitingWelcome = false;
@@ -197,14 +199,14 @@ function session(client: PushwireClient, url: string, options: ClientOptions, em
   };
 
   /** The pipe if the session is open on it (welcomed): frames may go out. */
-  const openPipe = (): Transport | null => (client.state === 'open' && !awaitingWelcome ? pipe : null);
+  const openPipe = (): Transport | null => (state === 'open' && !awaitingWelcome ? pipe : null);
 
-  const setState = (state: ClientState): boolean => {
+  const setState = (next: ClientState): boolean => {
     // Returns false if a 'state' listener moved the client on (closed it) meanwhile: stop what was going on.
-    if (client.state === state) return true;
-    client.state = state;
-    emit('state', state);
-    return client.state === state;
+    if (state === next) return true;
+    state = state = next;
+    emit('state', next);
+    return state === next;
   };
 
   // ---- connection lifecycle ----
@@ -313,7 +315,7 @@ function session(client: PushwireClient, url: string, options: ClientOptions, em
     for (const name of ['connect', 'deadline', 'receipt', 'probe'] as const) clearTimer(name);
     stopProbe();
     rejectPings(reason);
-    if (client.state === 'closed') return;
+    if (state === 'closed') return;
     const action = closeAction(code);
     if (action === 'stop' || (action === 'reauth' && typeof options.auth !== 'function')) {
       emit('error', closedError(`refused by the server (${code}): ${reason}`));
@@ -327,7 +329,7 @@ function session(client: PushwireClient, url: string, options: ClientOptions, em
       const from = client.transport!;
       const next = plan.advance_();
       emit('fallback', { from, to: next?.name ?? null, code, reason });
-      if ((client.state as ClientState) === 'closed') return; // a listener closed the client
+      if ((state as ClientState) === 'closed') return; // a listener closed the client
       if (next) return setTimer('retry', 0, connectNow);
     }
     plan.restart_();
@@ -338,7 +340,7 @@ function session(client: PushwireClient, url: string, options: ClientOptions, em
   };
 
   const shutdown = (code: number, reason: string): void => {
-    if (client.state === 'closed') return; // an 'error' listener already closed the client
+    if (state === 'closed') return; // an 'error' listener already closed the client
     pipe = null;
     stopProbe();
     for (const name of Object.keys(timers) as TimerName[]) clearTimer(name);
@@ -520,7 +522,7 @@ function session(client: PushwireClient, url: string, options: ClientOptions, em
     timeout = body.t === 'req' ? (options.requestTimeout ?? 10_000) : (options.ackTimeout ?? 0),
   ): Promise<T> =>
     new Promise<T>((resolve, reject) => {
-      if (client.state === 'closed') return reject(closedError());
+      if (state === 'closed') return reject(closedError());
       let timer: unknown;
       const stop = (): void => {
         if (timer !== undefined) clock.clearTimeout(timer);
@@ -544,7 +546,7 @@ function session(client: PushwireClient, url: string, options: ClientOptions, em
     });
 
   const unsubscribe = (subscription: Subscription): Promise<void> =>
-    !channels.remove_(subscription) || client.state === 'closed'
+    !channels.remove_(subscription) || state === 'closed'
       ? Promise.resolve()
       : new Promise((resolve, reject) => enqueue({ t: 'unsub', ch: subscription.channel }, () => resolve(), reject));
 
@@ -562,7 +564,7 @@ function session(client: PushwireClient, url: string, options: ClientOptions, em
 
   /** Declares the connection dead if the server has been silent past its deadline. Cheap: call it often. */
   const checkAlive = (): boolean => {
-    if (client.state !== 'open' || clock.now() <= deadline()) return true;
+    if (state !== 'open' || clock.now() <= deadline()) return true;
     drop(CloseCode.HeartbeatTimeout, 'heartbeat timeout');
     return false;
   };
@@ -579,7 +581,7 @@ function session(client: PushwireClient, url: string, options: ClientOptions, em
    * instead of waiting out the backoff.
    */
   const wake = (): void => {
-    if (client.state === 'open' && checkAlive()) return;
+    if (state === 'open' && checkAlive()) return;
     // Waiting to retry, or the check just found the connection dead: try now.
     if (timers.retry !== undefined && !pageAway()) connectNow();
   };
@@ -588,20 +590,20 @@ function session(client: PushwireClient, url: string, options: ClientOptions, em
   listenToPage(true, wake);
   // The first attempt starts once the caller has had a chance to add listeners, so no event of it
   // (a fallback, say) goes unheard.
-  queueMicrotask(() => client.state === 'connecting' && pipe === null && connectNow());
+  queueMicrotask(() => state === 'connecting' && pipe === null && connectNow());
 
   return {
     subscribe_<T>(channel: string, handlers: SubscriptionHandlers<T>, subscribeOptions: SubscribeOptions) {
       const invalid = channelError(channel);
       if (invalid) throw invalid;
-      if (client.state === 'closed') throw closedError();
+      if (state === 'closed') throw closedError();
       const subscription = new Subscription<T>(channel, handlers, (s) => unsubscribe(s as Subscription));
       channels.add_(subscription as Subscription, subscribeOptions);
       return subscription;
     },
     fetchState_: (channel) =>
       new Promise((resolve, reject) => {
-        if (client.state === 'closed') return reject(closedError());
+        if (state === 'closed') return reject(closedError());
         const entry = enqueue(
           { t: 'get', ch: channel },
           () => {
@@ -621,7 +623,7 @@ function session(client: PushwireClient, url: string, options: ClientOptions, em
     submit_: submit,
     ping_: () =>
       new Promise((resolve, reject) => {
-        const to = client.state === 'open' ? pipe : null;
+        const to = state === 'open' ? pipe : null;
         if (!to) return reject(closedError('not connected'));
         const id = ++pingId;
         const start = clock.now();
@@ -629,8 +631,8 @@ function session(client: PushwireClient, url: string, options: ClientOptions, em
         to.send(JSON.stringify({ t: 'ping', id }));
       }),
     close_() {
-      if (client.state === 'closed') return;
-      if (client.state === 'open') pipe?.send('{"t":"bye"}');
+      if (state === 'closed') return;
+      if (state === 'open') pipe?.send('{"t":"bye"}');
       pipe?.close();
       shutdown(CloseCode.Normal, 'closed by the application');
     },
