@@ -7,7 +7,7 @@ import { backoffDelay } from './backoff.js';
 import { channelBook } from './channel-book.js';
 import { systemClock } from './clock.js';
 import { Emitter } from './emitter.js';
-import { PushwireError } from './errors.js';
+import { PushwireError, unanswered } from './errors.js';
 import { transportPlan } from './negotiation.js';
 import { listenToPage, pageAway } from './page-events.js';
 import { type OutboundBody, type OutboxEntry, createOutbox } from './outbox.js';
@@ -198,6 +198,11 @@ function session(client: PushwireClient, url: string, options: ClientOptions, em
     delete timers[name];
   };
 
+  /** Clears every timer but `keep`. */
+  const clearTimers = (keep?: TimerName): void => {
+    for (const name of Object.keys(timers) as TimerName[]) if (name !== keep) clearTimer(name);
+  };
+
   /** The pipe if the session is open on it (welcomed): frames may go out. */
   const openPipe = (): Transport | null => (state === 'open' && !awaitingWelcome ? pipe : null);
 
@@ -312,7 +317,7 @@ function session(client: PushwireClient, url: string, options: ClientOptions, em
     const failedAttempt = awaitingWelcome;
     awaitingWelcome = false;
     upgradingFrom = null;
-    for (const name of ['connect', 'deadline', 'receipt', 'probe'] as const) clearTimer(name);
+    clearTimers('retry');
     stopProbe();
     rejectPings(reason);
     if (state === 'closed') return;
@@ -343,7 +348,7 @@ function session(client: PushwireClient, url: string, options: ClientOptions, em
     if (state === 'closed') return; // an 'error' listener already closed the client
     pipe = null;
     stopProbe();
-    for (const name of Object.keys(timers) as TimerName[]) clearTimer(name);
+    clearTimers();
     listenToPage(false, wake);
     rejectPings(reason);
     client.transport = null;
@@ -610,7 +615,7 @@ function session(client: PushwireClient, url: string, options: ClientOptions, em
             const snapshot = snapshots.get(entry.s);
             snapshots.delete(entry.s);
             if (snapshot) resolve(snapshot);
-            else reject(new PushwireError('internal', 'state request acknowledged without a snapshot'));
+            else reject(unanswered());
           },
           reject,
         );

@@ -1,5 +1,5 @@
 import type { Position } from '../protocol/frames.js';
-import { PushwireError } from './errors.js';
+import { PushwireError, unanswered } from './errors.js';
 
 /** A client frame body before it gets its sequence number. */
 export type OutboundBody =
@@ -118,7 +118,7 @@ export function createOutbox(maxFrames: number, maxBytes: number): Outbox {
       while (entries[0] && entries[0].s <= s) {
         const entry = remove(0)!;
         // A request is settled by its answer, which the server sends before the ack covering it.
-        if (entry.body_.t === 'req') entry.reject_?.(new PushwireError('internal', 'request acknowledged without an answer'));
+        if (entry.body_.t === 'req') entry.reject_?.(unanswered());
         else entry.resolve_?.(undefined);
       }
     },
