@@ -209,7 +209,7 @@ function session(client: PushwireClient, url: string, options: ClientOptions, em
   const setState = (next: ClientState): boolean => {
     // Returns false if a 'state' listener moved the client on (closed it) meanwhile: stop what was going on.
     if (state === next) return true;
-    state = state = next;
+    client.state = state = next;
     emit('state', next);
     return state === next;
   };
