@@ -1,14 +1,18 @@
 import type { TransportName } from '../../protocol/frames.js';
+import { MAX_BODY_HEADER } from '../../protocol/http.js';
+import { httpRequest } from './http-request.js';
 import { HttpUpstream } from './http-upstream.js';
-import type { TransportContext, TransportDefinition } from './transport.js';
+import type { TransportDefinition, TransportHandlers } from './transport.js';
 
 /** One HTTP connection as its downstream reader (SSE or long-polling) sees it. */
 export interface HttpConnection {
-  readonly context_: TransportContext;
-  readonly signal_: AbortSignal;
+  readonly handlers_: TransportHandlers;
   /** Closed by the session layer or failed: stop reading. */
   closed_: boolean;
-  readonly upstream_: HttpUpstream;
+  /** A request of this connection to `{base}{path}` (aborted when the connection ends). */
+  request_(path: string, init: RequestInit): Promise<Response>;
+  /** The downstream is open (`res` named the connection `token`): frames may go up. */
+  ready_(res: Response, token: string): void;
   /** Ends the pipe and reports `{transport}: {reason}` (once). */
   fail_(reason: string, code?: number): void;
   /** Fails with the status of an HTTP answer that is not the one expected; `detail` follows it. */
@@ -22,38 +26,37 @@ export interface HttpConnection {
  */
 export const httpTransport = (name: TransportName, open: (connection: HttpConnection, hello: string) => Promise<void>): TransportDefinition => ({
   name,
-  create(context) {
-    const abort = new AbortController();
+  create({ url, handlers }) {
     let started = false;
+    const upstream = new HttpUpstream(url, (reason) => connection.fail_(reason));
     const connection: HttpConnection = {
-      context_: context,
-      signal_: abort.signal,
+      handlers_: handlers,
       closed_: false,
-      upstream_: new HttpUpstream(context.url, (reason) => connection.fail_(reason)),
+      request_: (path, init) => httpRequest(url, path, { ...init, signal: upstream.signal_ }),
+      ready_: (res, token) => upstream.ready_(token, Number(res.headers.get(MAX_BODY_HEADER))),
       fail_(reason, code = 1006) {
         if (connection.closed_) return;
         connection.closed_ = true;
-        connection.upstream_.stop_();
-        abort.abort();
-        context.handlers.close(code, `${name}: ${reason}`);
+        upstream.stop_();
+        handlers.close(code, `${name}: ${reason}`);
       },
       failHttp_: (status, detail) => connection.fail_(`HTTP ${status}${detail}`, status === 413 ? 1009 : 1006),
     };
-    queueMicrotask(() => connection.closed_ || context.handlers.open());
+    queueMicrotask(() => connection.closed_ || handlers.open());
     return {
       send(text) {
         if (connection.closed_) return;
-        if (started) return connection.upstream_.push_(text);
+        if (started) return upstream.push_(text);
         started = true;
         void open(connection, text);
       },
       // Stops reading at once; frames already sent (a `bye`) still go up, and only then does the
-      // downstream request end: the server forgets a connection whose stream ends, so a later POST
-      // would find nothing.
+      // downstream request end (the upstream's stop aborts it): the server forgets a connection whose
+      // stream ends, so a later POST would find nothing.
       close() {
         if (connection.closed_) return;
         connection.closed_ = true;
-        connection.upstream_.finish_(() => abort.abort());
+        upstream.finish_();
       },
     };
   },

@@ -15,10 +15,12 @@ export const UPSTREAM_TIMEOUT = 10_000;
 const encoder = /* @__PURE__ */ new TextEncoder();
 
 export interface HttpUpstream {
+  /** Aborted when the upstream stops: the connection's other requests (its downstream) use it too. */
+  readonly signal_: AbortSignal;
   /** The connection is open: its token and the server's body limit are known. */
   ready_(token: string, maxBody: number): void;
   push_(text: string): void;
-  /** Drops everything and aborts the POST in flight. */
+  /** Drops everything and aborts the POST in flight (and whatever else uses `signal_`). */
   stop_(): void;
   /**
    * The pipe closes: sends what is queued (if the connection ever opened), then stops and calls `done`;
@@ -111,6 +113,7 @@ export const HttpUpstream = function (url: string, fail: (reason: string) => voi
       sizes.push(bytes);
       void pump();
     },
+    signal_: abort.signal,
     stop_: stop,
     finish_(then = () => {}) {
       finishing = true;

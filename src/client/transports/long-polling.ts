@@ -1,5 +1,4 @@
-import { BATCH_HEADER, CONNECTION_HEADER, MAX_BODY_HEADER, POLL_PATH, RECEIVED_HEADER } from '../../protocol/http.js';
-import { httpRequest } from './http-request.js';
+import { BATCH_HEADER, CONNECTION_HEADER, POLL_PATH, RECEIVED_HEADER } from '../../protocol/http.js';
 import { httpTransport } from './http-transport.js';
 import type { TransportDefinition } from './transport.js';
 
@@ -18,11 +17,10 @@ export const longPolling: TransportDefinition = /* @__PURE__ */ httpTransport('l
     let res: Response;
     let text: string;
     try {
-      res = await httpRequest(connection.context_.url, POLL_PATH, {
+      res = await connection.request_(POLL_PATH, {
         method: body ? 'POST' : 'GET',
         headers: body ? {} : { [CONNECTION_HEADER]: token, [RECEIVED_HEADER]: String(received) },
         body,
-        signal: connection.signal_,
       });
       text = await res.text();
     } catch (error) {
@@ -37,14 +35,14 @@ export const longPolling: TransportDefinition = /* @__PURE__ */ httpTransport('l
     if (token === '') {
       token = res.headers.get(CONNECTION_HEADER) ?? '';
       if (token === '') return connection.fail_('no connection token');
-      connection.upstream_.ready_(token, Number(res.headers.get(MAX_BODY_HEADER)));
+      connection.ready_(res, token);
     }
     const batch = Number(res.headers.get(BATCH_HEADER));
     if (!(batch > received)) continue; // a batch seen before
     received = batch;
     for (const line of text.split('\n')) {
       if (connection.closed_) return;
-      if (line) connection.context_.handlers.frame(line);
+      if (line) connection.handlers_.frame(line);
     }
   }
 });

@@ -1,6 +1,5 @@
 import { createParser } from 'eventsource-parser';
-import { CONNECTION_HEADER, MAX_BODY_HEADER, SSE_PATH } from '../../protocol/http.js';
-import { httpRequest } from './http-request.js';
+import { CONNECTION_HEADER, SSE_PATH } from '../../protocol/http.js';
 import { httpTransport } from './http-transport.js';
 import type { TransportDefinition } from './transport.js';
 
@@ -13,12 +12,7 @@ import type { TransportDefinition } from './transport.js';
 export const sse: TransportDefinition = /* @__PURE__ */ httpTransport('sse', async (connection, hello) => {
   let res: Response;
   try {
-    res = await httpRequest(connection.context_.url, SSE_PATH, {
-      method: 'POST',
-      headers: { accept: 'text/event-stream' },
-      body: hello,
-      signal: connection.signal_,
-    });
+    res = await connection.request_(SSE_PATH, { method: 'POST', headers: { accept: 'text/event-stream' }, body: hello });
   } catch (error) {
     return connection.fail_((error as Error).message);
   }
@@ -28,10 +22,10 @@ export const sse: TransportDefinition = /* @__PURE__ */ httpTransport('sse', asy
     const text = await res.text().catch(() => '');
     return connection.failHttp_(res.status, ` (${type || 'no content type'}): ${text.slice(0, 200)}`);
   }
-  connection.upstream_.ready_(token, Number(res.headers.get(MAX_BODY_HEADER)));
+  connection.ready_(res, token);
   const parser = createParser({
     onEvent: (event) => {
-      if (!connection.closed_ && (event.event === undefined || event.event === 'message')) connection.context_.handlers.frame(event.data);
+      if (!connection.closed_ && (event.event === undefined || event.event === 'message')) connection.handlers_.frame(event.data);
     },
   });
   const reader = res.body.getReader();
