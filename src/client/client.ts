@@ -478,9 +478,9 @@ function session(client: PushwireClient, url: string, options: ClientOptions, em
     current.cancel_ = probeTransport(target, { url: endpoint, WebSocket: options.WebSocket }, clock, timeout, (result) => {
       if (probe !== current) return;
       probe = null;
-      if (result.ok) return switchTo(target, result.pipe, result.adopt);
+      if (result.ok_) return switchTo(target, result.pipe_, result.adopt_);
       probeAttempt++;
-      emit('probe', { transport: target.name, reason: result.reason, next: scheduleProbe() });
+      emit('probe', { transport: target.name, reason: result.reason_, next: scheduleProbe() });
     });
   };
 

@@ -2,8 +2,8 @@ import type { Clock } from './clock.js';
 import type { Transport, TransportContext, TransportDefinition, TransportHandlers } from './transports/transport.js';
 
 export type ProbeResult =
-  | { ok: true; pipe: Transport; adopt(handlers: TransportHandlers): void }
-  | { ok: false; reason: string };
+  | { ok_: true; pipe_: Transport; adopt_(handlers: TransportHandlers): void }
+  | { ok_: false; reason_: string };
 
 /** The probe's round trip: the server answers a `ping` before `hello` with a `pong`. */
 const PROBE_PING = '{"t":"ping","id":0}';
@@ -33,12 +33,12 @@ export function probeTransport(
   const fail = (reason: string): void => {
     if (!stop()) return;
     pipe?.close();
-    done({ ok: false, reason });
+    done({ ok_: false, reason_: reason });
   };
   // The pipe's events come here until the client adopts it and takes them over.
   let target: TransportHandlers = {
     open: () => pipe?.send(PROBE_PING),
-    frame: (text) => isPong(text) && stop() && done({ ok: true, pipe: pipe!, adopt: (handlers) => (target = handlers) }),
+    frame: (text) => isPong(text) && stop() && done({ ok_: true, pipe_: pipe!, adopt_: (handlers) => (target = handlers) }),
     close: (code, reason) => fail(`closed (${code}) ${reason}`),
   };
   const timer = clock.setTimeout(() => fail(`no pong within ${timeout} ms`), timeout);
