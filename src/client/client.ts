@@ -142,6 +142,7 @@ function session(client: PushwireClient, url: string, options: ClientOptions, em
   // Endpoints hang under the path; a query string would be lost, and credentials don't belong in URLs.
   if (base.search) throw new TypeError('pushwire: no query string in the URL (credentials go in the auth option)');
   const endpoint = `${base.protocol.replace(/^ws/, 'http')}//${base.host}${base.pathname.replace(/\/+$/, '')}`;
+  const welcomeTimeout = options.welcomeTimeout ?? 5000;
   const clock = options.clock ?? systemClock;
   const random = options.random ?? Math.random;
   const plan = transportPlan(
@@ -272,8 +273,7 @@ function session(client: PushwireClient, url: string, options: ClientOptions, em
     // transport counts as failed. (Started after the auth callback, so a slow token fetch is not blamed
     // on the transport.) One timer for both bounds: whichever comes first (the connect timeout may
     // already be closer).
-    const timeout = options.welcomeTimeout ?? 5000;
-    if (clock.now() + timeout < connectDeadline) armTimeout(client.transport!, 'health check', timeout);
+    if (clock.now() + welcomeTimeout < connectDeadline) armTimeout(client.transport!, 'health check', welcomeTimeout);
     let text = JSON.stringify(hello);
     // Before the first session, queued subscriptions follow the hello at once instead of a round trip
     // later, after the welcome: the new session numbers frames from 1 like the outbox, and the welcome
@@ -473,7 +473,7 @@ function session(client: PushwireClient, url: string, options: ClientOptions, em
 
   const startProbe = (target: TransportDefinition): void => {
     if (!openPipe()) return;
-    const timeout = (options.upgrade || {}).timeout ?? options.welcomeTimeout ?? 5000;
+    const timeout = (options.upgrade || {}).timeout ?? welcomeTimeout;
     const current: { cancel_?: () => void } = (probe = {});
     current.cancel_ = probeTransport(target, { url: endpoint, WebSocket: options.WebSocket }, clock, timeout, (result) => {
       if (probe !== current) return;

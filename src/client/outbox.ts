@@ -1,5 +1,6 @@
 import type { Position } from '../protocol/frames.js';
 import { PushwireError, unanswered } from './errors.js';
+import { utf8Length } from './utf8.js';
 
 /** A client frame body before it gets its sequence number. */
 export type OutboundBody =
@@ -64,7 +65,6 @@ export interface Outbox {
   restart_(leading: OutboundBody[], rebuild: (entry: OutboxEntry) => OutboundBody | null): void;
 }
 
-const encoder = /* @__PURE__ */ new TextEncoder();
 
 const isAppFrame = ({ t }: OutboundBody): boolean => t === 'pub' || t === 'msg' || t === 'req';
 
@@ -90,7 +90,7 @@ export function createOutbox(maxFrames: number, maxBytes: number): Outbox {
   const number = (entry: OutboxEntry): OutboxEntry => {
     entry.s = ++seq;
     entry.text_ = JSON.stringify({ s: entry.s, ...entry.body_ });
-    entry.bytes_ = encoder.encode(entry.text_).length;
+    entry.bytes_ = utf8Length(entry.text_);
     return entry;
   };
   const newEntry = (body: OutboundBody, resolve?: (value: unknown) => void, reject?: (error: PushwireError) => void): OutboxEntry =>

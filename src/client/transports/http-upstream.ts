@@ -1,5 +1,6 @@
 import { CONNECTION_HEADER, SEND_PATH } from '../../protocol/http.js';
 import { httpRequest } from './http-request.js';
+import { utf8Length } from '../utf8.js';
 
 /** Most bytes of frames waiting to be POSTed; past it the pipe fails (the session resends after resuming). */
 const MAX_QUEUED_BYTES = 4 << 20;
@@ -12,7 +13,6 @@ const KEEPALIVE_MAX_BODY = 60_000;
  * (the chaos suite's silent connections made sessions overflow this way).
  */
 export const UPSTREAM_TIMEOUT = 10_000;
-const encoder = /* @__PURE__ */ new TextEncoder();
 
 export interface HttpUpstream {
   /** Aborted when the upstream stops: the connection's other requests (its downstream) use it too. */
@@ -106,7 +106,7 @@ export const HttpUpstream = function (url: string, fail: (reason: string) => voi
     },
     push_(text) {
       if (stopped || finishing) return;
-      const bytes = encoder.encode(text).length;
+      const bytes = utf8Length(text);
       queuedBytes += bytes;
       if (queuedBytes > MAX_QUEUED_BYTES) return failNow(`upstream queue over ${MAX_QUEUED_BYTES} bytes`);
       queue.push(text);
