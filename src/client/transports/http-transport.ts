@@ -24,40 +24,42 @@ export interface HttpConnection {
  * to connect before it), the `hello` opens the downstream request (`open`, which reads it until the
  * connection ends), and every later frame goes up in batched POSTs.
  */
-export const httpTransport = (name: TransportName, open: (connection: HttpConnection, hello: string) => Promise<void>): TransportDefinition => ({
-  name,
-  create({ url, handlers }) {
-    let started = false;
-    const upstream = new HttpUpstream(url, (reason) => connection.fail_(reason));
-    const connection: HttpConnection = {
-      handlers_: handlers,
-      closed_: false,
-      request_: (path, init) => httpRequest(url, path, { ...init, signal: upstream.signal_ }),
-      ready_: (res, token) => upstream.ready_(token, Number(res.headers.get(MAX_BODY_HEADER))),
-      fail_(reason, code = 1006) {
-        if (connection.closed_) return;
-        connection.closed_ = true;
-        upstream.stop_();
-        handlers.close(code, `${name}: ${reason}`);
-      },
-      failHttp_: (status, detail) => connection.fail_(`HTTP ${status}${detail}`, status === 413 ? 1009 : 1006),
-    };
-    queueMicrotask(() => connection.closed_ || handlers.open());
-    return {
-      send(text) {
-        if (connection.closed_) return;
-        if (started) return upstream.push_(text);
-        started = true;
-        void open(connection, text);
-      },
-      // Stops reading at once; frames already sent (a `bye`) still go up, and only then does the
-      // downstream request end (the upstream's stop aborts it): the server forgets a connection whose
-      // stream ends, so a later POST would find nothing.
-      close() {
-        if (connection.closed_) return;
-        connection.closed_ = true;
-        upstream.finish_();
-      },
-    };
-  },
-});
+export function httpTransport(name: TransportName, open: (connection: HttpConnection, hello: string) => Promise<void>): TransportDefinition {
+  return {
+    name,
+    create({ url, handlers }) {
+      let started = false;
+      const upstream = new HttpUpstream(url, (reason) => connection.fail_(reason));
+      const connection: HttpConnection = {
+        handlers_: handlers,
+        closed_: false,
+        request_: (path, init) => httpRequest(url, path, { ...init, signal: upstream.signal_ }),
+        ready_: (res, token) => upstream.ready_(token, Number(res.headers.get(MAX_BODY_HEADER))),
+        fail_(reason, code = 1006) {
+          if (connection.closed_) return;
+          connection.closed_ = true;
+          upstream.stop_();
+          handlers.close(code, `${name}: ${reason}`);
+        },
+        failHttp_: (status, detail) => connection.fail_(`HTTP ${status}${detail}`, status === 413 ? 1009 : 1006),
+      };
+      queueMicrotask(() => connection.closed_ || handlers.open());
+      return {
+        send(text) {
+          if (connection.closed_) return;
+          if (started) return upstream.push_(text);
+          started = true;
+          void open(connection, text);
+        },
+        // Stops reading at once; frames already sent (a `bye`) still go up, and only then does the
+        // downstream request end (the upstream's stop aborts it): the server forgets a connection whose
+        // stream ends, so a later POST would find nothing.
+        close() {
+          if (connection.closed_) return;
+          connection.closed_ = true;
+          upstream.finish_();
+        },
+      };
+    },
+  };
+}
