@@ -48,8 +48,10 @@ export interface ChannelBook {
 export function channelBook(enqueue: (body: OutboundBody) => OutboxEntry): ChannelBook {
   const channels = new Map<string, ChannelState>();
 
+  // From the position once there is one, else with the rewind asked for, if any (undefined fields are
+  // left out of the frame by JSON.stringify).
   const body = ({ name_: ch, position_: from, rewind_: rewind }: ChannelState): OutboundBody =>
-    from ? { t: 'sub', ch, from } : rewind ? { t: 'sub', ch, rewind } : { t: 'sub', ch };
+    from ? { t: 'sub', ch, from } : { t: 'sub', ch, rewind: rewind || undefined };
 
   const resubscribe = (state: ChannelState): void => {
     state.live_ = false;

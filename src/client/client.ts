@@ -266,8 +266,8 @@ function session(client: PushwireClient, url: string, options: ClientOptions, em
       return;
     }
     if (pipe !== to) return;
-    const hello: HelloFrame = { t: 'hello', v: PROTOCOL_VERSION };
-    if (auth !== undefined) hello.auth = auth;
+    // (An undefined field, e.g. no auth, is left out by JSON.stringify.)
+    const hello: HelloFrame = { t: 'hello', v: PROTOCOL_VERSION, auth };
     if (client.sessionId) Object.assign(hello, { sid: client.sessionId, secret, rx });
     // Once the hello is out on an open pipe, the welcome must arrive within welcomeTimeout, else this
     // transport counts as failed. (Started after the auth callback, so a slow token fetch is not blamed
