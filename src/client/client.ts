@@ -14,7 +14,7 @@ import { type OutboundBody, type OutboxEntry, createOutbox } from './outbox.js';
 import { type MessageInfo, type SubscribeOptions, Subscription, type SubscriptionHandlers } from './subscription.js';
 import { transportMemory } from './transport-memory.js';
 import type { Transport, TransportDefinition, TransportHandlers } from './transports/transport.js';
-import { probeTransport } from './upgrade-probe.js';
+import { isPong } from './upgrade-probe.js';
 
 type TimerName = 'connect' | 'retry' | 'deadline' | 'receipt' | 'probe';
 
@@ -168,8 +168,8 @@ function session(client: PushwireClient, url: string, options: ClientOptions, em
   let connectDeadline = 0;
   /** Set while the session moves onto a probed transport: the transport it leaves. */
   let upgradingFrom: TransportName | null = null;
-  /** The upgrade probe under way: its cancel function once started. */
-  let probe: { cancel_?: () => void } | null = null;
+  /** The upgrade probe under way: its cancel function. */
+  let probe: (() => unknown) | null = null;
   let probeAttempt = 0;
   let secret = '';
   /** Reliable server frames received in this session, and how many of them the server knows we have. */
@@ -471,23 +471,50 @@ function session(client: PushwireClient, url: string, options: ClientOptions, em
     return delay;
   };
 
+  /**
+   * Tries the preferred transport beside the working one: opens a pipe and checks that a ping before
+   * the handshake comes back as a pong within the timeout. A pipe that passes gets the session moved
+   * onto it (switchTo); one that fails is closed, and the next probe is scheduled. This catches the
+   * proxy that accepts a WebSocket upgrade and then passes nothing, without ever disturbing the session.
+   */
   const startProbe = (target: TransportDefinition): void => {
     if (!openPipe()) return;
     const timeout = (options.upgrade || {}).timeout ?? welcomeTimeout;
-    const current: { cancel_?: () => void } = (probe = {});
-    current.cancel_ = probeTransport(target, { url: endpoint, WebSocket: options.WebSocket }, clock, timeout, (result) => {
-      if (probe !== current) return;
+    let candidate: Transport | undefined;
+    /** Ends this probe (its timer too); false if it ended already. */
+    const end = (): boolean => {
+      if (probe !== cancel) return false;
       probe = null;
-      if (result.ok_) return switchTo(target, result.pipe_, result.adopt_);
+      clearTimer('probe');
+      return true;
+    };
+    const fail = (reason: string): void => {
+      if (!end()) return;
+      candidate?.close();
       probeAttempt++;
-      emit('probe', { transport: target.name, reason: result.reason_, next: scheduleProbe() });
-    });
+      emit('probe', { transport: target.name, reason, next: scheduleProbe() });
+    };
+    const cancel = (probe = () => end() && candidate?.close());
+    // The pipe's events come here until the session moves onto it and takes them over.
+    let receiver: TransportHandlers = {
+      // The server answers a `ping` before `hello` with a `pong`.
+      open: () => candidate?.send('{"t":"ping","id":0}'),
+      frame: (text) => isPong(text) && end() && switchTo(target, candidate!, (handlers) => (receiver = handlers)),
+      close: (code, reason) => fail(`closed (${code}) ${reason}`),
+    };
+    setTimer('probe', timeout, () => fail(`no pong within ${timeout} ms`));
+    try {
+      candidate = target.create({
+        url: endpoint,
+        WebSocket: options.WebSocket,
+        handlers: { open: () => receiver.open(), frame: (text) => receiver.frame(text), close: (code, reason) => receiver.close(code, reason) },
+      });
+    } catch (error) {
+      fail(`unavailable: ${(error as Error).message}`);
+    }
   };
 
-  const stopProbe = (): void => {
-    probe?.cancel_?.();
-    probe = null;
-  };
+  const stopProbe = (): void => void probe?.();
 
   /**
    * Moves the session onto a probed pipe: resume the session on another pipe. The old pipe is no longer
