@@ -495,19 +495,20 @@ function session(client: PushwireClient, url: string, options: ClientOptions, em
       emit('probe', { transport: target.name, reason, next: scheduleProbe() });
     };
     const cancel = (probe = () => end() && candidate?.close());
-    // The pipe's events come here until the session moves onto it and takes them over.
-    let receiver: TransportHandlers = {
-      // The server answers a `ping` before `hello` with a `pong`.
-      open: () => candidate?.send('{"t":"ping","id":0}'),
-      frame: (text) => isPong(text) && end() && switchTo(target, candidate!, (handlers) => (receiver = handlers)),
-      close: (code, reason) => fail(`closed (${code}) ${reason}`),
-    };
+    // The pipe's events are the probe's until the session moves onto it (switchTo), then the session's.
+    const session = bind(() => candidate ?? null);
+    const adopted = (): boolean => candidate === pipe;
     setTimer('probe', timeout, () => fail(`no pong within ${timeout} ms`));
     try {
       candidate = target.create({
         url: endpoint,
         WebSocket: options.WebSocket,
-        handlers: { open: () => receiver.open(), frame: (text) => receiver.frame(text), close: (code, reason) => receiver.close(code, reason) },
+        handlers: {
+          // The server answers a `ping` before `hello` with a `pong`.
+          open: () => candidate?.send('{"t":"ping","id":0}'),
+          frame: (text) => (adopted() ? session.frame(text) : isPong(text) && end() && switchTo(target, candidate!)),
+          close: (code, reason) => (adopted() ? session.close(code, reason) : fail(`closed (${code}) ${reason}`)),
+        },
       });
     } catch (error) {
       fail(`unavailable: ${(error as Error).message}`);
@@ -523,7 +524,7 @@ function session(client: PushwireClient, url: string, options: ClientOptions, em
    * replays everything after it. Frames to the server wait for the welcome and then go again from the
    * outbox; the server drops those it already handled. Nothing is lost, nothing is delivered twice.
    */
-  const switchTo = (definition: TransportDefinition, next: Transport, adopt: (handlers: TransportHandlers) => void): void => {
+  const switchTo = (definition: TransportDefinition, next: Transport): void => {
     const old = openPipe();
     if (!old) return next.close();
     upgradingFrom = client.transport;
@@ -531,7 +532,6 @@ function session(client: PushwireClient, url: string, options: ClientOptions, em
     client.transport = definition.name;
     plan.restart_(definition.name);
     awaitingWelcome = true;
-    adopt(bind(() => next));
     old.close();
     armConnectTimeout(definition.name, 'upgrade');
     void sendHello(next);
