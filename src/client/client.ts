@@ -7,7 +7,7 @@ import { backoffDelay } from './backoff.js';
 import { channelBook } from './channel-book.js';
 import { systemClock } from './clock.js';
 import { Emitter } from './emitter.js';
-import { PushwireError, unanswered } from './errors.js';
+import { PushwireError } from './errors.js';
 import { transportPlan } from './negotiation.js';
 import { listenToPage, pageAway } from './page-events.js';
 import { type OutboundBody, type OutboxEntry, createOutbox } from './outbox.js';
@@ -47,7 +47,6 @@ type Emit = <K extends keyof ClientEvents>(event: K, ...args: ClientEvents[K]) =
 /** The session machinery behind PushwireClient's public methods (see `session`). */
 interface Session {
   subscribe_<T>(channel: string, handlers: SubscriptionHandlers<T>, options: SubscribeOptions): Subscription<T>;
-  fetchState_(channel: string): Promise<SnapshotFrame>;
   join_(channel: string, meta: unknown): Promise<void>;
   leave_(channel: string): Promise<void>;
   /** Queues a frame; the promise settles with its ack or answer, its error, or the timeout (default: the option's). */
@@ -86,7 +85,7 @@ export class PushwireClient extends Emitter<ClientEvents> {
 
   /** Fetches a channel's state snapshot (used by synced state, `pushwire/sync`). */
   fetchState(channel: string): Promise<SnapshotFrame> {
-    return this.session_.fetchState_(channel);
+    return this.session_.submit_({ t: 'get', ch: channel }, 0);
   }
 
   /** Joins a channel's presence with this metadata (again after a session is lost), or updates it. */
@@ -153,8 +152,6 @@ function session(client: PushwireClient, url: string, options: ClientOptions, em
   const channels = channelBook((body) => enqueue(body));
   const timers: Partial<Record<TimerName, unknown>> = {};
   const pings = new Map<number, { resolve: () => void; reject: (error: PushwireError) => void }>();
-  /** `snap` frames waiting for the ack of the `get` they answer, by its sequence number. */
-  const snapshots = new Map<number, SnapshotFrame>();
   /** Presence this client joined, by channel: joined again with a new session. */
   const joined = new Map<string, unknown>();
   /** client.state, kept here too (the closure reads it often). */
@@ -397,7 +394,6 @@ function session(client: PushwireClient, url: string, options: ClientOptions, em
           // A new session (the first, or after the old one expired): subscriptions are made again from
           // their positions, so the server replays what it can and resets the rest. Presence first, so
           // the presence lists the subscriptions bring back already include us.
-          snapshots.clear();
           channels.restart_(
             outbox,
             [...joined].map(([ch, meta]): OutboundBody => ({ t: 'join', ch, meta })),
@@ -440,8 +436,12 @@ function session(client: PushwireClient, url: string, options: ClientOptions, em
         return emit('message', frame.d);
       case 'res':
         return outbox.take_(frame.s)?.resolve_?.(frame.d);
-      case 'snap':
-        return void snapshots.set(frame.s, frame);
+      case 'snap': {
+        // Kept with its `get` until the ack, which settles the get with it.
+        const entry = outbox.entries_.find((waiting) => waiting.s === frame.s);
+        if (entry) entry.answer_ = frame;
+        return;
+      }
       case 'ack':
         return outbox.ack_(frame.s);
       case 'ping':
@@ -633,20 +633,6 @@ function session(client: PushwireClient, url: string, options: ClientOptions, em
       channels.add_(subscription as Subscription, subscribeOptions);
       return subscription;
     },
-    fetchState_: (channel) =>
-      new Promise((resolve, reject) => {
-        if (state === 'closed') return reject(closedError());
-        const entry = enqueue(
-          { t: 'get', ch: channel },
-          () => {
-            const snapshot = snapshots.get(entry.s);
-            snapshots.delete(entry.s);
-            if (snapshot) resolve(snapshot);
-            else reject(unanswered());
-          },
-          reject,
-        );
-      }),
     join_(channel, meta) {
       joined.set(channel, meta);
       return submit({ t: 'join', ch: channel, meta });

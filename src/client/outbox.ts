@@ -20,9 +20,11 @@ export interface OutboxEntry {
   bytes_: number;
   /** Handed to a transport at least once: the server may have handled it. */
   sent_: boolean;
-  /** Settles the caller's promise: with the answer for a request, with nothing for the others. */
+  /** Settles the caller's promise: with the answer for a request or a state `get`, with nothing for the others. */
   resolve_?: ((value: unknown) => void) | undefined;
   reject_?: ((error: PushwireError) => void) | undefined;
+  /** A state `get`'s snapshot, kept until the ack (which settles the get with it). */
+  answer_?: unknown;
 }
 
 export interface QueueLimits {
@@ -117,9 +119,11 @@ export function createOutbox(maxFrames: number, maxBytes: number): Outbox {
     ack_(s) {
       while (entries[0] && entries[0].s <= s) {
         const entry = remove(0)!;
-        // A request is settled by its answer, which the server sends before the ack covering it.
-        if (entry.body_.t === 'req') entry.reject_?.(unanswered());
-        else entry.resolve_?.(undefined);
+        const { t } = entry.body_;
+        // A request is settled by its answer (a `res`), a state `get` here with its snapshot: the server
+        // sends either before the ack covering the frame.
+        if ((t === 'req' || t === 'get') && !entry.answer_) entry.reject_?.(unanswered());
+        else entry.resolve_?.(entry.answer_);
       }
     },
     take_: (s) => remove(entries.findIndex((entry) => entry.s === s)),
@@ -150,6 +154,7 @@ export function createOutbox(maxFrames: number, maxBytes: number): Outbox {
         }
         entry.body_ = body;
         entry.sent_ = false;
+        entry.answer_ = undefined;
         entries.push(count(number(entry), 1));
       }
     },
