@@ -15,8 +15,8 @@ export interface HttpConnection {
   ready_(res: Response, token: string): void;
   /** Ends the pipe and reports `{transport}: {reason}` (once). */
   fail_(reason: string, code?: number): void;
-  /** Fails with the status of an HTTP answer that is not the one expected; `detail` follows it. */
-  failHttp_(status: number, detail: string): void;
+  /** Fails with the status of an HTTP answer that is not the one expected, `detail`, and the start of its body. */
+  failHttp_(status: number, body: string, detail?: string): void;
 }
 
 /**
@@ -41,7 +41,7 @@ export function httpTransport(name: TransportName, open: (connection: HttpConnec
           upstream.stop_();
           handlers.close(code, `${name}: ${reason}`);
         },
-        failHttp_: (status, detail) => connection.fail_(`HTTP ${status}${detail}`, status === 413 ? 1009 : 1006),
+        failHttp_: (status, body, detail = '') => connection.fail_(`HTTP ${status}${detail}: ${body.slice(0, 200)}`, status === 413 ? 1009 : 1006),
       };
       queueMicrotask(() => connection.closed_ || handlers.open());
       return {

@@ -31,7 +31,7 @@ export const longPolling: TransportDefinition = /* @__PURE__ */ httpTransport('l
     body = undefined;
     attempt = 0;
     if (connection.closed_ || res.status === 204) continue;
-    if (res.status !== 200) return connection.failHttp_(res.status, `: ${text.slice(0, 200)}`);
+    if (res.status !== 200) return connection.failHttp_(res.status, text);
     if (token === '') {
       token = res.headers.get(CONNECTION_HEADER) ?? '';
       if (token === '') return connection.fail_('no connection token');

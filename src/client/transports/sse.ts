@@ -19,8 +19,7 @@ export const sse: TransportDefinition = /* @__PURE__ */ httpTransport('sse', asy
   const type = res.headers.get('content-type') ?? '';
   const token = res.headers.get(CONNECTION_HEADER);
   if (!res.ok || !type.startsWith('text/event-stream') || !res.body || !token) {
-    const text = await res.text().catch(() => '');
-    return connection.failHttp_(res.status, ` (${type || 'no content type'}): ${text.slice(0, 200)}`);
+    return connection.failHttp_(res.status, await res.text().catch(() => ''), ` (${type || 'no content type'})`);
   }
   connection.ready_(res, token);
   const parser = createParser({
