@@ -40,8 +40,9 @@ export function transportMemory(url: string, { ttl = 864e5, storage }: Transport
       attempt((store) => {
         const raw = store?.getItem(key);
         if (!raw) return null;
-        const entry = JSON.parse(raw) as { transport?: unknown; expires?: unknown };
-        if (typeof entry.expires === 'number' && entry.expires > now() && typeof entry.transport === 'string') return entry.transport as TransportName;
+        // Whatever else is there (another format, a name no transport has) matches no transport.
+        const entry = JSON.parse(raw) as { transport?: TransportName; expires?: number };
+        if (entry.expires! > now()) return entry.transport ?? null;
         memory.store_(null);
         return null;
       }),
