@@ -496,7 +496,7 @@ function session(client: PushwireClient, url: string, options: ClientOptions, em
     };
     const cancel = (probe = () => end() && candidate?.close());
     // The pipe's events are the probe's until the session moves onto it (switchTo), then the session's.
-    const session = bind(() => candidate ?? null);
+    const sessionHandlers = bind(() => candidate ?? null);
     const adopted = (): boolean => candidate === pipe;
     setTimer('probe', timeout, () => fail(`no pong within ${timeout} ms`));
     try {
@@ -504,10 +504,10 @@ function session(client: PushwireClient, url: string, options: ClientOptions, em
         url: endpoint,
         WebSocket: options.WebSocket,
         handlers: {
-          // The server answers a `ping` before `hello` with a `pong`.
+          // The server answers a `ping` before `hello` with a `pong` (isPong).
           open: () => candidate?.send('{"t":"ping","id":0}'),
-          frame: (text) => (adopted() ? session.frame(text) : isPong(text) && end() && switchTo(target, candidate!)),
-          close: (code, reason) => (adopted() ? session.close(code, reason) : fail(`closed (${code}) ${reason}`)),
+          frame: (text) => (adopted() ? sessionHandlers.frame(text) : isPong(text) && end() && switchTo(target, candidate!)),
+          close: (code, reason) => (adopted() ? sessionHandlers.close(code, reason) : fail(`closed (${code}) ${reason}`)),
         },
       });
     } catch (error) {
