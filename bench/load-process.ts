@@ -99,6 +99,36 @@ serve({
     return { elapsedMs: elapsed, perSecond: (n - failed) / (elapsed / 1000), loadCpuMicros: cpu.user + cpu.system, handshake: summarize(handshakes), ready: summarize(readies), failed };
   },
 
+  /**
+   * Time to first message: opens `n` clients, `concurrency` at a time, each timed from its creation to
+   * its first message (the server broadcasts every few ms meanwhile) and closed then, so the broadcasts
+   * only ever reach a few clients. Also reports which transport each ended on, where the client says.
+   */
+  async firstMessage(request) {
+    const factory = await clientFactory(request.kind as ClientKind);
+    const n = request.n as number;
+    const times = new Float64Array(n);
+    let failed = 0;
+    const transports: Record<string, number> = {};
+    await pool(n, request.concurrency as number, async (index) => {
+      const begin = performance.now();
+      let first!: () => void;
+      const arrived = new Promise<void>((resolve) => (first = resolve));
+      const client = factory(request.url as string, { message: () => first(), open: () => {} });
+      try {
+        await withTimeout(arrived, 20_000, 'first message');
+        times[index] = performance.now() - begin;
+        const transport = client.transport?.();
+        if (transport) transports[transport] = (transports[transport] ?? 0) + 1;
+      } catch {
+        failed++;
+      } finally {
+        client.close();
+      }
+    });
+    return { firstMessage: summarize(failed ? times.filter((t) => t > 0) : times), failed, transports };
+  },
+
   /** Waits until every client has messages 0..count-1 (or the time runs out), then reports. */
   async expect(request) {
     const count = request.count as number;

@@ -13,13 +13,14 @@ import { benchConfig, type BenchConfig, neededFileDescriptors } from './config.j
 import { Peer } from './ipc.js';
 import { clientSizes } from './bundle.js';
 import { printReport, writeReport } from './report.js';
-import type { ConnectResult, FanoutResult, Machine, MemoryResult, RateResult, ResumeResult, TargetResult } from './results.js';
+import type { ClientKind } from './clients/client.js';
+import type { ConnectResult, FanoutResult, FirstMessageResult, Machine, MemoryResult, RateResult, ResumeResult, TargetResult } from './results.js';
 import type { Summary } from './stats.js';
 import { allTargets, type Target } from './targets.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** How long the idle-memory clients sit before the measurement (see connectAndMemory). */
-const IDLE_SETTLE_MS = 10_000;
+const IDLE_SETTLE_MS = 14_000;
 const root = join(here, '..', '..');
 
 interface Pair {
@@ -110,7 +111,7 @@ async function serverCounters(pair: Pair): Promise<{ cpu: number; framesIn: numb
 async function connectAndMemory(target: Target, config: BenchConfig): Promise<{ connect: ConnectResult; memory: MemoryResult }> {
   const pair = await startPair(target);
   try {
-    const before = await pair.server.request<Reply<{ rss: number; heapUsed: number }>>('memory');
+    const before = await pair.server.request<Reply<{ rss: number; heapUsed: number; newSpace: number }>>('memory');
     // Connect rounds: the fastest is reported (other work on a shared machine only ever slows a round
     // down); server CPU per connection is averaged over all of them.
     const { clients, concurrency, rounds } = config.connect;
@@ -126,20 +127,46 @@ async function connectAndMemory(target: Target, config: BenchConfig): Promise<{ 
     connect!.serverCpuMicros = ((await cpuMicros(pair)) - cpu0) / (clients * rounds);
     connect!.loadCpuMicros = loadCpu / (clients * rounds);
     await connectClients(pair, target, config.memory.clients - clients * rounds, 50);
-    // Idle = steady state: handshakes settled, Pushwire clients' first receipt sent (0.5–1.5 s), past
-    // the HTTP keep-alive timeout (Node's default 5 s) after which the server closes the idle request
-    // connections an HTTP client keeps (the upstream POSTs of SSE), and long enough without activity
-    // for V8 to shrink the young generation the connection burst grew (seen after 6–10 s).
+    // Idle = steady state: handshakes settled, Pushwire clients' first receipt sent (WebSocket 0.5–1.5 s,
+    // SSE/long-polling 1.5–4.5 s), past the HTTP keep-alive timeout (Node's default 5 s) after which the
+    // server closes the idle request connections an HTTP client keeps (the receipt POSTs of SSE), and
+    // long enough without activity for V8 to shrink the young generation where it does (seen after 6–10 s).
     await sleep(IDLE_SETTLE_MS);
     const after = await pair.server.request<Reply<{ rss: number; heapUsed: number; newSpace: number; connections: number }>>('memory');
     if (after.connections !== config.memory.clients) throw new Error(`server sees ${after.connections} of ${config.memory.clients} connections`);
     const n = config.memory.clients;
+    await pair.load.request('closeAll', {}, 30_000);
+    connect!.firstMessage = await firstMessage(pair, target.client, config);
+    if (target.id === 'pushwire-websocket') {
+      // A proxy refuses WebSocket: the client as an application gets it (every transport) falls back.
+      await pair.server.request('blockUpgrades');
+      connect!.firstMessageWebSocketBlocked = await firstMessage(pair, 'pushwire-any', config);
+    }
     return {
       connect: connect!,
-      memory: { connections: n, rssPerConnection: (after.rss - before.rss) / n, heapPerConnection: (after.heapUsed - before.heapUsed) / n, newSpaceMB: after.newSpace / 1e6 },
+      memory: {
+        connections: n,
+        rssPerConnection: (after.rss - before.rss) / n,
+        rssLessYoungPerConnection: (after.rss - after.newSpace - (before.rss - before.newSpace)) / n,
+        heapPerConnection: (after.heapUsed - before.heapUsed) / n,
+        newSpaceMB: after.newSpace / 1e6,
+      },
     };
   } finally {
     await stopPair(pair);
+  }
+}
+
+/** Time from creating a client to its first message, while the server broadcasts every few ms. */
+async function firstMessage(pair: Pair, kind: ClientKind, config: BenchConfig): Promise<FirstMessageResult> {
+  const { clients, concurrency, tickMs } = config.firstMessage;
+  await pair.server.request('tick', { everyMs: tickMs });
+  try {
+    const reply = await pair.load.request<Reply<{ firstMessage: Summary; transports: Record<string, number>; failed: number }>>('firstMessage', { kind, url: pair.url, n: clients, concurrency }, 120_000);
+    if (reply.failed > 0) throw new Error(`${reply.failed} of ${clients} clients got no first message`);
+    return { summary: reply.firstMessage, transports: reply.transports };
+  } finally {
+    await pair.server.request('untick');
   }
 }
 

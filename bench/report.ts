@@ -4,6 +4,7 @@ import { bytesByModule, type ClientSizes, FULL_CLIENT_BUDGET, FULL_CLIENT_CEILIN
 import type { BenchConfig } from './config.js';
 import { barChartSvg } from './chart.js';
 import type { Machine, TargetResult } from './results.js';
+import { standing } from './standing.js';
 import type { TargetId } from './targets.js';
 
 interface Metric {
@@ -24,7 +25,12 @@ export const METRICS: Metric[] = [
   { section: 'connect', name: 'handshake p50 ms', better: 'lower', digits: 2, get: (r) => r.connect?.handshake.p50 },
   { section: 'connect', name: 'handshake p99 ms', better: 'lower', digits: 2, get: (r) => r.connect?.handshake.p99 },
   { section: 'connect', name: 'ready to receive p50 ms', better: 'lower', digits: 2, get: (r) => r.connect?.ready.p50 },
+  { section: 'connect', name: 'first message p50 ms', better: 'lower', digits: 2, get: (r) => r.connect?.firstMessage?.summary.p50 },
+  { section: 'connect', name: 'first message p99 ms', better: 'lower', digits: 2, get: (r) => r.connect?.firstMessage?.summary.p99 },
+  { section: 'connect', name: 'first message, WebSocket refused p50 ms', better: 'lower', digits: 2, get: (r) => r.connect?.firstMessageWebSocketBlocked?.summary.p50 },
+  { section: 'connect', name: 'first message, WebSocket refused p99 ms', better: 'lower', digits: 2, get: (r) => r.connect?.firstMessageWebSocketBlocked?.summary.p99 },
   { section: 'idle memory', name: 'RSS KB/connection', better: 'lower', digits: 1, get: (r) => r.memory && r.memory.rssPerConnection / KB },
+  { section: 'idle memory', name: 'RSS KB/connection, young generation excluded', better: 'lower', digits: 1, get: (r) => r.memory && r.memory.rssLessYoungPerConnection / KB },
   { section: 'idle memory', name: 'heap KB/connection', better: 'lower', digits: 1, get: (r) => r.memory && r.memory.heapPerConnection / KB },
   { section: 'idle memory', name: 'V8 new space MB', better: 'lower', digits: 1, get: (r) => r.memory?.newSpaceMB },
   { section: 'fan-out', name: 'deliveries/s', better: 'higher', digits: 0, get: (r) => r.fanout?.deliveriesPerSecond },
@@ -135,11 +141,13 @@ function checks(results: TargetResult[]): TargetCheck[] {
   check('WS fan-out p99 latency ≤ 1.2× plain ws', 'pushwire-websocket', 'ws', (r) => r.fanout?.latency.p99, (x) => x <= 1.2);
   check('WS fixed-rate p99 latency ≤ 1.2× plain ws', 'pushwire-websocket', 'ws', (r) => r.rate?.latency.p99, (x) => x <= 1.2);
   check('WS idle RSS/connection ≤ ½ Socket.IO', 'pushwire-websocket', 'socketio-websocket', (r) => r.memory?.rssPerConnection, (x) => x <= 0.5);
+  check('(same, young generation excluded) WS idle RSS/connection ≤ ½ Socket.IO', 'pushwire-websocket', 'socketio-websocket', (r) => r.memory?.rssLessYoungPerConnection, (x) => x <= 0.5);
   check('(same, in live heap) WS idle heap/connection ≤ ½ Socket.IO', 'pushwire-websocket', 'socketio-websocket', (r) => r.memory?.heapPerConnection, (x) => x <= 0.5);
   check('WS connections/s ≥ 2× Socket.IO', 'pushwire-websocket', 'socketio-websocket', (r) => r.connect?.perSecond, (x) => x >= 2);
   check('(same, in server CPU) WS server CPU/connection ≤ ½ Socket.IO', 'pushwire-websocket', 'socketio-websocket', (r) => r.connect?.serverCpuMicros, (x) => x <= 0.5);
   check('SSE fan-out server CPU/delivery ≤ plain SSE', 'pushwire-sse', 'sse', (r) => r.fanout?.cpuMicrosPerDelivery, (x) => x <= 1);
   check('SSE idle RSS/connection ≤ plain SSE', 'pushwire-sse', 'sse', (r) => r.memory?.rssPerConnection, (x) => x <= 1);
+  check('(same, young generation excluded) SSE idle RSS/connection ≤ plain SSE', 'pushwire-sse', 'sse', (r) => r.memory?.rssLessYoungPerConnection, (x) => x <= 1);
   check('(same, in live heap) SSE idle heap/connection ≤ plain SSE', 'pushwire-sse', 'sse', (r) => r.memory?.heapPerConnection, (x) => x <= 1);
   check('LP fan-out deliveries/s ≥ Socket.IO polling', 'pushwire-long-polling', 'socketio-polling', (r) => r.fanout?.deliveriesPerSecond, (x) => x >= 1);
   check('LP fixed-rate p50 latency ≤ ½ Socket.IO polling', 'pushwire-long-polling', 'socketio-polling', (r) => r.rate?.latency.p50, (x) => x <= 0.5);
@@ -162,6 +170,14 @@ function checks(results: TargetResult[]): TargetCheck[] {
     status: lossy.length ? 'NOT met' : 'met',
   });
   return out;
+}
+
+/** Which transport the clients of the WebSocket-refused run ended on (they should all have fallen back). */
+function fallbackLine(results: TargetResult[]): string {
+  const blocked = results.find((r) => r.id === 'pushwire-websocket')?.connect?.firstMessageWebSocketBlocked;
+  if (!blocked) return '';
+  const ended = Object.entries(blocked.transports).map(([name, count]) => `${name} ${count}`).join(', ');
+  return `\nWith WebSocket refused, the Pushwire clients ended on: ${ended || 'not reported'}.\n`;
 }
 
 function plain(table: Table): string {
@@ -191,7 +207,7 @@ export function printReport(results: TargetResult[], info: Machine, config: Benc
   console.log(`\nMachine: ${machineLine(info)}`);
   console.log(`Sizes: connect ${config.connect.clients}, idle ${config.memory.clients}, fan-out ${config.fanout.clients} clients × ${config.fanout.messages} messages\n`);
   console.log(plain(measurementsTable(results)));
-  console.log('');
+  console.log(fallbackLine(results));
   console.log(plain(ratiosTable(results)));
   console.log('');
   console.log(plain(checksTable(results)));
@@ -245,12 +261,21 @@ is measured inside the server process; every figure about delivery (latency, los
   library's side of it: connections/s is bounded by whichever process is busier) are averaged over all rounds. Handshake = until the client library
   reports open (Pushwire: \`welcome\`; Socket.IO: \`connect\`; SSE: response headers); ready = can receive
   broadcasts (Pushwire: subscription confirmed; the others: same as handshake).
+- **first message**: ${config.firstMessage.clients} more clients, ${config.firstMessage.concurrency} at a time, each timed from its creation to its first
+  message while the server broadcasts every ${config.firstMessage.tickMs} ms (so up to that much of it is waiting for the next
+  broadcast), each closed once it has it. **WebSocket refused**: the same in the Pushwire WS column's pair after
+  its server starts answering every WebSocket upgrade with 403, as a proxy that blocks WebSocket would,
+  for the client as an application gets it from \`connect\` (WebSocket, then SSE, then long-polling):
+  it tries WebSocket, is refused, and falls back at once. Socket.IO's client starts on polling by
+  default, so its polling column is what it gives where WebSocket is blocked.
 - **idle memory**: RSS and heap of the server process after forced GCs, with ${config.memory.clients} idle connected
   clients (Pushwire: each subscribed to one channel) minus the same before any client, divided by ${config.memory.clients};
-  measured 10 s after the last client connected: past the server's HTTP keep-alive timeout (5 s) after
-  the first receipts, so idle request connections an HTTP client keeps for a while (Pushwire SSE's
-  upstream POSTs) are gone, and long enough without activity for V8 to shrink the young generation that
-  the burst of connections grew (before, at 1.5 s, that transient was up to ~8 KB "per connection").
+  measured 14 s after the last client connected: past the server's HTTP keep-alive timeout (5 s) after
+  the first receipts (over SSE/long-polling up to 4.5 s in), so idle request connections an HTTP client
+  keeps for a while (Pushwire SSE's receipt POSTs) are gone, and long enough without activity for V8 to
+  shrink the young generation where it does. "Young generation excluded" subtracts the growth of V8's
+  new space (a per-process allocation area the burst of connections grew, up to ~32 MB, that V8 often
+  keeps: a forced GC does not shrink it) from the RSS growth.
 - **HTTP clients**: each simulated client has its own keep-alive connections, as a browser would. The
   Pushwire client's \`fetch\` in the load process is a minimal one on \`node:http\` (bench/clients/http-fetch.ts):
   Node's built-in fetch (undici) made the load process the bottleneck of SSE and long-polling (one
@@ -262,7 +287,9 @@ is measured inside the server process; every figure about delivery (latency, los
   Server CPU = \`process.cpuUsage()\` (user + system) of the server process over the run ÷ deliveries. On a
   2-core machine the load process saturates a core, so deliveries/s measures the load generator as much as
   the server; **CPU per delivery is the figure that compares servers**. Pushwire's CPU includes handling
-  the clients' receipts (an \`ack\` every 128 frames or 1 s) and its per-session replay buffer.
+  the clients' receipts (an \`ack\` every 128 frames or ~1 s over WebSocket; every 512 frames or ~3 s over
+  SSE and long-polling, where each is a POST: ${config.fanout.messages} messages make every client send some within the run) and its
+  per-session replay buffer.
 - **fixed rate**: ${config.rate.messages} broadcasts at ${config.rate.perSecond}/s to the same clients: latency without queueing; wire bytes
   (both directions, all TCP connections of the server) and HTTP requests per delivered message.
 - **resume** (Pushwire only; plain ws/SSE have no resume, Socket.IO's \`connectionStateRecovery\` is not
@@ -285,13 +312,14 @@ is measured inside the server process; every figure about delivery (latency, los
   once in one process, so p50/p99 are mostly the time the load process needs to work through them.
 - **RSS per connection can include V8's young generation**, which grows with the allocation rate while
   the clients connect and shrinks again once the process has been quiet for a while (see "V8 new space
-  MB"): 16 MB of extra new space is ~8 KB "per connection" of ${config.memory.clients}. The 10 s wait
-  lets it shrink where the server is really idle; a target still showing 33.6 MB was still allocating.
-  Heap per connection (live objects after GC) is the precise figure of retained state.
-- **Receipts**: each Pushwire client acknowledges after 128 frames or after a timer jittered over
-  0.5–1.5 s, so at a low fixed rate the server gets about one receipt per client per second, spread
-  over the second rather than in one burst. Over SSE and long-polling each receipt is an HTTP POST,
-  which is most of their CPU per delivery at a fixed rate.
+  MB"): 16 MB of extra new space is ~8 KB "per connection" of ${config.memory.clients}. V8 shrinks it only on
+  a scavenge at a low allocation rate, so where the connection burst grew it and nothing allocates
+  afterwards it stays: the row without the young generation is the per-connection figure. Heap per
+  connection (live objects after GC) is the precise figure of retained state.
+- **Receipts**: over WebSocket each Pushwire client acknowledges after 128 frames or after a timer
+  jittered over 0.5–1.5 s, so at a low fixed rate the server gets about one receipt per client per
+  second, spread over the second rather than in one burst. Over SSE and long-polling each receipt is an
+  HTTP POST, so the client spaces them: every 512 frames or after 1.5–4.5 s.
 - The machine is shared; the load average above says how busy it was. Ratios within one run are
   meaningful, absolute figures less so. Rerun on a quiet machine for publishable numbers.
 
@@ -312,7 +340,7 @@ is measured inside the server process; every figure about delivery (latency, los
   and the stream is not chunked (it ends with its connection), so an event is one socket write of shared
   bytes where \`res.write\` of a string with chunked framing is four.
 - Per delivery the session layer does a bounded-buffer push: the reliable frame is kept until the
-  client's receipt (an \`ack\` every 128 frames or after 1 s). Both costs are inside the CPU figures above;
+  client's receipt (over WebSocket an \`ack\` every 128 frames or after ~1 s). Both costs are inside the CPU figures above;
   "client frames/delivery" shows the receipts: ~1/128 in fan-out, but at a low fixed rate the 1 s timer
   dominates (one receipt per client per second), and each receipt costs a socket read, a WebSocket frame
   parse and a JSON parse on the server — which is why Pushwire's CPU per delivery is close to plain
@@ -321,6 +349,7 @@ is measured inside the server process; every figure about delivery (latency, los
 ## Measurements
 
 ${markdown(measurementsTable(results))}
+${fallbackLine(results)}
 
 ## Pushwire against its anchors
 
@@ -335,7 +364,10 @@ either side in the next run (CPU per delivery and latency both move with what el
 Compare several runs before calling such a target met or missed. Where the load process CPU is well
 above the server's, the target measures the client library as much as the server (see "Reading the
 numbers").
-
+${(() => {
+    const lines = standing(results, config);
+    return lines.length ? `\n### What bounds the targets not met in this run\n\n${lines.join('\n')}\n` : '';
+  })()}
 ${unavailable.length ? `## Not yet available\n\n${unavailable.join('\n')}\n\nThese scenarios run automatically once the client exports the transport (see \`bench/clients/pushwire-transports.ts\`).\n` : ''}
 ${failed.length ? `## Failures\n\n${failed.join('\n')}\n` : ''}
 ## Client bundle size

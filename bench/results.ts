@@ -11,11 +11,26 @@ export interface ConnectResult {
   handshake: Summary;
   ready: Summary;
   failed: number;
+  /** From creating a client to its first message (the server broadcasting every few ms). */
+  firstMessage?: FirstMessageResult;
+  /** The same with WebSocket upgrades refused, for the client with every transport (Pushwire WS column). */
+  firstMessageWebSocketBlocked?: FirstMessageResult;
+}
+
+export interface FirstMessageResult {
+  summary: Summary;
+  /** Clients per transport they ended on, where the client library says. */
+  transports: Record<string, number>;
 }
 
 export interface MemoryResult {
   connections: number;
   rssPerConnection: number;
+  /**
+   * The same less the growth of V8's young generation: a per-process allocation area sized by the burst
+   * of connections (up to ~32 MB), not state held per connection.
+   */
+  rssLessYoungPerConnection: number;
   heapPerConnection: number;
   /** V8's young generation after the clients connected, MB: it grows with the allocation rate and counts in RSS. */
   newSpaceMB: number;

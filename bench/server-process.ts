@@ -19,6 +19,7 @@ let requests = 0;
 let sent = 0;
 let delivered = 0;
 let fanout: { count: number; window: number; done: () => void } | null = null;
+let ticker: ReturnType<typeof setInterval> | undefined;
 
 function gc(): void {
   const collect = (globalThis as { gc?: () => void }).gc;
@@ -108,6 +109,30 @@ serve({
       server.broadcast(makeMessage(i));
     }
     return { sent: count };
+  },
+
+  /** Broadcasts a message every `everyMs` until `untick` (first-message scenario: new clients get one soon). */
+  tick(request) {
+    let i = 0;
+    clearInterval(ticker);
+    ticker = setInterval(() => server.broadcast(makeMessage(i++)), request.everyMs as number);
+    return {};
+  },
+
+  untick() {
+    clearInterval(ticker);
+    ticker = undefined;
+    return {};
+  },
+
+  /**
+   * From now on refuses every WebSocket upgrade with 403, as a proxy that blocks WebSocket does (the
+   * request never reaches the server under test).
+   */
+  blockUpgrades() {
+    http.removeAllListeners('upgrade');
+    http.on('upgrade', (_req, socket: Socket) => socket.end('HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\nconnection: close\r\n\r\n'));
+    return {};
   },
 
   /** Cuts every TCP connection at once, like a network failure (no close frames). */

@@ -14,10 +14,13 @@ export interface BenchClient {
   readonly opened: Promise<void>;
   /** The client receives broadcasts (for Pushwire: its subscription is confirmed). */
   readonly ready: Promise<void>;
+  /** The transport in use, where the client library says (Pushwire). */
+  transport?(): string | null;
   close(): void;
 }
 
-export type ClientKind = 'pushwire-websocket' | 'pushwire-sse' | 'pushwire-long-polling' | 'socketio-websocket' | 'socketio-polling' | 'ws' | 'sse';
+/** `pushwire-any`: the Pushwire client with every transport, as `connect` gives it (for the fallback scenario). */
+export type ClientKind = 'pushwire-websocket' | 'pushwire-sse' | 'pushwire-long-polling' | 'pushwire-any' | 'socketio-websocket' | 'socketio-polling' | 'ws' | 'sse';
 
 export type ClientFactory = (url: string, handlers: ClientHandlers) => BenchClient;
 
@@ -29,6 +32,8 @@ export async function clientFactory(kind: ClientKind): Promise<ClientFactory> {
       return (await import('./pushwire.js')).pushwireClient('sse');
     case 'pushwire-long-polling':
       return (await import('./pushwire.js')).pushwireClient('long-polling');
+    case 'pushwire-any':
+      return (await import('./pushwire.js')).pushwireClient('all');
     case 'socketio-websocket':
       return (await import('./socketio.js')).socketIoClient('websocket');
     case 'socketio-polling':

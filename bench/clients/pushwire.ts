@@ -5,15 +5,18 @@ import { type ClientFactory, deferred } from './client.js';
 import { pushwireTransport } from './pushwire-transports.js';
 import { useHttpFetch } from './http-fetch.js';
 
-/** The real Pushwire client, forced onto one transport, subscribed to the bench channel. */
-export function pushwireClient(name: TransportName): ClientFactory {
-  const transport = pushwireTransport(name);
-  if (!transport) throw new Error(`the Pushwire client has no ${name} transport yet`);
+/**
+ * The real Pushwire client, subscribed to the bench channel: forced onto one transport, or with `'all'`
+ * as an application gets it from `connect` (WebSocket, then SSE, then long-polling).
+ */
+export function pushwireClient(name: TransportName | 'all'): ClientFactory {
+  const transport = name === 'all' ? undefined : pushwireTransport(name);
+  if (name !== 'all' && !transport) throw new Error(`the Pushwire client has no ${name} transport yet`);
   if (name !== 'websocket') useHttpFetch();
   return (url, handlers) => {
     const opened = deferred();
     const ready = deferred();
-    const client = connect(`${url}/pushwire`, { transports: [transport], WebSocket: WebSocket as unknown as WebSocketConstructor });
+    const client = connect(`${url}/pushwire`, { ...(transport ? { transports: [transport] } : {}), WebSocket: WebSocket as unknown as WebSocketConstructor });
     client.on('open', ({ resumed }) => {
       opened.resolve();
       handlers.open(resumed);
@@ -27,6 +30,6 @@ export function pushwireClient(name: TransportName): ClientFactory {
       onMessage: (data) => handlers.message(data),
       onSubscribed: () => ready.resolve(),
     });
-    return { opened: opened.promise, ready: ready.promise, close: () => client.close() };
+    return { opened: opened.promise, ready: ready.promise, transport: () => client.transport, close: () => client.close() };
   };
 }

@@ -13,7 +13,7 @@ import { listenToPage, pageAway } from './page-events.js';
 import { type OutboundBody, type OutboxEntry, createOutbox } from './outbox.js';
 import { type MessageInfo, type SubscribeOptions, Subscription, type SubscriptionHandlers } from './subscription.js';
 import { transportMemory } from './transport-memory.js';
-import type { Transport, TransportDefinition, TransportHandlers } from './transports/transport.js';
+import type { ReceiptPacing, Transport, TransportDefinition, TransportHandlers } from './transports/transport.js';
 import { isPong } from './upgrade-probe.js';
 
 type TimerName = 'connect' | 'retry' | 'deadline' | 'receipt' | 'probe';
@@ -25,8 +25,7 @@ const channelError = (channel: string): TypeError | undefined =>
   isValidChannelName(channel) ? undefined : new TypeError(`pushwire: invalid channel name ${JSON.stringify(channel)}`);
 
 /** Receipts (acks of server frames) go out after this many frames, or this long after the first unreceipted one. */
-const RECEIPT_EVERY = 128;
-const RECEIPT_DELAY = 1000;
+const DEFAULT_RECEIPTS: ReceiptPacing = { every: 128, delay: 1000 };
 
 export type {
   ClientEvents,
@@ -371,9 +370,10 @@ function session(client: PushwireClient, url: string, options: ClientOptions, em
     lastHeard = clock.now();
     if (isReliableType(frame.t)) {
       rx++;
-      if (rx - receipted >= RECEIPT_EVERY) sendReceipt();
+      const { every, delay } = plan.current_().receipts ?? DEFAULT_RECEIPTS;
+      if (rx - receipted >= every) sendReceipt();
       // Jittered: after a broadcast, a thousand clients' receipts should not all land in the same millisecond.
-      else if (timers.receipt === undefined) setTimer('receipt', RECEIPT_DELAY * (0.5 + random()), sendReceipt);
+      else if (timers.receipt === undefined) setTimer('receipt', delay * (0.5 + random()), sendReceipt);
     }
     switch (frame.t) {
       case 'welcome': {

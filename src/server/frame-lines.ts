@@ -1,5 +1,5 @@
 /**
- * A WebSocket message or the HTTP body of a `hello` carries one or more client frames separated by `\n`
+ * A WebSocket message, the HTTP body of a `hello` or an upstream POST carries one or more client frames separated by `\n`
  * (client frames are compact JSON, which never contains a raw newline); each goes to `receive` in order. Text without a newline
  * goes as it is (an empty one too: the controller refuses it); empty lines between frames are skipped.
  */

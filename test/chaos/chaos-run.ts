@@ -1,7 +1,8 @@
 import { WebSocket } from 'ws';
 import { connect, type PushwireClient, PushwireError, type TransportDefinition } from '../../src/client/index.js';
 import { createServer, type PushwireServer, type ServerOptions } from '../../src/server/index.js';
-import { FaultProxy, type FaultOptions } from './fault-proxy.js';
+import { FaultProxy, type FaultOptions } from '../support/fault-proxy.js';
+import { delay } from '../support/wait.js';
 import { ChannelLedger, sum } from './ledger.js';
 
 export interface ChaosConfig {
@@ -58,7 +59,6 @@ export interface ExplicitLossReport extends PhaseReport {
   rejectedButHandled: number;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 /** Publishes per channel that may be ahead of delivery: keeps the session's outbound buffer in bounds. */
 const DOWN_WINDOW = 400;
 /** Client publishes awaiting their ack at once (the client's queue holds 1,000 by default). */
@@ -216,7 +216,7 @@ export class ChaosRun {
       const settled = inFlight === 0 && this.down.every((ledger, i) => ledger.last >= downTarget[i]! || this.downSent[i]! < downTarget[i]!);
       const allSent = this.downSent.every((n, i) => n >= downTarget[i]!) && this.upSent.every((n, i) => n >= upTarget[i]!);
       if (allSent && settled && midwayDone) return;
-      await sleep(idle ? 2 : 0);
+      await delay(idle ? 2 : 0);
     }
   }
 
@@ -290,14 +290,14 @@ export class ChaosRun {
     await this.server.close();
     // The new server numbers each channel from 1 again; counter n is its sequence number + offset.
     this.seqOffset = [...this.downSent];
-    await sleep(20);
+    await delay(20);
     await this.startServer();
     // Publish on the new server only once the client is subscribed there again: what the new server
     // published before would be skipped by the reset, which is correct but would stall the pacing.
     const deadline = this.started + this.config.timeLimit;
     while (this.down.some((ledger, i) => ledger.resets === this.resetsBeforeRestart[i])) {
       if (Date.now() > deadline) throw new Error(`not every channel reset after the restart: ${JSON.stringify(this.counts())}`);
-      await sleep(5);
+      await delay(5);
     }
     // The old server is gone: its messages that did not arrive were lost, and the reset said so.
     this.down.forEach((ledger, i) => ledger.writeOff(this.downSent[i]!));

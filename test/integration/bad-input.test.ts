@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { PushwireClient } from '../../src/client/index.js';
-import { closeClients, openClient } from '../support/client-harness.js';
+import { openClient } from '../support/client-harness.js';
+import { closeAll } from '../support/close-after-test.js';
 import { startTestServer, type TestServer } from '../support/server-harness.js';
 import { waitFor } from '../support/wait.js';
 
@@ -52,8 +53,7 @@ afterEach(async () => {
   await server.pushwire.publish('calm', 1);
   await waitFor(() => bystanderGot.length === 1, 'bystander still served');
   expect(bystander.state).toBe('open');
-  closeClients();
-  await server.close();
+  await closeAll();
 });
 
 describe('bad input gets a clear error and affects no other session', () => {

@@ -2,15 +2,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Broker, BrokerMessage, HistoryLimits } from '../../src/server/index.js';
 import { MemoryBroker } from '../../src/server/broker/memory.js';
 import { RedisBroker } from '../../src/server/broker/redis.js';
+import { closeAfterTest, closeAll } from '../support/close-after-test.js';
 import { useTestRedis } from '../support/redis-server.js';
 import { delay, retry, waitFor } from '../support/wait.js';
 
 const redis = useTestRedis();
 
-const brokers: Broker[] = [];
-afterEach(async () => {
-  await Promise.all(brokers.splice(0).map((broker) => broker.close()));
-});
+afterEach(closeAll);
 
 const kinds: Array<{ name: string; skip: boolean; make: (history?: HistoryLimits) => Broker }> = [
   { name: 'memory', skip: false, make: (history) => new MemoryBroker(history ? { history } : {}) },
@@ -25,9 +23,7 @@ const kinds: Array<{ name: string; skip: boolean; make: (history?: HistoryLimits
 for (const kind of kinds) {
   describe.skipIf(kind.skip)(`broker contract: ${kind.name}`, () => {
     const make = (history?: HistoryLimits): Broker => {
-      const broker = kind.make(history);
-      brokers.push(broker);
-      return broker;
+      return closeAfterTest(kind.make(history));
     };
 
     it('numbers messages 1, 2, 3… within one epoch and delivers them to listeners in order', async () => {
@@ -104,9 +100,8 @@ for (const kind of kinds) {
 describe.skipIf(!redis.available)('redis broker across nodes and restarts', () => {
   it('fans out between two broker instances (two nodes) in order', async () => {
     const prefix = redis.prefix('n');
-    const nodeA = new RedisBroker({ url: redis.url, prefix });
-    const nodeB = new RedisBroker({ url: redis.url, prefix });
-    brokers.push(nodeA, nodeB);
+    const nodeA = closeAfterTest(new RedisBroker({ url: redis.url, prefix }));
+    const nodeB = closeAfterTest(new RedisBroker({ url: redis.url, prefix }));
     const got: number[] = [];
     await nodeA.subscribe('x', (message) => got.push(message.seq));
     for (let i = 0; i < 100; i++) await nodeB.publish('x', String(i));
@@ -116,9 +111,8 @@ describe.skipIf(!redis.available)('redis broker across nodes and restarts', () =
 
   it('publishes a client frame at most once: the same session and sequence number resent (through another node) is not published again', async () => {
     const prefix = redis.prefix('once');
-    const nodeA = new RedisBroker({ url: redis.url, prefix });
-    const nodeB = new RedisBroker({ url: redis.url, prefix });
-    brokers.push(nodeA, nodeB);
+    const nodeA = closeAfterTest(new RedisBroker({ url: redis.url, prefix }));
+    const nodeB = closeAfterTest(new RedisBroker({ url: redis.url, prefix }));
     const origin = (seq: number) => ({ session: 'S', seq, ttl: 60_000 });
     expect(await nodeA.publishOnce('x', '"first"', origin(1))).toBe(true);
     expect(await nodeA.publishOnce('x', '"second"', origin(2))).toBe(true);
@@ -131,8 +125,7 @@ describe.skipIf(!redis.available)('redis broker across nodes and restarts', () =
   });
 
   it('a Redis restart without persistence changes the epoch', async () => {
-    const broker = new RedisBroker({ url: redis.url, prefix: redis.prefix('r') });
-    brokers.push(broker);
+    const broker = closeAfterTest(new RedisBroker({ url: redis.url, prefix: redis.prefix('r') }));
     const before = await broker.publish('e', '1');
     await redis.server.restart();
     const after = await retry(() => broker.publish('e', '2'));

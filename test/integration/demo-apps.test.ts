@@ -3,19 +3,17 @@ import type { PushwireClient } from '../../src/client/index.js';
 import type { ChatEvent, GameSnapshot, GameState } from '../../src/demo/demo-messages.js';
 import { type DemoServer, startDemoServer } from '../../src/demo/demo-server.js';
 import { silentLogger } from '../../src/server/logger.js';
-import { closeClients, openClient } from '../support/client-harness.js';
-import { delay, waitFor } from '../support/wait.js';
+import { openClient } from '../support/client-harness.js';
+import { closeAfterTest, closeAll } from '../support/close-after-test.js';
+import { waitFor } from '../support/wait.js';
 
+/** The current test's demo server, from `start()`. */
 let demo: DemoServer | undefined;
 
-afterEach(async () => {
-  closeClients();
-  await demo?.close();
-  demo = undefined;
-});
+afterEach(closeAll);
 
 async function start(chatCapacity = 50): Promise<string> {
-  demo = await startDemoServer(0, '127.0.0.1', { chatCapacity, logger: silentLogger });
+  demo = closeAfterTest(await startDemoServer(0, '127.0.0.1', { chatCapacity, logger: silentLogger }));
   return `http://127.0.0.1:${demo.port}/pushwire`;
 }
 

@@ -3,7 +3,8 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { PushwireClient } from '../../src/client/index.js';
-import { closeClients, openClient } from '../support/client-harness.js';
+import { openClient } from '../support/client-harness.js';
+import { closeAll } from '../support/close-after-test.js';
 import { startTestServer, type TestServer } from '../support/server-harness.js';
 import { delay, waitFor } from '../support/wait.js';
 
@@ -28,10 +29,7 @@ beforeAll(async () => {
   await waitFor(() => server.pushwire.stats().channels === 1, 'bystander subscribed');
 });
 
-afterAll(async () => {
-  closeClients();
-  await server.close();
-});
+afterAll(closeAll);
 
 const types = ['hello', 'sub', 'unsub', 'pub', 'msg', 'ack', 'pong', 'ping', 'bye', 'welcome', 'm', 'nonsense'];
 const hostileNumber = fc.oneof(

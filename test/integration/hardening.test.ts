@@ -2,17 +2,12 @@ import { request as httpRequest } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { PushwireClient, ReconnectInfo } from '../../src/client/index.js';
-import { closeClients, connectClient, openClient } from '../support/client-harness.js';
-import { startTestServer, type TestServer } from '../support/server-harness.js';
+import { connectClient, openClient } from '../support/client-harness.js';
+import { closeAll } from '../support/close-after-test.js';
+import { startTestServer } from '../support/server-harness.js';
 import { waitFor } from '../support/wait.js';
 
-let server: TestServer | undefined;
-
-afterEach(async () => {
-  closeClients();
-  await server?.close();
-  server = undefined;
-});
+afterEach(closeAll);
 
 /** Opens a raw WebSocket with the given headers; resolves with the HTTP status of a refused upgrade, or 101. */
 function upgradeStatus(url: string, headers: Record<string, string>): Promise<number> {
@@ -29,7 +24,7 @@ function upgradeStatus(url: string, headers: Record<string, string>): Promise<nu
 
 describe('origin checks (cross-site WebSocket hijacking)', () => {
   it('by default accepts the server’s own origin and non-browser clients, and refuses other origins with 403', async () => {
-    server = await startTestServer();
+    const server = await startTestServer();
     const host = `127.0.0.1:${server.port}`;
     expect(await upgradeStatus(server.url, {})).toBe(101);
     expect(await upgradeStatus(server.url, { Origin: `http://${host}` })).toBe(101);
@@ -38,7 +33,7 @@ describe('origin checks (cross-site WebSocket hijacking)', () => {
   });
 
   it('accepts exactly the origins of an allowlist', async () => {
-    server = await startTestServer({ allowedOrigins: ['https://app.example'] });
+    const server = await startTestServer({ allowedOrigins: ['https://app.example'] });
     expect(await upgradeStatus(server.url, { Origin: 'https://app.example' })).toBe(101);
     expect(await upgradeStatus(server.url, { Origin: `http://127.0.0.1:${server.port}` })).toBe(403);
   });
@@ -46,7 +41,7 @@ describe('origin checks (cross-site WebSocket hijacking)', () => {
 
 describe('limits', () => {
   it('refuses sessions beyond maxSessionsPerAddress with 4005 (retry later) and counts it', async () => {
-    server = await startTestServer({ limits: { maxSessionsPerAddress: 2 } });
+    const server = await startTestServer({ limits: { maxSessionsPerAddress: 2 } });
     await openClient(server.url);
     await openClient(server.url);
     const third = connectClient(server.url);
@@ -59,7 +54,7 @@ describe('limits', () => {
   });
 
   it('refuses a subscription beyond maxSubscriptions with limit_exceeded', async () => {
-    server = await startTestServer({ limits: { maxSubscriptions: 2 } });
+    const server = await startTestServer({ limits: { maxSubscriptions: 2 } });
     const client = await openClient(server.url);
     const errors: string[] = [];
     let ok = 0;
@@ -70,12 +65,12 @@ describe('limits', () => {
   });
 
   it('throttles a flooding client with rate_limited while another client is served normally', async () => {
-    server = await startTestServer({ canPublish: () => true, limits: { framesPerSecond: 50, frameBurst: 100 } });
+    const server = await startTestServer({ canPublish: () => true, limits: { framesPerSecond: 50, frameBurst: 100 } });
     const flooder = await openClient(server.url, { queue: { maxFrames: 10_000 } });
     const calm: PushwireClient = await openClient(server.url);
     const got: number[] = [];
     calm.subscribe<number>('calm', (n) => got.push(n));
-    await waitFor(() => server!.pushwire.stats().channels === 1, 'subscribed');
+    await waitFor(() => server.pushwire.stats().channels === 1, 'subscribed');
     const results = await Promise.allSettled(Array.from({ length: 300 }, (_, i) => flooder.publish('flood', i)));
     const refused = results.filter((r) => r.status === 'rejected' && (r.reason as { code: string }).code === 'rate_limited').length;
     expect(refused).toBeGreaterThan(100); // at most the burst (and a trickle) got through
@@ -88,13 +83,13 @@ describe('limits', () => {
 
 describe('observability', () => {
   it('counts sessions, frames, resumes and serves Prometheus metrics when enabled', async () => {
-    server = await startTestServer({ metrics: true });
+    const server = await startTestServer({ metrics: true });
     const client = await openClient(server.url);
     client.subscribe('m', () => {});
-    await waitFor(() => server!.pushwire.stats().channels === 1, 'subscribed');
+    await waitFor(() => server.pushwire.stats().channels === 1, 'subscribed');
     await server.pushwire.publish('m', 1);
     server.killConnections();
-    await waitFor(() => server!.pushwire.stats().counters.sessionsResumed === 1, 'resumed');
+    await waitFor(() => server.pushwire.stats().counters.sessionsResumed === 1, 'resumed');
     const stats = server.pushwire.stats();
     expect(stats).toMatchObject({ sessions: 1, connected: 1, byTransport: { websocket: 1 } });
     expect(stats.counters.sessionsOpened).toBe(1);
@@ -106,15 +101,15 @@ describe('observability', () => {
   });
 
   it('does not serve metrics unless enabled', async () => {
-    server = await startTestServer();
+    const server = await startTestServer();
     expect((await fetch(`${server.url}/metrics`)).status).toBe(404);
   });
 });
 
 describe('graceful shutdown', () => {
   it('tells every client to reconnect after a random delay within the spread, then closes', async () => {
-    server = await startTestServer();
-    const clients = await Promise.all(Array.from({ length: 20 }, () => openClient(server!.url)));
+    const server = await startTestServer();
+    const clients = await Promise.all(Array.from({ length: 20 }, () => openClient(server.url)));
     const delays: ReconnectInfo[] = [];
     for (const client of clients) client.on('reconnecting', (info) => delays.push(info));
     const closing = server.pushwire.close({ reconnectSpread: 3_000 });
@@ -124,7 +119,6 @@ describe('graceful shutdown', () => {
     const spread = Math.max(...delays.map((d) => d.delay)) - Math.min(...delays.map((d) => d.delay));
     expect(spread).toBeGreaterThan(1_000); // spread out, not a stampede
     await server.close();
-    server = undefined;
   });
 });
 
@@ -145,7 +139,7 @@ describe('origin checks on the HTTP transports (CSRF)', () => {
   const hello = '{"t":"hello","v":1}';
 
   it('refuses a cross-site POST (what a plain form would send) with 403, before any session exists', async () => {
-    server = await startTestServer();
+    const server = await startTestServer();
     for (const route of ['/sse', '/poll', '/send']) {
       const res = await request(`${server.url}${route}`, 'POST', { Origin: 'https://evil.example', 'content-type': 'text/plain' }, hello);
       expect(res.status).toBe(403);
@@ -154,7 +148,7 @@ describe('origin checks on the HTTP transports (CSRF)', () => {
   });
 
   it('lets an allowed origin in with CORS headers and answers its preflight', async () => {
-    server = await startTestServer({ allowedOrigins: ['https://app.example'] });
+    const server = await startTestServer({ allowedOrigins: ['https://app.example'] });
     const preflight = await request(`${server.url}/send`, 'OPTIONS', {
       Origin: 'https://app.example',
       'access-control-request-method': 'POST',

@@ -1,21 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ReconnectInfo } from '../../src/client/index.js';
-import { closeClients, openClient } from '../support/client-harness.js';
+import { openClient } from '../support/client-harness.js';
+import { closeAll } from '../support/close-after-test.js';
 import { controlledWebSocket } from '../support/controlled-websocket.js';
-import { startTestServer, type TestServer } from '../support/server-harness.js';
-import { waitFor } from '../support/wait.js';
+import { startTestServer } from '../support/server-harness.js';
+import { delay, waitFor } from '../support/wait.js';
 
-let server: TestServer | undefined;
-
-afterEach(async () => {
-  closeClients();
-  await server?.close();
-  server = undefined;
-});
+afterEach(closeAll);
 
 describe('keepalive', () => {
   it('the client declares the connection dead when the server stops answering, then resumes', async () => {
-    server = await startTestServer({ heartbeatInterval: 100, heartbeatGrace: 100 });
+    const server = await startTestServer({ heartbeatInterval: 100, heartbeatGrace: 100 });
     const network = controlledWebSocket();
     const client = await openClient(server.url, { WebSocket: network.WebSocket });
     const reconnects: ReconnectInfo[] = [];
@@ -32,17 +27,17 @@ describe('keepalive', () => {
 
   it('keeps an idle connection open as long as heartbeats flow both ways', async () => {
     // Short intervals, but a grace wide enough for a busy shared machine's event-loop stalls.
-    server = await startTestServer({ heartbeatInterval: 200, heartbeatGrace: 400 });
+    const server = await startTestServer({ heartbeatInterval: 200, heartbeatGrace: 400 });
     const client = await openClient(server.url);
     let reconnects = 0;
     client.on('reconnecting', () => reconnects++);
-    await new Promise((resolve) => setTimeout(resolve, 2_000)); // ten intervals of silence but for heartbeats
+    await delay(2_000); // ten intervals of silence but for heartbeats
     expect(reconnects).toBe(0);
     expect(client.state).toBe('open');
   });
 
   it('the server drops a connection whose client stops answering, and keeps the session', async () => {
-    server = await startTestServer({ heartbeatInterval: 100, heartbeatGrace: 50 });
+    const server = await startTestServer({ heartbeatInterval: 100, heartbeatGrace: 50 });
     const network = controlledWebSocket();
     // The client's own deadline is far away, so only the server can notice.
     const client = await openClient(server.url, { WebSocket: network.WebSocket, heartbeatGrace: 60_000 });
@@ -53,6 +48,6 @@ describe('keepalive', () => {
     expect(reconnects[0]).toMatchObject({ code: 4001, reason: 'heartbeat timeout' });
     expect(server.pushwire.stats().sessions).toBe(1);
     network.muteUp = false;
-    await waitFor(() => client.state === 'open' && server!.pushwire.stats().connected === 1, 'back');
+    await waitFor(() => client.state === 'open' && server.pushwire.stats().connected === 1, 'back');
   });
 });

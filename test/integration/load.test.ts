@@ -1,19 +1,14 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { startTestServer, type TestServer } from '../support/server-harness.js';
-import { waitFor } from '../support/wait.js';
+import { closeAfterTest, closeAll } from '../support/close-after-test.js';
+import { startTestServer } from '../support/server-harness.js';
+import { delay, waitFor } from '../support/wait.js';
 
 const SESSIONS = 5_000;
 const LISTENERS = 100;
 const BROADCASTS = 20;
 
-let server: TestServer | undefined;
-const sockets: WebSocket[] = [];
-
-afterAll(async () => {
-  for (const socket of sockets) socket.terminate();
-  await server?.close({ grace: 100 });
-});
+afterAll(closeAll);
 
 interface Peer {
   socket: WebSocket;
@@ -24,8 +19,7 @@ interface Peer {
 
 /** A bare protocol peer: hello, then counts channel messages and refusals. Cheaper than a full client. */
 function peer(url: string, onReady: () => void): Peer {
-  const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/ws`);
-  sockets.push(socket);
+  const socket = closeAfterTest(new WebSocket(`${url.replace(/^http/, 'ws')}/ws`), (raw) => raw.terminate());
   const state: Peer = { socket, welcomed: false, messages: 0, refused: 0 };
   socket.on('error', () => {});
   socket.on('open', () => socket.send('{"t":"hello","v":1}'));
@@ -42,7 +36,7 @@ function peer(url: string, onReady: () => void): Peer {
 
 describe('load', () => {
   it(`holds ${SESSIONS.toLocaleString('en')} concurrent sessions while a flood from one client is throttled without hurting the others`, async () => {
-    server = await startTestServer({
+    const server = await startTestServer({
       canPublish: () => true,
       limits: { framesPerSecond: 200, frameBurst: 500, maxSessionsPerAddress: SESSIONS + 10 },
     });
@@ -57,8 +51,8 @@ describe('load', () => {
 
     const listeners = peers.slice(0, LISTENERS);
     listeners.forEach((p) => p.socket.send('{"t":"sub","s":1,"ch":"calm"}'));
-    await waitFor(() => server!.pushwire.stats().channels === 1, 'listeners subscribed');
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await waitFor(() => server.pushwire.stats().channels === 1, 'listeners subscribed');
+    await delay(100);
 
     let flooderReady = false;
     const flooder = peer(server.url, () => (flooderReady = true));
@@ -70,7 +64,7 @@ describe('load', () => {
 
     for (let i = 1; i <= BROADCASTS; i++) {
       await server.pushwire.publish('calm', i);
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      await delay(10);
     }
     await waitFor(() => listeners.every((p) => p.messages === BROADCASTS), 'every listener got every broadcast', 30_000);
     clearInterval(flood);

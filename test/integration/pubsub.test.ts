@@ -1,20 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Session } from '../../src/server/index.js';
-import { closeClients, openClient } from '../support/client-harness.js';
-import { startTestServer, type TestServer } from '../support/server-harness.js';
+import { openClient } from '../support/client-harness.js';
+import { closeAll } from '../support/close-after-test.js';
+import { startTestServer } from '../support/server-harness.js';
 import { waitFor } from '../support/wait.js';
 
-let server: TestServer | undefined;
-
-afterEach(async () => {
-  closeClients();
-  await server?.close();
-  server = undefined;
-});
+afterEach(closeAll);
 
 describe('publish/subscribe over WebSocket', () => {
   it('delivers server publishes to subscribers with per-channel sequence numbers and one epoch', async () => {
-    server = await startTestServer();
+    const server = await startTestServer();
     const client = await openClient(server.url);
     const got: Array<{ data: unknown; seq: number; epoch: string }> = [];
     const subscribed: string[] = [];
@@ -32,12 +27,12 @@ describe('publish/subscribe over WebSocket', () => {
   });
 
   it('lets clients publish only where canPublish allows, and rejects the rest with forbidden', async () => {
-    server = await startTestServer({ canPublish: (_session, channel) => channel === 'chat' });
+    const server = await startTestServer({ canPublish: (_session, channel) => channel === 'chat' });
     const alice = await openClient(server.url);
     const bob = await openClient(server.url);
     const seen: unknown[] = [];
     bob.subscribe('chat', { onMessage: (data) => seen.push(data) });
-    await waitFor(() => server!.pushwire.stats().channels === 1, 'bob subscribed');
+    await waitFor(() => server.pushwire.stats().channels === 1, 'bob subscribed');
     await alice.publish('chat', { text: 'hello' });
     await waitFor(() => seen.length === 1, 'bob receives alice');
     expect(seen).toEqual([{ text: 'hello' }]);
@@ -45,7 +40,7 @@ describe('publish/subscribe over WebSocket', () => {
   });
 
   it('refuses a subscription canSubscribe denies, with forbidden on the subscription only', async () => {
-    server = await startTestServer({ canSubscribe: (_session, channel) => !channel.startsWith('private:') });
+    const server = await startTestServer({ canSubscribe: (_session, channel) => !channel.startsWith('private:') });
     const client = await openClient(server.url);
     const errors: string[] = [];
     client.subscribe('private:x', { onError: (error) => errors.push(error.code) });
@@ -58,7 +53,7 @@ describe('publish/subscribe over WebSocket', () => {
   it('runs the onConnection, onMessage and onClose hooks and sends direct messages to one session', async () => {
     const events: string[] = [];
     let opened: Session | undefined;
-    server = await startTestServer({
+    const server = await startTestServer({
       onConnection: (session) => {
         opened = session;
         events.push('connection');
@@ -82,19 +77,19 @@ describe('publish/subscribe over WebSocket', () => {
   });
 
   it('rejects send() with no_handler when the server has no onMessage hook', async () => {
-    server = await startTestServer();
+    const server = await startTestServer();
     const client = await openClient(server.url);
     await expect(client.send('x')).rejects.toMatchObject({ code: 'no_handler' });
   });
 
   it('stops delivery after unsubscribe, and shares one server subscription between handlers', async () => {
-    server = await startTestServer();
+    const server = await startTestServer();
     const client = await openClient(server.url);
     const a: unknown[] = [];
     const b: unknown[] = [];
     const first = client.subscribe('t', (data) => a.push(data));
     const second = client.subscribe('t', (data) => b.push(data));
-    await waitFor(() => server!.pushwire.stats().channels === 1, 'subscribed');
+    await waitFor(() => server.pushwire.stats().channels === 1, 'subscribed');
     await server.pushwire.publish('t', 1);
     await waitFor(() => a.length === 1 && b.length === 1, 'both handlers');
     await first.unsubscribe();
@@ -102,11 +97,11 @@ describe('publish/subscribe over WebSocket', () => {
     await waitFor(() => b.length === 2, 'second handler still live');
     expect(a).toEqual([1]);
     await second.unsubscribe();
-    await waitFor(() => server!.pushwire.stats().channels === 0, 'server subscription gone');
+    await waitFor(() => server.pushwire.stats().channels === 0, 'server subscription gone');
   });
 
   it('replays recent history with rewind on a fresh subscription', async () => {
-    server = await startTestServer();
+    const server = await startTestServer();
     for (let i = 1; i <= 10; i++) await server.pushwire.publish('log', i);
     const client = await openClient(server.url);
     const got: unknown[] = [];

@@ -1,13 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { longPolling, sse, websocket, type PushwireClient } from '../../src/client/index.js';
 import { presence } from '../../src/sync/index.js';
-import { closeClients, connectClient, openClient } from '../support/client-harness.js';
+import { connectClient, openClient } from '../support/client-harness.js';
+import { closeAfterTest, closeAll } from '../support/close-after-test.js';
 import { controlledWebSocket } from '../support/controlled-websocket.js';
 import { requireProgram } from '../support/external-program.js';
+import { NGINX, startBalancer, type RunningNginx } from '../support/nginx.js';
 import { NodeProcess } from '../support/node-process.js';
 import { REDIS_SERVER, TestRedis } from '../support/redis-server.js';
-import { waitFor } from '../support/wait.js';
-import { NGINX, startBalancer, type RunningNginx } from './transports/nginx.js';
+import { delay, waitFor } from '../support/wait.js';
 
 // Session state on Redis (issue 7): three server processes behind a round-robin nginx (no sticky
 // sessions), clients on every transport, nodes killed with SIGKILL.
@@ -21,17 +22,12 @@ const nodes: NodeProcess[] = [];
 
 beforeAll(async () => {
   if (!available) return;
-  redis = await TestRedis.start();
-  for (let i = 0; i < 3; i++) nodes.push(await NodeProcess.start(redis.url, 'cluster:'));
-  balancer = await startBalancer(nodes.map((node) => node.port));
+  redis = closeAfterTest(await TestRedis.start(), (started) => started.stop());
+  for (let i = 0; i < 3; i++) nodes.push(closeAfterTest(await NodeProcess.start(redis.url, 'cluster:'), (node) => node.kill()));
+  balancer = closeAfterTest(await startBalancer(nodes.map((node) => node.port)), (nginx) => nginx.stop());
 }, 30_000);
 
-afterAll(async () => {
-  closeClients();
-  await balancer?.stop();
-  await Promise.all(nodes.map((node) => node.kill()));
-  await redis?.stop();
-});
+afterAll(closeAll);
 
 /** Sum of a counter over the nodes still alive, read from their Prometheus endpoints. */
 async function counter(name: string, alive: NodeProcess[]): Promise<number> {
@@ -66,7 +62,7 @@ describe.skipIf(!available)('sessions on Redis, three nodes behind a round-robin
     for (let i = 0; i < 50; i++) listeners.forEach((l, k) => sends.push(l.client.publish('round-robin', k * 1000 + i)));
     await Promise.all(sends);
     await waitFor(() => listeners.every((l) => l.got.length >= 200), 'every message everywhere', 20_000);
-    await new Promise((resolve) => setTimeout(resolve, 200)); // a duplicate arriving late would show
+    await delay(200); // a duplicate arriving late would show
     for (const l of listeners) {
       expect(l.got).toEqual(listeners[0]!.got); // one order for all, nothing twice
       expect(new Set(l.got).size).toBe(200);
@@ -103,7 +99,7 @@ describe.skipIf(!available)('sessions on Redis, three nodes behind a round-robin
     const sent = client.send('hello');
     const published = [...Array(20).keys()].map((i) => client.publish('crash', i));
     await waitFor(() => observer.got.length === 20, 'node 0 published all 20', 10_000);
-    await new Promise((resolve) => setTimeout(resolve, 300)); // its records are written (acks wait for them)
+    await delay(300); // its records are written (acks wait for them)
 
     network.route = `${nodes[1]!.url.replace(/^http/, 'ws')}/ws`;
     await nodes[0]!.kill();
@@ -113,7 +109,7 @@ describe.skipIf(!available)('sessions on Redis, three nodes behind a round-robin
     await expect(sent).resolves.toBeUndefined();
     await expect(Promise.all(published)).resolves.toHaveLength(20);
     await waitFor(() => mine.got.length === 20 && echoes.length === 1, 'the channel and the echo caught up', 10_000);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await delay(300);
     expect(opens).toEqual([true]); // the reconnect resumed the session: nothing failed with session_lost
     expect(echoes).toEqual([{ echo: 'hello' }]);
     expect(mine.got).toEqual([...Array(20).keys()]);
@@ -139,11 +135,11 @@ describe.skipIf(!available)('sessions on Redis, three nodes behind a round-robin
     for (let i = 0; i < 300; i++) {
       sends.push(publisher.publish('kill', i));
       if (i === 100) await victim.kill();
-      if (i % 20 === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      if (i % 20 === 0) await delay(10);
     }
     await Promise.all(sends);
     await waitFor(() => listeners.every((l) => l.got.length >= 300), 'all 300 everywhere', 30_000);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await delay(300);
     for (const l of listeners) expect(l.got).toEqual([...Array(300).keys()]);
     expect(await counter('sessions_adopted_total', alive.filter((node) => node !== victim))).toBeGreaterThan(0);
   }, 60_000);

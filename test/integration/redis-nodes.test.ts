@@ -1,26 +1,19 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { RedisBroker } from '../../src/server/broker/redis.js';
-import { closeClients, openClient } from '../support/client-harness.js';
+import { openClient } from '../support/client-harness.js';
+import { closeAfterTest, closeAll } from '../support/close-after-test.js';
 import { controlledWebSocket } from '../support/controlled-websocket.js';
 import { useTestRedis } from '../support/redis-server.js';
 import { startTestServer, type TestServer } from '../support/server-harness.js';
 import { retry, waitFor } from '../support/wait.js';
 
 const redis = useTestRedis();
-const servers: TestServer[] = [];
-const brokers: RedisBroker[] = [];
-afterEach(async () => {
-  closeClients();
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-  await Promise.all(brokers.splice(0).map((broker) => broker.close()));
-});
+afterEach(closeAll);
 
+/** A server node on its own connection to the test Redis; both closed by `closeAll()`. */
 async function node(prefix: string, options: Parameters<typeof startTestServer>[0] = {}): Promise<TestServer> {
-  const broker = new RedisBroker({ url: redis.url, prefix });
-  brokers.push(broker);
-  const server = await startTestServer({ broker, canPublish: () => true, ...options });
-  servers.push(server);
-  return server;
+  const broker = closeAfterTest(new RedisBroker({ url: redis.url, prefix }));
+  return startTestServer({ broker, canPublish: () => true, ...options });
 }
 
 describe.skipIf(!redis.available)('server nodes sharing channels through Redis', () => {

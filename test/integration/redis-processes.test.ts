@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PushwireClient } from '../../src/client/index.js';
-import { closeClients, openClient } from '../support/client-harness.js';
+import { openClient } from '../support/client-harness.js';
+import { closeAfterTest, closeAll } from '../support/close-after-test.js';
 import { controlledWebSocket, type NetworkSwitch } from '../support/controlled-websocket.js';
 import { requireProgram } from '../support/external-program.js';
 import { NodeProcess } from '../support/node-process.js';
@@ -13,15 +14,11 @@ const nodes: NodeProcess[] = [];
 
 beforeAll(async () => {
   if (!redisProgram.available) return;
-  redis = await TestRedis.start();
-  for (let i = 0; i < 3; i++) nodes.push(await NodeProcess.start(redis.url, 'procs:'));
+  redis = closeAfterTest(await TestRedis.start(), (started) => started.stop());
+  for (let i = 0; i < 3; i++) nodes.push(closeAfterTest(await NodeProcess.start(redis.url, 'procs:'), (node) => node.kill()));
 }, 30_000);
 
-afterAll(async () => {
-  closeClients();
-  await Promise.all(nodes.map((node) => node.kill()));
-  await redis?.stop();
-});
+afterAll(closeAll);
 
 interface Member {
   client: PushwireClient;

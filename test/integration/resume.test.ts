@@ -1,16 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { OpenInfo } from '../../src/client/index.js';
-import { closeClients, openClient } from '../support/client-harness.js';
-import { startTestServer, type TestServer } from '../support/server-harness.js';
+import { openClient } from '../support/client-harness.js';
+import { closeAll } from '../support/close-after-test.js';
+import { startTestServer } from '../support/server-harness.js';
 import { delay, waitFor } from '../support/wait.js';
 
-let server: TestServer | undefined;
-
-afterEach(async () => {
-  closeClients();
-  await server?.close();
-  server = undefined;
-});
+afterEach(closeAll);
 
 /** Lets the event loop run I/O (deliveries, reconnects) between bursts of publishes. */
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -19,7 +14,7 @@ describe('resume after the server-side socket is killed', () => {
   it('delivers 10,000 messages exactly once and in order across several killed connections', async () => {
     // The publisher here outruns reconnects (it yields only every 250 messages), so while the client is
     // away the session must be able to hold everything published meanwhile: a bound above the whole run.
-    server = await startTestServer({ outbound: { maxFrames: 20_000, maxBytes: 16 << 20 } });
+    const server = await startTestServer({ outbound: { maxFrames: 20_000, maxBytes: 16 << 20 } });
     const client = await openClient(server.url);
     const opens: OpenInfo[] = [];
     client.on('open', (info) => opens.push(info));
@@ -31,7 +26,7 @@ describe('resume after the server-side socket is killed', () => {
         seqs.push(info.seq);
       },
     });
-    await waitFor(() => server!.pushwire.stats().channels === 1, 'subscribed');
+    await waitFor(() => server.pushwire.stats().channels === 1, 'subscribed');
 
     let kills = 0;
     for (let i = 1; i <= 10_000; i++) {
@@ -39,7 +34,7 @@ describe('resume after the server-side socket is killed', () => {
       if (i % 250 === 0) await tick();
       if (i % 2_000 === 0 && i < 10_000) {
         // Publishing went on while the client was away; cut it again once it is back.
-        await waitFor(() => server!.pushwire.stats().connected === 1, 'client reconnected');
+        await waitFor(() => server.pushwire.stats().connected === 1, 'client reconnected');
         expect(server.killConnections()).toBeGreaterThan(0);
         kills++;
       }
@@ -56,7 +51,7 @@ describe('resume after the server-side socket is killed', () => {
   });
 
   it('hands 2,000 pipelined client publishes to the broker exactly once across killed connections', async () => {
-    server = await startTestServer({ canPublish: () => true });
+    const server = await startTestServer({ canPublish: () => true });
     const received: number[] = [];
     await server.pushwire.broker.subscribe('up', (message) => received.push(JSON.parse(message.json) as number));
     const client = await openClient(server.url);

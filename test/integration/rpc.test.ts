@@ -1,26 +1,18 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type PushwireClient, PushwireError } from '../../src/client/index.js';
-import type { PushwireServer, ServerOptions } from '../../src/server/index.js';
-import { FaultProxy } from '../chaos/fault-proxy.js';
-import { connectClient, opened, startServer, until } from './helpers.js';
+import type { ServerOptions } from '../../src/server/index.js';
+import { openClient } from '../support/client-harness.js';
+import { closeAfterTest, closeAll } from '../support/close-after-test.js';
+import { FaultProxy } from '../support/fault-proxy.js';
+import { startTestServer } from '../support/server-harness.js';
+import { delay, waitFor } from '../support/wait.js';
 
-let server: PushwireServer | undefined;
-let client: PushwireClient | undefined;
-let proxy: FaultProxy | undefined;
+afterEach(closeAll);
 
-afterEach(async () => {
-  client?.close();
-  await server?.close();
-  await proxy?.close();
-  server = client = proxy = undefined;
-});
-
-async function setUp(options: ServerOptions, clientOptions = {}): Promise<PushwireClient> {
-  const started = await startServer(options);
-  server = started.server;
-  client = connectClient(started.url, clientOptions);
-  await opened(client);
-  return client;
+/** A server with these options and a client connected to it, open. */
+async function setUp(options: ServerOptions): Promise<PushwireClient> {
+  const server = await startTestServer(options);
+  return openClient(server.url);
 }
 
 async function rejection(promise: Promise<unknown>): Promise<PushwireError> {
@@ -63,8 +55,7 @@ describe('request/response against the real server', () => {
     const error = await rejection(c.request('x'));
     expect(error.code).toBe('handler_error');
     expect(error.message).toBe('no such account');
-    client!.close();
-    await server!.close();
+    await closeAll(); // this server and its client, before a server without the hook
 
     const bare = await setUp({});
     expect((await rejection(bare.request('x'))).code).toBe('no_handler');
@@ -75,7 +66,7 @@ describe('request/response against the real server', () => {
     const c = await setUp({
       onRequest: async (_session, data) => {
         calls++;
-        if (data === 'slow') await new Promise((resolve) => setTimeout(resolve, 300));
+        if (data === 'slow') await delay(300);
         return `done ${String(data)}`;
       },
     });
@@ -90,23 +81,21 @@ describe('request/response against the real server', () => {
   it('delivers the answer after a reconnect: the response frame is replayed when the session resumes', async () => {
     let release: (() => void) | undefined;
     let calls = 0;
-    const started = await startServer({
+    const server = await startTestServer({
       onRequest: async (_session, data) => {
         calls++;
         await new Promise<void>((resolve) => (release = resolve));
         return { echo: data };
       },
     });
-    server = started.server;
-    proxy = new FaultProxy(started.port, { cutAfter: null, stallChance: 0, delay: [0, 0] });
+    const proxy = closeAfterTest(new FaultProxy(server.port, { cutAfter: null, stallChance: 0, delay: [0, 0] }));
     const proxyPort = await proxy.listen();
-    client = connectClient(`http://127.0.0.1:${proxyPort}/pushwire`);
-    await opened(client);
+    const client = await openClient(`http://127.0.0.1:${proxyPort}/pushwire`);
     const resumes: boolean[] = [];
     client.on('open', ({ resumed }) => resumes.push(resumed));
 
     const answer = client.request<{ echo: string }>('kept', { timeout: 5_000 });
-    await until(() => release !== undefined, 2_000, 'the request to reach the handler');
+    await waitFor(() => release !== undefined, 'the request to reach the handler', 2_000);
     proxy.cutAll();
     release!(); // answered while the client is away: the frame waits in the session's buffer
     await expect(answer).resolves.toEqual({ echo: 'kept' });
@@ -132,7 +121,7 @@ describe('publish and send promises reject with typed errors', () => {
   it('closed: sends waiting when the client closes, and sends after it, reject with closed', async () => {
     const c = await setUp({ onMessage: () => new Promise(() => {}) }); // never handled
     const waiting = c.send('stuck');
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await delay(20);
     c.close();
     expect((await rejection(waiting)).code).toBe('closed');
     expect((await rejection(c.send('late'))).code).toBe('closed');

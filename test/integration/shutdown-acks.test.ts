@@ -1,29 +1,20 @@
 import { afterEach, expect, it } from 'vitest';
-import type { PushwireClient } from '../../src/client/index.js';
-import type { PushwireServer } from '../../src/server/index.js';
-import { connectClient, opened, startServer } from './helpers.js';
+import { openClient } from '../support/client-harness.js';
+import { closeAll } from '../support/close-after-test.js';
+import { startTestServer } from '../support/server-harness.js';
 
-let server: PushwireServer | undefined;
-let client: PushwireClient | undefined;
-
-afterEach(async () => {
-  client?.close();
-  await server?.close();
-  server = client = undefined;
-});
+afterEach(closeAll);
 
 it('a server shutting down acknowledges the frames it handled before closing, so their sends resolve instead of staying unknown', async () => {
   const handled: unknown[] = [];
-  const started = await startServer({
+  const server = await startTestServer({
     onMessage: (_session, data) => {
       handled.push(data);
       // Close in the same turn of the event loop, before the debounced ack would go out.
-      if (data === 'last') setImmediate(() => void server!.close());
+      if (data === 'last') setImmediate(() => void server.close());
     },
   });
-  server = started.server;
-  client = connectClient(started.url);
-  await opened(client);
+  const client = await openClient(server.url);
   await Promise.all([client.send('a'), client.send('b')]);
   // Alone, so that no ack is already scheduled for an earlier frame in the same turn.
   const [outcome] = await Promise.allSettled([client.send('last', { timeout: 3_000 })]);

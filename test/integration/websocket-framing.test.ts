@@ -1,7 +1,8 @@
 import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PROTOCOL_VERSION } from '../../src/protocol/version.js';
-import { startTestServer, type TestServer } from '../support/server-harness.js';
+import { closeAfterTest, closeAll } from '../support/close-after-test.js';
+import { startTestServer } from '../support/server-harness.js';
 import { waitFor } from '../support/wait.js';
 
 // The WebSocket transport frames each broadcast frame once and writes the same bytes to every socket,
@@ -10,16 +11,10 @@ import { waitFor } from '../support/wait.js';
 // client's message may carry several frames separated by `\n`, like an HTTP body: the reference client
 // sends its hello and pipelined subscriptions as one message (one write).
 
-let server: TestServer | undefined;
-const sockets: WebSocket[] = [];
-
-afterEach(async () => {
-  for (const socket of sockets.splice(0)) socket.terminate();
-  await server?.close();
-  server = undefined;
-});
+afterEach(closeAll);
 
 interface RawClient {
+  socket: WebSocket;
   frames: Array<Record<string, unknown>>;
   texts: string[];
   send(frame: object): void;
@@ -27,9 +22,8 @@ interface RawClient {
 
 /** A bare WebSocket speaking the protocol by hand: hello, then a subscription to `channel`. */
 async function rawSubscriber(url: string, channel: string): Promise<RawClient> {
-  const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/ws`);
-  sockets.push(socket);
-  const client: RawClient = { frames: [], texts: [], send: (frame) => socket.send(JSON.stringify(frame)) };
+  const socket = closeAfterTest(new WebSocket(`${url.replace(/^http/, 'ws')}/ws`), (raw) => raw.terminate());
+  const client: RawClient = { socket, frames: [], texts: [], send: (frame) => socket.send(JSON.stringify(frame)) };
   socket.on('message', (data, isBinary) => {
     expect(isBinary).toBe(false);
     const text = data.toString();
@@ -47,7 +41,7 @@ const messages = (client: RawClient): Array<Record<string, unknown>> => client.f
 
 describe('WebSocket broadcast framing', () => {
   it('delivers frames of every length class (7-bit, 16-bit and 64-bit lengths) with multi-byte UTF-8 intact to every subscriber', async () => {
-    server = await startTestServer();
+    const server = await startTestServer();
     const a = await rawSubscriber(server.url, 'news');
     const b = await rawSubscriber(server.url, 'news');
     const payloads = ['é', 'x'.repeat(120), 'é😀'.repeat(40), 'y'.repeat(65_530), 'z😀'.repeat(30_000)];
@@ -60,7 +54,7 @@ describe('WebSocket broadcast framing', () => {
   });
 
   it('delivers a burst published in one tick complete and in order, with control frames answered in between', async () => {
-    server = await startTestServer();
+    const server = await startTestServer();
     const client = await rawSubscriber(server.url, 'burst');
     const count = 2_000;
     for (let i = 1; i <= count; i++) void server.pushwire.publish('burst', { i, pad: 'p'.repeat(i % 300) });
@@ -73,10 +67,10 @@ describe('WebSocket broadcast framing', () => {
   });
 
   it('keeps delivering to the other subscribers while one connection closes mid-stream', async () => {
-    server = await startTestServer();
-    await rawSubscriber(server.url, 'news');
+    const server = await startTestServer();
+    const leaving = await rawSubscriber(server.url, 'news');
     const staying = await rawSubscriber(server.url, 'news');
-    sockets[0]!.close(1000);
+    leaving.socket.close(1000);
     for (let i = 1; i <= 50; i++) void server.pushwire.publish('news', i);
     await waitFor(() => messages(staying).length === 50, 'the remaining subscriber gets everything');
     expect(messages(staying).map((m) => m.d)).toEqual(Array.from({ length: 50 }, (_, k) => k + 1));
@@ -84,8 +78,7 @@ describe('WebSocket broadcast framing', () => {
 });
 
 async function rawSocket(url: string): Promise<{ socket: WebSocket; frames: Array<Record<string, unknown>> }> {
-  const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/ws`);
-  sockets.push(socket);
+  const socket = closeAfterTest(new WebSocket(`${url.replace(/^http/, 'ws')}/ws`), (raw) => raw.terminate());
   const frames: Array<Record<string, unknown>> = [];
   socket.on('message', (data) => frames.push(JSON.parse(data.toString()) as Record<string, unknown>));
   await new Promise((resolve) => socket.once('open', resolve));
@@ -94,7 +87,7 @@ async function rawSocket(url: string): Promise<{ socket: WebSocket; frames: Arra
 
 describe('several client frames in one WebSocket message', () => {
   it('handles a hello followed by subscriptions in one message, in order, as if each had its own message', async () => {
-    server = await startTestServer();
+    const server = await startTestServer();
     const { socket, frames } = await rawSocket(server.url);
     const batch = [{ t: 'hello', v: PROTOCOL_VERSION }, { t: 'sub', s: 1, ch: 'a' }, { t: 'sub', s: 2, ch: 'b' }];
     socket.send(batch.map((frame) => JSON.stringify(frame)).join('\n'));
@@ -107,7 +100,7 @@ describe('several client frames in one WebSocket message', () => {
   });
 
   it('refuses a bad frame inside a batch on its own, and still handles the frames around it', async () => {
-    server = await startTestServer();
+    const server = await startTestServer();
     const { socket, frames } = await rawSocket(server.url);
     socket.send(JSON.stringify({ t: 'hello', v: PROTOCOL_VERSION }));
     await waitFor(() => frames.some((frame) => frame.t === 'welcome'), 'welcome');

@@ -55,3 +55,14 @@ export function controlledWebSocket(): NetworkSwitch {
   network.WebSocket = ControlledWebSocket;
   return network;
 }
+
+/** A WebSocket class that a test can cut off: while `blocked`, it asks for a path the server refuses. */
+export function gatedWebSocket(): { WebSocket: WebSocketConstructor; gate: { blocked: boolean } } {
+  const gate = { blocked: true };
+  class Gated extends WebSocket {
+    constructor(url: string) {
+      super(gate.blocked ? url.replace(/\/ws$/, '/blocked-ws') : url);
+    }
+  }
+  return { WebSocket: Gated as unknown as WebSocketConstructor, gate };
+}

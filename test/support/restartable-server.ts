@@ -2,11 +2,13 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { createServer, MemoryBroker, type PushwireServer, type ServerOptions } from '../../src/server/index.js';
 import { silentLogger } from '../../src/server/logger.js';
-import { freePort } from './redis-server.js';
+import { closeAfterTest } from './close-after-test.js';
+import { freePort } from './free-port.js';
 
 /**
  * A Pushwire server on a fixed 127.0.0.1 port that a test can stop and start again, as a deploy or
- * crash would: sessions are lost; channel history survives only if the broker is kept.
+ * crash would: sessions are lost; channel history survives only if the broker is kept. Closed by
+ * `closeAll()`.
  */
 export class RestartableServer {
   pushwire: PushwireServer | undefined;
@@ -26,7 +28,7 @@ export class RestartableServer {
   static async start(options: ServerOptions = {}): Promise<RestartableServer> {
     const server = new RestartableServer(await freePort(), options, new MemoryBroker());
     await server.startAgain();
-    return server;
+    return closeAfterTest(server);
   }
 
   /** Stops and starts again. `keepHistory: false` also replaces the broker, so every channel's epoch changes. */

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, vi } from 'vitest';
 import { type ClientOptions, PushwireClient, type Transport, type TransportDefinition, type TransportHandlers } from '../../src/client/index.js';
+import type { ReceiptPacing } from '../../src/client/transports/transport.js';
 
 /** One connection of the fake transport: what the client sent, and a way to play the server. */
 export class FakePipe {
@@ -38,10 +39,11 @@ export class FakePipe {
 }
 
 /** A transport whose every connection is a FakePipe the test drives. */
-export function fakeTransport(): { definition: TransportDefinition; pipes: FakePipe[]; last: () => FakePipe } {
+export function fakeTransport(receipts?: ReceiptPacing): { definition: TransportDefinition; pipes: FakePipe[]; last: () => FakePipe } {
   const pipes: FakePipe[] = [];
   const definition: TransportDefinition = {
     name: 'websocket',
+    ...(receipts ? { receipts } : {}),
     create({ handlers }): Transport {
       const pipe = new FakePipe(handlers);
       pipes.push(pipe);
@@ -66,7 +68,7 @@ export function fakeTransport(): { definition: TransportDefinition; pipes: FakeP
  * Fake timers around each test, and a `start` that makes a client on a fake transport (closed after
  * the test), resolving once its first connection attempt exists (it starts on a microtask).
  */
-export function useFakeClient(): (options?: ClientOptions) => Promise<{ client: PushwireClient } & ReturnType<typeof fakeTransport>> {
+export function useFakeClient(): (options?: ClientOptions & { receipts?: ReceiptPacing }) => Promise<{ client: PushwireClient } & ReturnType<typeof fakeTransport>> {
   let client: PushwireClient | undefined;
   beforeEach(() => {
     vi.useFakeTimers();
@@ -76,8 +78,8 @@ export function useFakeClient(): (options?: ClientOptions) => Promise<{ client: 
     client = undefined;
     vi.useRealTimers();
   });
-  return async (options = {}) => {
-    const fake = fakeTransport();
+  return async ({ receipts, ...options } = {}) => {
+    const fake = fakeTransport(receipts);
     client = new PushwireClient('http://example.test/pushwire', { transports: [fake.definition], random: () => 0.5, ...options });
     await Promise.resolve();
     return { client, ...fake };

@@ -2,7 +2,16 @@ import type { TransportName } from '../../protocol/frames.js';
 import { MAX_BODY_HEADER } from '../../protocol/http.js';
 import { httpRequest } from './http-request.js';
 import { HttpUpstream } from './http-upstream.js';
-import type { TransportDefinition, TransportHandlers } from './transport.js';
+import type { ReceiptPacing, TransportDefinition, TransportHandlers } from './transport.js';
+
+/**
+ * Over SSE and long-polling every receipt is an HTTP POST (a WebSocket `ack` is a few bytes), so they
+ * are spaced further: the server keeps up to 512 frames per session instead of 128 (well inside its
+ * outbound bound of 5,000), and one POST covers 4× as many deliveries. The timer (1.5–4.5 s with its
+ * jitter) stays under Node's default 5 s keep-alive timeout, so the POST's connection is still open
+ * for the next one instead of costing a new TCP (and TLS) handshake per receipt.
+ */
+export const HTTP_RECEIPTS: ReceiptPacing = { every: 512, delay: 3000 };
 
 /** One HTTP connection as its downstream reader (SSE or long-polling) sees it. */
 export interface HttpConnection {
@@ -22,11 +31,13 @@ export interface HttpConnection {
 /**
  * What the SSE and long-polling transports share: the pipe is ready for the `hello` at once (nothing
  * to connect before it), the `hello` opens the downstream request (`open`, which reads it until the
- * connection ends), and every later frame goes up in batched POSTs.
+ * connection ends), and every later frame goes up in batched POSTs. Receipts are paced as
+ * HTTP_RECEIPTS says.
  */
 export function httpTransport(name: TransportName, open: (connection: HttpConnection, hello: string) => Promise<void>): TransportDefinition {
   return {
     name,
+    receipts: HTTP_RECEIPTS,
     create({ url, handlers }) {
       let started = false;
       const upstream = new HttpUpstream(url, (reason) => connection.fail_(reason));

@@ -42,8 +42,16 @@ export interface TransportContext {
   WebSocket?: WebSocketConstructor | undefined;
 }
 
+/** When the client sends a receipt (`ack`): after `every` reliable frames, or about `delay` ms after the first one not covered. */
+export interface ReceiptPacing {
+  readonly every: number;
+  readonly delay: number;
+}
+
 export interface TransportDefinition {
   readonly name: TransportName;
   /** Starts connecting at once. Throws if the transport can't run here (e.g. no WebSocket). */
   create(context: TransportContext): Transport;
+  /** Receipt pacing on this transport; default every 128 frames or ~1 s. */
+  readonly receipts?: ReceiptPacing;
 }

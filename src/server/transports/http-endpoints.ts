@@ -172,7 +172,7 @@ export class HttpEndpoints {
   private deliver(token: string, body: string): NodeAnswer {
     const connection = this.connections.get(token);
     if (!connection) return UNKNOWN_CONNECTION_ANSWER;
-    for (const line of body.split('\n')) if (line !== '') connection.receive(line);
+    eachFrame(body, (frame) => connection.receive(frame));
     return { status: 204, headers: { 'cache-control': 'no-store' } };
   }
 

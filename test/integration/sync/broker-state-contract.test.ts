@@ -2,16 +2,13 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Broker, BrokerMessage } from '../../../src/server/index.js';
 import { MemoryBroker } from '../../../src/server/broker/memory.js';
 import { RedisBroker } from '../../../src/server/broker/redis.js';
+import { closeAfterTest, closeAll } from '../../support/close-after-test.js';
 import { useTestRedis } from '../../support/redis-server.js';
-import { retry } from '../../support/wait.js';
-import { sleep, until } from './harness.js';
+import { delay, retry, waitFor } from '../../support/wait.js';
 
 const redis = useTestRedis();
 
-const brokers: Broker[] = [];
-afterEach(async () => {
-  await Promise.all(brokers.splice(0).map((broker) => broker.close()));
-});
+afterEach(closeAll);
 
 const kinds: Array<{ name: string; skip: boolean; make: (prefix: string) => Broker }> = [
   { name: 'memory', skip: false, make: () => new MemoryBroker() },
@@ -23,9 +20,7 @@ for (const kind of kinds) {
   describe.skipIf(kind.skip)(`broker state contract: ${kind.name}`, () => {
     let prefix = '';
     const make = (): Broker => {
-      const broker = kind.make(prefix);
-      brokers.push(broker);
-      return broker;
+      return closeAfterTest(kind.make(prefix));
     };
     afterEach(() => {
       prefix = redis.prefix('s');
@@ -66,7 +61,7 @@ for (const kind of kinds) {
       const { epoch } = await broker.state('live');
       const one = await broker.publishState('live', '{"$patch":[1]}', '1', [epoch, 0]);
       await broker.publishState('live', '{"$patch":[2]}', '2', [epoch, one!.seq]);
-      await until(() => seen.length === 2, 'both changes delivered');
+      await waitFor(() => seen.length === 2, 'both changes delivered');
       for (const { message, snapshotSeq } of seen) expect(snapshotSeq).toBeGreaterThanOrEqual(message.seq);
     });
 
@@ -82,21 +77,19 @@ for (const kind of kinds) {
 
 describe.skipIf(!redis.available)('redis broker state', () => {
   it('a channel holding state outlives the idle TTL; one whose state is null expires like any channel', async () => {
-    const broker = new RedisBroker({ url: redis.url, prefix: redis.prefix('ttl'), idleTtl: 100 });
-    brokers.push(broker);
+    const broker = closeAfterTest(new RedisBroker({ url: redis.url, prefix: redis.prefix('ttl'), idleTtl: 100 }));
     const kept = await broker.state('kept');
     await broker.publishState('kept', '{"$patch":[]}', '{"a":1}', [kept.epoch, 0]);
     await broker.publish('kept', '"chat"'); // a plain message must not put the state back on a timer
     const dropped = await broker.state('dropped');
     await broker.publishState('dropped', '{"$patch":[]}', 'null', [dropped.epoch, 0]);
-    await sleep(300);
+    await delay(300);
     expect(await broker.state('kept')).toEqual({ epoch: kept.epoch, seq: 1, json: '{"a":1}' });
     expect((await broker.state('dropped')).epoch).not.toBe(dropped.epoch);
   });
 
   it('a Redis restart loses the state with the epoch, so clients reset to an empty document', async () => {
-    const broker = new RedisBroker({ url: redis.url, prefix: redis.prefix('rs') });
-    brokers.push(broker);
+    const broker = closeAfterTest(new RedisBroker({ url: redis.url, prefix: redis.prefix('rs') }));
     const before = await broker.state('doc');
     await broker.publishState('doc', '{"$patch":[]}', '{"a":1}', [before.epoch, 0]);
     await redis.server.restart();

@@ -1,16 +1,9 @@
 import net from 'node:net';
-import WebSocket from 'ws';
-import {
-  connect,
-  type ClientOptions,
-  longPolling,
-  type PushwireClient,
-  sse,
-  type TransportDefinition,
-  websocket,
-  type WebSocketConstructor,
-} from '../../../src/client/index.js';
-import { createServer, type PushwireServer, type ServerOptions } from '../../../src/server/index.js';
+import { type ClientOptions, type PushwireClient, type TransportDefinition } from '../../../src/client/index.js';
+import type { PushwireServer, ServerOptions } from '../../../src/server/index.js';
+import { connectClient, TRANSPORTS } from '../../support/client-harness.js';
+import { closeAfterTest } from '../../support/close-after-test.js';
+import { startTestServer } from '../../support/server-harness.js';
 
 /**
  * How a test reaches the server: the client options of one transport. Synced state and presence are
@@ -25,11 +18,11 @@ export interface TransportCase {
 function only(transport: TransportDefinition): TransportCase {
   return {
     name: transport.name,
-    clientOptions: () => ({ transports: [transport], WebSocket: WebSocket as unknown as WebSocketConstructor, transportMemory: false, upgrade: false }),
+    clientOptions: () => ({ transports: [transport], transportMemory: false, upgrade: false }),
   };
 }
 
-export const transportCases: TransportCase[] = [only(websocket), only(sse), only(longPolling)];
+export const transportCases: TransportCase[] = [only(TRANSPORTS.websocket), only(TRANSPORTS.sse), only(TRANSPORTS['long-polling'])];
 
 /**
  * A TCP proxy in front of the server that can cut the network: `cut()` destroys every connection
@@ -88,36 +81,23 @@ export class NetworkProxy {
   }
 }
 
+/** A server with a cuttable network in front of it; everything it starts is closed by `closeAll()`. */
 export interface Harness {
   server: PushwireServer;
   proxy: NetworkProxy;
-  /** Clients made with `client()`; closed by `close()`. */
-  clients: PushwireClient[];
+  /** A client on `transport`, through the proxy unless `via` is 'direct'. */
   client(options?: Partial<ClientOptions>, via?: 'proxy' | 'direct'): PushwireClient;
-  close(): Promise<void>;
 }
 
 export async function startHarness(transport: TransportCase, options: ServerOptions = {}): Promise<Harness> {
-  const server = createServer({ logger: { debug() {}, info() {}, warn() {}, error: (message, fields) => console.error(message, fields) }, ...options });
-  const { port } = await server.listen(0, '127.0.0.1');
-  const proxy = await NetworkProxy.start(port);
-  const clients: PushwireClient[] = [];
+  const server = await startTestServer({ logger: { debug() {}, info() {}, warn() {}, error: (message, fields) => console.error(message, fields) }, ...options });
+  const proxy = closeAfterTest(await NetworkProxy.start(server.port));
   return {
-    server,
+    server: server.pushwire,
     proxy,
-    clients,
     client(extra = {}, via = 'proxy') {
-      const url = `http://127.0.0.1:${via === 'proxy' ? proxy.port : port}/pushwire`;
-      const client = connect(url, { reconnect: { min: 10, max: 40 }, ...transport.clientOptions(), ...extra });
-      clients.push(client);
-      return client;
-    },
-    async close() {
-      for (const client of clients) client.close();
-      await proxy.close();
-      await server.close();
+      const url = `http://127.0.0.1:${via === 'proxy' ? proxy.port : server.port}/pushwire`;
+      return connectClient(url, { reconnect: { min: 10, max: 40 }, ...transport.clientOptions(), ...extra });
     },
   };
 }
-
-export { delay as sleep, waitFor as until } from '../../support/wait.js';

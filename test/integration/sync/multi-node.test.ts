@@ -1,16 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { RedisBroker } from '../../../src/server/broker/redis.js';
+import { closeAll } from '../../support/close-after-test.js';
 import { useTestRedis } from '../../support/redis-server.js';
-import { type Harness, startHarness, transportCases, until } from './harness.js';
+import { waitFor } from '../../support/wait.js';
+import { type Harness, startHarness, transportCases } from './harness.js';
 import { syncedState, presence } from '../../../src/sync/index.js';
 
 const redis = useTestRedis();
 
 describe.skipIf(!redis.available).each(transportCases)('synced state and presence across server nodes over $name', (transport) => {
-  const harnesses: Harness[] = [];
-  afterEach(async () => {
-    for (const h of harnesses.splice(0)) await h.close();
-  });
+  afterEach(closeAll);
 
   async function twoNodes(): Promise<[Harness, Harness]> {
     const prefix = redis.prefix('mn');
@@ -18,7 +17,6 @@ describe.skipIf(!redis.available).each(transportCases)('synced state and presenc
     const nodes = await Promise.all(
       [0, 1].map(() => startHarness(transport, { broker: new RedisBroker({ url: redis.url, prefix }), authorize })),
     );
-    harnesses.push(...nodes);
     return nodes as [Harness, Harness];
   }
 
@@ -27,11 +25,11 @@ describe.skipIf(!redis.available).each(transportCases)('synced state and presenc
     await a.server.setState('board', { cells: [0, 0, 0] });
     const client = b.client({ auth: { user: 'u' } });
     const board = syncedState<{ cells: number[] }>(client, 'board');
-    await until(() => board.ready, 'snapshot from node b');
+    await waitFor(() => board.ready, 'snapshot from node b');
     expect(board.state).toEqual({ cells: [0, 0, 0] });
     await a.server.patchState('board', [{ op: 'replace', path: '/cells/1', value: 1 }]);
     const last = await b.server.patchState('board', [{ op: 'replace', path: '/cells/2', value: 2 }]);
-    await until(() => board.seq === last.seq, 'both changes');
+    await waitFor(() => board.seq === last.seq, 'both changes');
     expect(board.state).toEqual({ cells: [0, 1, 2] });
     expect((await a.server.getState('board')).state).toEqual({ cells: [0, 1, 2] });
   });
@@ -55,9 +53,9 @@ describe.skipIf(!redis.available).each(transportCases)('synced state and presenc
     watcher.on('leave', (m) => leaves.push(m.key));
     const dana = a.client({ auth: { user: 'dana' } });
     presence(dana, 'room', { name: 'Dana' });
-    await until(() => joins.includes('user:dana'), 'dana appears on node b');
+    await waitFor(() => joins.includes('user:dana'), 'dana appears on node b');
     dana.close();
-    await until(() => leaves.includes('user:dana'), 'dana leaves on node b');
+    await waitFor(() => leaves.includes('user:dana'), 'dana leaves on node b');
     expect(await b.server.presence('room')).toEqual({});
   });
 });

@@ -4,7 +4,9 @@ import type { StateChange } from '../../../src/sync/index.js';
 import { jsonEqual } from '../../../src/protocol/json-patch.js';
 import type { Broker, BrokerListener, BrokerMessage } from '../../../src/server/broker/broker.js';
 import { MemoryBroker } from '../../../src/server/broker/memory.js';
-import { sleep, startHarness, transportCases, until } from './harness.js';
+import { closeAll } from '../../support/close-after-test.js';
+import { delay, waitFor } from '../../support/wait.js';
+import { startHarness, transportCases } from './harness.js';
 import { seeded } from '../../support/seeded-random.js';
 import { syncedState } from '../../../src/sync/index.js';
 
@@ -98,10 +100,10 @@ describe.each(transportCases)('synced state under faults over $name', (transport
             synced.on('error', () => {});
             synced.on('reset', () => seen.resets++);
             client.on('reconnecting', () => seen.reconnects++);
-            await until(() => synced.ready, 'first snapshot');
+            await waitFor(() => synced.ready, 'first snapshot');
             let offline = false;
             for (const a of actions) {
-              await sleep(1); // let deliveries, reconnects and snapshot requests interleave with the changes
+              await delay(1); // let deliveries, reconnects and snapshot requests interleave with the changes
               switch (a.kind) {
                 case 'set': {
                   const { seq } = await h.server.setState('state', a.doc);
@@ -133,12 +135,12 @@ describe.each(transportCases)('synced state under faults over $name', (transport
                   break;
                 case 'expire':
                   if (offline) {
-                    await until(() => h.server.stats().sessions === 0, 'session expiry', 2000);
+                    await waitFor(() => h.server.stats().sessions === 0, 'session expiry', 2000);
                     seen.expired++;
                   }
                   break;
                 case 'wait':
-                  await sleep(a.ms);
+                  await delay(a.ms);
                   break;
               }
             }
@@ -147,12 +149,12 @@ describe.each(transportCases)('synced state under faults over $name', (transport
             h.proxy.restore();
             const { seq: last } = await h.server.publish('state', { flush: true });
             record(last, current);
-            await until(() => synced.ready && synced.seq === last, `client reaches seq ${last}`, 8000);
+            await waitFor(() => synced.ready && synced.seq === last, `client reaches seq ${last}`, 8000);
             expect(wrong).toEqual([]);
             expect(synced.state).toEqual((await h.server.getState('state')).state);
             seen.dropped += broker.dropped;
           } finally {
-            await h.close();
+            await closeAll(); // this run's server, proxy and client
           }
         },
       ),

@@ -1,15 +1,10 @@
 import { EventSource } from 'eventsource';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startServer, waitFor, type TestServer } from './harness.js';
+import { closeAfterTest, closeAll } from '../../support/close-after-test.js';
+import { startTestServer } from '../../support/server-harness.js';
+import { delay, waitFor } from '../../support/wait.js';
 
-let server: TestServer | undefined;
-let source: EventSource | undefined;
-afterEach(async () => {
-  source?.close();
-  source = undefined;
-  await server?.close();
-  server = undefined;
-});
+afterEach(closeAll);
 
 interface Seen {
   messages: { id: string; data: unknown }[];
@@ -17,25 +12,24 @@ interface Seen {
   resets: { id: string; data: { epoch: string; seq: number } }[];
 }
 
-/** A standard EventSource (the `eventsource` npm package) on a channel stream, recording what it sees. */
-function listen(url: string): { source: EventSource; seen: Seen } {
+/** A standard EventSource (the `eventsource` npm package) on a channel stream, recording what it sees; closed by `closeAll()`. */
+function listen(url: string): Seen {
   const seen: Seen = { messages: [], subscribed: [], resets: [] };
-  const es = new EventSource(url);
+  const es = closeAfterTest(new EventSource(url));
   es.onmessage = (event) => seen.messages.push({ id: event.lastEventId, data: JSON.parse(event.data) });
   es.addEventListener('subscribed', (event) => seen.subscribed.push({ id: event.lastEventId, data: JSON.parse(event.data) }));
   es.addEventListener('reset', (event) => seen.resets.push({ id: event.lastEventId, data: JSON.parse(event.data) }));
-  return { source: es, seen };
+  return seen;
 }
 
 describe('channel event stream with the eventsource package', () => {
   it('gives every message an id and resumes with Last-Event-ID after the connection is cut: each message once, in order', async () => {
-    server = await startServer();
+    const server = await startTestServer();
     const lastEventIds: string[] = [];
     server.http.prependListener('request', (req) => {
       if (req.url?.startsWith('/pushwire/events')) lastEventIds.push(String(req.headers['last-event-id'] ?? ''));
     });
-    const { source: es, seen } = listen(`${server.url}/events?channel=ticks`);
-    source = es;
+    const seen = listen(`${server.url}/events?channel=ticks`);
     await waitFor(() => seen.subscribed.length === 1, 'the subscribed event');
     const { epoch } = seen.subscribed[0]!.data;
     expect(seen.subscribed[0]).toEqual({ id: `${epoch}:0`, data: { status: 'new', epoch, seq: 0, head: 0 } });
@@ -48,7 +42,7 @@ describe('channel event stream with the eventsource package', () => {
     await waitFor(() => seen.messages.length >= 200, 'the messages published while away', 10_000);
     for (let i = 201; i <= 250; i++) await server.pushwire.publish('ticks', { n: i });
     await waitFor(() => seen.messages.length >= 250, 'the live messages after the resume');
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await delay(50);
 
     expect(seen.messages.map((m) => (m.data as { n: number }).n)).toEqual(Array.from({ length: 250 }, (_, i) => i + 1));
     expect(seen.messages.map((m) => m.id)).toEqual(Array.from({ length: 250 }, (_, i) => `${epoch}:${i + 1}`));
@@ -58,9 +52,8 @@ describe('channel event stream with the eventsource package', () => {
   });
 
   it('signals a reset (event "reset", id = the new position) when the history no longer reaches back', async () => {
-    server = await startServer({ history: { size: 10 } });
-    const { source: es, seen } = listen(`${server.url}/events?channel=ticks`);
-    source = es;
+    const server = await startTestServer({ history: { size: 10 } });
+    const seen = listen(`${server.url}/events?channel=ticks`);
     await waitFor(() => seen.subscribed.length === 1, 'the subscribed event');
     const { epoch } = seen.subscribed[0]!.data;
     await server.pushwire.publish('ticks', 1);
@@ -75,7 +68,7 @@ describe('channel event stream with the eventsource package', () => {
   });
 
   it('refuses a bad channel or Last-Event-ID with 400 and respects canSubscribe', async () => {
-    server = await startServer({ canSubscribe: (_session, channel) => channel !== 'secret' });
+    const server = await startTestServer({ canSubscribe: (_session, channel) => channel !== 'secret' });
     expect((await fetch(`${server.url}/events`)).status).toBe(400);
     const badId = await fetch(`${server.url}/events?channel=a`, { headers: { 'last-event-id': 'nonsense' } });
     expect(badId.status).toBe(400);

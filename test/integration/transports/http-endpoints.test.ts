@@ -1,15 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { FallbackInfo, PushwireClient } from '../../../src/client/index.js';
-import { connectClient, startServer, TRANSPORTS, waitFor, type TestServer } from './harness.js';
+import type { FallbackInfo } from '../../../src/client/index.js';
+import { connectClient, TRANSPORTS } from '../../support/client-harness.js';
+import { closeAll } from '../../support/close-after-test.js';
+import { startTestServer } from '../../support/server-harness.js';
+import { delay, waitFor } from '../../support/wait.js';
 
-let server: TestServer | undefined;
-let client: PushwireClient | undefined;
-afterEach(async () => {
-  client?.close();
-  client = undefined;
-  await server?.close();
-  server = undefined;
-});
+afterEach(closeAll);
 
 const HELLO = '{"t":"hello","v":1}';
 
@@ -34,7 +30,7 @@ function frames(body: string): { t: string; [key: string]: unknown }[] {
 
 describe('SSE endpoint', () => {
   it('streams with the headers proxies need, the welcome first, and keepalive comments', async () => {
-    server = await startServer({ sseKeepalive: 30 });
+    const server = await startTestServer({ sseKeepalive: 30 });
     const res = await fetch(`${server.url}/sse`, { method: 'POST', body: HELLO });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
@@ -49,14 +45,14 @@ describe('SSE endpoint', () => {
   });
 
   it('closes the stream with a close frame when the handshake is refused', async () => {
-    server = await startServer({ authorize: () => ({ ok: false, reason: 'bad token' }) });
+    const server = await startTestServer({ authorize: () => ({ ok: false, reason: 'bad token' }) });
     const res = await fetch(`${server.url}/sse`, { method: 'POST', body: '{"t":"hello","v":1,"auth":"nope"}' });
     const text = await readUntil(res, () => false);
     expect(text).toContain('data: {"t":"close","code":4200,"reason":"bad token"}');
   });
 
   it('refuses a hello over the max payload with 413 and a clear message', async () => {
-    server = await startServer({ maxPayload: 1024 });
+    const server = await startTestServer({ maxPayload: 1024 });
     const res = await fetch(`${server.url}/sse`, { method: 'POST', body: JSON.stringify({ t: 'hello', v: 1, auth: 'x'.repeat(2000) }) });
     expect(res.status).toBe(413);
     expect(await res.text()).toBe('too_large: request body exceeds the max payload of 1024 bytes');
@@ -65,7 +61,7 @@ describe('SSE endpoint', () => {
 
 describe('upstream POST endpoint', () => {
   it('answers 404 for an unknown connection, 413 for a body over the max payload, and the connection keeps working', async () => {
-    server = await startServer({ maxPayload: 1024, canPublish: () => true });
+    const server = await startTestServer({ maxPayload: 1024, canPublish: () => true });
     const unknown = await fetch(`${server.url}/send`, { method: 'POST', headers: { 'pushwire-connection': 'nope' }, body: '{"t":"ping","id":1}' });
     expect(unknown.status).toBe(404);
     expect(await unknown.text()).toMatch(/^unknown_connection/);
@@ -83,22 +79,33 @@ describe('upstream POST endpoint', () => {
   });
 
   it('answers 405 to a wrong method and 404 to a disabled transport', async () => {
-    server = await startServer({ transports: ['websocket', 'long-polling'] });
+    const server = await startTestServer({ transports: ['websocket', 'long-polling'] });
     expect((await fetch(`${server.url}/send`)).status).toBe(405);
     const sse = await fetch(`${server.url}/sse`, { method: 'POST', body: HELLO });
     expect(sse.status).toBe(404);
     expect(await sse.text()).toBe('the sse transport is disabled on this server');
   });
+
+  it('refuses an empty body as a malformed frame (err bad_frame downstream), like an empty WebSocket message', async () => {
+    const server = await startTestServer();
+    const open = await fetch(`${server.url}/poll`, { method: 'POST', body: HELLO });
+    const token = open.headers.get('pushwire-connection')!;
+    await open.text();
+    const empty = await fetch(`${server.url}/send`, { method: 'POST', headers: { 'pushwire-connection': token }, body: '' });
+    expect(empty.status).toBe(204);
+    const poll = await fetch(`${server.url}/poll`, { headers: { 'pushwire-connection': token, 'pushwire-received': '1' } });
+    expect(frames(await poll.text())).toEqual([expect.objectContaining({ t: 'err', code: 'bad_frame' })]);
+  });
 });
 
 describe('long-polling endpoint', () => {
   it('sends a lost batch again, ends an earlier poll when a second one comes, and answers 204 at the poll timeout', async () => {
-    server = await startServer({ pollTimeout: 300 });
+    const server = await startTestServer({ pollTimeout: 300 });
     const open = await fetch(`${server.url}/poll`, { method: 'POST', body: HELLO });
     const token = open.headers.get('pushwire-connection')!;
     expect(open.headers.get('pushwire-batch')).toBe('1');
     const welcome = await open.text();
-    const poll = (received: number): Promise<Response> => fetch(`${server!.url}/poll`, { headers: { 'pushwire-connection': token, 'pushwire-received': String(received) } });
+    const poll = (received: number): Promise<Response> => fetch(`${server.url}/poll`, { headers: { 'pushwire-connection': token, 'pushwire-received': String(received) } });
 
     // The answer to the open was "lost": a poll that received nothing gets batch 1 again, byte for byte.
     const again = await poll(0);
@@ -107,7 +114,7 @@ describe('long-polling endpoint', () => {
 
     // At most one poll per connection: the second ends the first, empty.
     const first = poll(1);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await delay(50);
     const second = poll(1);
     expect((await first).status).toBe(204);
     await fetch(`${server.url}/send`, { method: 'POST', headers: { 'pushwire-connection': token }, body: '{"t":"ping","id":3}' });
@@ -122,12 +129,12 @@ describe('long-polling endpoint', () => {
   });
 
   it('cuts off a connection that stops polling once its bound is crossed (close 4002); what waits stays bounded', async () => {
-    server = await startServer({ outbound: { maxFrames: 20 } });
+    const server = await startTestServer({ outbound: { maxFrames: 20 } });
     const open = await fetch(`${server.url}/poll`, { method: 'POST', body: HELLO });
     const token = open.headers.get('pushwire-connection')!;
     await open.text();
     await fetch(`${server.url}/send`, { method: 'POST', headers: { 'pushwire-connection': token }, body: '{"t":"sub","s":1,"ch":"room"}' });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await delay(50);
     // The client never polls again (and never acknowledges): 100 messages are published meanwhile.
     for (let i = 1; i <= 100; i++) await server.pushwire.publish('room', i);
     const poll = await fetch(`${server.url}/poll`, { headers: { 'pushwire-connection': token, 'pushwire-received': '1' } });
@@ -140,13 +147,13 @@ describe('long-polling endpoint', () => {
   });
 
   it('batches everything queued into one answer', async () => {
-    server = await startServer();
+    const server = await startTestServer();
     const open = await fetch(`${server.url}/poll`, { method: 'POST', body: HELLO });
     const token = open.headers.get('pushwire-connection')!;
     await open.text();
     const sub = await fetch(`${server.url}/send`, { method: 'POST', headers: { 'pushwire-connection': token }, body: '{"t":"sub","s":1,"ch":"room"}' });
     expect(sub.status).toBe(204);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await delay(50);
     const subscribed = await fetch(`${server.url}/poll`, { headers: { 'pushwire-connection': token, 'pushwire-received': '1' } });
     expect(frames(await subscribed.text()).map((f) => f.t)).toEqual(['subd', 'ack']);
     for (let i = 1; i <= 50; i++) await server.pushwire.publish('room', i);
@@ -158,7 +165,7 @@ describe('long-polling endpoint', () => {
 
 describe('origin policy on the HTTP endpoints', () => {
   it('refuses requests from a foreign page origin with 403, like WebSocket upgrades, and accepts the own origin', async () => {
-    server = await startServer();
+    const server = await startTestServer();
     const foreign = { origin: 'https://evil.example' };
     for (const [path, init] of [
       ['/sse', { method: 'POST', body: HELLO }],
@@ -178,11 +185,11 @@ describe('origin policy on the HTTP endpoints', () => {
 
 describe('the hello and its credentials', () => {
   it.each(['sse', 'long-polling'] as const)('never travel in a URL over %s', async (name) => {
-    server = await startServer({ authorize: (info) => (info.auth === 'secret-token-123' ? { ok: true } : { ok: false }) });
+    const server = await startTestServer({ authorize: (info) => (info.auth === 'secret-token-123' ? { ok: true } : { ok: false }) });
     const urls: string[] = [];
     server.http.prependListener('request', (req) => urls.push(req.url ?? ''));
-    client = connectClient(server.url, { transports: [TRANSPORTS[name]], auth: 'secret-token-123' });
-    await waitFor(() => client!.state === 'open', 'open');
+    const client = connectClient(server.url, { transports: [TRANSPORTS[name]], auth: 'secret-token-123' });
+    await waitFor(() => client.state === 'open', 'open');
     await client.ping();
     expect(urls.length).toBeGreaterThan(1);
     for (const url of urls) expect(url).not.toMatch(/secret|hello/);
@@ -191,13 +198,13 @@ describe('the hello and its credentials', () => {
 
 describe('negotiation against the real server', () => {
   it('falls back past a transport the server disabled, at once, and says why', async () => {
-    server = await startServer({ transports: ['long-polling'] });
+    const server = await startTestServer({ transports: ['long-polling'] });
     const fallbacks: FallbackInfo[] = [];
     let backoffs = 0;
-    client = connectClient(server.url, { transports: [TRANSPORTS.websocket, TRANSPORTS.sse, TRANSPORTS['long-polling']] });
+    const client = connectClient(server.url, { transports: [TRANSPORTS.websocket, TRANSPORTS.sse, TRANSPORTS['long-polling']] });
     client.on('fallback', (info) => fallbacks.push(info));
     client.on('reconnecting', () => backoffs++);
-    await waitFor(() => client!.state === 'open', 'open');
+    await waitFor(() => client.state === 'open', 'open');
     expect(client.transport).toBe('long-polling');
     expect(backoffs).toBe(0); // each next transport at once, no backoff in between
     expect(fallbacks).toEqual([

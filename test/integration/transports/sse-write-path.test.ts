@@ -1,23 +1,13 @@
-import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpServer } from 'node:http';
 import { connect as connectTcp } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createServer, type PushwireServer } from '../../../src/server/index.js';
+import { createServer } from '../../../src/server/index.js';
 import { silentLogger } from '../../../src/server/logger.js';
-import { startServer, waitFor, type TestServer } from './harness.js';
+import { closeAll } from '../../support/close-after-test.js';
+import { startTestServer, startTestServerWith } from '../../support/server-harness.js';
+import { waitFor } from '../../support/wait.js';
 
-let server: TestServer | undefined;
-let custom: { http: Server; pushwire: PushwireServer } | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-  if (custom) {
-    await custom.pushwire.close({ grace: 0 });
-    custom.http.closeAllConnections();
-    await new Promise<void>((resolve) => custom!.http.close(() => resolve()));
-    custom = undefined;
-  }
-});
+afterEach(closeAll);
 
 const HELLO = '{"t":"hello","v":1}';
 
@@ -35,7 +25,7 @@ function rawStream(port: number, path: string): { bytes: () => string; close: ()
 
 describe('SSE write path', () => {
   it('sends the stream unchunked, ending with its connection: each event is its plain bytes on the socket', async () => {
-    server = await startServer({ canPublish: () => true });
+    const server = await startTestServer({ canPublish: () => true });
     const stream = rawStream(server.port, '/pushwire');
     try {
       await waitFor(() => stream.bytes().includes('"t":"welcome"'), 'the welcome');
@@ -69,9 +59,7 @@ describe('SSE write path', () => {
       }) as typeof res.write;
       if (!pushwire.handleRequest(req, res)) res.writeHead(404).end();
     });
-    custom = { http, pushwire };
-    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-    const port = (http.address() as AddressInfo).port;
+    const { port } = await startTestServerWith(http, pushwire);
     const stream = rawStream(port, '/pushwire');
     try {
       await waitFor(() => stream.bytes().includes('"t":"welcome"'), 'the welcome');

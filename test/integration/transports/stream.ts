@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import type { PushwireClient } from '../../../src/client/index.js';
-import type { TestServer } from './harness.js';
-import { waitFor } from './harness.js';
+import type { TestServer } from '../../support/server-harness.js';
+import { delay, waitFor } from '../../support/wait.js';
 
 export interface StreamResult {
   received: number[];
@@ -44,7 +44,7 @@ export async function publishStream(
   }
   await waitFor(() => result.received.length >= total, `all ${total} messages (have ${result.received.length})`, 30_000);
   // A moment more, so that a duplicate arriving late would be seen.
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  await delay(100);
 }
 
 /** Every message exactly once, in order, and no reset. */

@@ -1,36 +1,33 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { FallbackInfo, OpenInfo, PushwireClient } from '../../../src/client/index.js';
+import type { FallbackInfo, OpenInfo } from '../../../src/client/index.js';
 import type { TransportName } from '../../../src/protocol/frames.js';
-import { connectClient, gatedWebSocket, startServer, TRANSPORTS, waitFor, type TestServer } from './harness.js';
+import { connectClient, TRANSPORTS } from '../../support/client-harness.js';
+import { closeAll } from '../../support/close-after-test.js';
+import { gatedWebSocket } from '../../support/controlled-websocket.js';
+import { startTestServer } from '../../support/server-harness.js';
+import { waitFor } from '../../support/wait.js';
 import { collect, expectExactlyOnceInOrder, publishStream } from './stream.js';
 
-let server: TestServer | undefined;
-let client: PushwireClient | undefined;
-afterEach(async () => {
-  client?.close();
-  client = undefined;
-  await server?.close();
-  server = undefined;
-});
+afterEach(closeAll);
 
 const names: TransportName[] = ['websocket', 'sse', 'long-polling'];
 
 describe.each(names)('%s forced alone', (name) => {
   it('does pub/sub: server and client publishes, send to the server app, direct messages', async () => {
     const handled: unknown[] = [];
-    server = await startServer({
+    const server = await startTestServer({
       canPublish: () => true,
       onMessage: (session, data) => {
         handled.push(data);
         session.send({ echo: data });
       },
     });
-    client = connectClient(server.url, { transports: [TRANSPORTS[name]] });
-    const opened = new Promise<OpenInfo>((resolve) => client!.on('open', resolve));
+    const client = connectClient(server.url, { transports: [TRANSPORTS[name]] });
+    const opened = new Promise<OpenInfo>((resolve) => client.on('open', resolve));
     const direct: unknown[] = [];
     client.on('message', (data) => direct.push(data));
     const got: unknown[] = [];
-    const subscribed = new Promise((resolve) => client!.subscribe('room', { onMessage: (d) => got.push(d), onSubscribed: resolve }));
+    const subscribed = new Promise((resolve) => client.subscribe('room', { onMessage: (d) => got.push(d), onSubscribed: resolve }));
     expect((await opened).transport).toBe(name);
     await subscribed;
     await server.pushwire.publish('room', { from: 'server' });
@@ -47,9 +44,9 @@ describe.each(names)('%s forced alone', (name) => {
 
   it('close() ends the session on the server at once (the bye goes out before the pipe closes)', async () => {
     const ended: string[] = [];
-    server = await startServer({ onClose: (_session, reason) => ended.push(reason) });
-    client = connectClient(server.url, { transports: [TRANSPORTS[name]] });
-    await waitFor(() => client!.state === 'open', 'open');
+    const server = await startTestServer({ onClose: (_session, reason) => ended.push(reason) });
+    const client = connectClient(server.url, { transports: [TRANSPORTS[name]] });
+    await waitFor(() => client.state === 'open', 'open');
     client.close();
     await waitFor(() => ended.length === 1, 'the session to end');
     expect(ended).toEqual(['bye']);
@@ -57,25 +54,25 @@ describe.each(names)('%s forced alone', (name) => {
   });
 
   it('refuses a publish without permission with a clear error, and carries on', async () => {
-    server = await startServer();
-    client = connectClient(server.url, { transports: [TRANSPORTS[name]] });
+    const server = await startTestServer();
+    const client = connectClient(server.url, { transports: [TRANSPORTS[name]] });
     await expect(client.publish('room', 1)).rejects.toMatchObject({ code: 'forbidden' });
     await expect(client.publish('room', 'x'.repeat(70_000))).rejects.toMatchObject({ code: 'too_large' });
     expect(client.state).toBe('open');
   });
 
   it('delivers 10,000 messages exactly once and in order while the server-side connections are killed 5 times', async () => {
-    server = await startServer();
-    client = connectClient(server.url, { transports: [TRANSPORTS[name]] });
+    const server = await startTestServer();
+    const client = connectClient(server.url, { transports: [TRANSPORTS[name]] });
     let resumes = 0;
     client.on('open', (info) => {
       if (info.resumed) resumes++;
     });
     const result = collect(client, 'stream');
-    await waitFor(() => client!.state === 'open', 'open');
+    await waitFor(() => client.state === 'open', 'open');
     let killed = 0;
     await publishStream(server, 'stream', result, 10_000, (i) => {
-      if (i % 2000 === 1000) killed += server!.killConnections() > 0 ? 1 : 0;
+      if (i % 2000 === 1000) killed += server.killConnections() > 0 ? 1 : 0;
     });
     expectExactlyOnceInOrder(result, 10_000);
     expect(killed).toBe(5);
@@ -88,8 +85,8 @@ describe.each(names)('%s forced alone', (name) => {
 describe('transport switches in the middle of a stream', () => {
   it.each(['sse', 'long-polling'] as const)('upgrades from %s to WebSocket without losing or repeating a message', async (fallback) => {
     const { WebSocket, gate } = gatedWebSocket();
-    server = await startServer();
-    client = connectClient(server.url, { transports: [TRANSPORTS.websocket, TRANSPORTS[fallback]], WebSocket, upgrade: { min: 50, max: 100 } });
+    const server = await startTestServer();
+    const client = connectClient(server.url, { transports: [TRANSPORTS.websocket, TRANSPORTS[fallback]], WebSocket, upgrade: { min: 50, max: 100 } });
     const fallbacks: FallbackInfo[] = [];
     client.on('fallback', (info) => fallbacks.push(info));
     let upgradedAt = -1;
@@ -98,7 +95,7 @@ describe('transport switches in the middle of a stream', () => {
       upgradedAt = result.received.length;
     });
     const result = collect(client, 'stream');
-    await waitFor(() => client!.state === 'open', 'open');
+    await waitFor(() => client.state === 'open', 'open');
     expect(client.transport).toBe(fallback);
     expect(fallbacks[0]).toMatchObject({ from: 'websocket', to: fallback });
     await publishStream(server, 'stream', result, 10_000, async (i) => {
@@ -119,22 +116,22 @@ describe('transport switches in the middle of a stream', () => {
   it('falls back from WebSocket to SSE mid-stream when WebSocket breaks, then upgrades back, losing nothing', async () => {
     const { WebSocket, gate } = gatedWebSocket();
     gate.blocked = false;
-    server = await startServer();
-    client = connectClient(server.url, { transports: [TRANSPORTS.websocket, TRANSPORTS.sse], WebSocket, upgrade: { min: 50, max: 100 } });
+    const server = await startTestServer();
+    const client = connectClient(server.url, { transports: [TRANSPORTS.websocket, TRANSPORTS.sse], WebSocket, upgrade: { min: 50, max: 100 } });
     const transports: string[] = [];
     client.on('open', (info) => transports.push(info.transport));
     const result = collect(client, 'stream');
-    await waitFor(() => client!.state === 'open', 'open');
+    await waitFor(() => client.state === 'open', 'open');
     await publishStream(server, 'stream', result, 10_000, async (i) => {
       if (i === 2000) {
         gate.blocked = true;
-        server!.killConnections();
+        server.killConnections();
       }
       if (i === 5000) {
-        await waitFor(() => client!.transport === 'sse' && client!.state === 'open', 'the fallback to SSE');
+        await waitFor(() => client.transport === 'sse' && client.state === 'open', 'the fallback to SSE');
         gate.blocked = false;
       }
-      if (i === 8000) await waitFor(() => client!.transport === 'websocket', 'the upgrade back');
+      if (i === 8000) await waitFor(() => client.transport === 'websocket', 'the upgrade back');
     });
     expectExactlyOnceInOrder(result, 10_000);
     expect(transports[0]).toBe('websocket');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { connect, type TransportDefinition } from '../../../src/client/index.js';
+import { delay } from '../../support/wait.js';
 
 const blocked: TransportDefinition = {
   name: 'websocket',
@@ -16,7 +17,7 @@ describe('the first connection attempt', () => {
     const fallbacks: Array<{ from: string; to: string | null }> = [];
     client.on('fallback', (info) => fallbacks.push({ from: info.from, to: info.to }));
     expect(client.transport).toBe('websocket'); // the transport about to be tried
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    await delay(0);
     expect(fallbacks).toEqual([{ from: 'websocket', to: 'sse' }]);
     client.close();
   });
@@ -32,7 +33,7 @@ describe('connect timeout per transport', () => {
     });
     const reasons: string[] = [];
     client.on('fallback', (info) => reasons.push(info.reason));
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await delay(100);
     expect(reasons).toEqual(['websocket: no welcome within 30 ms (connect timeout)']);
     client.close();
   });

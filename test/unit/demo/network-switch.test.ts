@@ -3,28 +3,23 @@ import * as pushwire from '../../../src/client/index.js';
 import type { OpenInfo, ReconnectInfo } from '../../../src/client/index.js';
 import { NetworkSwitch } from '../../../demo/shared/network-switch.js';
 import { availableTransports, forcedTransport, urlForcing } from '../../../demo/shared/transport-choice.js';
-import { closeClients, connectClient } from '../../support/client-harness.js';
-import { startTestServer, type TestServer } from '../../support/server-harness.js';
+import { connectClient } from '../../support/client-harness.js';
+import { closeAll } from '../../support/close-after-test.js';
+import { startTestServer } from '../../support/server-harness.js';
 import { waitFor } from '../../support/wait.js';
 
-let server: TestServer | undefined;
-
-afterEach(async () => {
-  closeClients();
-  await server?.close();
-  server = undefined;
-});
+afterEach(closeAll);
 
 describe('demo network switch (the inspector\'s "simulate network drop")', () => {
   it('cuts the connection; the client resumes the same session and gets what was published meanwhile', async () => {
-    server = await startTestServer();
+    const server = await startTestServer();
     const network = new NetworkSwitch();
     const client = connectClient(server.url, { transports: network.wrap([pushwire.websocket]) });
     const got: unknown[] = [];
     const opens: OpenInfo[] = [];
     client.on('open', (info) => opens.push(info));
     client.subscribe('news', (data) => got.push(data));
-    await waitFor(() => server!.pushwire.stats().channels === 1 && client.state === 'open', 'subscribed');
+    await waitFor(() => server.pushwire.stats().channels === 1 && client.state === 'open', 'subscribed');
 
     expect(network.drop(300)).toBe(1);
     expect(client.state).not.toBe('open');
@@ -34,7 +29,7 @@ describe('demo network switch (the inspector\'s "simulate network drop")', () =>
   });
 
   it('refuses new connections while "offline", then lets them through', async () => {
-    server = await startTestServer();
+    const server = await startTestServer();
     const network = new NetworkSwitch();
     const client = connectClient(server.url, { transports: network.wrap([pushwire.websocket]), reconnect: { min: 20, max: 40 } });
     const retries: ReconnectInfo[] = [];

@@ -1,20 +1,14 @@
-import { StrictMode, useState } from 'react';
+import { useState } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MessageInfo, PushwireClient } from '../../../src/client/index.js';
-import { type ChannelView, PushwireProvider, useChannel, type UseChannelOptions } from '../../../src/react/index.js';
-import { closeClients, connectClient } from '../../support/client-harness.js';
+import { type ChannelView, useChannel, type UseChannelOptions } from '../../../src/react/index.js';
+import { connectClient } from '../../support/client-harness.js';
+import { closeAll } from '../../support/close-after-test.js';
 import { RestartableServer } from '../../support/restartable-server.js';
 import { delay, waitFor } from '../../support/wait.js';
-import { render, unmountAll } from './render.js';
+import { renderWithClient, unmountAll } from './render.js';
 
-let server: RestartableServer | undefined;
-
-afterEach(async () => {
-  unmountAll();
-  closeClients();
-  await server?.close();
-  server = undefined;
-});
+afterEach(closeAll);
 
 interface Probe {
   views: ChannelView[];
@@ -35,12 +29,7 @@ function mount(client: PushwireClient, channel: string, options: UseChannelOptio
     if (probe.views.at(-1) !== view) probe.views.push(view);
     return null;
   }
-  const tree = (
-    <PushwireProvider client={client}>
-      <Channel />
-    </PushwireProvider>
-  );
-  render(strict ? <StrictMode>{tree}</StrictMode> : tree);
+  renderWithClient(client, <Channel />, { strict });
   return probe;
 }
 
@@ -48,7 +37,7 @@ const status = (probe: Probe): string | undefined => probe.views.at(-1)?.status;
 
 describe('useChannel', () => {
   it('subscribes on mount, reports the status and delivers messages in order', async () => {
-    server = await RestartableServer.start();
+    const server = await RestartableServer.start();
     const client = connectClient(server.url);
     const probe = mount(client, 'news');
     await waitFor(() => probe.views.length > 0, 'first render');
@@ -60,7 +49,7 @@ describe('useChannel', () => {
   });
 
   it('calls the latest handler without subscribing again', async () => {
-    server = await RestartableServer.start();
+    const server = await RestartableServer.start();
     const client = connectClient(server.url);
     const probe = mount(client, 'news');
     await waitFor(() => status(probe) === 'new', 'subscribed');
@@ -76,7 +65,7 @@ describe('useChannel', () => {
   });
 
   it('survives StrictMode double mounting: one subscription, history replayed once', async () => {
-    server = await RestartableServer.start();
+    const server = await RestartableServer.start();
     for (let i = 1; i <= 5; i++) await server.pushwire!.publish('chat', `old ${i}`);
     const client = connectClient(server.url);
     // Mounted while open, so the unsubscribe and subscribe really go out (queued offline, they'd be coalesced).
@@ -91,17 +80,17 @@ describe('useChannel', () => {
   });
 
   it('unsubscribes when the component unmounts', async () => {
-    server = await RestartableServer.start();
+    const server = await RestartableServer.start();
     const client = connectClient(server.url);
     const probe = mount(client, 'news');
     await waitFor(() => status(probe) === 'new', 'subscribed');
     expect(server.pushwire!.stats().channels).toBe(1);
     unmountAll();
-    await waitFor(() => server!.pushwire!.stats().channels === 0, 'server dropped the subscription');
+    await waitFor(() => server.pushwire!.stats().channels === 0, 'server dropped the subscription');
   });
 
   it('moves to the new channel when the channel changes', async () => {
-    server = await RestartableServer.start();
+    const server = await RestartableServer.start();
     const client = connectClient(server.url);
     const probe = mount(client, 'room-1');
     await waitFor(() => status(probe) === 'new', 'subscribed');
@@ -116,7 +105,7 @@ describe('useChannel', () => {
   });
 
   it('reports recovered after a restart that kept history, with what was published meanwhile', async () => {
-    server = await RestartableServer.start();
+    const server = await RestartableServer.start();
     const client = connectClient(server.url);
     const probe = mount(client, 'news');
     await waitFor(() => status(probe) === 'new', 'subscribed');
@@ -132,7 +121,7 @@ describe('useChannel', () => {
   });
 
   it('reports reset (and calls onReset) after a restart that lost the history', async () => {
-    server = await RestartableServer.start();
+    const server = await RestartableServer.start();
     const client = connectClient(server.url);
     const resets: number[] = [];
     const probe = mount(client, 'news', { onReset: (info) => resets.push(info.seq) });
@@ -149,7 +138,7 @@ describe('useChannel', () => {
   });
 
   it('reports a refused subscription as an error', async () => {
-    server = await RestartableServer.start({ canSubscribe: (_session, channel) => channel !== 'secret' });
+    const server = await RestartableServer.start({ canSubscribe: (_session, channel) => channel !== 'secret' });
     const client = connectClient(server.url);
     const probe = mount(client, 'secret');
     await waitFor(() => status(probe) === 'error', 'refused');
@@ -157,7 +146,7 @@ describe('useChannel', () => {
   });
 
   it('stays unsubscribed while disabled', async () => {
-    server = await RestartableServer.start();
+    const server = await RestartableServer.start();
     const client = connectClient(server.url);
     const probe = mount(client, 'news', { enabled: false });
     await waitFor(() => client.state === 'open', 'open');

@@ -1,24 +1,18 @@
 import { useState } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PushwireProvider, useClientEvent } from '../../../src/react/index.js';
-import { closeClients, connectClient } from '../../support/client-harness.js';
-import { startTestServer, type TestServer } from '../../support/server-harness.js';
+import { useClientEvent } from '../../../src/react/index.js';
+import { connectClient } from '../../support/client-harness.js';
+import { closeAll } from '../../support/close-after-test.js';
+import { startTestServer } from '../../support/server-harness.js';
 import { delay, waitFor } from '../../support/wait.js';
-import { render, unmountAll } from './render.js';
+import { renderWithClient, unmountAll } from './render.js';
 
-let server: TestServer | undefined;
-
-afterEach(async () => {
-  unmountAll();
-  closeClients();
-  await server?.close();
-  server = undefined;
-});
+afterEach(closeAll);
 
 describe('useClientEvent', () => {
   it('hands direct messages to the latest handler and stops listening on unmount', async () => {
     const sessions: Array<{ send(data: unknown): void }> = [];
-    server = await startTestServer({ onConnection: (session) => sessions.push(session) });
+    const server = await startTestServer({ onConnection: (session) => sessions.push(session) });
     const client = connectClient(server.url);
     const got: string[] = [];
     let rename: (name: string) => void = () => {};
@@ -28,11 +22,7 @@ describe('useClientEvent', () => {
       useClientEvent('message', (data) => got.push(`${name}:${String(data)}`));
       return null;
     }
-    render(
-      <PushwireProvider client={client}>
-        <Listener />
-      </PushwireProvider>,
-    );
+    renderWithClient(client, <Listener />);
     await waitFor(() => sessions.length === 1, 'session');
     sessions[0]!.send('a');
     await waitFor(() => got.length === 1, 'first message');

@@ -1,20 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PushwireClient } from '../../../src/client/index.js';
-import { PushwireProvider, useConnection, usePushwire } from '../../../src/react/index.js';
+import { useConnection, usePushwire } from '../../../src/react/index.js';
 import type { ConnectionSnapshot } from '../../../src/react/index.js';
-import { closeClients, connectClient } from '../../support/client-harness.js';
+import { connectClient } from '../../support/client-harness.js';
+import { closeAll } from '../../support/close-after-test.js';
 import { RestartableServer } from '../../support/restartable-server.js';
 import { waitFor } from '../../support/wait.js';
-import { render, unmountAll } from './render.js';
+import { render, renderWithClient } from './render.js';
 
-let server: RestartableServer | undefined;
-
-afterEach(async () => {
-  unmountAll();
-  closeClients();
-  await server?.close();
-  server = undefined;
-});
+afterEach(closeAll);
 
 /** Renders useConnection and records every distinct snapshot it returned. */
 function watchConnection(client: PushwireClient): ConnectionSnapshot[] {
@@ -24,17 +18,13 @@ function watchConnection(client: PushwireClient): ConnectionSnapshot[] {
     if (seen.at(-1) !== snapshot) seen.push(snapshot);
     return null;
   }
-  render(
-    <PushwireProvider client={client}>
-      <Probe />
-    </PushwireProvider>,
-  );
+  renderWithClient(client, <Probe />);
   return seen;
 }
 
 describe('useConnection', () => {
   it('follows the client from connecting to open, with the transport and the session id', async () => {
-    server = await RestartableServer.start();
+    const server = await RestartableServer.start();
     const client = connectClient(server.url);
     const seen = watchConnection(client);
     await waitFor(() => seen.at(-1)?.state === 'open', 'hook reports open');
@@ -44,7 +34,7 @@ describe('useConnection', () => {
   });
 
   it('counts a reconnect after a network cut, which resumes the same session', async () => {
-    server = await RestartableServer.start();
+    const server = await RestartableServer.start();
     const client = connectClient(server.url);
     const seen = watchConnection(client);
     await waitFor(() => seen.at(-1)?.state === 'open', 'open');
@@ -55,7 +45,7 @@ describe('useConnection', () => {
   });
 
   it('counts a reconnect that the session, and one that needed a new session after a server restart', async () => {
-    server = await RestartableServer.start();
+    const server = await RestartableServer.start();
     const client = connectClient(server.url);
     const seen = watchConnection(client);
     await waitFor(() => seen.at(-1)?.state === 'open', 'open');
@@ -71,7 +61,7 @@ describe('useConnection', () => {
   });
 
   it('re-renders only when something it reports changed', async () => {
-    server = await RestartableServer.start();
+    const server = await RestartableServer.start();
     const client = connectClient(server.url);
     const seen = watchConnection(client);
     await waitFor(() => seen.at(-1)?.state === 'open', 'open');

@@ -1,20 +1,14 @@
-import { StrictMode, useState } from 'react';
+import { useState } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PushwireClient } from '../../../src/client/index.js';
-import { type PresenceView, PushwireProvider, usePresence } from '../../../src/react/index.js';
-import { closeClients, connectClient } from '../../support/client-harness.js';
+import { type PresenceView, usePresence } from '../../../src/react/index.js';
+import { connectClient } from '../../support/client-harness.js';
+import { closeAll } from '../../support/close-after-test.js';
 import { RestartableServer } from '../../support/restartable-server.js';
 import { waitFor } from '../../support/wait.js';
-import { render, unmountAll } from './render.js';
+import { renderWithClient } from './render.js';
 
-let server: RestartableServer | undefined;
-
-afterEach(async () => {
-  unmountAll();
-  closeClients();
-  await server?.close();
-  server = undefined;
-});
+afterEach(closeAll);
 
 interface Probe {
   views: PresenceView[];
@@ -33,13 +27,7 @@ function mount(client: PushwireClient, meta: unknown): Probe {
     probe.setShown = setShown;
     return shown ? <Here /> : null;
   }
-  render(
-    <StrictMode>
-      <PushwireProvider client={client}>
-        <Toggle />
-      </PushwireProvider>
-    </StrictMode>,
-  );
+  renderWithClient(client, <Toggle />, { strict: true });
   return probe;
 }
 
@@ -48,7 +36,7 @@ const names = (view: PresenceView | undefined): string[] =>
 
 describe('usePresence', () => {
   it('lists who is here, joins with its metadata, and leaves on unmount', async () => {
-    server = await RestartableServer.start();
+    const server = await RestartableServer.start();
     const ana = mount(connectClient(server.url), { name: 'Ana' });
     const ben = mount(connectClient(server.url), { name: 'Ben' });
     await waitFor(() => names(ana.views.at(-1)).join() === 'Ana,Ben', 'Ana sees both');

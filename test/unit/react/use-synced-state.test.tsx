@@ -1,20 +1,13 @@
-import { StrictMode } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PushwireClient } from '../../../src/client/index.js';
-import { PushwireProvider, type SyncedStateView, useSyncedState } from '../../../src/react/index.js';
-import { closeClients, connectClient } from '../../support/client-harness.js';
+import { type SyncedStateView, useSyncedState } from '../../../src/react/index.js';
+import { connectClient } from '../../support/client-harness.js';
+import { closeAll } from '../../support/close-after-test.js';
 import { RestartableServer } from '../../support/restartable-server.js';
 import { waitFor } from '../../support/wait.js';
-import { render, unmountAll } from './render.js';
+import { renderWithClient } from './render.js';
 
-let server: RestartableServer | undefined;
-
-afterEach(async () => {
-  unmountAll();
-  closeClients();
-  await server?.close();
-  server = undefined;
-});
+afterEach(closeAll);
 
 type Board = { prices: number[] };
 
@@ -25,19 +18,13 @@ function mount(client: PushwireClient, channel: string): SyncedStateView<Board>[
     if (views.at(-1) !== view) views.push(view);
     return null;
   }
-  render(
-    <StrictMode>
-      <PushwireProvider client={client}>
-        <Board />
-      </PushwireProvider>
-    </StrictMode>,
-  );
+  renderWithClient(client, <Board />, { strict: true });
   return views;
 }
 
 describe('useSyncedState', () => {
   it('renders the snapshot, then each diff as a whole new state (StrictMode: one subscription)', async () => {
-    server = await RestartableServer.start();
+    const server = await RestartableServer.start();
     await server.pushwire!.setState('board', { prices: [1, 2, 3] });
     const client = connectClient(server.url);
     const views = mount(client, 'board');
@@ -51,7 +38,7 @@ describe('useSyncedState', () => {
   });
 
   it('counts a reset when the server lost the history and shows the fresh state', async () => {
-    server = await RestartableServer.start();
+    const server = await RestartableServer.start();
     await server.pushwire!.setState('board', { prices: [1] });
     const client = connectClient(server.url);
     const views = mount(client, 'board');

@@ -7,6 +7,8 @@ import type { Connection } from '../../../src/server/connection.js';
 import { silentLogger } from '../../../src/server/logger.js';
 import type { OutFrame } from '../../../src/server/out-frame.js';
 import { ServerSession, type SessionHost } from '../../../src/server/session.js';
+import { closeAfterTest, closeAll } from '../../support/close-after-test.js';
+import { delay } from '../../support/wait.js';
 
 type Frame = { t: string; [field: string]: unknown };
 
@@ -70,18 +72,11 @@ function session(): { session: ServerSession; frames: Frame[] } {
   return { session: made, frames };
 }
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0)) await cleanup();
-});
+afterEach(closeAll);
 
 function setup(inner?: MemoryBroker) {
-  const broker = new HookedBroker(inner);
-  const registry = new ChannelRegistry(broker, silentLogger);
-  cleanups.push(async () => {
-    await registry.close();
-    await broker.close();
-  });
+  const broker = closeAfterTest(new HookedBroker(inner));
+  const registry = closeAfterTest(new ChannelRegistry(broker, silentLogger));
   const publish = async (count: number) => {
     for (let i = 0; i < count; i++) await broker.publish('news', JSON.stringify(`p${i}`));
   };
@@ -216,7 +211,7 @@ describe('ChannelHub gap repair of the live stream', () => {
     await registry.subscribe(s, 'news');
     broker.dropLive.add(2);
     await publish(4);
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    await delay(0);
     expect(trace(frames)).toEqual(['subd:new:0:0', 'm:1', 'm:2', 'm:3', 'm:4']);
   });
 
@@ -226,7 +221,7 @@ describe('ChannelHub gap repair of the live stream', () => {
     await registry.subscribe(s, 'news');
     broker.dropLive.add(2);
     await publish(3);
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    await delay(0);
     expect(trace(frames)).toEqual(['subd:new:0:0', 'm:1', 'subd:reset:2:2', 'm:3']);
   });
 

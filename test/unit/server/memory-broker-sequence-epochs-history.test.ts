@@ -2,16 +2,14 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { BrokerMessage, HistoryResult } from '../../../src/server/broker/broker.js';
 import { MemoryBroker, type MemoryBrokerOptions } from '../../../src/server/broker/memory.js';
+import { closeAfterTest, closeAll } from '../../support/close-after-test.js';
 import { seeded } from '../../support/seeded-random.js';
 
-const brokers: MemoryBroker[] = [];
 function broker(options?: MemoryBrokerOptions): MemoryBroker {
-  const made = new MemoryBroker(options);
-  brokers.push(made);
-  return made;
+  return closeAfterTest(new MemoryBroker(options));
 }
 afterEach(async () => {
-  for (const made of brokers.splice(0)) await made.close();
+  await closeAll();
   vi.useRealTimers();
 });
 

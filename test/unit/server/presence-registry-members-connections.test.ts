@@ -5,6 +5,7 @@ import { silentLogger } from '../../../src/server/logger.js';
 import type { Session } from '../../../src/server/options.js';
 import { PresenceRefusal, PresenceRegistry } from '../../../src/server/presence/presence-registry.js';
 import { StateStore } from '../../../src/server/state/state-store.js';
+import { closeAfterTest, closeAll } from '../../support/close-after-test.js';
 
 type FakeSession = Session & { ended: boolean };
 
@@ -13,14 +14,10 @@ function session(user: unknown): FakeSession {
   return { id: `s${++sessions}`, user, ended: false, transport: null, remoteAddress: '', data: {}, channels: () => [], send() {}, close() {} };
 }
 
-const brokers: MemoryBroker[] = [];
-afterEach(async () => {
-  await Promise.all(brokers.splice(0).map((b) => b.close()));
-});
+afterEach(closeAll);
 
 function setup(options = {}) {
-  const broker = new MemoryBroker();
-  brokers.push(broker);
+  const broker = closeAfterTest(new MemoryBroker());
   const store = new StateStore(broker);
   const registry = new PresenceRegistry(store, silentLogger, options);
   const doc = async () => (await store.read<Record<string, Record<string, unknown>>>('$presence:room')).state;

@@ -1,20 +1,14 @@
-import { delay, http, HttpResponse } from 'msw';
+import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { HttpUpstream } from '../../../src/client/transports/http-upstream.js';
+import { delay, waitFor } from '../../support/wait.js';
 import { BASE } from './mock-pushwire.js';
 
 const network = setupServer();
 beforeAll(() => network.listen({ onUnhandledRequest: 'error' }));
 afterEach(() => network.resetHandlers());
 afterAll(() => network.close());
-
-async function until(check: () => boolean): Promise<void> {
-  for (let i = 0; !check(); i++) {
-    if (i > 1000) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 it('cuts batches at the server\'s max body, keeps one POST in flight and the order of the frames', async () => {
   const bodies: string[] = [];
@@ -36,7 +30,7 @@ it('cuts batches at the server\'s max body, keeps one POST in flight and the ord
   for (const frame of frames.slice(0, 5)) upstream.push_(frame); // queued until the connection is named
   upstream.ready_('tok', 100);
   for (const frame of frames.slice(5)) upstream.push_(frame);
-  await until(() => bodies.join('\n').split('\n').length === 40 && inFlight === 0);
+  await waitFor(() => bodies.join('\n').split('\n').length === 40 && inFlight === 0, 'all 40 frames posted', 5_000);
   expect(failures).toEqual([]);
   expect(most).toBe(1);
   expect(bodies.length).toBeGreaterThan(10);
@@ -56,11 +50,11 @@ it('fails the pipe with the server\'s answer when a POST is refused, and sends n
   const upstream = new HttpUpstream(BASE, (reason) => failures.push(reason));
   upstream.ready_('tok', 1000);
   upstream.push_('{"t":"ping","id":1}');
-  await until(() => failures.length === 1);
+  await waitFor(() => failures.length === 1, 'the failure', 5_000);
   expect(failures).toEqual(['POST /send answered 404: unknown_connection: no open connection with this token']);
   upstream.stop_();
   upstream.push_('{"t":"ping","id":2}');
-  await new Promise((resolve) => setTimeout(resolve, 30));
+  await delay(30);
   expect(posts).toBe(1);
 });
 
@@ -80,6 +74,6 @@ it('on finish, still sends what is queued, then reports done', async () => {
   let done = false;
   upstream.finish_(() => (done = true));
   upstream.push_('{"t":"ping","id":9}'); // after finish: not taken
-  await until(() => done);
+  await waitFor(() => done, 'the finish callback', 5_000);
   expect(bodies.join('\n')).toBe('{"t":"ack","n":5}\n{"t":"bye"}');
 });

@@ -4,6 +4,7 @@ import { type ClientOptions, type FallbackInfo, PushwireClient, type WebSocketCo
 import { longPolling } from '../../../src/client/transports/long-polling.js';
 import { sse } from '../../../src/client/transports/sse.js';
 import { websocket } from '../../../src/client/transports/websocket.js';
+import { delay, waitFor } from '../../support/wait.js';
 import { BASE, MockPushwire } from './mock-pushwire.js';
 
 const network = setupServer();
@@ -40,14 +41,6 @@ function useMock(): MockPushwire {
   return mock;
 }
 
-async function until(check: () => boolean, what: string, timeout = 5000): Promise<void> {
-  const started = Date.now();
-  while (!check()) {
-    if (Date.now() - started > timeout) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 function fallbacksOf(client: PushwireClient): FallbackInfo[] {
   const list: FallbackInfo[] = [];
   client.on('fallback', (info) => list.push(info));
@@ -75,7 +68,7 @@ describe('each transport alone on the mocked network', () => {
     expect(mock.maxInFlight).toBe(1);
     expect(mock.posts.length).toBeLessThan(10); // batched, not one POST per frame
     for (let i = 1; i <= 5; i++) mock.publish('room', i);
-    await until(() => got.length === 5, 'messages');
+    await waitFor(() => got.length === 5, 'messages', 5_000);
     expect(got).toEqual([1, 2, 3, 4, 5]);
   });
 
@@ -85,12 +78,12 @@ describe('each transport alone on the mocked network', () => {
     const got = await subscribed(client, 'room');
     expect(client.transport).toBe('long-polling');
     for (let i = 1; i <= 30; i++) mock.publish('room', i);
-    await until(() => got.length === 30, 'first batch');
+    await waitFor(() => got.length === 30, 'first batch', 5_000);
     // The next answer is lost on the way: the batch was made, the network drops it.
     mock.loseNextBatch = true;
     for (let i = 31; i <= 40; i++) mock.publish('room', i);
-    await until(() => got.length >= 40, 'messages after the lost poll answer');
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await waitFor(() => got.length >= 40, 'messages after the lost poll answer', 5_000);
+    await delay(50);
     expect(mock.loseNextBatch).toBe(false);
     expect(mock.repeatedPolls).toBe(1);
     expect(got).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
@@ -103,7 +96,7 @@ describe('fallback triggers', () => {
     useMock().websocket = 'refuse';
     const client = start();
     const fallbacks = fallbacksOf(client);
-    await until(() => client.state === 'open', 'open');
+    await waitFor(() => client.state === 'open', 'open', 5_000);
     expect(client.transport).toBe('sse');
     expect(fallbacks).toEqual([{ from: 'websocket', to: 'sse', code: 1011, reason: 'refused' }]);
   });
@@ -121,7 +114,7 @@ describe('fallback triggers', () => {
     }
     const client = start({ WebSocket: HangingWebSocket as unknown as WebSocketConstructor, connectTimeout: 200 });
     const fallbacks = fallbacksOf(client);
-    await until(() => client.state === 'open', 'open');
+    await waitFor(() => client.state === 'open', 'open', 5_000);
     expect(client.transport).toBe('sse');
     expect(fallbacks).toEqual([{ from: 'websocket', to: 'sse', code: 1006, reason: 'websocket: no welcome within 200 ms (connect timeout)' }]);
   });
@@ -130,7 +123,7 @@ describe('fallback triggers', () => {
     useMock().websocket = 'silent';
     const client = start();
     const fallbacks = fallbacksOf(client);
-    await until(() => client.state === 'open', 'open');
+    await waitFor(() => client.state === 'open', 'open', 5_000);
     expect(client.transport).toBe('sse');
     expect(fallbacks).toEqual([{ from: 'websocket', to: 'sse', code: 1006, reason: 'websocket: no welcome within 1000 ms (health check)' }]);
   });
@@ -141,7 +134,7 @@ describe('fallback triggers', () => {
     m.sse = 'silent';
     const client = start();
     const fallbacks = fallbacksOf(client);
-    await until(() => client.state === 'open', 'open');
+    await waitFor(() => client.state === 'open', 'open', 5_000);
     expect(client.transport).toBe('long-polling');
     expect(fallbacks.map((f) => `${f.from}→${f.to}: ${f.reason}`)).toEqual([
       'websocket→sse: refused',
@@ -158,7 +151,7 @@ describe('fallback triggers', () => {
     const fallbacks = fallbacksOf(client);
     const reconnects: number[] = [];
     client.on('reconnecting', (info) => reconnects.push(info.attempt));
-    await until(() => fallbacks.length >= 4, 'a second round');
+    await waitFor(() => fallbacks.length >= 4, 'a second round', 5_000);
     expect(fallbacks.slice(0, 4).map((f) => [f.from, f.to])).toEqual([
       ['websocket', 'sse'],
       ['sse', 'long-polling'],
@@ -167,7 +160,7 @@ describe('fallback triggers', () => {
     ]);
     expect(reconnects[0]).toBe(1);
     m.websocket = 'ok';
-    await until(() => client.state === 'open', 'open');
+    await waitFor(() => client.state === 'open', 'open', 5_000);
     expect(client.transport).toBe('websocket');
   });
 });
@@ -178,7 +171,7 @@ describe('transport memory', () => {
   it('remembers a fallback in localStorage and starts there next time', async () => {
     useMock().websocket = 'refuse';
     const first = start({ transportMemory: {} });
-    await until(() => first.state === 'open', 'open');
+    await waitFor(() => first.state === 'open', 'open', 5_000);
     const entry = JSON.parse(localStorage.getItem(KEY)!) as { transport: string; expires: number };
     expect(entry.transport).toBe('sse');
     expect(entry.expires).toBeGreaterThan(Date.now() + 23 * 3600_000);
@@ -187,7 +180,7 @@ describe('transport memory', () => {
     const attempts = mock.attempts.websocket;
     const second = start({ transportMemory: {} });
     const fallbacks = fallbacksOf(second);
-    await until(() => second.state === 'open', 'open');
+    await waitFor(() => second.state === 'open', 'open', 5_000);
     expect(second.transport).toBe('sse');
     expect(mock.attempts.websocket).toBe(attempts);
     expect(fallbacks).toEqual([]);
@@ -197,7 +190,7 @@ describe('transport memory', () => {
     useMock();
     localStorage.setItem(KEY, JSON.stringify({ transport: 'long-polling', expires: Date.now() - 1 }));
     const client = start({ transportMemory: { ttl: 1000 } });
-    await until(() => client.state === 'open', 'open');
+    await waitFor(() => client.state === 'open', 'open', 5_000);
     expect(client.transport).toBe('websocket');
     expect(localStorage.getItem(KEY)).toBeNull();
   });
@@ -218,7 +211,7 @@ describe('transport memory', () => {
     const client = start({ transportMemory: { storage: broken } });
     const errors: unknown[] = [];
     client.on('error', (error) => errors.push(error));
-    await until(() => client.state === 'open', 'open');
+    await waitFor(() => client.state === 'open', 'open', 5_000);
     expect(client.transport).toBe('sse');
     expect(errors).toEqual([]);
   });
@@ -226,7 +219,7 @@ describe('transport memory', () => {
   it('uses the ttl given', async () => {
     useMock().websocket = 'refuse';
     const client = start({ transportMemory: { ttl: 1000 } });
-    await until(() => client.state === 'open', 'open');
+    await waitFor(() => client.state === 'open', 'open', 5_000);
     const entry = JSON.parse(localStorage.getItem(KEY)!) as { expires: number };
     expect(entry.expires).toBeLessThanOrEqual(Date.now() + 1000);
   });
@@ -243,21 +236,21 @@ describe('upgrade back to WebSocket', () => {
     const got = await subscribed(client, 'room');
     expect(client.transport).toBe('sse');
     for (let i = 1; i <= 5; i++) mock.publish('room', i);
-    await until(() => got.length === 5, 'messages on SSE');
+    await waitFor(() => got.length === 5, 'messages on SSE', 5_000);
     // Probes fail while WebSocket is refused, without disturbing the session.
-    await until(() => probes.length >= 2, 'failed probes');
+    await waitFor(() => probes.length >= 2, 'failed probes', 5_000);
     expect(probes[0]).toBe('closed (1011) refused');
     expect(client.state).toBe('open');
     mock.websocket = 'ok';
-    await until(() => upgrades.length === 1, 'the upgrade');
+    await waitFor(() => upgrades.length === 1, 'the upgrade', 5_000);
     expect(upgrades).toEqual([{ from: 'sse', to: 'websocket' }]);
     const hello = mock.hellos.at(-1)!;
     expect(hello.transport).toBe('websocket');
     // subd + 5 messages were received on SSE: the resume asks for everything after them.
     expect(hello.hello).toMatchObject({ sid: client.sessionId, secret: 'secret', rx: 6 });
     for (let i = 6; i <= 10; i++) mock.publish('room', i);
-    await until(() => got.length >= 10, 'messages on WebSocket');
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await waitFor(() => got.length >= 10, 'messages on WebSocket', 5_000);
+    await delay(30);
     expect(got).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     expect(client.transport).toBe('websocket');
   });
@@ -268,15 +261,15 @@ describe('upgrade back to WebSocket', () => {
     const fallbacks = fallbacksOf(client);
     const got = await subscribed(client, 'room');
     for (let i = 1; i <= 3; i++) mock.publish('room', i);
-    await until(() => got.length === 3, 'messages on SSE');
+    await waitFor(() => got.length === 3, 'messages on SSE', 5_000);
     mock.websocket = 'pong-only';
-    await until(() => fallbacks.length === 2, 'the failed upgrade');
+    await waitFor(() => fallbacks.length === 2, 'the failed upgrade', 5_000);
     expect(fallbacks[1]).toMatchObject({ from: 'websocket', to: 'sse', reason: 'websocket: no welcome within 1000 ms (health check)' });
     mock.websocket = 'refuse';
-    await until(() => client.state === 'open' && client.transport === 'sse', 'back on SSE');
+    await waitFor(() => client.state === 'open' && client.transport === 'sse', 'back on SSE', 5_000);
     expect(mock.hellos.at(-1)).toMatchObject({ transport: 'sse', hello: { sid: client.sessionId, rx: 4 } });
     for (let i = 4; i <= 6; i++) mock.publish('room', i);
-    await until(() => got.length >= 6, 'messages after the failed upgrade');
+    await waitFor(() => got.length >= 6, 'messages after the failed upgrade', 5_000);
     expect(got).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
@@ -285,9 +278,9 @@ describe('upgrade back to WebSocket', () => {
     const client = start({ upgrade: { min: 20, max: 40, timeout: 100 } });
     const probes: string[] = [];
     client.on('probe', (info) => probes.push(info.reason));
-    await until(() => client.state === 'open', 'open');
+    await waitFor(() => client.state === 'open', 'open', 5_000);
     mock.websocket = 'silent';
-    await until(() => probes.includes('no pong within 100 ms'), 'a silent probe');
+    await waitFor(() => probes.includes('no pong within 100 ms'), 'a silent probe', 5_000);
     expect(client.transport).toBe('sse');
     expect(client.state).toBe('open');
   });

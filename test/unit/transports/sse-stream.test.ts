@@ -5,6 +5,7 @@ import { PushwireClient } from '../../../src/client/index.js';
 import { sse } from '../../../src/client/transports/sse.js';
 import { longPolling } from '../../../src/client/transports/long-polling.js';
 import type { TransportHandlers } from '../../../src/client/transports/transport.js';
+import { waitFor } from '../../support/wait.js';
 import { BASE } from './mock-pushwire.js';
 
 const network = setupServer();
@@ -36,7 +37,7 @@ it('SSE: reassembles frames split anywhere, even inside a multi-byte character, 
   const { handlers, frames, closes } = recorder();
   const pipe = sse.create({ url: BASE, handlers });
   pipe.send('{"t":"hello","v":1}');
-  await until(() => closes.length === 1);
+  await waitFor(() => closes.length === 1, 'the close', 5_000);
   expect(frames).toEqual(['{"t":"msg","d":"héllo ✓ 😀"}', '{"t":"ping"}']);
   expect(closes).toEqual(['1006 sse: stream ended']);
 });
@@ -45,7 +46,7 @@ it('SSE: a response that is not an event stream fails the pipe with the status a
   network.use(http.post(`${BASE}/sse`, () => new HttpResponse('the sse transport is disabled on this server', { status: 404 })));
   const { handlers, closes } = recorder();
   sse.create({ url: BASE, handlers }).send('{"t":"hello","v":1}');
-  await until(() => closes.length === 1);
+  await waitFor(() => closes.length === 1, 'the close', 5_000);
   expect(closes[0]).toBe('1006 sse: HTTP 404 (text/plain;charset=UTF-8): the sse transport is disabled on this server');
 });
 
@@ -53,7 +54,7 @@ it('long-polling: a 413 on the open fails the pipe with 1009 and the reason', as
   network.use(http.post(`${BASE}/poll`, () => new HttpResponse('too_large: request body exceeds the max payload of 10 bytes', { status: 413 })));
   const { handlers, closes } = recorder();
   longPolling.create({ url: BASE, handlers }).send('{"t":"hello","v":1}');
-  await until(() => closes.length === 1);
+  await waitFor(() => closes.length === 1, 'the close', 5_000);
   expect(closes[0]).toBe('1009 long-polling: HTTP 413: too_large: request body exceeds the max payload of 10 bytes');
 });
 
@@ -78,17 +79,9 @@ it('a stream that goes silent after the welcome is declared dead by the heartbea
   const client = new PushwireClient(BASE, { transports: [sse], transportMemory: false, heartbeatGrace: 50, reconnect: { min: 10, max: 20 } });
   const reasons: string[] = [];
   client.on('reconnecting', (info) => reasons.push(`${info.code} ${info.reason}`));
-  await until(() => opens >= 2 && client.state === 'open');
+  await waitFor(() => opens >= 2 && client.state === 'open', 'open again', 5_000);
   client.close();
-  await until(() => sent.includes('{"t":"bye"}'));
+  await waitFor(() => sent.includes('{"t":"bye"}'), 'the bye', 5_000);
   expect(reasons[0]).toBe('4001 heartbeat timeout');
   expect(JSON.parse(hellos[1]!)).toEqual({ t: 'hello', v: 1, sid: 'S', secret: 'K', rx: 0 });
 });
-
-async function until(check: () => boolean, timeout = 5000): Promise<void> {
-  const started = Date.now();
-  while (!check()) {
-    if (Date.now() - started > timeout) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}

@@ -1,0 +1,45 @@
+import { describe, expect, it, vi } from 'vitest';
+import { longPolling, sse, websocket } from '../../../src/client/index.js';
+import { useFakeClient } from '../fake-transport.js';
+
+const start = useFakeClient();
+
+/** The server side sends `count` direct messages (reliable frames) on the pipe. */
+function sendMessages(pipe: { receive(frame: Record<string, unknown>): void }, count: number): void {
+  for (let i = 0; i < count; i++) pipe.receive({ t: 'msg', d: i });
+}
+
+describe('receipts are paced by the transport in use', () => {
+  it('with the default pacing (WebSocket): a receipt after 128 frames, or about 1 s after the first uncovered one', async () => {
+    const { last } = await start();
+    await last().welcome();
+    sendMessages(last(), 127);
+    expect(last().framesOf('ack')).toEqual([]);
+    sendMessages(last(), 1);
+    expect(last().framesOf('ack')).toEqual([{ t: 'ack', n: 128 }]);
+    sendMessages(last(), 3);
+    await vi.advanceTimersByTimeAsync(1000); // random 0.5 → 1 × 1000 ms
+    expect(last().framesOf('ack')).toEqual([{ t: 'ack', n: 128 }, { t: 'ack', n: 131 }]);
+  });
+
+  it('where each receipt is an HTTP request (every 512 frames or ~3 s): none at 128 frames nor after 1.5 s, one at 512, then one 3 s after', async () => {
+    const { last } = await start({ receipts: { every: 512, delay: 3000 } });
+    await last().welcome();
+    sendMessages(last(), 200);
+    await vi.advanceTimersByTimeAsync(1500);
+    expect(last().framesOf('ack')).toEqual([]);
+    sendMessages(last(), 312);
+    expect(last().framesOf('ack')).toEqual([{ t: 'ack', n: 512 }]);
+    sendMessages(last(), 1);
+    await vi.advanceTimersByTimeAsync(2999);
+    expect(last().framesOf('ack')).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(last().framesOf('ack')).toEqual([{ t: 'ack', n: 512 }, { t: 'ack', n: 513 }]);
+  });
+
+  it('SSE and long-polling (a POST per receipt) declare the spaced pacing; WebSocket keeps the default', () => {
+    expect(sse.receipts).toEqual({ every: 512, delay: 3000 });
+    expect(longPolling.receipts).toEqual({ every: 512, delay: 3000 });
+    expect(websocket.receipts).toBeUndefined();
+  });
+});
