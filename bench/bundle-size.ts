@@ -37,11 +37,11 @@ console.log(`\nprivate/protected members shipped with their full names (missing 
 const full = "export * from './src/client/index.ts';";
 const estimates: Array<[string, Record<string, string>]> = [
   ['eventsource-parser (the issue requires it; a minimal SSE line parser would cost ~200 B gz)', { 'eventsource-parser/dist/index.js': 'export function createParser(c){return{feed(t){},reset(){}}}' }],
-  ['upgrade probe (upgrade-probe.ts; the scheduling in client.ts stays)', { 'src/client/upgrade-probe.ts': 'export const probeTransport = (...a: unknown[]) => () => {};' }],
-  ['transport memory (transport-memory.ts)', { 'src/client/transport-memory.ts': 'export class TransportMemory { constructor(...a: unknown[]) {} recall_() { return null } store_(x: unknown) {} }' }],
-  ['outbox (outbox.ts)', { 'src/client/outbox.ts': 'export class Outbox { entries_: any[] = []; constructor(...a: unknown[]) {} add_(...a: any[]): any {} ack_(s: number) {} take_(s: number): any {} expire_(...a: any[]) {} rejectAll_(e: any) {} restart_(...a: any[]) {} }' }],
-  ['channel bookkeeping (channel-book.ts)', { 'src/client/channel-book.ts': 'export class ChannelBook { constructor(...a: unknown[]) {} add_(...a: any[]) {} remove_(...a: any[]) { return false } message_(f: any) {} subscribed_(f: any) {} refused_(...a: any[]) {} restart_(...a: any[]) {} }' }],
-  ['HTTP upstream (http-upstream.ts, shared by SSE and long-polling)', { 'src/client/transports/http-upstream.ts': 'export class HttpUpstream { constructor(...a: unknown[]) {} ready_(...a: any[]) {} push_(t: string) {} stop_() {} finish_(d?: any) {} }' }],
+  ["upgrade probe's pong check (upgrade-probe.ts; the probe itself is part of client.ts)", { 'src/client/upgrade-probe.ts': 'export const isPong = (t: string) => false;' }],
+  ['transport memory (transport-memory.ts)', { 'src/client/transport-memory.ts': 'export const transportMemory = (...a: unknown[]) => ({ recall_: () => null, store_(x: unknown) {} });' }],
+  ['outbox (outbox.ts)', { 'src/client/outbox.ts': 'export const createOutbox = (...a: unknown[]): any => ({ entries_: [], add_(...a: any[]): any {}, ack_(s: number) {}, take_(s: number): any {}, expire_(...a: any[]) {}, rejectAll_(e: any) {}, restart_(...a: any[]) {} });' }],
+  ['channel bookkeeping (channel-book.ts)', { 'src/client/channel-book.ts': 'export const channelBook = (...a: unknown[]): any => ({ add_(...a: any[]) {}, remove_(...a: any[]) { return false }, message_(f: any) {}, subscribed_(f: any) {}, refused_(...a: any[]) {}, restart_(...a: any[]) {}, resubscribeAll_() {} });' }],
+  ['HTTP upstream (http-upstream.ts, shared by SSE and long-polling)', { 'src/client/transports/http-upstream.ts': 'export const HttpUpstream = function (...a: unknown[]): any { return { ready_(...a: any[]) {}, push_(t: string) {}, stop_() {}, finish_(d?: any) {} } } as any;' }],
 ];
 console.log('');
 for (const [what, stubs] of estimates) {

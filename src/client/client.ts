@@ -1,28 +1,20 @@
 import { isValidChannelName } from '../protocol/channel.js';
 import { CloseCode, closeAction, type ErrorCode } from '../protocol/codes.js';
-import {
-  isReliableType,
-  type ErrorFrame,
-  type HelloFrame,
-  type ServerFrame,
-  type SnapshotFrame,
-  type TransportName,
-  type WelcomeFrame,
-} from '../protocol/frames.js';
+import { isReliableType, type HelloFrame, type ServerFrame, type SnapshotFrame, type TransportName } from '../protocol/frames.js';
 import { PROTOCOL_VERSION } from '../protocol/version.js';
 import type { ClientEvents, ClientOptions, ClientState, SendOptions } from './client-types.js';
 import { backoffDelay } from './backoff.js';
-import { ChannelBook } from './channel-book.js';
-import { type Clock, systemClock } from './clock.js';
+import { channelBook } from './channel-book.js';
+import { systemClock } from './clock.js';
 import { Emitter } from './emitter.js';
 import { PushwireError } from './errors.js';
-import { TransportPlan } from './negotiation.js';
+import { transportPlan } from './negotiation.js';
 import { listenToPage, pageAway } from './page-events.js';
-import { Outbox, type OutboundBody, type OutboxEntry } from './outbox.js';
+import { type OutboundBody, type OutboxEntry, createOutbox } from './outbox.js';
 import { type MessageInfo, type SubscribeOptions, Subscription, type SubscriptionHandlers } from './subscription.js';
-import { TransportMemory } from './transport-memory.js';
+import { transportMemory } from './transport-memory.js';
 import type { ReceiptPacing, Transport, TransportDefinition, TransportHandlers } from './transports/transport.js';
-import { probeTransport } from './upgrade-probe.js';
+import { isPong } from './upgrade-probe.js';
 
 type TimerName = 'connect' | 'retry' | 'deadline' | 'receipt' | 'probe';
 
@@ -49,6 +41,19 @@ export type {
   UpgradeOptions,
 } from './client-types.js';
 
+type Emit = <K extends keyof ClientEvents>(event: K, ...args: ClientEvents[K]) => void;
+
+/** The session machinery behind PushwireClient's public methods (see `session`). */
+interface Session {
+  subscribe_<T>(channel: string, handlers: SubscriptionHandlers<T>, options: SubscribeOptions): Subscription<T>;
+  join_(channel: string, meta: unknown): Promise<void>;
+  leave_(channel: string): Promise<void>;
+  /** Queues a frame; the promise settles with its ack or answer, its error, or the timeout (default: the option's). */
+  submit_<T>(body: OutboundBody, timeout?: number): Promise<T>;
+  ping_(): Promise<number>;
+  close_(): void;
+}
+
 /**
  * A Pushwire client: one logical session over whichever transport works, kept alive across
  * reconnects. Create it with `connect(url, options)`.
@@ -58,63 +63,11 @@ export class PushwireClient extends Emitter<ClientEvents> {
   /** The transport in use (or being tried); null once closed. */
   transport: TransportName | null = null;
   sessionId: string | null = null;
+  private readonly session_: Session;
 
-  private readonly url_: string;
-  private readonly clock_: Clock;
-  private readonly random_: () => number;
-  private readonly plan_: TransportPlan;
-  private readonly outbox_: Outbox;
-  private readonly channels_ = new ChannelBook((body) => this.enqueue_(body));
-  private readonly timers_: Partial<Record<TimerName, unknown>> = {};
-  private readonly pings_ = new Map<number, { resolve: () => void; reject: (error: PushwireError) => void }>();
-  private pipe_: Transport | null = null;
-  /** The current pipe has not delivered the welcome yet: nothing but the hello goes out on it. */
-  private awaitingWelcome_ = false;
-  /** Queued `sub` frames up to this number followed the current pipe's hello at once (see sendHello_). */
-  private pipelined_ = 0;
-  /** When the current attempt's connect timeout expires (clock time). */
-  private connectDeadline_ = 0;
-  /** Set while the session moves onto a probed transport: the transport it leaves. */
-  private upgradingFrom_: TransportName | null = null;
-  /** The upgrade probe under way: its cancel function once started. */
-  private probe_: { cancel_?: () => void } | null = null;
-  private probeAttempt_ = 0;
-  private secret_ = '';
-  /** Reliable server frames received in this session, and how many of them the server knows we have. */
-  private rx_ = 0;
-  private receipted_ = 0;
-  private heartbeatInterval_ = 0;
-  private maxPayload_: number;
-  private lastHeard_ = 0;
-  private attempt_ = 0;
-  private everOpen_ = false;
-  private pingId_ = 0;
-  private authInFlight_: Promise<unknown> | undefined;
-  /** `snap` frames waiting for the ack of the `get` they answer, by its sequence number. */
-  private readonly snapshots_ = new Map<number, SnapshotFrame>();
-  /** Presence this client joined, by channel: joined again with a new session. */
-  private readonly joined_ = new Map<string, unknown>();
-
-  constructor(
-    url: string,
-    private readonly options_: ClientOptions = {},
-  ) {
+  constructor(url: string, options: ClientOptions = {}) {
     super();
-    const base = new URL(url, (globalThis as { location?: { href: string } }).location?.href);
-    // Endpoints hang under the path; a query string would be lost, and credentials don't belong in URLs.
-    if (base.search) throw new TypeError('pushwire: no query string in the URL (credentials go in the auth option)');
-    this.url_ = `${base.protocol.replace(/^ws/, 'http')}//${base.host}${base.pathname.replace(/\/+$/, '')}`;
-    this.clock_ = options_.clock ?? systemClock;
-    this.random_ = options_.random ?? Math.random;
-    const memory = options_.transportMemory === false ? null : new TransportMemory(this.url_, options_.transportMemory ?? {}, () => this.clock_.now());
-    this.plan_ = new TransportPlan(options_.transports ?? [], memory);
-    this.maxPayload_ = options_.maxPayload ?? 65_536;
-    this.outbox_ = new Outbox(options_.queue?.maxFrames ?? 1000, options_.queue?.maxBytes ?? 1 << 20);
-    this.transport = this.plan_.current_.name;
-    listenToPage(true, this.wake_);
-    // The first attempt starts once the caller has had a chance to add listeners, so no event of it
-    // (a fallback, say) goes unheard.
-    queueMicrotask(() => this.state === 'connecting' && this.pipe_ === null && this.connectNow_());
+    this.session_ = session(this, url, options, (event, ...args) => this.emit_(event, ...args));
   }
 
   /**
@@ -126,42 +79,21 @@ export class PushwireClient extends Emitter<ClientEvents> {
     handlers: SubscriptionHandlers<T> | ((data: T, info: MessageInfo) => void),
     options: SubscribeOptions = {},
   ): Subscription<T> {
-    const invalid = channelError(channel);
-    if (invalid) throw invalid;
-    if (this.state === 'closed') throw closedError();
-    const subscription = new Subscription<T>(channel, typeof handlers === 'function' ? { onMessage: handlers } : handlers, (s) =>
-      this.leave_(s as Subscription),
-    );
-    this.channels_.add_(subscription as Subscription, options);
-    return subscription;
+    return this.session_.subscribe_(channel, typeof handlers === 'function' ? { onMessage: handlers } : handlers, options);
   }
 
   /** Fetches a channel's state snapshot (used by synced state, `pushwire/sync`). */
   fetchState(channel: string): Promise<SnapshotFrame> {
-    return new Promise((resolve, reject) => {
-      if (this.state === 'closed') return reject(closedError());
-      const entry = this.enqueue_(
-        { t: 'get', ch: channel },
-        () => {
-          const snapshot = this.snapshots_.get(entry.s);
-          this.snapshots_.delete(entry.s);
-          if (snapshot) resolve(snapshot);
-          else reject(new PushwireError('internal', 'state request acknowledged without a snapshot'));
-        },
-        reject,
-      );
-    });
+    return this.session_.submit_({ t: 'get', ch: channel }, 0);
   }
 
   /** Joins a channel's presence with this metadata (again after a session is lost), or updates it. */
   joinPresence(channel: string, meta: unknown): Promise<void> {
-    this.joined_.set(channel, meta ?? null);
-    return this.submit_<void>({ t: 'join', ch: channel, meta: meta ?? null });
+    return this.session_.join_(channel, meta ?? null);
   }
 
   leavePresence(channel: string): Promise<void> {
-    if (!this.joined_.delete(channel)) return Promise.resolve();
-    return this.submit_<void>({ t: 'leave', ch: channel });
+    return this.session_.leave_(channel);
   }
 
   /**
@@ -170,13 +102,12 @@ export class PushwireClient extends Emitter<ClientEvents> {
    */
   publish(channel: string, data: unknown, options: SendOptions = {}): Promise<void> {
     const invalid = channelError(channel);
-    if (invalid) return Promise.reject(invalid);
-    return this.submit_<void>({ t: 'pub', ch: channel, d: data ?? null }, options.timeout);
+    return invalid ? Promise.reject(invalid) : this.session_.submit_({ t: 'pub', ch: channel, d: data ?? null }, options.timeout);
   }
 
   /** Sends a message to the server application (its onMessage hook); resolves when it was handled. Rejects like `publish`. */
   send(data: unknown, options: SendOptions = {}): Promise<void> {
-    return this.submit_<void>({ t: 'msg', d: data ?? null }, options.timeout);
+    return this.session_.submit_({ t: 'msg', d: data ?? null }, options.timeout);
   }
 
   /**
@@ -185,95 +116,160 @@ export class PushwireClient extends Emitter<ClientEvents> {
    * The answer survives a reconnect; a request outlives only its session (`session_lost`).
    */
   request<T = unknown>(data: unknown, options: SendOptions = {}): Promise<T> {
-    return this.submit_<T>({ t: 'req', d: data ?? null }, options.timeout ?? this.options_.requestTimeout ?? 10_000);
+    return this.session_.submit_({ t: 'req', d: data ?? null }, options.timeout);
   }
 
   /** Measures the round trip to the server, ms. */
   ping(): Promise<number> {
-    return new Promise((resolve, reject) => {
-      if (this.state !== 'open' || !this.pipe_) return reject(closedError('not connected'));
-      const id = ++this.pingId_;
-      const start = this.clock_.now();
-      this.pings_.set(id, { resolve: () => resolve(this.clock_.now() - start), reject });
-      this.pipe_.send(JSON.stringify({ t: 'ping', id }));
-    });
+    return this.session_.ping_();
   }
 
   /** Ends the session for good: tells the server, stops reconnecting, leaves no timer behind. */
   close(): void {
-    if (this.state === 'closed') return;
-    if (this.state === 'open') this.pipe_?.send('{"t":"bye"}');
-    this.pipe_?.close();
-    this.shutdown_(CloseCode.Normal, 'closed by the application');
+    this.session_.close_();
   }
+}
+
+/**
+ * The client's state machine (connecting → open → reconnecting → closed), written as a closure
+ * rather than as a class with underscored members: its state then minifies to local names. It keeps
+ * `client`'s public fields (state, transport, sessionId) up to date and emits its events through `emit`.
+ */
+function session(client: PushwireClient, url: string, options: ClientOptions, emit: Emit): Session {
+  const base = new URL(url, (globalThis as { location?: { href: string } }).location?.href);
+  // Endpoints hang under the path; a query string would be lost, and credentials don't belong in URLs.
+  if (base.search) throw new TypeError('pushwire: no query string in the URL (credentials go in the auth option)');
+  const endpoint = `${base.protocol.replace(/^ws/, 'http')}//${base.host}${base.pathname.replace(/\/+$/, '')}`;
+  const welcomeTimeout = options.welcomeTimeout ?? 5000;
+  const clock = options.clock ?? systemClock;
+  const random = options.random ?? Math.random;
+  const plan = transportPlan(
+    options.transports ?? [],
+    options.transportMemory === false ? null : transportMemory(endpoint, options.transportMemory ?? {}, () => clock.now()),
+  );
+  const outbox = createOutbox(options.queue?.maxFrames ?? 1000, options.queue?.maxBytes ?? 1 << 20);
+  const channels = channelBook((body) => enqueue(body));
+  const timers: Partial<Record<TimerName, unknown>> = {};
+  const pings = new Map<number, { resolve: () => void; reject: (error: PushwireError) => void }>();
+  /** Presence this client joined, by channel: joined again with a new session. */
+  const joined = new Map<string, unknown>();
+  /** client.state, kept here too (the closure reads it often). */
+  let state: ClientState = 'connecting';
+  let pipe: Transport | null = null;
+  /** The current pipe has not delivered the welcome yet: nothing but the hello goes out on it. */
+  let awaitingWelcome = false;
+  /** Queued `sub` frames up to this number followed the current pipe's hello at once (see sendHello). */
+  let pipelined = 0;
+  /** When the current attempt's connect timeout expires (clock time). */
+  let connectDeadline = 0;
+  /** Set while the session moves onto a probed transport: the transport it leaves. */
+  let upgradingFrom: TransportName | null = null;
+  /** The upgrade probe under way: its cancel function. */
+  let probe: (() => unknown) | null = null;
+  let probeAttempt = 0;
+  let secret = '';
+  /** Reliable server frames received in this session, and how many of them the server knows we have. */
+  let rx = 0;
+  let receipted = 0;
+  let heartbeatInterval = 0;
+  let maxPayload = options.maxPayload ?? 65_536;
+  let lastHeard = 0;
+  let attempt = 0;
+  let everOpen = false;
+  let pingId = 0;
+  let authInFlight: Promise<unknown> | undefined;
+
+  // ---- timers ----
+
+  const setTimer = (name: TimerName, ms: number, fn: () => void): void => {
+    clearTimer(name);
+    timers[name] = clock.setTimeout(() => {
+      delete timers[name];
+      fn();
+    }, ms);
+  };
+
+  const clearTimer = (name: TimerName): void => {
+    if (timers[name] === undefined) return;
+    clock.clearTimeout(timers[name]);
+    delete timers[name];
+  };
+
+  /** Clears every timer but `keep`. */
+  const clearTimers = (keep?: TimerName): void => {
+    for (const name of Object.keys(timers) as TimerName[]) if (name !== keep) clearTimer(name);
+  };
+
+  /** The pipe if the session is open on it (welcomed): frames may go out. */
+  const openPipe = (): Transport | null => (state === 'open' && !awaitingWelcome ? pipe : null);
+
+  const setState = (next: ClientState): boolean => {
+    // Returns false if a 'state' listener moved the client on (closed it) meanwhile: stop what was going on.
+    if (state === next) return true;
+    client.state = state = next;
+    emit('state', next);
+    return state === next;
+  };
 
   // ---- connection lifecycle ----
 
-  private connectNow_(): void {
-    this.clearTimer_('retry');
-    const definition = this.plan_.current_;
-    let pipe: Transport | null = null;
-    const handlers = this.bind_(() => pipe);
-    this.transport = definition.name;
-    this.awaitingWelcome_ = true;
-    this.upgradingFrom_ = null;
-    this.armConnectTimeout_(definition.name, 'connect');
+  const connectNow = (): void => {
+    clearTimer('retry');
+    const definition = plan.current_();
+    let current: Transport | null = null;
+    const handlers = bind(() => current);
+    client.transport = definition.name;
+    awaitingWelcome = true;
+    upgradingFrom = null;
+    armConnectTimeout(definition.name, 'connect');
     try {
-      pipe = this.pipe_ = definition.create({ url: this.url_, handlers, WebSocket: this.options_.WebSocket });
+      current = pipe = definition.create({ url: endpoint, handlers, WebSocket: options.WebSocket });
     } catch (error) {
-      this.lost_(1006, `${definition.name} unavailable: ${(error as Error).message}`);
+      lost(1006, `${definition.name} unavailable: ${(error as Error).message}`);
     }
-  }
+  };
 
   /** The session layer's handlers for one pipe; events of a pipe that is no longer current are ignored. */
-  private bind_(pipeOf: () => Transport | null): TransportHandlers {
-    const current = (): boolean => pipeOf() !== null && pipeOf() === this.pipe_;
+  const bind = (pipeOf: () => Transport | null): TransportHandlers => {
+    const current = (): boolean => pipeOf() !== null && pipeOf() === pipe;
     return {
-      open: () => current() && void this.sendHello_(pipeOf()!),
-      frame: (text) => current() && this.onFrame_(text),
-      close: (code, reason) => current() && this.lost_(code, reason),
+      open: () => current() && void sendHello(pipeOf()!),
+      frame: (text) => current() && onFrame(text),
+      close: (code, reason) => current() && lost(code, reason),
     };
-  }
-
-  /**
-   * Once the hello is out on an open pipe, the welcome must arrive within welcomeTimeout, else this
-   * transport counts as failed. (Started after the auth callback, so a slow token fetch is not blamed
-   * on the transport.)
-   */
-  private startHealthCheck_(): void {
-    const timeout = this.options_.welcomeTimeout ?? 5000;
-    // One timer for both bounds: whichever comes first (the connect timeout may already be closer).
-    if (this.clock_.now() + timeout < this.connectDeadline_) this.armTimeout_(this.transport!, 'health check', timeout);
-  }
+  };
 
   /** The attempt on `transport` must reach the welcome within its connect timeout. */
-  private armConnectTimeout_(transport: TransportName, what: 'connect' | 'upgrade'): void {
-    const option = this.options_.connectTimeout;
+  const armConnectTimeout = (transport: TransportName, what: 'connect' | 'upgrade'): void => {
+    const option = options.connectTimeout;
     const timeout = (typeof option === 'number' ? option : option?.[transport]) ?? 10_000;
-    this.connectDeadline_ = this.clock_.now() + timeout;
-    this.armTimeout_(transport, `${what} timeout`, timeout);
-  }
+    connectDeadline = clock.now() + timeout;
+    armTimeout(transport, `${what} timeout`, timeout);
+  };
 
   /** Fails the attempt on `transport` (it falls back) unless the welcome comes within `timeout`. */
-  private armTimeout_(transport: TransportName, what: string, timeout: number): void {
-    this.setTimer_('connect', timeout, () => this.drop_(1006, `${transport}: no welcome within ${timeout} ms (${what})`));
-  }
+  const armTimeout = (transport: TransportName, what: string, timeout: number): void =>
+    setTimer('connect', timeout, () => drop(1006, `${transport}: no welcome within ${timeout} ms (${what})`));
 
-  private async sendHello_(pipe: Transport): Promise<void> {
+  const sendHello = async (to: Transport): Promise<void> => {
     let auth: unknown;
     try {
-      auth = await this.credentials_();
+      auth = await credentials();
     } catch (error) {
-      if (this.pipe_ !== pipe) return;
-      this.awaitingWelcome_ = false; // the application's failure, not the transport's: no fallback
-      this.drop_(1006, `auth callback failed: ${(error as Error).message}`);
+      if (pipe !== to) return;
+      awaitingWelcome = false; // the application's failure, not the transport's: no fallback
+      drop(1006, `auth callback failed: ${(error as Error).message}`);
       return;
     }
-    if (this.pipe_ !== pipe) return;
-    const hello: HelloFrame = { t: 'hello', v: PROTOCOL_VERSION };
-    if (auth !== undefined) hello.auth = auth;
-    if (this.sessionId) Object.assign(hello, { sid: this.sessionId, secret: this.secret_, rx: this.rx_ });
-    this.startHealthCheck_();
+    if (pipe !== to) return;
+    // (An undefined field, e.g. no auth, is left out by JSON.stringify.)
+    const hello: HelloFrame = { t: 'hello', v: PROTOCOL_VERSION, auth };
+    if (client.sessionId) Object.assign(hello, { sid: client.sessionId, secret, rx });
+    // Once the hello is out on an open pipe, the welcome must arrive within welcomeTimeout, else this
+    // transport counts as failed. (Started after the auth callback, so a slow token fetch is not blamed
+    // on the transport.) One timer for both bounds: whichever comes first (the connect timeout may
+    // already be closer).
+    if (clock.now() + welcomeTimeout < connectDeadline) armTimeout(client.transport!, 'health check', welcomeTimeout);
     let text = JSON.stringify(hello);
     // Before the first session, queued subscriptions follow the hello at once instead of a round trip
     // later, after the welcome: the new session numbers frames from 1 like the outbox, and the welcome
@@ -281,209 +277,245 @@ export class PushwireClient extends Emitter<ClientEvents> {
     // arrives is harmless, where a publish would be handled twice. They go in the hello's own message
     // (frames separated by `\n`): one write, one request over HTTP, while the batch surely fits the max
     // payload (a UTF-16 unit is at most 3 bytes of UTF-8).
-    this.pipelined_ = 0;
-    if (this.sessionId === null && !this.joined_.size) {
-      for (const entry of this.outbox_.entries_) {
+    pipelined = 0;
+    if (client.sessionId === null && !joined.size) {
+      for (const entry of outbox.entries_) {
         // The server holds at most 256 frames before the welcome.
-        if (entry.body_.t !== 'sub' || entry.s > 128 || (text.length + entry.text_.length) * 3 >= this.maxPayload_) break;
+        if (entry.body_.t !== 'sub' || entry.s > 128 || (text.length + entry.text_.length) * 3 >= maxPayload) break;
         text += '\n' + entry.text_;
-        this.pipelined_ = entry.s;
+        pipelined = entry.s;
       }
     }
-    pipe.send(text);
-  }
+    to.send(text);
+  };
 
   /**
    * The `auth` option's value, or a fresh result of its function. Calls made while one is still running
    * share it, so two connection attempts (e.g. a fallback and an upgrade probe) never refresh a token twice.
    */
-  private credentials_(): Promise<unknown> {
-    const option = this.options_.auth;
+  const credentials = (): Promise<unknown> => {
+    const option = options.auth;
     if (typeof option !== 'function') return Promise.resolve(option);
-    this.authInFlight_ ??= Promise.resolve()
+    return (authInFlight ??= Promise.resolve()
       .then(option as () => unknown)
-      .finally(() => (this.authInFlight_ = undefined));
-    return this.authInFlight_;
-  }
+      .finally(() => (authInFlight = undefined)));
+  };
 
   /** Ends the current pipe from this side, then handles it like any lost connection. */
-  private drop_(code: number, reason: string, retry?: number): void {
-    this.pipe_?.close();
-    this.lost_(code, reason, retry);
-  }
+  const drop = (code: number, reason: string, retry?: number): void => {
+    pipe?.close();
+    lost(code, reason, retry);
+  };
 
   /** The pipe ended. `retry`: the server asked to reconnect after a random delay below it (a shutdown spread). */
-  private lost_(code: number, reason: string, retry?: number): void {
-    this.pipe_ = null;
-    const failedAttempt = this.awaitingWelcome_;
-    this.awaitingWelcome_ = false;
-    this.upgradingFrom_ = null;
-    for (const name of ['connect', 'deadline', 'receipt', 'probe'] as const) this.clearTimer_(name);
-    this.stopProbe_();
-    this.rejectPings_(reason);
-    if (this.state === 'closed') return;
+  const lost = (code: number, reason: string, retry?: number): void => {
+    pipe = null;
+    const failedAttempt = awaitingWelcome;
+    awaitingWelcome = false;
+    upgradingFrom = null;
+    clearTimers('retry');
+    stopProbe();
+    rejectPings(reason);
+    if (state === 'closed') return;
     const action = closeAction(code);
-    if (action === 'stop' || (action === 'reauth' && typeof this.options_.auth !== 'function')) {
-      this.emit_('error', closedError(`refused by the server (${code}): ${reason}`));
-      this.shutdown_(code, reason);
+    if (action === 'stop' || (action === 'reauth' && typeof options.auth !== 'function')) {
+      emit('error', closedError(`refused by the server (${code}): ${reason}`));
+      shutdown(code, reason);
       return;
     }
-    if (!this.setState_(this.everOpen_ ? 'reconnecting' : 'connecting')) return; // a listener closed the client
+    if (!setState(everOpen ? 'reconnecting' : 'connecting')) return; // a listener closed the client
     if (failedAttempt && retry === undefined) {
       // Before the welcome, any failure is the transport's (unless the server asked for a later
       // retry: a shutdown): the next transport gets its chance at once.
-      const from = this.transport!;
-      const next = this.plan_.advance_();
-      this.emit_('fallback', { from, to: next?.name ?? null, code, reason });
-      if ((this.state as ClientState) === 'closed') return; // a listener closed the client
-      if (next) {
-        this.setTimer_('retry', 0, () => this.connectNow_());
-        return;
-      }
+      const from = client.transport!;
+      const next = plan.advance_();
+      emit('fallback', { from, to: next?.name ?? null, code, reason });
+      if ((state as ClientState) === 'closed') return; // a listener closed the client
+      if (next) return setTimer('retry', 0, connectNow);
     }
-    this.plan_.restart_();
-    const delay = retry === undefined ? backoffDelay(this.attempt_, this.options_.reconnect ?? {}, this.random_) : this.random_() * retry;
-    this.attempt_++;
-    this.setTimer_('retry', delay, () => this.connectNow_());
-    this.emit_('reconnecting', { attempt: this.attempt_, delay, code, reason });
-  }
+    plan.restart_();
+    const delay = retry === undefined ? backoffDelay(attempt, options.reconnect ?? {}, random) : random() * retry;
+    attempt++;
+    setTimer('retry', delay, connectNow);
+    emit('reconnecting', { attempt, delay, code, reason });
+  };
 
-  private shutdown_(code: number, reason: string): void {
-    if (this.state === 'closed') return; // an 'error' listener already closed the client
-    this.pipe_ = null;
-    this.stopProbe_();
-    for (const name of Object.keys(this.timers_) as TimerName[]) this.clearTimer_(name);
-    listenToPage(false, this.wake_);
-    this.rejectPings_(reason);
-    this.transport = null;
-    this.setState_('closed');
-    this.outbox_.rejectAll_(closedError(reason));
-    this.emit_('close', { code, reason });
-  }
+  const shutdown = (code: number, reason: string): void => {
+    if (state === 'closed') return; // an 'error' listener already closed the client
+    pipe = null;
+    stopProbe();
+    clearTimers();
+    listenToPage(false, wake);
+    rejectPings(reason);
+    client.transport = null;
+    setState('closed');
+    outbox.rejectAll_(closedError(reason));
+    emit('close', { code, reason });
+  };
 
-  private rejectPings_(reason: string): void {
-    for (const { reject } of this.pings_.values()) reject(closedError(`connection lost: ${reason}`));
-    this.pings_.clear();
-  }
-
-  /** Returns false if a 'state' listener moved the client on (closed it) meanwhile: stop what was going on. */
-  private setState_(state: ClientState): boolean {
-    if (this.state === state) return true;
-    this.state = state;
-    this.emit_('state', state);
-    return this.state === state;
-  }
+  const rejectPings = (reason: string): void => {
+    for (const { reject } of pings.values()) reject(closedError(`connection lost: ${reason}`));
+    pings.clear();
+  };
 
   // ---- frames from the server ----
 
-  private onFrame_(text: string): void {
+  const onFrame = (text: string): void => {
     let frame: ServerFrame;
     try {
       frame = JSON.parse(text) as ServerFrame;
     } catch {
-      this.emit_('error', new PushwireError('bad_frame', 'a server frame is not JSON'));
-      return;
+      return emit('error', new PushwireError('bad_frame', 'a server frame is not JSON'));
     }
-    this.lastHeard_ = this.clock_.now();
+    lastHeard = clock.now();
     if (isReliableType(frame.t)) {
-      this.rx_++;
-      const { every, delay } = this.plan_.current_.receipts ?? DEFAULT_RECEIPTS;
-      if (this.rx_ - this.receipted_ >= every) this.sendReceipt_();
+      rx++;
+      const { every, delay } = plan.current_().receipts ?? DEFAULT_RECEIPTS;
+      if (rx - receipted >= every) sendReceipt();
       // Jittered: after a broadcast, a thousand clients' receipts should not all land in the same millisecond.
-      else if (this.timers_.receipt === undefined) this.setTimer_('receipt', delay * (0.5 + this.random_()), () => this.sendReceipt_());
+      else if (timers.receipt === undefined) setTimer('receipt', delay * (0.5 + random()), sendReceipt);
     }
     switch (frame.t) {
-      case 'welcome':
-        return this.onWelcome_(frame);
+      case 'welcome': {
+        clearTimer('connect');
+        awaitingWelcome = false;
+        const upgradedFrom = upgradingFrom;
+        upgradingFrom = null;
+        plan.succeeded_();
+        const resumed = frame.resumed && frame.sid === client.sessionId;
+        // Frames up to `sentWithHello` went out behind this pipe's hello: the first session has them already.
+        const sentWithHello = client.sessionId === null ? pipelined : 0;
+        client.sessionId = frame.sid;
+        secret = frame.secret;
+        rx = receipted = frame.rx;
+        heartbeatInterval = frame.hb;
+        maxPayload = frame.max;
+        if (!resumed && sentWithHello === 0) {
+          // A new session (the first, or after the old one expired): subscriptions are made again from
+          // their positions, so the server replays what it can and resets the rest. Presence first, so
+          // the presence lists the subscriptions bring back already include us.
+          channels.restart_(
+            outbox,
+            [...joined].map(([ch, meta]): OutboundBody => ({ t: 'join', ch, meta })),
+          );
+        } else if (resumed && frame.resync) {
+          // The session went on on another server node: it knows what we sent (its ack follows) but
+          // not our channels, so presence and subscriptions are made again from their positions; the
+          // outbox goes on.
+          for (const [ch, meta] of joined) enqueue({ t: 'join', ch, meta });
+          channels.resubscribeAll_();
+        }
+        attempt = 0;
+        everOpen = true;
+        if (!setState('open')) return;
+        armDeadline();
+        // Everything not yet acknowledged goes again: the server drops what it already handled.
+        for (const entry of outbox.entries_) {
+          if (entry.s <= sentWithHello) continue;
+          entry.sent_ = true;
+          pipe!.send(entry.text_);
+        }
+        emit('open', { resumed, moved: resumed && frame.resync === true, transport: client.transport! });
+        if (upgradedFrom) emit('upgrade', { from: upgradedFrom, to: client.transport! });
+        scheduleProbe();
+        return;
+      }
       case 'm':
-        return this.channels_.message_(frame);
+        return channels.message_(frame);
       case 'subd':
-        return this.channels_.subscribed_(frame);
-      case 'err':
-        return this.onErrorFrame_(frame);
+        return channels.subscribed_(frame);
+      case 'err': {
+        const error = new PushwireError(frame.code as ErrorCode, frame.msg);
+        const entry = frame.s === undefined ? undefined : outbox.take_(frame.s);
+        entry?.reject_?.(error);
+        if (entry?.body_.t === 'sub') channels.refused_(entry.body_.ch, entry.s, error);
+        if (!entry) emit('error', error);
+        return;
+      }
       case 'msg':
-        return this.emit_('message', frame.d);
+        return emit('message', frame.d);
       case 'res':
-        return this.outbox_.take_(frame.s)?.resolve_?.(frame.d);
-      case 'snap':
-        return void this.snapshots_.set(frame.s, frame);
+        return outbox.take_(frame.s)?.resolve_?.(frame.d);
+      case 'snap': {
+        // Kept with its `get` until the ack, which settles the get with it.
+        const entry = outbox.entries_.find((waiting) => waiting.s === frame.s);
+        if (entry) entry.answer_ = frame;
+        return;
+      }
       case 'ack':
-        return this.outbox_.ack_(frame.s);
+        return outbox.ack_(frame.s);
       case 'ping':
-        this.receipted_ = this.rx_;
-        return this.pipe_?.send(JSON.stringify({ t: 'pong', n: this.rx_ }));
+        receipted = rx;
+        return pipe?.send(JSON.stringify({ t: 'pong', n: rx }));
       case 'pong': {
-        const ping = this.pings_.get(frame.id);
-        this.pings_.delete(frame.id);
+        const ping = pings.get(frame.id);
+        pings.delete(frame.id);
         return ping?.resolve();
       }
       case 'close':
-        return this.drop_(frame.code, frame.reason, frame.retry);
+        return drop(frame.code, frame.reason, frame.retry);
     }
-  }
-
-  private onWelcome_(welcome: WelcomeFrame): void {
-    this.clearTimer_('connect');
-    this.awaitingWelcome_ = false;
-    const upgradedFrom = this.upgradingFrom_;
-    this.upgradingFrom_ = null;
-    this.plan_.succeeded_();
-    const resumed = welcome.resumed && welcome.sid === this.sessionId;
-    // Frames up to `pipelined` went out behind this pipe's hello: the first session has them already.
-    const pipelined = this.sessionId === null ? this.pipelined_ : 0;
-    this.sessionId = welcome.sid;
-    this.secret_ = welcome.secret;
-    this.rx_ = this.receipted_ = welcome.rx;
-    this.heartbeatInterval_ = welcome.hb;
-    this.maxPayload_ = welcome.max;
-    if (!resumed && pipelined === 0) this.startSession_();
-    else if (resumed && welcome.resync) this.resync_();
-    this.attempt_ = 0;
-    this.everOpen_ = true;
-    if (!this.setState_('open')) return;
-    this.armDeadline_();
-    // Everything not yet acknowledged goes again: the server drops what it already handled.
-    for (const entry of this.outbox_.entries_) {
-      if (entry.s <= pipelined) continue;
-      entry.sent_ = true;
-      this.pipe_!.send(entry.text_);
-    }
-    this.emit_('open', { resumed, moved: resumed && welcome.resync === true, transport: this.transport! });
-    if (upgradedFrom) this.emit_('upgrade', { from: upgradedFrom, to: this.transport! });
-    this.scheduleProbe_();
-  }
+  };
 
   // ---- upgrade back to the preferred transport ----
 
   /** On a fallback, probes the preferred transport later (WebSocket: the only one that can be probed before a handshake). */
-  private scheduleProbe_(): number {
-    const target = this.plan_.preferred_;
-    const upgrade = this.options_.upgrade;
-    if (upgrade === false || target.name !== 'websocket' || this.transport === target.name || this.probe_ || this.timers_.probe !== undefined) return 0;
+  const scheduleProbe = (): number => {
+    const target = options.transports![0]!;
+    const upgrade = options.upgrade;
+    if (upgrade === false || target.name !== 'websocket' || client.transport === target.name || probe || timers.probe !== undefined) return 0;
     const { min = 10_000, max = 300_000 } = upgrade ?? {};
-    const cap = Math.min(max, min * 2 ** this.probeAttempt_);
-    const delay = cap / 2 + (this.random_() * cap) / 2;
-    this.setTimer_('probe', delay, () => this.startProbe_(target));
+    const cap = Math.min(max, min * 2 ** probeAttempt);
+    const delay = cap / 2 + (random() * cap) / 2;
+    setTimer('probe', delay, () => startProbe(target));
     return delay;
-  }
+  };
 
-  private startProbe_(target: TransportDefinition): void {
-    if (this.state !== 'open' || this.awaitingWelcome_) return;
-    const timeout = (this.options_.upgrade || {}).timeout ?? this.options_.welcomeTimeout ?? 5000;
-    const probe: { cancel_?: () => void } = (this.probe_ = {});
-    probe.cancel_ = probeTransport(target, { url: this.url_, WebSocket: this.options_.WebSocket }, this.clock_, timeout, (result) => {
-      if (this.probe_ !== probe) return;
-      this.probe_ = null;
-      if (result.ok) return this.switchTo_(target, result.pipe, result.adopt);
-      this.probeAttempt_++;
-      this.emit_('probe', { transport: target.name, reason: result.reason, next: this.scheduleProbe_() });
-    });
-  }
+  /**
+   * Tries the preferred transport beside the working one: opens a pipe and checks that a ping before
+   * the handshake comes back as a pong within the timeout. A pipe that passes gets the session moved
+   * onto it (switchTo); one that fails is closed, and the next probe is scheduled. This catches the
+   * proxy that accepts a WebSocket upgrade and then passes nothing, without ever disturbing the session.
+   */
+  const startProbe = (target: TransportDefinition): void => {
+    if (!openPipe()) return;
+    const timeout = (options.upgrade || {}).timeout ?? welcomeTimeout;
+    let candidate: Transport | undefined;
+    /** Ends this probe (its timer too); false if it ended already. */
+    const end = (): boolean => {
+      if (probe !== cancel) return false;
+      probe = null;
+      clearTimer('probe');
+      return true;
+    };
+    const fail = (reason: string): void => {
+      if (!end()) return;
+      candidate?.close();
+      probeAttempt++;
+      emit('probe', { transport: target.name, reason, next: scheduleProbe() });
+    };
+    const cancel = (probe = () => end() && candidate?.close());
+    // The pipe's events are the probe's until the session moves onto it (switchTo), then the session's.
+    const sessionHandlers = bind(() => candidate ?? null);
+    const adopted = (): boolean => candidate === pipe;
+    setTimer('probe', timeout, () => fail(`no pong within ${timeout} ms`));
+    try {
+      candidate = target.create({
+        url: endpoint,
+        WebSocket: options.WebSocket,
+        handlers: {
+          // The server answers a `ping` before `hello` with a `pong` (isPong).
+          open: () => candidate?.send('{"t":"ping","id":0}'),
+          frame: (text) => (adopted() ? sessionHandlers.frame(text) : isPong(text) && end() && switchTo(target, candidate!)),
+          close: (code, reason) => (adopted() ? sessionHandlers.close(code, reason) : fail(`closed (${code}) ${reason}`)),
+        },
+      });
+    } catch (error) {
+      fail(`unavailable: ${(error as Error).message}`);
+    }
+  };
 
-  private stopProbe_(): void {
-    this.probe_?.cancel_?.();
-    this.probe_ = null;
-  }
+  const stopProbe = (): void => void probe?.();
 
   /**
    * Moves the session onto a probed pipe: resume the session on another pipe. The old pipe is no longer
@@ -492,65 +524,44 @@ export class PushwireClient extends Emitter<ClientEvents> {
    * replays everything after it. Frames to the server wait for the welcome and then go again from the
    * outbox; the server drops those it already handled. Nothing is lost, nothing is delivered twice.
    */
-  private switchTo_(definition: TransportDefinition, pipe: Transport, adopt: (handlers: TransportHandlers) => void): void {
-    if (this.state !== 'open' || !this.pipe_ || this.awaitingWelcome_) {
-      pipe.close();
-      return;
-    }
-    const old = this.pipe_;
-    this.upgradingFrom_ = this.transport;
-    this.pipe_ = pipe;
-    this.transport = definition.name;
-    this.plan_.restart_(definition.name);
-    this.awaitingWelcome_ = true;
-    adopt(this.bind_(() => pipe));
+  const switchTo = (definition: TransportDefinition, next: Transport): void => {
+    const old = openPipe();
+    if (!old) return next.close();
+    upgradingFrom = client.transport;
+    pipe = next;
+    client.transport = definition.name;
+    plan.restart_(definition.name);
+    awaitingWelcome = true;
     old.close();
-    this.armConnectTimeout_(definition.name, 'upgrade');
-    void this.sendHello_(pipe);
-  }
-
-  /**
-   * A new session (the first, or after the old one expired): subscriptions are made again from their
-   * positions, so the server replays what it can and resets the rest.
-   */
-  private startSession_(): void {
-    // Presence first, so the presence lists the subscriptions below bring back already include us.
-    const leading: OutboundBody[] = [...this.joined_].map(([ch, meta]) => ({ t: 'join', ch, meta }));
-    this.snapshots_.clear();
-    this.channels_.restart_(this.outbox_, leading);
-  }
-
-  /**
-   * The session went on on another server node: it knows what we sent (its ack follows) but not our
-   * channels, so presence and subscriptions are made again from their positions; the outbox goes on.
-   */
-  private resync_(): void {
-    for (const [ch, meta] of this.joined_) this.enqueue_({ t: 'join', ch, meta });
-    this.channels_.resubscribeAll_();
-  }
-
-  private onErrorFrame_(frame: ErrorFrame): void {
-    const error = new PushwireError(frame.code as ErrorCode, frame.msg);
-    const entry = frame.s === undefined ? undefined : this.outbox_.take_(frame.s);
-    entry?.reject_?.(error);
-    if (entry?.body_.t === 'sub') this.channels_.refused_(entry.body_.ch, entry.s, error);
-    if (!entry) this.emit_('error', error);
-  }
+    armConnectTimeout(definition.name, 'upgrade');
+    void sendHello(next);
+  };
 
   // ---- frames to the server ----
 
-  /** Queues an application frame; the promise settles with its ack or answer, its error, or the timeout. */
-  /** `timeout`: undefined for the ackTimeout option's. */
-  private submit_<T>(body: OutboundBody, timeout = this.options_.ackTimeout ?? 0): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      if (this.state === 'closed') return reject(closedError());
+  const enqueue = (body: OutboundBody, resolve?: (value: unknown) => void, reject?: (error: PushwireError) => void): OutboxEntry => {
+    const entry = outbox.add_(body, maxPayload, resolve, reject);
+    const to = openPipe();
+    if (to && checkAlive()) {
+      entry.sent_ = true;
+      to.send(entry.text_);
+    }
+    return entry;
+  };
+
+  const submit = <T>(
+    body: OutboundBody,
+    timeout = body.t === 'req' ? (options.requestTimeout ?? 10_000) : (options.ackTimeout ?? 0),
+  ): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      if (state === 'closed') return reject(closedError());
       let timer: unknown;
       const stop = (): void => {
-        if (timer !== undefined) this.clock_.clearTimeout(timer);
+        if (timer !== undefined) clock.clearTimeout(timer);
       };
       let entry: OutboxEntry;
       try {
-        entry = this.enqueue_(
+        entry = enqueue(
           body,
           (value) => (stop(), resolve(value as T)),
           (error) => (stop(), reject(error)),
@@ -559,77 +570,89 @@ export class PushwireClient extends Emitter<ClientEvents> {
         return reject(error);
       }
       if (timeout > 0) {
-        timer = this.clock_.setTimeout(() => {
+        timer = clock.setTimeout(() => {
           const what = entry.sent_ ? 'sent, so it may still be handled (once at most)' : 'never sent';
-          this.outbox_.expire_(entry, new PushwireError('timeout', `no ${body.t === 'req' ? 'answer' : 'ack'} within ${timeout} ms; ${what}`));
+          outbox.expire_(entry, new PushwireError('timeout', `no ${body.t === 'req' ? 'answer' : 'ack'} within ${timeout} ms; ${what}`));
         }, timeout);
       }
     });
-  }
 
-  private enqueue_(body: OutboundBody, resolve?: (value: unknown) => void, reject?: (error: PushwireError) => void): OutboxEntry {
-    const entry = this.outbox_.add_(body, this.maxPayload_, resolve, reject);
-    if (this.state === 'open' && this.pipe_ && !this.awaitingWelcome_ && this.checkAlive_()) {
-      entry.sent_ = true;
-      this.pipe_.send(entry.text_);
-    }
-    return entry;
-  }
+  const unsubscribe = (subscription: Subscription): Promise<void> =>
+    !channels.remove_(subscription) || state === 'closed'
+      ? Promise.resolve()
+      : new Promise((resolve, reject) => enqueue({ t: 'unsub', ch: subscription.channel }, () => resolve(), reject));
 
-  private leave_(subscription: Subscription): Promise<void> {
-    if (!this.channels_.remove_(subscription) || this.state === 'closed') return Promise.resolve();
-    return new Promise((resolve, reject) => this.enqueue_({ t: 'unsub', ch: subscription.channel }, () => resolve(), reject));
-  }
-
-  private sendReceipt_(): void {
-    this.clearTimer_('receipt');
-    if (this.state !== 'open' || !this.pipe_ || this.awaitingWelcome_ || this.rx_ === this.receipted_) return;
-    this.receipted_ = this.rx_;
-    this.pipe_.send(JSON.stringify({ t: 'ack', n: this.rx_ }));
-  }
+  const sendReceipt = (): void => {
+    clearTimer('receipt');
+    const to = openPipe();
+    if (!to || rx === receipted) return;
+    receipted = rx;
+    to.send(JSON.stringify({ t: 'ack', n: rx }));
+  };
 
   // ---- liveness ----
 
-  private deadline_(): number {
-    return this.lastHeard_ + this.heartbeatInterval_ + (this.options_.heartbeatGrace ?? this.heartbeatInterval_ / 2);
-  }
+  const deadline = (): number => lastHeard + heartbeatInterval + (options.heartbeatGrace ?? heartbeatInterval / 2);
 
   /** Declares the connection dead if the server has been silent past its deadline. Cheap: call it often. */
-  private checkAlive_(): boolean {
-    if (this.state !== 'open' || this.clock_.now() <= this.deadline_()) return true;
-    this.drop_(CloseCode.HeartbeatTimeout, 'heartbeat timeout');
+  const checkAlive = (): boolean => {
+    if (state !== 'open' || clock.now() <= deadline()) return true;
+    drop(CloseCode.HeartbeatTimeout, 'heartbeat timeout');
     return false;
-  }
+  };
 
   /** One timer at the deadline; traffic meanwhile only moves the deadline, the timer re-arms when it fires. */
-  private armDeadline_(): void {
-    this.setTimer_('deadline', Math.max(0, this.deadline_() - this.clock_.now()) + 1, () => {
-      if (this.checkAlive_()) this.armDeadline_();
+  const armDeadline = (): void =>
+    setTimer('deadline', Math.max(0, deadline() - clock.now()) + 1, () => {
+      if (checkAlive()) armDeadline();
     });
-  }
 
   /**
    * Background tabs throttle timers, and a sleeping laptop stops them: whenever the page may have come
    * back (visible, online, restored, focused) check the deadline at once, and retry a reconnect now
    * instead of waiting out the backoff.
    */
-  private readonly wake_ = (): void => {
-    if (this.state === 'open' && this.checkAlive_()) return;
+  const wake = (): void => {
+    if (state === 'open' && checkAlive()) return;
     // Waiting to retry, or the check just found the connection dead: try now.
-    if (this.timers_.retry !== undefined && !pageAway()) this.connectNow_();
+    if (timers.retry !== undefined && !pageAway()) connectNow();
   };
 
-  private setTimer_(name: TimerName, ms: number, fn: () => void): void {
-    this.clearTimer_(name);
-    this.timers_[name] = this.clock_.setTimeout(() => {
-      delete this.timers_[name];
-      fn();
-    }, ms);
-  }
+  client.transport = plan.current_().name;
+  listenToPage(true, wake);
+  // The first attempt starts once the caller has had a chance to add listeners, so no event of it
+  // (a fallback, say) goes unheard.
+  queueMicrotask(() => state === 'connecting' && pipe === null && connectNow());
 
-  private clearTimer_(name: TimerName): void {
-    if (this.timers_[name] === undefined) return;
-    this.clock_.clearTimeout(this.timers_[name]);
-    delete this.timers_[name];
-  }
+  return {
+    subscribe_<T>(channel: string, handlers: SubscriptionHandlers<T>, subscribeOptions: SubscribeOptions) {
+      const invalid = channelError(channel);
+      if (invalid) throw invalid;
+      if (state === 'closed') throw closedError();
+      const subscription = new Subscription<T>(channel, handlers, (s) => unsubscribe(s as Subscription));
+      channels.add_(subscription as Subscription, subscribeOptions);
+      return subscription;
+    },
+    join_(channel, meta) {
+      joined.set(channel, meta);
+      return submit({ t: 'join', ch: channel, meta });
+    },
+    leave_: (channel) => (joined.delete(channel) ? submit({ t: 'leave', ch: channel }) : Promise.resolve()),
+    submit_: submit,
+    ping_: () =>
+      new Promise((resolve, reject) => {
+        const to = state === 'open' ? pipe : null;
+        if (!to) return reject(closedError('not connected'));
+        const id = ++pingId;
+        const start = clock.now();
+        pings.set(id, { resolve: () => resolve(clock.now() - start), reject });
+        to.send(JSON.stringify({ t: 'ping', id }));
+      }),
+    close_() {
+      if (state === 'closed') return;
+      if (state === 'open') pipe?.send('{"t":"bye"}');
+      pipe?.close();
+      shutdown(CloseCode.Normal, 'closed by the application');
+    },
+  };
 }

@@ -13,3 +13,6 @@ export class PushwireError extends Error {
     this.name = 'PushwireError';
   }
 }
+
+/** The server acknowledged a request (`req`, or a state `get`) without sending its answer first: a protocol violation. */
+export const unanswered = (): PushwireError => new PushwireError('internal', 'acknowledged without an answer');

@@ -9,9 +9,9 @@ export function pageAway(): boolean {
  * online, restored from the back/forward cache, focused. Does nothing outside a browser.
  */
 export function listenToPage(on: boolean, wake: () => void): void {
-  const target = globalThis as unknown as Partial<Pick<Window, 'addEventListener' | 'removeEventListener'>>;
-  const method = on ? target.addEventListener : target.removeEventListener;
-  if (!method) return;
-  for (const event of ['online', 'offline', 'pageshow', 'focus']) method.call(target, event, wake);
-  if (typeof document !== 'undefined') (on ? document.addEventListener : document.removeEventListener).call(document, 'visibilitychange', wake);
+  const method = on ? 'addEventListener' : 'removeEventListener';
+  const target = globalThis as unknown as Partial<Pick<Window, typeof method>>;
+  if (!target[method]) return;
+  for (const event of ['online', 'offline', 'pageshow', 'focus']) target[method](event, wake);
+  if (typeof document !== 'undefined') document[method]('visibilitychange', wake);
 }

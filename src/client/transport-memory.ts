@@ -14,57 +14,40 @@ export interface TransportMemoryOptions {
   storage?: StorageLike | null;
 }
 
-const DEFAULT_TTL = 24 * 60 * 60 * 1000;
-
-function defaultStorage(): StorageLike | null {
-  try {
-    // Reading localStorage throws in some sandboxed frames and privacy modes.
-    return (globalThis as { localStorage?: StorageLike }).localStorage ?? null;
-  } catch {
-    return null;
-  }
+export interface TransportMemory {
+  recall_(): TransportName | null;
+  /** Remembers `transport`, or with null forgets. Storage errors (quota, privacy mode) are ignored. */
+  store_(transport: TransportName | null): void;
 }
 
 /**
  * Remembers, per endpoint, the fallback transport that last worked, so the next page load starts there
  * instead of waiting for the preferred one to fail again. Entries expire; storage errors (quota,
- * privacy modes) only mean nothing is remembered.
+ * privacy modes, a sandboxed frame where even reading `localStorage` throws) only mean nothing is
+ * remembered.
  */
-export class TransportMemory {
-  private readonly key_: string;
-  private readonly ttl_: number;
-  private readonly storage_: StorageLike | null;
-
-  constructor(
-    url: string,
-    options: TransportMemoryOptions,
-    private readonly now_: () => number,
-  ) {
-    this.key_ = `pushwire:transport:${url}`;
-    this.ttl_ = options.ttl ?? DEFAULT_TTL;
-    this.storage_ = options.storage === undefined ? defaultStorage() : options.storage;
-  }
-
-  recall_(): TransportName | null {
+export function transportMemory(url: string, { ttl = 864e5, storage }: TransportMemoryOptions, now: () => number): TransportMemory {
+  const key = `pushwire:transport:${url}`;
+  const attempt = <T>(fn: (storage: StorageLike | null | undefined) => T): T | null => {
     try {
-      const raw = this.storage_?.getItem(this.key_);
-      if (!raw) return null;
-      const entry = JSON.parse(raw) as { transport?: unknown; expires?: unknown };
-      if (typeof entry.expires === 'number' && entry.expires > this.now_() && typeof entry.transport === 'string') return entry.transport as TransportName;
-      this.store_(null);
+      return fn(storage === undefined ? (globalThis as { localStorage?: StorageLike }).localStorage : storage);
     } catch {
-      // Unreadable: as if nothing was remembered.
+      return null;
     }
-    return null;
-  }
-
-  /** Remembers `transport`, or with null forgets. Storage errors (quota, privacy mode) are ignored. */
-  store_(transport: TransportName | null): void {
-    try {
-      if (transport) this.storage_?.setItem(this.key_, JSON.stringify({ transport, expires: this.now_() + this.ttl_ }));
-      else this.storage_?.removeItem(this.key_);
-    } catch {
-      // Nothing to do.
-    }
-  }
+  };
+  const memory: TransportMemory = {
+    recall_: () =>
+      attempt((store) => {
+        const raw = store?.getItem(key);
+        if (!raw) return null;
+        // Whatever else is there (another format, a name no transport has) matches no transport.
+        const entry = JSON.parse(raw) as { transport?: TransportName; expires?: number };
+        if (entry.expires! > now()) return entry.transport ?? null;
+        memory.store_(null);
+        return null;
+      }),
+    store_: (transport) =>
+      void attempt((store) => (transport ? store?.setItem(key, JSON.stringify({ transport, expires: now() + ttl })) : store?.removeItem(key))),
+  };
+  return memory;
 }

@@ -1,5 +1,8 @@
+import type { TransportName } from '../../protocol/frames.js';
+import { MAX_BODY_HEADER } from '../../protocol/http.js';
+import { httpRequest } from './http-request.js';
 import { HttpUpstream } from './http-upstream.js';
-import type { ReceiptPacing, Transport, TransportContext } from './transport.js';
+import type { ReceiptPacing, TransportDefinition, TransportHandlers } from './transport.js';
 
 /**
  * Over SSE and long-polling every receipt is an HTTP POST (a WebSocket `ack` is a few bytes), so they
@@ -10,58 +13,64 @@ import type { ReceiptPacing, Transport, TransportContext } from './transport.js'
  */
 export const HTTP_RECEIPTS: ReceiptPacing = { every: 512, delay: 3000 };
 
+/** One HTTP connection as its downstream reader (SSE or long-polling) sees it. */
+export interface HttpConnection {
+  readonly handlers_: TransportHandlers;
+  /** Closed by the session layer or failed: stop reading. */
+  closed_: boolean;
+  /** A request of this connection to `{base}{path}` (aborted when the connection ends). */
+  request_(path: string, init: RequestInit): Promise<Response>;
+  /** The downstream is open (`res` named the connection `token`): frames may go up. */
+  ready_(res: Response, token: string): void;
+  /** Ends the pipe and reports `{transport}: {reason}` (once). */
+  fail_(reason: string, code?: number): void;
+  /** Fails with the status of an HTTP answer that is not the one expected, `detail`, and the start of its body. */
+  failHttp_(status: number, body: string, detail?: string): void;
+}
+
 /**
  * What the SSE and long-polling transports share: the pipe is ready for the `hello` at once (nothing
- * to connect before it), the `hello` opens the downstream request, and every later frame goes up in
- * batched POSTs.
+ * to connect before it), the `hello` opens the downstream request (`open`, which reads it until the
+ * connection ends), and every later frame goes up in batched POSTs. Receipts are paced as
+ * HTTP_RECEIPTS says.
  */
-export abstract class HttpTransport implements Transport {
-  protected readonly abort_ = new AbortController();
-  protected readonly upstream_: HttpUpstream;
-  protected closed_ = false;
-  private started_ = false;
-
-  constructor(
-    protected readonly context_: TransportContext,
-    private readonly name_: string,
-  ) {
-    this.upstream_ = new HttpUpstream(context_.url, (reason) => this.fail_(`${name_}: ${reason}`));
-    queueMicrotask(() => {
-      if (!this.closed_) context_.handlers.open();
-    });
-  }
-
-  send(text: string): void {
-    if (this.closed_) return;
-    if (this.started_) return this.upstream_.push_(text);
-    this.started_ = true;
-    void this.open_(text);
-  }
-
-  /**
-   * Stops reading at once; frames already sent (a `bye`) still go up, and only then does the
-   * downstream request end: the server forgets a connection whose stream ends, so a later POST would
-   * find nothing.
-   */
-  close(): void {
-    if (this.closed_) return;
-    this.closed_ = true;
-    this.upstream_.finish_(() => this.abort_.abort());
-  }
-
-  /** Opens the downstream with the `hello` and reads it until the connection ends. */
-  protected abstract open_(hello: string): Promise<void>;
-
-  protected fail_(reason: string, code = 1006): void {
-    if (this.closed_) return;
-    this.closed_ = true;
-    this.upstream_.stop_();
-    this.abort_.abort();
-    this.context_.handlers.close(code, reason);
-  }
-
-  /** Fails with the status of an HTTP answer that is not the one expected. */
-  protected failHttp_(status: number, detail: string): void {
-    this.fail_(`${this.name_}: HTTP ${status}${detail}`, status === 413 ? 1009 : 1006);
-  }
+export function httpTransport(name: TransportName, open: (connection: HttpConnection, hello: string) => Promise<void>): TransportDefinition {
+  return {
+    name,
+    receipts: HTTP_RECEIPTS,
+    create({ url, handlers }) {
+      let started = false;
+      const upstream = new HttpUpstream(url, (reason) => connection.fail_(reason));
+      const connection: HttpConnection = {
+        handlers_: handlers,
+        closed_: false,
+        request_: (path, init) => httpRequest(url, path, { ...init, signal: upstream.signal_ }),
+        ready_: (res, token) => upstream.ready_(token, Number(res.headers.get(MAX_BODY_HEADER))),
+        fail_(reason, code = 1006) {
+          if (connection.closed_) return;
+          connection.closed_ = true;
+          upstream.stop_();
+          handlers.close(code, `${name}: ${reason}`);
+        },
+        failHttp_: (status, body, detail = '') => connection.fail_(`HTTP ${status}${detail}: ${body.slice(0, 200)}`, status === 413 ? 1009 : 1006),
+      };
+      queueMicrotask(() => connection.closed_ || handlers.open());
+      return {
+        send(text) {
+          if (connection.closed_) return;
+          if (started) return upstream.push_(text);
+          started = true;
+          void open(connection, text);
+        },
+        // Stops reading at once; frames already sent (a `bye`) still go up, and only then does the
+        // downstream request end (the upstream's stop aborts it): the server forgets a connection whose
+        // stream ends, so a later POST would find nothing.
+        close() {
+          if (connection.closed_) return;
+          connection.closed_ = true;
+          upstream.finish_();
+        },
+      };
+    },
+  };
 }

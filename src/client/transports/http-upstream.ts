@@ -1,9 +1,9 @@
 import { CONNECTION_HEADER, SEND_PATH } from '../../protocol/http.js';
 import { httpRequest } from './http-request.js';
+import { utf8Length } from '../utf8.js';
 
 /** Most bytes of frames waiting to be POSTed; past it the pipe fails (the session resends after resuming). */
 const MAX_QUEUED_BYTES = 4 << 20;
-const DEFAULT_MAX_BODY = 65_536;
 /** Browsers refuse `keepalive` fetches whose bodies (all in flight together) pass 64 KiB. */
 const KEEPALIVE_MAX_BODY = 60_000;
 /**
@@ -13,113 +13,113 @@ const KEEPALIVE_MAX_BODY = 60_000;
  * (the chaos suite's silent connections made sessions overflow this way).
  */
 export const UPSTREAM_TIMEOUT = 10_000;
-const encoder = /* @__PURE__ */ new TextEncoder();
 
-/**
- * Client frames of an HTTP connection (SSE or long-polling) going up in POSTs to `{base}/send`: at
- * most one POST in flight; frames sent meanwhile wait and go together in the next one, newline-
- * separated, in order, each POST at most the server's max body. A failed POST fails the pipe: the
- * session layer resumes on a new connection and resends whatever the server has not acknowledged.
- */
-export class HttpUpstream {
-  private queue_: { text: string; bytes: number }[] = [];
-  private queuedBytes_ = 0;
-  private token_ = '';
-  private maxBody_ = DEFAULT_MAX_BODY;
-  private inFlight_ = false;
-  private stopped_ = false;
-  /** Closing: no new frames, what is queued still goes (a `bye` right before close must arrive). */
-  private finishing_ = false;
-  private readonly abort_ = new AbortController();
-  private done_: () => void = () => {};
-
-  constructor(
-    private readonly url_: string,
-    private readonly fail_: (reason: string) => void,
-  ) {}
-
+export interface HttpUpstream {
+  /** Aborted when the upstream stops: the connection's other requests (its downstream) use it too. */
+  readonly signal_: AbortSignal;
   /** The connection is open: its token and the server's body limit are known. */
-  ready_(token: string, maxBody: number): void {
-    this.token_ = token;
-    if (Number.isSafeInteger(maxBody) && maxBody > 0) this.maxBody_ = maxBody;
-    void this.pump_();
-  }
-
-  push_(text: string): void {
-    if (this.stopped_ || this.finishing_) return;
-    const bytes = encoder.encode(text).length;
-    if (this.queuedBytes_ + bytes > MAX_QUEUED_BYTES) {
-      this.stop_();
-      this.fail_(`upstream queue over ${MAX_QUEUED_BYTES} bytes`);
-      return;
-    }
-    this.queue_.push({ text, bytes });
-    this.queuedBytes_ += bytes;
-    void this.pump_();
-  }
-
-  /** Drops everything and aborts the POST in flight. */
-  stop_(): void {
-    if (this.stopped_) return;
-    this.stopped_ = true;
-    this.queue_ = [];
-    this.queuedBytes_ = 0;
-    this.abort_.abort();
-    this.done_();
-  }
-
+  ready_(token: string, maxBody: number): void;
+  push_(text: string): void;
+  /** Drops everything and aborts the POST in flight (and whatever else uses `signal_`). */
+  stop_(): void;
   /**
    * The pipe closes: sends what is queued (if the connection ever opened), then stops and calls `done`;
    * failures go unreported.
    */
-  finish_(done: () => void = () => {}): void {
-    this.finishing_ = true;
-    this.done_ = done;
-    if (this.token_ === '' || (this.queue_.length === 0 && !this.inFlight_)) this.stop_();
-    else void this.pump_();
-  }
+  finish_(done?: () => void): void;
+}
 
-  private async pump_(): Promise<void> {
-    if (this.inFlight_ || this.stopped_ || this.token_ === '') return;
-    if (this.queue_.length === 0) {
-      if (this.finishing_) this.stop_();
-      return;
-    }
+/**
+ * Client frames of an HTTP connection (SSE or long-polling) going up in POSTs to `{base}/send`: at
+ * most one POST in flight; frames sent meanwhile wait and go together in the next one, newline-
+ * separated, in order, each POST at most the server's max body. A failed POST fails the pipe (`fail`,
+ * once; the upstream stops): the session layer resumes on a new connection and resends whatever the
+ * server has not acknowledged. `new HttpUpstream(url, fail)`; a closure rather than a class, as its
+ * state then minifies to local names.
+ */
+export const HttpUpstream = function (url: string, fail: (reason: string) => void): HttpUpstream {
+  let queue: string[] = [];
+  let sizes: number[] = [];
+  let queuedBytes = 0;
+  let token = '';
+  let maxBody = 65_536;
+  let inFlight = false;
+  let stopped = false;
+  /** Closing: no new frames, what is queued still goes (a `bye` right before close must arrive). */
+  let finishing = false;
+  const abort = new AbortController();
+  let done = (): void => {};
+
+  const stop = (): void => {
+    if (stopped) return;
+    stopped = true;
+    queue = [];
+    sizes = [];
+    abort.abort();
+    done();
+  };
+  /** Fails the pipe, unless it stopped or is closing meanwhile (then failures go unreported). */
+  const failNow = (reason: string): void => {
+    if (stopped || finishing) return;
+    stop();
+    fail(reason);
+  };
+
+  const pump = async (): Promise<void> => {
+    if (inFlight || stopped || token === '') return;
+    if (queue.length === 0) return void (finishing && stop());
     // One frame always goes (the session layer never makes one over the max payload), then as many
     // more as fit, counting the newline before each.
     let count = 1;
-    let bytes = this.queue_[0]!.bytes;
-    while (count < this.queue_.length && bytes + 1 + this.queue_[count]!.bytes <= this.maxBody_) bytes += 1 + this.queue_[count++]!.bytes;
-    const batch = this.queue_.splice(0, count);
-    this.queuedBytes_ -= bytes - (count - 1);
-    this.inFlight_ = true;
-    const timer = setTimeout(() => {
-      if (this.stopped_ || this.finishing_) return;
-      this.stop_();
-      this.fail_(`POST ${SEND_PATH} not answered within ${UPSTREAM_TIMEOUT} ms`);
-    }, UPSTREAM_TIMEOUT);
+    let bytes = sizes[0]!;
+    while (count < queue.length && bytes + 1 + sizes[count]! <= maxBody) bytes += 1 + sizes[count++]!;
+    const body = queue.splice(0, count).join('\n');
+    sizes.splice(0, count);
+    queuedBytes -= bytes - (count - 1);
+    inFlight = true;
+    const timer = setTimeout(() => failNow(`POST ${SEND_PATH} not answered within ${UPSTREAM_TIMEOUT} ms`), UPSTREAM_TIMEOUT);
     try {
-      const res = await httpRequest(this.url_, SEND_PATH, {
+      const res = await httpRequest(url, SEND_PATH, {
         method: 'POST',
-        headers: { [CONNECTION_HEADER]: this.token_ },
-        body: batch.map((frame) => frame.text).join('\n'),
+        headers: { [CONNECTION_HEADER]: token },
+        body,
         // The last POST of a closing pipe may outlive the page (a `bye` sent on unload); browsers
         // allow that only for small bodies.
-        keepalive: this.finishing_ && bytes <= KEEPALIVE_MAX_BODY,
-        signal: this.abort_.signal,
+        keepalive: finishing && bytes <= KEEPALIVE_MAX_BODY,
+        signal: abort.signal,
       });
-      if (!res.ok) {
-        const text = await res.text().catch(() => '');
-        if (!this.stopped_ && !this.finishing_) this.fail_(`POST ${SEND_PATH} answered ${res.status}: ${text.slice(0, 200)}`);
-        return;
-      }
+      if (!res.ok) return failNow(`POST ${SEND_PATH} answered ${res.status}: ${(await res.text().catch(() => '')).slice(0, 200)}`);
     } catch (error) {
-      if (!this.stopped_ && !this.finishing_) this.fail_(`POST ${SEND_PATH} failed: ${(error as Error).message}`);
-      return;
+      return failNow(`POST ${SEND_PATH} failed: ${(error as Error).message}`);
     } finally {
       clearTimeout(timer);
-      this.inFlight_ = false;
+      inFlight = false;
     }
-    void this.pump_();
-  }
-}
+    void pump();
+  };
+
+  return {
+    ready_(connectionToken, serverMaxBody) {
+      token = connectionToken;
+      if (Number.isSafeInteger(serverMaxBody) && serverMaxBody > 0) maxBody = serverMaxBody;
+      void pump();
+    },
+    push_(text) {
+      if (stopped || finishing) return;
+      const bytes = utf8Length(text);
+      queuedBytes += bytes;
+      if (queuedBytes > MAX_QUEUED_BYTES) return failNow(`upstream queue over ${MAX_QUEUED_BYTES} bytes`);
+      queue.push(text);
+      sizes.push(bytes);
+      void pump();
+    },
+    signal_: abort.signal,
+    stop_: stop,
+    finish_(then = () => {}) {
+      finishing = true;
+      done = then;
+      if (token === '' || (queue.length === 0 && !inFlight)) stop();
+      else void pump();
+    },
+  };
+} as unknown as new (url: string, fail: (reason: string) => void) => HttpUpstream;

@@ -1,13 +1,6 @@
-import { BATCH_HEADER, CONNECTION_HEADER, MAX_BODY_HEADER, POLL_PATH, RECEIVED_HEADER } from '../../protocol/http.js';
-import { httpRequest } from './http-request.js';
-import { HTTP_RECEIPTS, HttpTransport } from './http-transport.js';
-import type { TransportContext, TransportDefinition } from './transport.js';
-
-interface PollResult {
-  status: number;
-  headers: Headers;
-  text: string;
-}
+import { BATCH_HEADER, CONNECTION_HEADER, POLL_PATH, RECEIVED_HEADER } from '../../protocol/http.js';
+import { httpTransport } from './http-transport.js';
+import type { TransportDefinition } from './transport.js';
 
 /**
  * Long-polling: `POST {base}/poll` with the `hello` opens the connection and is answered like a poll;
@@ -16,64 +9,40 @@ interface PollResult {
  * transport polls again at once and the server sends that batch again; nothing is lost or doubled.
  * Frames up go in batched POSTs to `{base}/send`, as with SSE.
  */
-class LongPollingTransport extends HttpTransport {
-  private token_ = '';
-  private received_ = 0;
-
-  constructor(context: TransportContext) {
-    super(context, 'long-polling');
-  }
-
-  protected async open_(hello: string): Promise<void> {
-    let body: string | undefined = hello;
-    while (!this.closed_) {
-      const result = await this.poll_(body);
-      body = undefined;
-      if (!result || this.closed_) return;
-      if (result.status === 204) continue;
-      if (result.status !== 200) {
-        return this.failHttp_(result.status, `: ${result.text.slice(0, 200)}`);
-      }
-      if (this.token_ === '') {
-        this.token_ = result.headers.get(CONNECTION_HEADER) ?? '';
-        if (this.token_ === '') return this.fail_('long-polling: no connection token');
-        this.upstream_.ready_(this.token_, Number(result.headers.get(MAX_BODY_HEADER)));
-      }
-      const batch = Number(result.headers.get(BATCH_HEADER));
-      if (!(batch > this.received_)) continue; // a batch seen before
-      this.received_ = batch;
-      for (const line of result.text.split('\n')) {
-        if (this.closed_) return;
-        if (line !== '') this.context_.handlers.frame(line);
-      }
+export const longPolling: TransportDefinition = /* @__PURE__ */ httpTransport('long-polling', async (connection, hello) => {
+  let token = '';
+  let received = 0;
+  let body: string | undefined = hello;
+  for (let attempt = 0; !connection.closed_; ) {
+    let res: Response;
+    let text: string;
+    try {
+      res = await connection.request_(POLL_PATH, {
+        method: body ? 'POST' : 'GET',
+        headers: body ? {} : { [CONNECTION_HEADER]: token, [RECEIVED_HEADER]: String(received) },
+        body,
+      });
+      text = await res.text();
+    } catch (error) {
+      // A poll lost on the way is tried once more at once; a failed open is a failed attempt.
+      if (body || attempt++) connection.fail_(`${body ? 'open' : 'poll'} failed: ${(error as Error).message}`);
+      continue;
+    }
+    body = undefined;
+    attempt = 0;
+    if (connection.closed_ || res.status === 204) continue;
+    if (res.status !== 200) return connection.failHttp_(res.status, text);
+    if (token === '') {
+      token = res.headers.get(CONNECTION_HEADER) ?? '';
+      if (token === '') return connection.fail_('no connection token');
+      connection.ready_(res, token);
+    }
+    const batch = Number(res.headers.get(BATCH_HEADER));
+    if (!(batch > received)) continue; // a batch seen before
+    received = batch;
+    for (const line of text.split('\n')) {
+      if (connection.closed_) return;
+      if (line) connection.handlers_.frame(line);
     }
   }
-
-  /** One poll (the opening POST when `hello` is given). A poll lost on the way is tried once more at once. */
-  private async poll_(hello: string | undefined): Promise<PollResult | null> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const res = await httpRequest(this.context_.url, POLL_PATH, {
-          method: hello === undefined ? 'GET' : 'POST',
-          headers: hello === undefined ? { [CONNECTION_HEADER]: this.token_, [RECEIVED_HEADER]: String(this.received_) } : {},
-          body: hello ?? null,
-          signal: this.abort_.signal,
-        });
-        return { status: res.status, headers: res.headers, text: await res.text() };
-      } catch (error) {
-        if (this.closed_) return null;
-        // Only a poll of a known connection can be asked again; a failed open is a failed attempt.
-        if (hello !== undefined || attempt >= 1) {
-          this.fail_(`long-polling: ${hello === undefined ? 'poll' : 'open'} failed: ${(error as Error).message}`);
-          return null;
-        }
-      }
-    }
-  }
-}
-
-export const longPolling: TransportDefinition = {
-  name: 'long-polling',
-  create: (context) => new LongPollingTransport(context),
-  receipts: HTTP_RECEIPTS,
-};
+});

@@ -1,8 +1,7 @@
 import { createParser } from 'eventsource-parser';
-import { CONNECTION_HEADER, MAX_BODY_HEADER, SSE_PATH } from '../../protocol/http.js';
-import { httpRequest } from './http-request.js';
-import { HTTP_RECEIPTS, HttpTransport } from './http-transport.js';
-import type { TransportContext, TransportDefinition } from './transport.js';
+import { CONNECTION_HEADER, SSE_PATH } from '../../protocol/http.js';
+import { httpTransport } from './http-transport.js';
+import type { TransportDefinition } from './transport.js';
 
 /**
  * Server-Sent Events down, POST up. The stream is read with `fetch` and `eventsource-parser` rather
@@ -10,52 +9,34 @@ import type { TransportContext, TransportDefinition } from './transport.js';
  * reconnection stays with the session layer. The first frame the session sends is the `hello`: it opens
  * the stream (`POST {base}/sse`); later frames go up in batched POSTs (`{base}/send`).
  */
-class SseTransport extends HttpTransport {
-  constructor(context: TransportContext) {
-    super(context, 'sse');
+export const sse: TransportDefinition = /* @__PURE__ */ httpTransport('sse', async (connection, hello) => {
+  let res: Response;
+  try {
+    res = await connection.request_(SSE_PATH, { method: 'POST', headers: { accept: 'text/event-stream' }, body: hello });
+  } catch (error) {
+    return connection.fail_((error as Error).message);
   }
-
-  protected async open_(hello: string): Promise<void> {
-    let res: Response;
-    try {
-      res = await httpRequest(this.context_.url, SSE_PATH, {
-        method: 'POST',
-        headers: { accept: 'text/event-stream' },
-        body: hello,
-        signal: this.abort_.signal,
-      });
-    } catch (error) {
-      return this.fail_(`sse: ${(error as Error).message}`);
-    }
-    const type = res.headers.get('content-type') ?? '';
-    const token = res.headers.get(CONNECTION_HEADER);
-    if (!res.ok || !type.startsWith('text/event-stream') || !res.body || !token) {
-      const text = await res.text().catch(() => '');
-      return this.failHttp_(res.status, ` (${type || 'no content type'}): ${text.slice(0, 200)}`);
-    }
-    this.upstream_.ready_(token, Number(res.headers.get(MAX_BODY_HEADER)));
-    const parser = createParser({
-      onEvent: (event) => {
-        if (!this.closed_ && (event.event === undefined || event.event === 'message')) this.context_.handlers.frame(event.data);
-      },
-    });
-    const reader = res.body.getReader();
-    const decoder = new TextDecoder();
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done || this.closed_) break;
-        parser.feed(decoder.decode(value, { stream: true }));
-      }
-    } catch (error) {
-      return this.fail_(`sse: stream broke: ${(error as Error).message}`);
-    }
-    this.fail_('sse: stream ended');
+  const type = res.headers.get('content-type') ?? '';
+  const token = res.headers.get(CONNECTION_HEADER);
+  if (!res.ok || !type.startsWith('text/event-stream') || !res.body || !token) {
+    return connection.failHttp_(res.status, await res.text().catch(() => ''), ` (${type || 'no content type'})`);
   }
-}
-
-export const sse: TransportDefinition = {
-  name: 'sse',
-  create: (context) => new SseTransport(context),
-  receipts: HTTP_RECEIPTS,
-};
+  connection.ready_(res, token);
+  const parser = createParser({
+    onEvent: (event) => {
+      if (!connection.closed_ && (event.event === undefined || event.event === 'message')) connection.handlers_.frame(event.data);
+    },
+  });
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done || connection.closed_) break;
+      parser.feed(decoder.decode(value, { stream: true }));
+    }
+  } catch (error) {
+    return connection.fail_(`stream broke: ${(error as Error).message}`);
+  }
+  connection.fail_('stream ended');
+});

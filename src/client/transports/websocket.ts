@@ -6,31 +6,23 @@ export const websocket: TransportDefinition = {
   create({ url, handlers, WebSocket: Impl = globalThis.WebSocket as never }) {
     if (!Impl) throw new Error('no WebSocket here (see the WebSocket option)');
     const socket = new Impl(`${url.replace(/^http/, 'ws')}/ws`);
-    const detach = (): void => {
-      socket.onopen = socket.onmessage = socket.onclose = null;
-      // Keep an error listener: Node's `ws` throws on an 'error' event nobody listens to.
-      socket.onerror = () => {};
-    };
-    // A failed connect reports 'error' then 'close'; the close is what counts. (Node's `ws` throws on
-    // an 'error' event nobody listens to.)
+    /** Until closed from either side: events after that are not reported. */
+    let live = true;
+    // A failed connect reports 'error' then 'close'; the close is what counts. An error listener stays
+    // for good: Node's `ws` throws on an 'error' event nobody listens to.
     let failure = '';
     socket.onerror = (event) => {
       // Browsers say nothing about the cause; Node's `ws` does ("Unexpected server response: 404").
       const message = (event as { message?: unknown }).message;
       failure = message === undefined ? 'error' : String(message);
     };
-    socket.onopen = () => handlers.open();
-    socket.onmessage = (event) => {
-      if (typeof event.data === 'string') handlers.frame(event.data);
-    };
-    socket.onclose = (event) => {
-      detach();
-      handlers.close(event.code, event.reason || `websocket: ${failure || 'closed'}`);
-    };
+    socket.onopen = () => live && handlers.open();
+    socket.onmessage = (event) => live && typeof event.data === 'string' && handlers.frame(event.data);
+    socket.onclose = (event) => live && ((live = false), handlers.close(event.code, event.reason || `websocket: ${failure || 'closed'}`));
     return {
       send: (text) => socket.send(text),
       close: () => {
-        detach();
+        live = false;
         socket.close(1000);
       },
     };
