@@ -28,6 +28,19 @@ function frames(body: string): { t: string; [key: string]: unknown }[] {
   return body.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { t: string });
 }
 
+/** Opens a long-polling connection with a bare hello; returns its token once the welcome is read. */
+async function openLongPoll(url: string): Promise<string> {
+  const open = await fetch(`${url}/poll`, { method: 'POST', body: HELLO });
+  const token = open.headers.get('pushwire-connection')!;
+  expect(frames(await open.text())[0]!.t).toBe('welcome');
+  return token;
+}
+
+/** POSTs `body` upstream on connection `token`. */
+function postFrames(url: string, token: string, body: string): Promise<Response> {
+  return fetch(`${url}/send`, { method: 'POST', headers: { 'pushwire-connection': token }, body });
+}
+
 describe('SSE endpoint', () => {
   it('streams with the headers proxies need, the welcome first, and keepalive comments', async () => {
     const server = await startTestServer({ sseKeepalive: 30 });
@@ -66,13 +79,11 @@ describe('upstream POST endpoint', () => {
     expect(unknown.status).toBe(404);
     expect(await unknown.text()).toMatch(/^unknown_connection/);
 
-    const open = await fetch(`${server.url}/poll`, { method: 'POST', body: HELLO });
-    const token = open.headers.get('pushwire-connection')!;
-    expect(frames(await open.text())[0]!.t).toBe('welcome');
-    const big = await fetch(`${server.url}/send`, { method: 'POST', headers: { 'pushwire-connection': token }, body: 'x'.repeat(1025) });
+    const token = await openLongPoll(server.url);
+    const big = await postFrames(server.url, token, 'x'.repeat(1025));
     expect(big.status).toBe(413);
     expect(await big.text()).toMatch(/^too_large/);
-    const ok = await fetch(`${server.url}/send`, { method: 'POST', headers: { 'pushwire-connection': token }, body: '{"t":"ping","id":7}\n{"t":"ping","id":8}' });
+    const ok = await postFrames(server.url, token, '{"t":"ping","id":7}\n{"t":"ping","id":8}');
     expect(ok.status).toBe(204);
     const poll = await fetch(`${server.url}/poll`, { headers: { 'pushwire-connection': token, 'pushwire-received': '1' } });
     expect(frames(await poll.text())).toEqual([{ t: 'pong', id: 7 }, { t: 'pong', id: 8 }]);
@@ -88,10 +99,8 @@ describe('upstream POST endpoint', () => {
 
   it('refuses an empty body as a malformed frame (err bad_frame downstream), like an empty WebSocket message', async () => {
     const server = await startTestServer();
-    const open = await fetch(`${server.url}/poll`, { method: 'POST', body: HELLO });
-    const token = open.headers.get('pushwire-connection')!;
-    await open.text();
-    const empty = await fetch(`${server.url}/send`, { method: 'POST', headers: { 'pushwire-connection': token }, body: '' });
+    const token = await openLongPoll(server.url);
+    const empty = await postFrames(server.url, token, '');
     expect(empty.status).toBe(204);
     const poll = await fetch(`${server.url}/poll`, { headers: { 'pushwire-connection': token, 'pushwire-received': '1' } });
     expect(frames(await poll.text())).toEqual([expect.objectContaining({ t: 'err', code: 'bad_frame' })]);
@@ -130,10 +139,8 @@ describe('long-polling endpoint', () => {
 
   it('cuts off a connection that stops polling once its bound is crossed (close 4002); what waits stays bounded', async () => {
     const server = await startTestServer({ outbound: { maxFrames: 20 } });
-    const open = await fetch(`${server.url}/poll`, { method: 'POST', body: HELLO });
-    const token = open.headers.get('pushwire-connection')!;
-    await open.text();
-    await fetch(`${server.url}/send`, { method: 'POST', headers: { 'pushwire-connection': token }, body: '{"t":"sub","s":1,"ch":"room"}' });
+    const token = await openLongPoll(server.url);
+    await postFrames(server.url, token, '{"t":"sub","s":1,"ch":"room"}');
     await delay(50);
     // The client never polls again (and never acknowledges): 100 messages are published meanwhile.
     for (let i = 1; i <= 100; i++) await server.pushwire.publish('room', i);
@@ -148,10 +155,8 @@ describe('long-polling endpoint', () => {
 
   it('batches everything queued into one answer', async () => {
     const server = await startTestServer();
-    const open = await fetch(`${server.url}/poll`, { method: 'POST', body: HELLO });
-    const token = open.headers.get('pushwire-connection')!;
-    await open.text();
-    const sub = await fetch(`${server.url}/send`, { method: 'POST', headers: { 'pushwire-connection': token }, body: '{"t":"sub","s":1,"ch":"room"}' });
+    const token = await openLongPoll(server.url);
+    const sub = await postFrames(server.url, token, '{"t":"sub","s":1,"ch":"room"}');
     expect(sub.status).toBe(204);
     await delay(50);
     const subscribed = await fetch(`${server.url}/poll`, { headers: { 'pushwire-connection': token, 'pushwire-received': '1' } });
