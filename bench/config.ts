@@ -4,8 +4,12 @@ export interface BenchConfig {
   /** `rounds` rounds of `clients` connections each; the fastest round is reported (the machine is shared). */
   connect: { clients: number; concurrency: number; rounds: number };
   memory: { clients: number };
-  /** Time to first message: `clients` clients, `concurrency` at a time, the server broadcasting every `tickMs`. */
-  firstMessage: { clients: number; concurrency: number; tickMs: number };
+  /**
+   * Time to first message: `clients` clients, `concurrency` at a time, the server broadcasting every
+   * `tickMs`; `swallowedClients` at once where WebSocket upgrades go unanswered (each waits out its
+   * WebSocket connect timeout, so they run in one round).
+   */
+  firstMessage: { clients: number; concurrency: number; tickMs: number; swallowedClients: number };
   fanout: { clients: number; messages: number; window: number; timeoutMs: number };
   rate: { perSecond: number; messages: number };
   resume: { perSecond: number; messages: number; dropAfterMs: number; timeoutMs: number };
@@ -24,7 +28,7 @@ export function benchConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
       quick,
       connect: { clients: 100, concurrency: 25, rounds: 3 },
       memory: { clients: 500 },
-      firstMessage: { clients: 20, concurrency: 5, tickMs: 5 },
+      firstMessage: { clients: 20, concurrency: 5, tickMs: 5, swallowedClients: 10 },
       fanout: { clients: 200, messages: 200, window: 32, timeoutMs: 30_000 },
       rate: { perSecond: 20, messages: 40 },
       resume: { perSecond: 20, messages: 50, dropAfterMs: 500, timeoutMs: 20_000 },
@@ -36,7 +40,7 @@ export function benchConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
     quick,
     connect: { clients: 500, concurrency: 25, rounds: 3 },
     memory: { clients: 2000 },
-    firstMessage: { clients: 100, concurrency: 5, tickMs: 5 },
+    firstMessage: { clients: 100, concurrency: 5, tickMs: 5, swallowedClients: 25 },
     // 1,200 messages: every Pushwire client sends receipts within the run (over SSE/long-polling one per 512 frames).
     fanout: { clients: 1000, messages: 1200, window: 32, timeoutMs: 120_000 },
     rate: { perSecond: 10, messages: 80 },

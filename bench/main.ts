@@ -138,9 +138,13 @@ async function connectAndMemory(target: Target, config: BenchConfig): Promise<{ 
     await pair.load.request('closeAll', {}, 30_000);
     connect!.firstMessage = await firstMessage(pair, target.client, config);
     if (target.id === 'pushwire-websocket') {
-      // A proxy refuses WebSocket: the client as an application gets it (every transport) falls back.
-      await pair.server.request('blockUpgrades');
+      // A proxy blocks WebSocket: the client as an application gets it (every transport) falls back —
+      // at once when the upgrade is refused, after its WebSocket connect timeout when it is swallowed.
+      await pair.server.request('blockUpgrades', { mode: 'refuse' });
       connect!.firstMessageWebSocketBlocked = await firstMessage(pair, 'pushwire-any', config);
+      await pair.server.request('blockUpgrades', { mode: 'swallow' });
+      const { swallowedClients } = config.firstMessage;
+      connect!.firstMessageWebSocketSwallowed = await firstMessage(pair, 'pushwire-any', config, swallowedClients, swallowedClients);
     }
     return {
       connect: connect!,
@@ -158,8 +162,14 @@ async function connectAndMemory(target: Target, config: BenchConfig): Promise<{ 
 }
 
 /** Time from creating a client to its first message, while the server broadcasts every few ms. */
-async function firstMessage(pair: Pair, kind: ClientKind, config: BenchConfig): Promise<FirstMessageResult> {
-  const { clients, concurrency, tickMs } = config.firstMessage;
+async function firstMessage(
+  pair: Pair,
+  kind: ClientKind,
+  config: BenchConfig,
+  clients = config.firstMessage.clients,
+  concurrency = config.firstMessage.concurrency,
+): Promise<FirstMessageResult> {
+  const { tickMs } = config.firstMessage;
   await pair.server.request('tick', { everyMs: tickMs });
   try {
     const reply = await pair.load.request<Reply<{ firstMessage: Summary; transports: Record<string, number>; failed: number }>>('firstMessage', { kind, url: pair.url, n: clients, concurrency }, 120_000);

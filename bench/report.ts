@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { bytesByModule, type ClientSizes, FULL_CLIENT_BUDGET, FULL_CLIENT_CEILING } from './bundle.js';
 import type { BenchConfig } from './config.js';
 import { barChartSvg } from './chart.js';
-import type { Machine, TargetResult } from './results.js';
+import type { FirstMessageResult, Machine, TargetResult } from './results.js';
 import { standing } from './standing.js';
 import type { TargetId } from './targets.js';
 
@@ -29,6 +29,7 @@ export const METRICS: Metric[] = [
   { section: 'connect', name: 'first message p99 ms', better: 'lower', digits: 2, get: (r) => r.connect?.firstMessage?.summary.p99 },
   { section: 'connect', name: 'first message, WebSocket refused p50 ms', better: 'lower', digits: 2, get: (r) => r.connect?.firstMessageWebSocketBlocked?.summary.p50 },
   { section: 'connect', name: 'first message, WebSocket refused p99 ms', better: 'lower', digits: 2, get: (r) => r.connect?.firstMessageWebSocketBlocked?.summary.p99 },
+  { section: 'connect', name: 'first message, WebSocket unanswered p50 ms', better: 'lower', digits: 0, get: (r) => r.connect?.firstMessageWebSocketSwallowed?.summary.p50 },
   { section: 'idle memory', name: 'RSS KB/connection', better: 'lower', digits: 1, get: (r) => r.memory && r.memory.rssPerConnection / KB },
   { section: 'idle memory', name: 'RSS KB/connection, young generation excluded', better: 'lower', digits: 1, get: (r) => r.memory && r.memory.rssLessYoungPerConnection / KB },
   { section: 'idle memory', name: 'heap KB/connection', better: 'lower', digits: 1, get: (r) => r.memory && r.memory.heapPerConnection / KB },
@@ -174,10 +175,11 @@ function checks(results: TargetResult[]): TargetCheck[] {
 
 /** Which transport the clients of the WebSocket-refused run ended on (they should all have fallen back). */
 function fallbackLine(results: TargetResult[]): string {
-  const blocked = results.find((r) => r.id === 'pushwire-websocket')?.connect?.firstMessageWebSocketBlocked;
-  if (!blocked) return '';
-  const ended = Object.entries(blocked.transports).map(([name, count]) => `${name} ${count}`).join(', ');
-  return `\nWith WebSocket refused, the Pushwire clients ended on: ${ended || 'not reported'}.\n`;
+  const connect = results.find((r) => r.id === 'pushwire-websocket')?.connect;
+  const ended = (result: FirstMessageResult | undefined): string =>
+    result ? Object.entries(result.transports).map(([name, count]) => `${name} ${count}`).join(', ') || 'not reported' : 'not measured';
+  if (!connect?.firstMessageWebSocketBlocked) return '';
+  return `\nThe Pushwire clients ended on: with WebSocket refused ${ended(connect.firstMessageWebSocketBlocked)}; with WebSocket unanswered ${ended(connect.firstMessageWebSocketSwallowed)}.\n`;
 }
 
 function plain(table: Table): string {
@@ -266,8 +268,11 @@ is measured inside the server process; every figure about delivery (latency, los
   broadcast), each closed once it has it. **WebSocket refused**: the same in the Pushwire WS column's pair after
   its server starts answering every WebSocket upgrade with 403, as a proxy that blocks WebSocket would,
   for the client as an application gets it from \`connect\` (WebSocket, then SSE, then long-polling):
-  it tries WebSocket, is refused, and falls back at once. Socket.IO's client starts on polling by
-  default, so its polling column is what it gives where WebSocket is blocked.
+  it tries WebSocket, is refused, and falls back at once. **WebSocket unanswered**: then the server
+  leaves every upgrade request unanswered (a proxy that swallows it), ${config.firstMessage.swallowedClients} clients at once: the client
+  falls back when its WebSocket connect timeout (\`connectTimeout\`, default 4 s for WebSocket) expires,
+  and transport memory makes that a first-visit cost. Socket.IO's client starts on polling by default, so its polling column is what it
+  gives where WebSocket is blocked.
 - **idle memory**: RSS and heap of the server process after forced GCs, with ${config.memory.clients} idle connected
   clients (Pushwire: each subscribed to one channel) minus the same before any client, divided by ${config.memory.clients};
   measured 14 s after the last client connected: past the server's HTTP keep-alive timeout (5 s) after

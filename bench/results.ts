@@ -15,6 +15,8 @@ export interface ConnectResult {
   firstMessage?: FirstMessageResult;
   /** The same with WebSocket upgrades refused, for the client with every transport (Pushwire WS column). */
   firstMessageWebSocketBlocked?: FirstMessageResult;
+  /** The same with WebSocket upgrades never answered: the client falls back after its connect timeout. */
+  firstMessageWebSocketSwallowed?: FirstMessageResult;
 }
 
 export interface FirstMessageResult {

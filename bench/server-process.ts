@@ -126,12 +126,15 @@ serve({
   },
 
   /**
-   * From now on refuses every WebSocket upgrade with 403, as a proxy that blocks WebSocket does (the
-   * request never reaches the server under test).
+   * From now on WebSocket upgrades never reach the server under test, as behind a proxy that blocks
+   * WebSocket: `refuse` answers each with 403; `swallow` never answers (the socket stays open, silent).
    */
-  blockUpgrades() {
+  blockUpgrades(request) {
+    const swallow = request.mode === 'swallow';
     http.removeAllListeners('upgrade');
-    http.on('upgrade', (_req, socket: Socket) => socket.end('HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\nconnection: close\r\n\r\n'));
+    http.on('upgrade', (_req, socket: Socket) => {
+      if (!swallow) socket.end('HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
+    });
     return {};
   },
 

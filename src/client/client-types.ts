@@ -21,8 +21,9 @@ export interface ClientOptions {
   reconnect?: BackoffOptions;
   /**
    * Time for a connection attempt to reach the server's welcome, ms; past it the next transport is
-   * tried. One number for every transport, or one per transport (e.g. `{ websocket: 3000 }`: a proxy
-   * that swallows upgrades then costs a first page load 3 s, not 10). Default 10,000.
+   * tried. One number for every transport, or one per transport. Default 4,000 for WebSocket (a proxy
+   * that swallows upgrades costs a first page load that long; a fallback on a merely slow network is
+   * undone by the upgrade probe), 10,000 for the others.
    */
   connectTimeout?: number | Partial<Record<TransportName, number>>;
   /**

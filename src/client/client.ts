@@ -239,10 +239,14 @@ function session(client: PushwireClient, url: string, options: ClientOptions, em
     };
   };
 
-  /** The attempt on `transport` must reach the welcome within its connect timeout. */
+  /**
+   * The attempt on `transport` must reach the welcome within its connect timeout. WebSocket's default
+   * is shorter: behind a proxy that swallows upgrades every first visit waits it out, while a false
+   * fallback on a slow network only costs a while on SSE (the probe moves the session back).
+   */
   const armConnectTimeout = (transport: TransportName, what: 'connect' | 'upgrade'): void => {
     const option = options.connectTimeout;
-    const timeout = (typeof option === 'number' ? option : option?.[transport]) ?? 10_000;
+    const timeout = (typeof option === 'number' ? option : option?.[transport]) ?? (transport === 'websocket' ? 4_000 : 10_000);
     connectDeadline = clock.now() + timeout;
     armTimeout(transport, `${what} timeout`, timeout);
   };

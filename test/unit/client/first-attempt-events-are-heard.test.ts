@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { connect, type TransportDefinition } from '../../../src/client/index.js';
 import { delay } from '../../support/wait.js';
 
@@ -36,5 +36,27 @@ describe('connect timeout per transport', () => {
     await delay(100);
     expect(reasons).toEqual(['websocket: no welcome within 30 ms (connect timeout)']);
     client.close();
+  });
+
+  it('by default gives up on a silent WebSocket after 4 s, and on the HTTP transports after 10 s', async () => {
+    vi.useFakeTimers();
+    try {
+      const hanging: TransportDefinition = { name: 'websocket', create: () => ({ send() {}, close() {} }) };
+      const hangingSse: TransportDefinition = { name: 'sse', create: () => ({ send() {}, close() {} }) };
+      const client = connect('http://pushwire.test/pushwire', { transports: [hanging, hangingSse, silent], transportMemory: { storage: null } });
+      const reasons: string[] = [];
+      client.on('fallback', (info) => reasons.push(info.reason));
+      await vi.advanceTimersByTimeAsync(3_999);
+      expect(reasons).toEqual([]);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(reasons).toEqual(['websocket: no welcome within 4000 ms (connect timeout)']);
+      await vi.advanceTimersByTimeAsync(9_999);
+      expect(reasons).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(2);
+      expect(reasons).toEqual(['websocket: no welcome within 4000 ms (connect timeout)', 'sse: no welcome within 10000 ms (connect timeout)']);
+      client.close();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
