@@ -151,7 +151,6 @@ async function connectAndMemory(target: Target, config: BenchConfig): Promise<{ 
       memory: {
         connections: n,
         rssPerConnection: (after.rss - before.rss) / n,
-        rssLessYoungPerConnection: (after.rss - after.newSpace - (before.rss - before.newSpace)) / n,
         heapPerConnection: (after.heapUsed - before.heapUsed) / n,
         newSpaceMB: after.newSpace / 1e6,
       },

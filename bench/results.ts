@@ -28,11 +28,6 @@ export interface FirstMessageResult {
 export interface MemoryResult {
   connections: number;
   rssPerConnection: number;
-  /**
-   * The same less the growth of V8's young generation: a per-process allocation area sized by the burst
-   * of connections (up to ~32 MB), not state held per connection.
-   */
-  rssLessYoungPerConnection: number;
   heapPerConnection: number;
   /** V8's young generation after the clients connected, MB: it grows with the allocation rate and counts in RSS. */
   newSpaceMB: number;
