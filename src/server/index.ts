@@ -1,6 +1,6 @@
 export { createServer, PushwireServer } from './server.js';
 export { MemoryBroker, memoryBroker, type HistoryLimits, type MemoryBrokerOptions } from './broker/memory.js';
-export { RedisBroker, redisBroker, type RedisBrokerOptions } from './broker/redis.js';
+export { RedisBroker, redisBroker, type RedisBrokerOptions, type RedisConnectionOptions } from './broker/redis.js';
 export type { Broker, BrokerListener, BrokerMessage, HistoryQuery, HistoryResult } from './broker/broker.js';
 export type {
   AuthResult,
