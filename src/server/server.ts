@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import { isValidChannelName } from '../protocol/channel.js';
 import type { Broker } from './broker/broker.js';
 import { MemoryBroker } from './broker/memory.js';
+import { ClientScripts } from './client-script.js';
 import { ServerCore } from './core.js';
 import { resolveLimits } from './limits.js';
 import { defaultLogger } from './logger.js';
@@ -34,6 +35,7 @@ export class PushwireServer {
   private readonly core: ServerCore;
   private readonly websocket: WebSocketEndpoint;
   private readonly http: HttpEndpoints;
+  private readonly scripts: ClientScripts;
   private readonly websocketEnabled: boolean;
   private readonly ownsBroker: boolean;
   private readonly attachments: Attachment[] = [];
@@ -47,6 +49,7 @@ export class PushwireServer {
     this.broker = options.broker ?? new MemoryBroker(options.history ? { history: options.history } : {});
     this.core = new ServerCore(resolved, resolveLimits(options.limits), this.broker, options, options.logger ?? defaultLogger, resolved.transports);
     this.websocket = new WebSocketEndpoint(this.core, `${this.path}/ws`);
+    this.scripts = new ClientScripts(this.path);
     this.websocketEnabled = resolved.transports.includes('websocket');
     this.http = new HttpEndpoints(this.core, {
       path: this.path,
@@ -117,9 +120,19 @@ export class PushwireServer {
       res.writeHead(426, { 'content-type': 'text/plain', upgrade: 'websocket' }).end('this endpoint needs a WebSocket upgrade');
       return true;
     }
-    if (this.http.handle(req, res, pathname)) return true;
+    if (this.http.handle(req, res, pathname) || this.scripts.handle(req, res, pathname)) return true;
     res.writeHead(404, { 'content-type': 'text/plain' }).end('unknown pushwire endpoint');
     return true;
+  }
+
+  /**
+   * The URL path of the browser build this server serves (`'pushwire'`: the client, `window.Pushwire`;
+   * `'pushwire-sync'`: its add-on), versioned by content so it can be cached for good, e.g.
+   * `/pushwire/pushwire.3f2a…js`; null if the build is not beside the server's (a bundled server).
+   * `{path}/pushwire.js` serves the same bytes, revalidated by ETag.
+   */
+  scriptPath(name: 'pushwire' | 'pushwire-sync' = 'pushwire'): string | null {
+    return this.scripts.versionedPath(name);
   }
 
   /** Publishes to a channel from the server; resolves with the message's epoch and sequence number. */
