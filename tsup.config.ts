@@ -1,30 +1,52 @@
 import { defineConfig } from 'tsup';
 import { MANGLED_PROPERTIES } from './mangle.config.js';
 
+// No source maps in the package: the ESM and CommonJS builds are not minified (stack traces read as they
+// are), and maps with their sources would double the tarball. The <script> builds are minified for size.
+// `node:` prefixes stay: Deno needs them.
+
 // Browser code only: its internal members are renamed (see mangle.config.ts). The server is left alone.
 const mangle = { esbuildOptions: (options: { mangleProps?: RegExp }) => void (options.mangleProps = MANGLED_PROPERTIES) };
 
+const serverBuild = {
+  name: 'server-build',
+  setup(build: { onResolve(options: { filter: RegExp }, resolve: () => { path: string; external: boolean }): void }) {
+    build.onResolve({ filter: /\/server\/index\.js$/ }, () => ({ path: './server.js', external: true }));
+  },
+};
+
 export default defineConfig([
   {
-    // Browser client (ESM), its synced state/presence add-on, and the React hooks.
+    // Browser client, its synced state/presence add-on, and the React hooks; ESM and CommonJS.
     entry: { index: 'src/client/index.ts', sync: 'src/sync/index.ts', react: 'src/react/index.ts' },
-    format: ['esm'],
+    format: ['esm', 'cjs'],
     target: 'es2020',
+    removeNodeProtocol: false,
     ...mangle,
     // pushwire/react refers to the client by the package's own name, so its types are the main entry's.
     external: ['pushwire', 'pushwire/sync', 'react'],
     dts: { entry: { index: 'src/client/index.ts', sync: 'src/sync/index.ts', react: 'src/react/index.ts' } },
-    sourcemap: true,
     clean: true,
     splitting: false,
   },
   {
-    // The Node server and the CLI.
-    entry: { server: 'src/server/index.ts', cli: 'src/cli.ts' },
+    // The Node server, ESM and CommonJS (import.meta.url shimmed in the latter).
+    entry: { server: 'src/server/index.ts' },
+    format: ['esm', 'cjs'],
+    target: 'es2020',
+    removeNodeProtocol: false,
+    dts: { entry: { server: 'src/server/index.ts' } },
+    shims: true,
+    splitting: false,
+  },
+  {
+    // The CLI (ESM only: it is run, never imported). It imports the server build beside it rather than
+    // carrying a second copy of the server.
+    entry: { cli: 'src/cli.ts' },
+    esbuildPlugins: [serverBuild],
     format: ['esm'],
     target: 'es2020',
-    dts: { entry: { server: 'src/server/index.ts' } },
-    sourcemap: true,
+    removeNodeProtocol: false,
     splitting: false,
   },
   {
@@ -33,9 +55,9 @@ export default defineConfig([
     format: ['iife'],
     globalName: 'Pushwire',
     target: 'es2020',
+    removeNodeProtocol: false,
     ...mangle,
     minify: true,
-    sourcemap: true,
     outExtension: () => ({ js: '.global.js' }),
   },
   {
@@ -44,9 +66,9 @@ export default defineConfig([
     format: ['iife'],
     globalName: 'Pushwire.sync',
     target: 'es2020',
+    removeNodeProtocol: false,
     ...mangle,
     minify: true,
-    sourcemap: true,
     outExtension: () => ({ js: '.global.js' }),
   },
 ]);

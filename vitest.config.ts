@@ -36,6 +36,17 @@ export default defineConfig({
         },
       },
       {
+        test: {
+          // The package as users get it: the packed tarball linted, measured, installed in fresh folders
+          // and used from CommonJS, ESM, TypeScript and React; the builds on Node 22, Bun and Deno.
+          name: 'package',
+          include: ['test/package/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 180_000,
+          hookTimeout: 300_000,
+        },
+      },
+      {
         resolve,
         test: {
           // The demo in Debian's Chromium via playwright-core (needs `npm run build` first; `npm test` does it).

@@ -6,7 +6,7 @@ import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const common = { bundle: true, target: 'es2020', sourcemap: true, logLevel: 'warning', absWorkingDir: root };
+const common = { bundle: true, target: 'es2020', logLevel: 'warning', absWorkingDir: root };
 
 const noLibrary = {
   name: 'no-library',
