@@ -27,9 +27,11 @@ export class ApiBody {
     } catch {
       throw new ApiError(400, 'invalid_json', 'the body is not valid JSON');
     }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ApiError(400, 'invalid_json', 'the body must be a JSON object');
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      throw new ApiError(400, 'invalid_json', 'the body must be a JSON object');
     const unknown = Object.keys(value).find((name) => !allowed.includes(name));
-    if (unknown !== undefined) throw new ApiError(400, 'unknown_field', `unknown field "${unknown}"; this endpoint takes ${allowed.join(', ')}`, unknown);
+    if (unknown !== undefined)
+      throw new ApiError(400, 'unknown_field', `unknown field "${unknown}"; this endpoint takes ${allowed.join(', ')}`, unknown);
     return new ApiBody(value as Record<string, unknown>);
   }
 

@@ -80,7 +80,9 @@ export class HttpApi {
     try {
       if (this.closing) throw new ApiError(503, 'shutting_down', 'the server is shutting down', undefined, { 'retry-after': '1' });
       if (!this.keys.accepts(req.headers.authorization)) {
-        throw new ApiError(401, 'unauthorized', 'a valid API key is required: Authorization: Bearer <key>', undefined, { 'www-authenticate': 'Bearer' });
+        throw new ApiError(401, 'unauthorized', 'a valid API key is required: Authorization: Bearer <key>', undefined, {
+          'www-authenticate': 'Bearer',
+        });
       }
       const target = this.routes.get(route);
       if (!target) throw new ApiError(404, 'not_found', `no API endpoint ${route || '/'}`);
@@ -107,12 +109,18 @@ export class HttpApi {
   private async publish(req: IncomingMessage): Promise<ApiAnswer> {
     const key = req.headers['idempotency-key'];
     if (key !== undefined && !isValidIdempotencyKey(key)) {
-      throw new ApiError(400, 'invalid_idempotency_key', 'the Idempotency-Key header is 1–255 printable ASCII characters', 'Idempotency-Key');
+      throw new ApiError(
+        400,
+        'invalid_idempotency_key',
+        'the Idempotency-Key header is 1–255 printable ASCII characters',
+        'Idempotency-Key',
+      );
     }
     const body = await ApiBody.read(req, this.maxBody, ['channel', 'data']);
     const channel = body.channel();
     const data = body.required('data');
-    if (isStatePatchMessage(data)) throw invalidField('data', '"$patch" messages are written by the state API only (/state/set, /state/patch)');
+    if (isStatePatchMessage(data))
+      throw invalidField('data', '"$patch" messages are written by the state API only (/state/set, /state/patch)');
     const result = await this.server.publish(channel, data, key === undefined ? {} : { idempotencyKey: key });
     return {
       json: JSON.stringify({ channel, epoch: result.epoch, seq: result.seq, duplicate: result.duplicate }),
@@ -175,10 +183,12 @@ export class HttpApi {
     const session = body.string('session');
     if ((user === undefined) === (session === undefined)) throw invalidField('user', 'give exactly one of "user" and "session"');
     const code = body.has('code') ? body.required('code') : CloseCode.Unauthorized;
-    if (typeof code !== 'number' || !Number.isInteger(code) || code < 4000 || code > 4299) throw invalidField('code', 'code must be a close code from 4000 to 4299');
+    if (typeof code !== 'number' || !Number.isInteger(code) || code < 4000 || code > 4299)
+      throw invalidField('code', 'code must be a close code from 4000 to 4299');
     const reason = body.string('reason') ?? 'disconnected by the application';
     const disconnected = this.server.disconnect(user !== undefined ? { user } : { session: session! }, code, reason);
-    if (session !== undefined && disconnected === 0) throw new ApiError(404, 'unknown_session', 'no session with this id on this server node', 'session');
+    if (session !== undefined && disconnected === 0)
+      throw new ApiError(404, 'unknown_session', 'no session with this id on this server node', 'session');
     return { json: JSON.stringify({ disconnected }) };
   }
 }

@@ -24,7 +24,18 @@ function startApiServer(options: Parameters<typeof startTestServer>[0] = {}): Pr
 /** curl with the API key and a JSON body. */
 function post(server: TestServer, endpoint: string, body: unknown, extra: string[] = []) {
   const json = typeof body === 'string' ? body : JSON.stringify(body);
-  return curl(['-X', 'POST', '-H', `Authorization: Bearer ${KEY}`, '-H', 'Content-Type: application/json', '--data-binary', json, ...extra, `${server.url}/api${endpoint}`]);
+  return curl([
+    '-X',
+    'POST',
+    '-H',
+    `Authorization: Bearer ${KEY}`,
+    '-H',
+    'Content-Type: application/json',
+    '--data-binary',
+    json,
+    ...extra,
+    `${server.url}/api${endpoint}`,
+  ]);
 }
 
 function get(server: TestServer, endpoint: string) {
@@ -37,7 +48,10 @@ describe.skipIf(!curlAvailable())('the HTTP API, driven by curl', () => {
     const client = await openClient(server.url);
     const got: Array<{ data: unknown; seq: number; epoch: string }> = [];
     const subscribed: string[] = [];
-    client.subscribe('news', { onMessage: (data, info) => got.push({ data, seq: info.seq, epoch: info.epoch }), onSubscribed: (i) => subscribed.push(i.status) });
+    client.subscribe('news', {
+      onMessage: (data, info) => got.push({ data, seq: info.seq, epoch: info.epoch }),
+      onSubscribed: (i) => subscribed.push(i.status),
+    });
     await waitFor(() => subscribed.length === 1, 'subscribed');
 
     const answer = await post(server, '/publish', { channel: 'news', data: { headline: 'hello from curl', n: 1 } });
@@ -169,7 +183,15 @@ describe.skipIf(!curlAvailable())('the HTTP API, driven by curl', () => {
     expect(doc.channel).toBe('room');
     expect(Object.keys(doc.members)).toEqual(['user:alice']);
     expect(Object.values(doc.members['user:alice']!)).toEqual([{ status: 'here' }]); // one connection, its metadata
-    expect(last.json).toMatchObject({ channel: 'log', head: 5, complete: true, messages: [{ seq: 4, data: { i: 4 } }, { seq: 5, data: { i: 5 } }] });
+    expect(last.json).toMatchObject({
+      channel: 'log',
+      head: 5,
+      complete: true,
+      messages: [
+        { seq: 4, data: { i: 4 } },
+        { seq: 5, data: { i: 5 } },
+      ],
+    });
     expect((page.json as { messages: Array<{ seq: number }> }).messages.map((m) => m.seq)).toEqual([2, 3, 4]);
     expect(gone.json).toMatchObject({ complete: false, messages: [] });
   });
@@ -198,7 +220,10 @@ describe.skipIf(!curlAvailable())('the HTTP API, driven by curl', () => {
       ['bob', 4103, 'disconnected by the application'],
     ]);
     expect(bySession.json).toEqual({ disconnected: 1 });
-    expect([unknown.status, unknown.json]).toEqual([404, { error: expect.objectContaining({ code: 'unknown_session', field: 'session' }) }]);
+    expect([unknown.status, unknown.json]).toEqual([
+      404,
+      { error: expect.objectContaining({ code: 'unknown_session', field: 'session' }) },
+    ]);
   });
 
   it('is off unless configured: its paths are unknown endpoints', async () => {

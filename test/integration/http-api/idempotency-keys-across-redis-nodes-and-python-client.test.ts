@@ -25,7 +25,17 @@ async function node(prefix: string): Promise<TestServer> {
 
 function publish(server: TestServer, data: unknown, idempotencyKey: string) {
   const body = JSON.stringify({ channel: 'payments', data });
-  return curl(['-X', 'POST', '-H', `Authorization: Bearer ${KEY}`, '-H', `Idempotency-Key: ${idempotencyKey}`, '--data-binary', body, `${server.url}/api/publish`]);
+  return curl([
+    '-X',
+    'POST',
+    '-H',
+    `Authorization: Bearer ${KEY}`,
+    '-H',
+    `Idempotency-Key: ${idempotencyKey}`,
+    '--data-binary',
+    body,
+    `${server.url}/api/publish`,
+  ]);
 }
 
 function runPython(args: string[]): Promise<unknown> {
@@ -67,7 +77,11 @@ describe.skipIf(!redis.available)('idempotency keys on several nodes sharing Red
     const broker = closeAfterTest(new RedisBroker({ url: redis.url, prefix }));
     const first = await broker.publishIdempotent('c', '1', { key: 'k', fingerprint: 'f', ttl: 150 });
     const retry = await broker.publishIdempotent('c', '1', { key: 'k', fingerprint: 'f', ttl: 150 });
-    await waitFor(async () => !(await broker.publishIdempotent('c', '1', { key: 'k', fingerprint: 'f', ttl: 150 })).duplicate, 'key forgotten', 5_000);
+    await waitFor(
+      async () => !(await broker.publishIdempotent('c', '1', { key: 'k', fingerprint: 'f', ttl: 150 })).duplicate,
+      'key forgotten',
+      5_000,
+    );
     expect([first.duplicate, retry.duplicate, retry.seq]).toEqual([false, true, first.seq]);
   });
 });

@@ -53,7 +53,8 @@ describe('idempotency keys remembered in the process (brokers that keep none)', 
     const broker = new MemoryBroker();
     let fail = true;
     const flaky = Object.assign(Object.create(broker) as MemoryBroker, {
-      publish: (channel: string, json: string): Promise<BrokerMessage> => (fail ? Promise.reject(new Error('broker down')) : broker.publish(channel, json)),
+      publish: (channel: string, json: string): Promise<BrokerMessage> =>
+        fail ? Promise.reject(new Error('broker down')) : broker.publish(channel, json),
     });
     const keys = new Idempotency(flaky);
     await expect(keys.publish('c', '1', 'k')).rejects.toThrow('broker down');
