@@ -127,6 +127,7 @@ export class ServerSession implements Session {
     this.receipt(rx);
     const replay = this.out.since(rx);
     this.connection = connection;
+    connection.account?.(this.memory);
     this.lastTransport = connection.transport;
     clearTimeout(this.expiryTimer);
     this.expiryTimer = undefined;
