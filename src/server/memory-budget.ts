@@ -20,7 +20,7 @@ export type MemoryLevel = 'session' | 'address' | 'process';
 
 /**
  * What a held frame costs besides its text: the OutFrame object, the string's header, its slot in a
- * session's buffer. Measured with V8 (test/unit/server/memory-budget.test.ts checks it stays true).
+ * session's buffer. Measured with V8 (test/unit/server/memory-budget-levels-shared-frames.test.ts checks it stays true).
  */
 export const FRAME_OVERHEAD = 120;
 /** What an inbox entry costs besides the frame's text: the parsed frame and the entry itself. */
@@ -99,13 +99,12 @@ export class SessionMemory implements FrameLedger {
     return level;
   }
 
-  get inboxLimit(): number {
-    return this.budget.limits.inboxBytes;
-  }
-
-  /** Takes `cost` bytes into the inbox whatever the budget says (a refusal, answered in order), up to `limit`. */
-  forceInbox(cost: number, limit: number): boolean {
-    if (this.inbox + cost > limit) return false;
+  /**
+   * Takes a refused frame's entry (answered in order) into the inbox whatever the budget says, as long
+   * as the inbox stays under twice its bound; answers false past that.
+   */
+  takeRefusal(cost: number): boolean {
+    if (this.inbox + cost > 2 * this.budget.limits.inboxBytes) return false;
     this.changeInbox(cost);
     return true;
   }

@@ -167,7 +167,7 @@ export class ServerSession implements Session {
       const ch = 'frame' in item && 'ch' in item.frame ? { ch: item.frame.ch } : {};
       entry = { s: item.s, refused: { code: 'limit_exceeded', msg: INBOX_FULL[full], ...ch } };
       cost = INBOX_ENTRY_OVERHEAD;
-      if (!this.memory.forceInbox(cost, 2 * this.memory.inboxLimit)) {
+      if (!this.memory.takeRefusal(cost)) {
         this.connection?.close(CloseCode.RateLimited, 'inbox full: the server is still handling earlier frames; slow down');
         return;
       }
