@@ -54,7 +54,7 @@ describe('the npm tarball', () => {
   it('resolves with types for every entry point under node10, node16 (from CommonJS and ESM) and bundler (arethetypeswrong)', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'pushwire-attw-'));
     const { stdout } = await runOk('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', folder], { cwd: root });
-    const [{ filename }] = JSON.parse(stdout) as Array<{ filename: string }>;
+    const [{ filename }] = JSON.parse(stdout) as [{ filename: string }];
     // The <script> builds are not modules: nothing imports them, so they have no types to check.
     const result = await runCommand(bin('attw'), [join(folder, filename), '--exclude-entrypoints', 'pushwire.global.js', 'pushwire-sync.global.js', '--format', 'table-flipped'], {
       cwd: root,
