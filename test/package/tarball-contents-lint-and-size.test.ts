@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,6 +44,16 @@ describe('the npm tarball', () => {
       expect(files.map((file) => file.path)).toContain(needed);
     }
     expect(unpackedSize).toBeLessThanOrEqual(UNPACKED_BUDGET);
+  });
+
+  it('has declarations that import nothing but Node, React and their own files (no optional or ESM-only dependency)', () => {
+    const declarations = files.map((file) => file.path).filter((path) => /\.d\.c?ts$/.test(path));
+    expect(declarations.length).toBeGreaterThan(0);
+    for (const path of declarations) {
+      const text = readFileSync(join(root, path), 'utf8');
+      const specifiers = [...text.matchAll(/(?:from|import)\s*\(?\s*'([^']+)'/g)].map((match) => match[1]!);
+      expect(specifiers.filter((specifier) => !/^(node:|react$|pushwire(\/sync)?$|\.\/)/.test(specifier)), path).toEqual([]);
+    }
   });
 
   it('passes publint (strict: warnings fail too)', async () => {

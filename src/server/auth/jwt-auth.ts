@@ -1,5 +1,5 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import type { JWTPayload, JWTVerifyGetKey } from 'jose';
+import type { JWTVerifyGetKey } from 'jose';
 import type { AuthResult, HandshakeInfo, Session } from '../options.js';
 import { channelMatcher } from './channel-pattern.js';
 
@@ -38,7 +38,22 @@ export interface JwtUser {
   /** When the token expires, ms since the epoch (undefined: never). */
   expiresAt: number | undefined;
   /** Every claim of the token. */
-  claims: JWTPayload;
+  claims: JwtClaims;
+}
+
+/**
+ * A token's claims (jose's JWTPayload, declared here: jose is ESM-only, and a CommonJS project's type
+ * check fails on a declaration that imports it).
+ */
+export interface JwtClaims {
+  iss?: string;
+  sub?: string;
+  aud?: string | string[];
+  jti?: string;
+  nbf?: number;
+  exp?: number;
+  iat?: number;
+  [claim: string]: unknown;
 }
 
 /** The server hooks jwtAuth returns: spread them into `createServer`'s options. */
