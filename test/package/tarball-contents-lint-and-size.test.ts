@@ -19,7 +19,9 @@ const ALLOWED = [
   /^dist\/demo\/(vanilla|react)\.js$/, // the demo pages' bundles `pushwire demo` serves…
   /^demo\/(index\.html|react\/index\.html|styles\.css|favicon\.svg)$/, // …and the pages themselves
 ];
-const UNPACKED_BUDGET = 900_000;
+// 0.95 MB today (was 2.9 MB with source maps, docs and the demo's sources); the React demo page's
+// bundle (React inside) is a quarter of it. A source map or a stray folder would blow it at once.
+const UNPACKED_BUDGET = 1_100_000;
 
 interface PackedFile {
   path: string;
