@@ -109,6 +109,12 @@ export interface ServerOptions extends ServerHooks {
   /** Presence: member keys and limits (see docs/SYNCED-STATE.md). */
   presence?: PresenceOptions;
   logger?: Logger;
+  /**
+   * Test mode for conformance kits (docs/PROTOCOL.md, section 15): a control endpoint at `{path}/test`
+   * (publish, send to or end any session, read the limits) and test behaviour on `test:` channels.
+   * Anyone who reaches it can do all that: never on a server that faces users. Default false.
+   */
+  testMode?: boolean;
 }
 
 export interface SlowConsumerLimits {

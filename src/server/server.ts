@@ -17,6 +17,7 @@ import { presenceChannel, presenceTarget, type PresenceDocument } from '../proto
 import { isStatePatchMessage } from '../protocol/state-message.js';
 import { createPatch } from './state/diff.js';
 import { type StatePosition, type StateView, toJson } from './state/state-store.js';
+import { answerTestCommand, testModeHooks, type TestControlHost } from './test-mode.js';
 
 type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -39,13 +40,18 @@ export class PushwireServer {
   private readonly attachments: Attachment[] = [];
   private ownServer: Server | undefined;
   private closed = false;
+  /** The test-mode control endpoint's view of this server; null unless the `testMode` option is on. */
+  private readonly testControl: TestControlHost | null;
 
   constructor(options: ServerOptions = {}) {
     const resolved = resolveOptions(options);
     this.path = resolved.path;
     this.ownsBroker = options.broker === undefined;
     this.broker = options.broker ?? new MemoryBroker(options.history ? { history: options.history } : {});
-    this.core = new ServerCore(resolved, resolveLimits(options.limits), this.broker, options, options.logger ?? defaultLogger, resolved.transports);
+    const hooks = options.testMode ? testModeHooks(options) : options;
+    this.core = new ServerCore(resolved, resolveLimits(options.limits), this.broker, hooks, options.logger ?? defaultLogger, resolved.transports);
+    const historyMessages = options.broker ? null : (options.history?.size ?? 1000);
+    this.testControl = options.testMode ? { core: this.core, publish: (channel, data) => this.publish(channel, data), historyMessages } : null;
     this.websocket = new WebSocketEndpoint(this.core, `${this.path}/ws`);
     this.websocketEnabled = resolved.transports.includes('websocket');
     this.http = new HttpEndpoints(this.core, {
@@ -54,7 +60,7 @@ export class PushwireServer {
       pollTimeout: resolved.pollTimeout,
       sseKeepalive: resolved.sseKeepalive,
       channelStreams: options.channelStreams ?? true,
-      hooks: options,
+      hooks,
     });
   }
 
@@ -111,6 +117,10 @@ export class PushwireServer {
     if (pathname !== this.path && !pathname.startsWith(`${this.path}/`)) return false;
     if (pathname === `${this.path}/metrics` && this.core.options.metrics) {
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(this.metrics());
+      return true;
+    }
+    if (pathname === `${this.path}/test` && this.testControl) {
+      void answerTestCommand(req, res, this.testControl);
       return true;
     }
     if (pathname === `${this.path}/ws`) {
