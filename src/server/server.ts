@@ -51,7 +51,12 @@ export class PushwireServer {
     const hooks = options.testMode ? testModeHooks(options) : options;
     this.core = new ServerCore(resolved, resolveLimits(options.limits), this.broker, hooks, options.logger ?? defaultLogger, resolved.transports);
     const historyMessages = options.broker ? null : (options.history?.size ?? 1000);
-    this.testControl = options.testMode ? { core: this.core, publish: (channel, data) => this.publish(channel, data), historyMessages } : null;
+    this.testControl = options.testMode ? {
+          core: this.core,
+          publish: (channel, data) => this.publish(channel, data),
+          setState: (channel, doc) => this.setState(channel, doc),
+          historyMessages,
+        } : null;
     this.websocket = new WebSocketEndpoint(this.core, `${this.path}/ws`);
     this.websocketEnabled = resolved.transports.includes('websocket');
     this.http = new HttpEndpoints(this.core, {

@@ -49,6 +49,8 @@ export function testModeHooks(hooks: ServerHooks): ServerHooks {
 export interface TestControlHost {
   core: ServerCore;
   publish(channel: string, data: unknown): Promise<{ epoch: string; seq: number }>;
+  /** Sets a channel's state document (its change goes out as one JSON Patch message). */
+  setState(channel: string, doc: unknown): Promise<unknown>;
   /** Messages kept per channel, when the server knows (its own memory broker). */
   historyMessages: number | null;
 }
@@ -94,6 +96,7 @@ async function runCommand(command: unknown, host: TestControlHost): Promise<unkn
         handshakeTimeout: core.options.handshakeTimeout,
         sessionTtl: core.options.sessionTtl,
         pollTimeout: core.options.pollTimeout,
+        sseKeepalive: core.options.sseKeepalive,
         historyMessages: host.historyMessages,
         outboundFrames: core.options.outboundMaxFrames,
         outboundBytes: core.options.outboundMaxBytes,
@@ -113,6 +116,11 @@ async function runCommand(command: unknown, host: TestControlHost): Promise<unkn
       for (let i = 0; i < (count as number); i++) last = await host.publish(channel, field(command, 'd') ?? null);
       return last;
     }
+    case 'state': {
+      const channel = field(command, 'ch');
+      if (typeof channel !== 'string') throw new CommandError(400, 'state needs a channel "ch"');
+      return await host.setState(channel, field(command, 'doc') ?? null);
+    }
     case 'send':
     case 'close': {
       const session = core.sessions.get(String(field(command, 'sid')));
@@ -127,6 +135,6 @@ async function runCommand(command: unknown, host: TestControlHost): Promise<unkn
       return { ok: true };
     }
     default:
-      throw new CommandError(400, 'unknown "op"; known: config, publish, send, close');
+      throw new CommandError(400, 'unknown "op"; known: config, publish, state, send, close');
   }
 }
