@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 import { startDemoServer } from './demo/demo-server.js';
+import { CONFORMANCE_USAGE, runConformanceCommand } from './conformance/cli.js';
 
 const USAGE = `Usage: pushwire serve [--port N] [--host H]
 
   serve   Serve the demo pages with a Pushwire server (in-memory broker).
           --port N   port to listen on (default: $PORT, else 3000)
-          --host H   interface to bind (default 0.0.0.0)`;
+          --host H   interface to bind (default 0.0.0.0)
+${CONFORMANCE_USAGE}`;
 
 function option(args: string[], name: string): string | undefined {
   const index = args.indexOf(name);
@@ -13,6 +15,10 @@ function option(args: string[], name: string): string | undefined {
 }
 
 async function main(args: string[]): Promise<void> {
+  if (args[0] === 'conformance') {
+    process.exitCode = await runConformanceCommand(args.slice(1));
+    return;
+  }
   if (args[0] !== 'serve') {
     console.log(USAGE);
     process.exitCode = args.length === 0 || args[0] === '--help' ? 0 : 1;

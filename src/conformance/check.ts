@@ -51,12 +51,12 @@ export class CheckRun {
   ) {}
 
   get control(): Control {
-    if (!this.kit.control) throw new Skip('needs the server\'s test mode (docs/PROTOCOL.md, section 15)');
+    if (!this.kit.control) throw new Skip("needs the server's test mode (docs/PROTOCOL.md, section 15)");
     return this.kit.control;
   }
 
   get config(): ServerConfig {
-    if (!this.kit.config) throw new Skip('needs the server\'s test mode (docs/PROTOCOL.md, section 15)');
+    if (!this.kit.config) throw new Skip("needs the server's test mode (docs/PROTOCOL.md, section 15)");
     return this.kit.config;
   }
 
@@ -141,7 +141,8 @@ export function expect(condition: boolean, message: string): asserts condition {
 }
 
 export function expectEqual(actual: unknown, expected: unknown, what: string): void {
-  if (JSON.stringify(actual) !== JSON.stringify(expected)) throw new Error(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+  if (JSON.stringify(actual) !== JSON.stringify(expected))
+    throw new Error(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
 }
 
 export function sleep(ms: number): Promise<void> {

@@ -44,7 +44,11 @@ export class Control {
   }
 
   async call(command: Record<string, unknown>): Promise<{ status: number; body: unknown }> {
-    const answer = await fetchText(`${this.url}/test`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(command) }, this.timeoutMs);
+    const answer = await fetchText(
+      `${this.url}/test`,
+      { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(command) },
+      this.timeoutMs,
+    );
     let body: unknown = null;
     try {
       body = JSON.parse(answer.body);
@@ -56,7 +60,10 @@ export class Control {
 
   private async ok(command: Record<string, unknown>): Promise<unknown> {
     const answer = await this.call(command);
-    if (answer.status !== 200) throw new Error(`test-mode command ${JSON.stringify(command).slice(0, 80)} answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+    if (answer.status !== 200)
+      throw new Error(
+        `test-mode command ${JSON.stringify(command).slice(0, 80)} answered ${answer.status}: ${JSON.stringify(answer.body)}`,
+      );
     return answer.body;
   }
 }

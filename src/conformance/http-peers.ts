@@ -25,11 +25,15 @@ export abstract class HttpPeer extends Peer {
 
   async sendText(text: string): Promise<number> {
     await this.ready;
-    const answer = await fetchText(`${this.baseUrl}/send`, {
-      method: 'POST',
-      headers: { 'pushwire-connection': this.token, 'content-type': 'text/plain;charset=UTF-8' },
-      body: text,
-    }, this.timeoutMs);
+    const answer = await fetchText(
+      `${this.baseUrl}/send`,
+      {
+        method: 'POST',
+        headers: { 'pushwire-connection': this.token, 'content-type': 'text/plain;charset=UTF-8' },
+        body: text,
+      },
+      this.timeoutMs,
+    );
     this.postStatuses.push(answer.status);
     return answer.status;
   }
@@ -48,29 +52,33 @@ export class SsePeer extends HttpPeer {
   constructor(baseUrl: string, timeoutMs: number, body: string, headers: Record<string, string> = {}) {
     super(baseUrl, timeoutMs);
     this.ready = new Promise((resolve) => {
-      this.request = startRequest(`${baseUrl}/sse`, { method: 'POST', headers: { 'content-type': 'text/plain;charset=UTF-8', ...headers }, body }, (res) => {
-        this.openStatus = res.statusCode ?? 0;
-        this.openHeaders = res.headers;
-        this.token = String(res.headers['pushwire-connection'] ?? '');
-        resolve();
-        if (this.openStatus !== 200) {
-          res.resume();
-          res.on('end', () => this.setClosed({ code: 1006, reason: `HTTP ${this.openStatus}` }));
-          return;
-        }
-        let buffer = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          buffer += chunk;
-          let end: number;
-          while ((end = buffer.indexOf('\n\n')) !== -1) {
-            this.event(buffer.slice(0, end));
-            buffer = buffer.slice(end + 2);
+      this.request = startRequest(
+        `${baseUrl}/sse`,
+        { method: 'POST', headers: { 'content-type': 'text/plain;charset=UTF-8', ...headers }, body },
+        (res) => {
+          this.openStatus = res.statusCode ?? 0;
+          this.openHeaders = res.headers;
+          this.token = String(res.headers['pushwire-connection'] ?? '');
+          resolve();
+          if (this.openStatus !== 200) {
+            res.resume();
+            res.on('end', () => this.setClosed({ code: 1006, reason: `HTTP ${this.openStatus}` }));
+            return;
           }
-        });
-        res.on('end', () => this.setClosed({ code: 1006, reason: 'stream ended without a close frame' }));
-        res.on('error', () => this.setClosed({ code: 1006, reason: 'stream failed' }));
-      });
+          let buffer = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            buffer += chunk;
+            let end: number;
+            while ((end = buffer.indexOf('\n\n')) !== -1) {
+              this.event(buffer.slice(0, end));
+              buffer = buffer.slice(end + 2);
+            }
+          });
+          res.on('end', () => this.setClosed({ code: 1006, reason: 'stream ended without a close frame' }));
+          res.on('error', () => this.setClosed({ code: 1006, reason: 'stream failed' }));
+        },
+      );
       this.request.on('error', (error) => {
         resolve();
         this.setClosed({ code: 1006, reason: error.message });
@@ -114,21 +122,33 @@ export class LongPollPeer extends HttpPeer {
   private current: ClientRequest | null = null;
 
   /** `autoPoll` false: the kit polls by hand with `poll()`. */
-  constructor(baseUrl: string, timeoutMs: number, body: string, headers: Record<string, string> = {}, private readonly autoPoll = true) {
+  constructor(
+    baseUrl: string,
+    timeoutMs: number,
+    body: string,
+    headers: Record<string, string> = {},
+    private readonly autoPoll = true,
+  ) {
     super(baseUrl, timeoutMs);
-    this.ready = this.request({ method: 'POST', headers: { 'content-type': 'text/plain;charset=UTF-8', ...headers }, body }).then((answer) => {
-      this.openStatus = answer.status;
-      this.openHeaders = answer.headers;
-      this.token = String(answer.headers['pushwire-connection'] ?? '');
-      this.take(answer);
-      if (answer.status !== 200) this.setClosed({ code: 1006, reason: `HTTP ${answer.status}` });
-      else if (this.autoPoll) void this.loop();
-    });
+    this.ready = this.request({ method: 'POST', headers: { 'content-type': 'text/plain;charset=UTF-8', ...headers }, body }).then(
+      (answer) => {
+        this.openStatus = answer.status;
+        this.openHeaders = answer.headers;
+        this.token = String(answer.headers['pushwire-connection'] ?? '');
+        this.take(answer);
+        if (answer.status !== 200) this.setClosed({ code: 1006, reason: `HTTP ${answer.status}` });
+        else if (this.autoPoll) void this.loop();
+      },
+      (error: unknown) => this.setClosed({ code: 1006, reason: `the opening POST failed: ${String(error)}` }),
+    );
   }
 
   /** One poll saying `received` (default: the last batch seen); records and applies its answer. */
   async poll(received: number | string = this.lastBatch): Promise<PollAnswer> {
-    const answer = await this.request({ method: 'GET', headers: { 'pushwire-connection': this.token, 'pushwire-received': String(received) } });
+    const answer = await this.request({
+      method: 'GET',
+      headers: { 'pushwire-connection': this.token, 'pushwire-received': String(received) },
+    });
     this.take(answer);
     return answer;
   }

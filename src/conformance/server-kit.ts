@@ -48,7 +48,16 @@ const CHECK_DEADLINE = 60_000;
 
 /** Every server check, in report order. CC2 last: it judges the close codes all the others saw. */
 export function serverChecks(): ServerCheck[] {
-  return [...basicChecks, ...handshakeChecks, ...sequencingChecks, ...serverFrameChecks, ...transportChecks, ...eventStreamChecks, ...applicationChecks, ...unreachableChecks];
+  return [
+    ...basicChecks,
+    ...handshakeChecks,
+    ...sequencingChecks,
+    ...serverFrameChecks,
+    ...transportChecks,
+    ...eventStreamChecks,
+    ...applicationChecks,
+    ...unreachableChecks,
+  ];
 }
 
 /**
@@ -105,7 +114,8 @@ interface Attempt {
 }
 
 async function runCheck(check: ServerCheck, kit: KitContext, closes: number[]): Promise<Attempt[]> {
-  if (check.control && !kit.control) return [{ transport: kit.offered[0]!, outcome: 'skip', detail: 'needs the server\'s test mode (docs/PROTOCOL.md, section 15)' }];
+  if (check.control && !kit.control)
+    return [{ transport: kit.offered[0]!, outcome: 'skip', detail: "needs the server's test mode (docs/PROTOCOL.md, section 15)" }];
   const transports = scopeTransports(check, kit.offered);
   if (transports.length === 0) return [{ transport: kit.offered[0]!, outcome: 'skip', detail: `the server does not offer ${check.scope}` }];
   // The transports of one check run side by side: heartbeat checks then wait once, not three times.

@@ -20,7 +20,11 @@ export const CONFORMANCE_SERVER_OPTIONS: ServerOptions = {
 };
 
 /** Starts the reference server in test mode on `port` (0: a free one). */
-export async function startConformanceServer(port: number, host = '127.0.0.1', options: ServerOptions = {}): Promise<{ server: PushwireServer; url: string }> {
+export async function startConformanceServer(
+  port: number,
+  host = '127.0.0.1',
+  options: ServerOptions = {},
+): Promise<{ server: PushwireServer; url: string }> {
   const server = createServer({ ...CONFORMANCE_SERVER_OPTIONS, ...options });
   const address = await server.listen(port, host);
   return { server, url: `http://${host}:${address.port}${server.path}` };

@@ -27,7 +27,8 @@ function field(data: unknown, name: string): unknown {
 export function testModeHooks(hooks: ServerHooks): ServerHooks {
   return {
     ...hooks,
-    authorize: (info) => (field(info.auth, 'refuse') === true ? { ok: false, reason: 'refused by test mode' } : (hooks.authorize?.(info) ?? { ok: true })),
+    authorize: (info) =>
+      field(info.auth, 'refuse') === true ? { ok: false, reason: 'refused by test mode' } : (hooks.authorize?.(info) ?? { ok: true }),
     canSubscribe: (session, channel) => !channel.startsWith(FORBIDDEN) && (hooks.canSubscribe?.(session, channel) ?? true),
     canPublish: (session, channel, data) => channel.startsWith(PUBLISHABLE) || (hooks.canPublish?.(session, channel, data) ?? false),
     onMessage: (session, data) => {
@@ -128,7 +129,8 @@ async function runCommand(command: unknown, host: TestControlHost): Promise<unkn
       if (field(command, 'op') === 'send') session.send(field(command, 'd') ?? null);
       else {
         const code = field(command, 'code') ?? 4000;
-        if (!Number.isSafeInteger(code) || (code as number) < 4000 || (code as number) > 4999) throw new CommandError(400, '"code" must be 4000-4999');
+        if (!Number.isSafeInteger(code) || (code as number) < 4000 || (code as number) > 4999)
+          throw new CommandError(400, '"code" must be 4000-4999');
         const reason = field(command, 'reason');
         session.close(code as number, typeof reason === 'string' ? reason : 'closed by test mode');
       }

@@ -20,10 +20,23 @@ describe('test mode', () => {
   });
 
   it('reports the limits the server runs with', async () => {
-    const server = await startTestServer({ testMode: true, heartbeatInterval: 1_000, maxPayload: 4_096, history: { size: 20 }, limits: { maxSubscriptions: 5 } });
+    const server = await startTestServer({
+      testMode: true,
+      heartbeatInterval: 1_000,
+      maxPayload: 4_096,
+      history: { size: 20 },
+      limits: { maxSubscriptions: 5 },
+    });
     const { status, body } = await command(server.url, { op: 'config' });
     expect(status).toBe(200);
-    expect(body).toMatchObject({ hb: 1_000, grace: 500, max: 4_096, historyMessages: 20, maxSubscriptions: 5, transports: ['websocket', 'sse', 'long-polling'] });
+    expect(body).toMatchObject({
+      hb: 1_000,
+      grace: 500,
+      max: 4_096,
+      historyMessages: 20,
+      maxSubscriptions: 5,
+      transports: ['websocket', 'sse', 'long-polling'],
+    });
   });
 
   it('publishes on demand, sends to one session and ends a session with the close code asked for', async () => {

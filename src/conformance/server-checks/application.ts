@@ -17,7 +17,10 @@ export const applicationChecks: ServerCheck[] = [
       for (const m of peer.frames('m')) {
         const ops = (m.d as { $patch?: { op: string }[] }).$patch;
         expect(Array.isArray(ops) && ops.length > 0, `a state message carries {"$patch": [...]}: ${JSON.stringify(m.d)}`);
-        expect(ops.every((op) => ['add', 'remove', 'replace'].includes(op.op)), `only add, remove, replace on the wire: ${JSON.stringify(ops)}`);
+        expect(
+          ops.every((op) => ['add', 'remove', 'replace'].includes(op.op)),
+          `only add, remove, replace on the wire: ${JSON.stringify(ops)}`,
+        );
       }
     },
   },
@@ -30,7 +33,11 @@ export const applicationChecks: ServerCheck[] = [
       const peer = await t.handshake();
       await peer.send({ t: 'pub', s: 1, ch: t.channel('pub'), d: { $patch: [] } });
       await t.acked(peer, 1);
-      expectEqual(peer.frames('err').map((f) => [f.s, f.code]), [[1, 'forbidden']], 'errors');
+      expectEqual(
+        peer.frames('err').map((f) => [f.s, f.code]),
+        [[1, 'forbidden']],
+        'errors',
+      );
     },
   },
   {
@@ -45,7 +52,11 @@ export const applicationChecks: ServerCheck[] = [
       const snap = peer.frames('snap')[0];
       expect(snap !== undefined && snap.s === 1 && snap.d === null, `snap for a channel without state: ${peer.describe()}`);
       expect(indexOf(peer, (f) => f.t === 'snap') < indexOf(peer, (f) => f.t === 'ack'), 'the snap must precede the ack');
-      expectEqual(peer.frames('err').map((f) => [f.s, f.code]), [[2, 'forbidden']], 'errors');
+      expectEqual(
+        peer.frames('err').map((f) => [f.s, f.code]),
+        [[2, 'forbidden']],
+        'errors',
+      );
     },
   },
   {
@@ -79,7 +90,10 @@ export const applicationChecks: ServerCheck[] = [
       expectEqual(members.length, 1, 'members');
       const [key, connections] = members[0]!;
       const ids = Object.keys(connections);
-      expect(ids.length === 1 && (key.startsWith('user:') || key === `anon:${ids[0]}`), `member key ${key} and connections ${JSON.stringify(connections)}`);
+      expect(
+        ids.length === 1 && (key.startsWith('user:') || key === `anon:${ids[0]}`),
+        `member key ${key} and connections ${JSON.stringify(connections)}`,
+      );
       expectEqual(connections[ids[0]!], { name: 'kit' }, 'metadata');
     },
   },
@@ -113,7 +127,15 @@ export const applicationChecks: ServerCheck[] = [
         { t: 'join', s: 3, ch: 'x'.repeat(195), meta: 1 },
       );
       await t.acked(peer, 3);
-      expectEqual(peer.frames('err').map((f) => [f.s, f.code]), [[1, 'forbidden'], [2, 'too_large'], [3, 'bad_channel']], 'errors');
+      expectEqual(
+        peer.frames('err').map((f) => [f.s, f.code]),
+        [
+          [1, 'forbidden'],
+          [2, 'too_large'],
+          [3, 'bad_channel'],
+        ],
+        'errors',
+      );
     },
   },
   {
@@ -125,8 +147,18 @@ export const applicationChecks: ServerCheck[] = [
       const peer = await t.handshake();
       await peer.send({ t: 'req', s: 1, d: { q: 1 } }, { t: 'req', s: 2, d: [1, 2] });
       await t.acked(peer, 2);
-      expectEqual(peer.frames('res').map((f) => [f.s, f.d]), [[1, { echo: { q: 1 } }], [2, { echo: [1, 2] }]], 'answers');
-      expect(indexOf(peer, (f) => f.t === 'res' && f.s === 2) < indexOf(peer, (f) => f.t === 'ack' && f.s === 2), 'res 2 must precede the ack covering it');
+      expectEqual(
+        peer.frames('res').map((f) => [f.s, f.d]),
+        [
+          [1, { echo: { q: 1 } }],
+          [2, { echo: [1, 2] }],
+        ],
+        'answers',
+      );
+      expect(
+        indexOf(peer, (f) => f.t === 'res' && f.s === 2) < indexOf(peer, (f) => f.t === 'ack' && f.s === 2),
+        'res 2 must precede the ack covering it',
+      );
     },
   },
   {
@@ -139,7 +171,10 @@ export const applicationChecks: ServerCheck[] = [
       await peer.send({ t: 'req', s: 1, d: { throw: 'nope' } });
       await t.acked(peer, 1);
       const err = peer.frames('err')[0];
-      expect(err !== undefined && err.code === 'handler_error' && String(err.msg).includes('nope') && err.s === 1, `expected handler_error for s 1: ${peer.describe()}`);
+      expect(
+        err !== undefined && err.code === 'handler_error' && String(err.msg).includes('nope') && err.s === 1,
+        `expected handler_error for s 1: ${peer.describe()}`,
+      );
       expectEqual(peer.frames('res').length, 0, 'res frames');
     },
   },
@@ -153,7 +188,10 @@ export const applicationChecks: ServerCheck[] = [
       const peer = await t.handshake();
       await peer.send({ t: 'req', s: 1, d: { delay: 150 } }, { t: 'sub', s: 2, ch });
       await t.acked(peer, 2);
-      expect(indexOf(peer, (f) => f.t === 'res') < indexOf(peer, (f) => f.t === 'subd'), `res 1 must come before subd 2: ${peer.describe()}`);
+      expect(
+        indexOf(peer, (f) => f.t === 'res') < indexOf(peer, (f) => f.t === 'subd'),
+        `res 1 must come before subd 2: ${peer.describe()}`,
+      );
     },
   },
   {
@@ -178,7 +216,11 @@ export const applicationChecks: ServerCheck[] = [
       const peer = await t.handshake();
       await peer.send({ t: 'pub', s: 1, ch: t.channel('pub'), d: 1 }, { t: 'sub', s: 2, ch: t.channel('forbidden') });
       await t.acked(peer, 2);
-      expectEqual(peer.frames('err').map((f) => [f.s, f.code]), [[2, 'forbidden']], 'errors');
+      expectEqual(
+        peer.frames('err').map((f) => [f.s, f.code]),
+        [[2, 'forbidden']],
+        'errors',
+      );
       expectEqual((await t.open({ t: 'hello', v: 1, auth: { refuse: true } }).waitClosed('refused')).code, 4200, 'close code');
     },
   },

@@ -19,7 +19,11 @@ export const eventStreamChecks: ServerCheck[] = [
       await t.control.publish(ch, { n: 1 }, 5);
       const reader = stream(t, `channel=${encodeURIComponent(ch)}&rewind=2`);
       await reader.until(() => reader.events.filter((e) => e.event === 'message').length === 2, 'two messages', t.kit.timeoutMs);
-      expectEqual(reader.events.filter((e) => e.event === 'message').map((e) => e.id?.split(':').at(-1)), ['4', '5'], 'message ids');
+      expectEqual(
+        reader.events.filter((e) => e.event === 'message').map((e) => e.id?.split(':').at(-1)),
+        ['4', '5'],
+        'message ids',
+      );
     },
   },
   {
@@ -32,7 +36,11 @@ export const eventStreamChecks: ServerCheck[] = [
       const { epoch } = await t.control.publish(ch, 'x', 4);
       const reader = stream(t, `channel=${encodeURIComponent(ch)}`, { 'last-event-id': `${epoch}:2` });
       await reader.until(() => reader.events.filter((e) => e.event === 'message').length === 2, 'messages 3 and 4', t.kit.timeoutMs);
-      expectEqual(reader.events.filter((e) => e.event === 'message').map((e) => e.id), [`${epoch}:3`, `${epoch}:4`], 'message ids');
+      expectEqual(
+        reader.events.filter((e) => e.event === 'message').map((e) => e.id),
+        [`${epoch}:3`, `${epoch}:4`],
+        'message ids',
+      );
       expectEqual(reader.events[0]!.event, 'subscribed', 'first event');
       expectEqual((JSON.parse(reader.events[0]!.data) as { status: string }).status, 'recovered', 'subscribed status');
     },
@@ -52,7 +60,10 @@ export const eventStreamChecks: ServerCheck[] = [
       for (const [query, headers, method, status, prefix] of cases) {
         const reader = stream(t, query, headers, method);
         await reader.until(() => reader.ended, `the answer to ${method} ?${query}`, t.kit.timeoutMs);
-        expect(reader.status === status && reader.body.startsWith(prefix), `${method} ?${query} ${JSON.stringify(headers)}: expected ${status} ${prefix}, got ${reader.status} ${reader.body.slice(0, 80)}`);
+        expect(
+          reader.status === status && reader.body.startsWith(prefix),
+          `${method} ?${query} ${JSON.stringify(headers)}: expected ${status} ${prefix}, got ${reader.status} ${reader.body.slice(0, 80)}`,
+        );
       }
     },
   },
@@ -65,7 +76,10 @@ export const eventStreamChecks: ServerCheck[] = [
       await reader.until(() => reader.events.length > 0, 'the subscribed event', t.kit.timeoutMs);
       expectEqual(reader.status, 200, 'status');
       expect(String(reader.headers['content-type']).startsWith('text/event-stream'), `content-type ${reader.headers['content-type']}`);
-      expect(reader.body.startsWith(': pushwire channel stream\n'), `the body must start with the comment: ${JSON.stringify(reader.body.slice(0, 60))}`);
+      expect(
+        reader.body.startsWith(': pushwire channel stream\n'),
+        `the body must start with the comment: ${JSON.stringify(reader.body.slice(0, 60))}`,
+      );
       expectEqual(reader.retry, '1000', 'retry');
     },
   },
@@ -101,7 +115,10 @@ export const eventStreamChecks: ServerCheck[] = [
       await reader.until(() => reader.events.length >= 1, 'the first event', t.kit.timeoutMs);
       await sleep(100);
       expectEqual(reader.events[0]!.event, 'reset', 'first event');
-      expect(!reader.events.some((e) => e.event === 'subscribed'), `no subscribed event may accompany the reset: ${JSON.stringify(reader.events.map((e) => e.event))}`);
+      expect(
+        !reader.events.some((e) => e.event === 'subscribed'),
+        `no subscribed event may accompany the reset: ${JSON.stringify(reader.events.map((e) => e.event))}`,
+      );
       const other = stream(t, `channel=${encodeURIComponent(ch)}`, { 'last-event-id': 'gone:epoch:3' });
       await other.until(() => other.events.length >= 1, 'the first event for another epoch', t.kit.timeoutMs);
       expectEqual(other.events[0]!.event, 'reset', 'first event for an id of another epoch (split at the last colon)');

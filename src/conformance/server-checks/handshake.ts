@@ -23,7 +23,10 @@ export const handshakeChecks: ServerCheck[] = [
       const b = (await t.handshake()).welcome()!;
       for (const w of [a, b]) {
         expect(typeof w.sid === 'string' && w.sid.length >= 16, `sid must be a random string: ${JSON.stringify(w.sid)}`);
-        expect(typeof w.secret === 'string' && w.secret.length >= 16 && w.secret !== w.sid, 'secret must be a random string other than the sid');
+        expect(
+          typeof w.secret === 'string' && w.secret.length >= 16 && w.secret !== w.sid,
+          'secret must be a random string other than the sid',
+        );
         expectEqual([w.v, w.resumed, w.rx], [1, false, 0], 'v, resumed, rx');
         expect(isInt(w.hb, 1) && isInt(w.max, 1), `hb and max must be positive integers: ${JSON.stringify(w)}`);
         expect(Array.isArray(w.tr) && w.tr.length > 0, 'tr must list transports');
@@ -87,10 +90,16 @@ export const handshakeChecks: ServerCheck[] = [
       await again.until(() => again.frames('ack').length > 0, 'the ack after the replay');
       const w = again.welcome()!;
       expectEqual(w.rx, 2, 'welcome.rx');
-      const replayed = again.frames().filter((f) => f.t === 'm').map((f) => f.q);
+      const replayed = again
+        .frames()
+        .filter((f) => f.t === 'm')
+        .map((f) => f.q);
       expectEqual(replayed, [2, 3, 4, 5], 'replayed message sequence numbers');
       const ackIndex = again.frames().findIndex((f) => f.t === 'ack');
-      const lastM = again.frames().map((f) => f.t).lastIndexOf('m');
+      const lastM = again
+        .frames()
+        .map((f) => f.t)
+        .lastIndexOf('m');
       expect(ackIndex > lastM, `the ack must follow the replay: ${again.describe()}`);
       expectEqual(again.frames('ack')[0]!.s, 1, 'ack after the resumed welcome');
     },
@@ -119,7 +128,12 @@ export const handshakeChecks: ServerCheck[] = [
     title: 'a first frame that is not a well-formed hello closes with 4101',
     scope: 'each',
     async run(t) {
-      const firsts = ['{not json', JSON.stringify({ t: 'sub', s: 1, ch: 'a' }), JSON.stringify({ t: 'hello' }), JSON.stringify({ t: 'hello', v: 1, sid: 'abc', rx: 0 })];
+      const firsts = [
+        '{not json',
+        JSON.stringify({ t: 'sub', s: 1, ch: 'a' }),
+        JSON.stringify({ t: 'hello' }),
+        JSON.stringify({ t: 'hello', v: 1, sid: 'abc', rx: 0 }),
+      ];
       for (const first of firsts) {
         const closed = await t.open(first).waitClosed(`close after ${first}`);
         expectEqual(closed.code, 4101, `close code after first frame ${first}`);
@@ -145,7 +159,8 @@ export const handshakeChecks: ServerCheck[] = [
       const refused = await t.open({ t: 'hello', v: 1, auth: { refuse: true } }).waitClosed('close after a refused auth');
       expectEqual(refused.code, 4200, 'close code after authorize refused');
       if (t.transport !== 'websocket') return; // an HTTP connection only exists once its body (the hello) arrived
-      if (t.config.handshakeTimeout > 10_000) throw new Skip(`the handshake timeout (${t.config.handshakeTimeout} ms) is too long to wait for`);
+      if (t.config.handshakeTimeout > 10_000)
+        throw new Skip(`the handshake timeout (${t.config.handshakeTimeout} ms) is too long to wait for`);
       const silent = t.open(JSON.stringify({ t: 'ping', id: 1 }));
       const closed = await silent.waitClosed('handshake timeout', t.config.handshakeTimeout + 3_000);
       expectEqual(closed.code, 4003, 'close code of a silent connection');
@@ -181,10 +196,25 @@ export const handshakeChecks: ServerCheck[] = [
     scope: 'each',
     async run(t) {
       const [a, b] = [t.channel(), t.channel()];
-      const peer = t.open([{ t: 'hello', v: 1 }, { t: 'sub', s: 1, ch: a }, { t: 'sub', s: 2, ch: b }].map((f) => JSON.stringify(f)).join('\n'));
+      const peer = t.open(
+        [
+          { t: 'hello', v: 1 },
+          { t: 'sub', s: 1, ch: a },
+          { t: 'sub', s: 2, ch: b },
+        ]
+          .map((f) => JSON.stringify(f))
+          .join('\n'),
+      );
       await t.acked(peer, 2);
       const subds = peer.frames('subd').map((f) => [f.s, f.ch]);
-      expectEqual(subds, [[1, a], [2, b]], 'subd frames');
+      expectEqual(
+        subds,
+        [
+          [1, a],
+          [2, b],
+        ],
+        'subd frames',
+      );
       expectEqual(peer.received[0]?.frame.t, 'welcome', 'first frame');
     },
   },

@@ -1,7 +1,9 @@
 import { type ServerCheck, Skip } from '../check.js';
 
 /** Close codes a server may use (docs/PROTOCOL.md, CC2). */
-export const DOCUMENTED_CLOSE_CODES: ReadonlySet<number> = new Set([1000, 1003, 1009, 4000, 4001, 4002, 4003, 4004, 4005, 4100, 4101, 4102, 4103, 4200]);
+export const DOCUMENTED_CLOSE_CODES: ReadonlySet<number> = new Set([
+  1000, 1003, 1009, 4000, 4001, 4002, 4003, 4004, 4005, 4100, 4101, 4102, 4103, 4200,
+]);
 
 /** Plain handshakes on each transport, and the server rules one server in test mode cannot be driven into. */
 export const basicChecks: ServerCheck[] = [
@@ -58,10 +60,14 @@ export const unreachableChecks: ServerCheck[] = [
   unreachable('EP5', 'an allowed cross-origin page gets CORS headers', 'needs a server configured with allowedOrigins'),
   unreachable('EP6', 'a server shutting down answers 503', 'needs a server that is shutting down'),
   unreachable('SC5', 'a shutdown close frame carries retry', 'needs a server that is shutting down'),
-  unreachable('SB6', 'a lost history under a live subscription resets it', 'needs the broker to lose a channel\'s history (a restart)'),
-  unreachable('EV7', 'a lost history under an event stream sends reset', 'needs the broker to lose a channel\'s history (a restart)'),
+  unreachable('SB6', 'a lost history under a live subscription resets it', "needs the broker to lose a channel's history (a restart)"),
+  unreachable('EV7', 'a lost history under an event stream sends reset', "needs the broker to lose a channel's history (a restart)"),
   unreachable('SE6', 'an SSE stream the client does not read is cut', 'needs a consumer that stops reading at the TCP level for megabytes'),
-  unreachable('SL1', 'a connection that does not drain is evicted with 4002', 'needs a consumer that stops reading at the TCP level for the stall time'),
+  unreachable(
+    'SL1',
+    'a connection that does not drain is evicted with 4002',
+    'needs a consumer that stops reading at the TCP level for the stall time',
+  ),
   unreachable('LP9', 'a poll queue over its bound closes with 4002', 'the session buffer (BD1) has the same bound and overflows first'),
   unreachable('BD3', 'history is bounded; a resume from before it resets', 'checked as SB3 and EV6'),
   unreachable('BD7', 'sessions over the total or per-address limit close with 4005', 'needs a server with a small session limit'),

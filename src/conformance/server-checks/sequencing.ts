@@ -1,7 +1,18 @@
 import { type ServerCheck, expect, expectEqual, indexOf, receiptCount, sleep } from '../check.js';
 import type { Frame } from '../peer.js';
 
-const KNOWN_CODES = new Set(['bad_frame', 'unknown_type', 'too_large', 'bad_channel', 'forbidden', 'no_handler', 'handler_error', 'rate_limited', 'limit_exceeded', 'internal']);
+const KNOWN_CODES = new Set([
+  'bad_frame',
+  'unknown_type',
+  'too_large',
+  'bad_channel',
+  'forbidden',
+  'no_handler',
+  'handler_error',
+  'rate_limited',
+  'limit_exceeded',
+  'internal',
+]);
 
 /** Sections 5 and 9: sequenced frames, acks, control frames, errors. */
 export const sequencingChecks: ServerCheck[] = [
@@ -27,7 +38,11 @@ export const sequencingChecks: ServerCheck[] = [
       const peer = await t.handshake();
       await peer.send({ t: 'sub', s: 1, ch: t.channel() }, { t: 'sub', s: 5, ch: t.channel() });
       await t.acked(peer, 5);
-      expectEqual(peer.frames('subd').map((f) => f.s), [1, 5], 'subd frames');
+      expectEqual(
+        peer.frames('subd').map((f) => f.s),
+        [1, 5],
+        'subd frames',
+      );
     },
   },
   {
@@ -39,7 +54,11 @@ export const sequencingChecks: ServerCheck[] = [
       const peer = await t.handshake();
       await peer.send({ t: 'req', s: 1, d: { delay: 200 } }, { t: 'req', s: 2, d: { n: 2 } });
       await t.acked(peer, 2);
-      expectEqual(peer.frames('res').map((f) => f.s), [1, 2], 'answers in order');
+      expectEqual(
+        peer.frames('res').map((f) => f.s),
+        [1, 2],
+        'answers in order',
+      );
     },
   },
   {
@@ -51,8 +70,14 @@ export const sequencingChecks: ServerCheck[] = [
       for (let s = 1; s <= 20; s++) await peer.send({ t: 'sub', s, ch: t.channel() });
       await t.acked(peer, 20);
       const acks = peer.frames('ack').map((f) => f.s as number);
-      expect(acks.every((s, i) => i === 0 || s >= acks[i - 1]!), `acks went backwards: ${acks.join(',')}`);
-      expect(acks.every((s) => Number.isSafeInteger(s) && s >= 1 && s <= 20), `acks out of range: ${acks.join(',')}`);
+      expect(
+        acks.every((s, i) => i === 0 || s >= acks[i - 1]!),
+        `acks went backwards: ${acks.join(',')}`,
+      );
+      expect(
+        acks.every((s) => Number.isSafeInteger(s) && s >= 1 && s <= 20),
+        `acks out of range: ${acks.join(',')}`,
+      );
     },
   },
   {
@@ -76,7 +101,11 @@ export const sequencingChecks: ServerCheck[] = [
       const peer = await t.handshake();
       await peer.send({ t: 'pub', s: 1, ch: t.channel() }, { t: 'sub', s: 2, ch: t.channel() });
       await t.acked(peer, 2);
-      expectEqual(peer.frames('err').map((f) => [f.s, f.code]), [[1, 'bad_frame']], 'errors');
+      expectEqual(
+        peer.frames('err').map((f) => [f.s, f.code]),
+        [[1, 'bad_frame']],
+        'errors',
+      );
       await peer.send({ t: 'pub', s: 1, ch: t.channel() }, { t: 'sub', s: 3, ch: t.channel() });
       await t.acked(peer, 3);
       expectEqual(peer.frames('err').length, 1, 'errors after the duplicate');
@@ -112,7 +141,11 @@ export const sequencingChecks: ServerCheck[] = [
       expectEqual([subd.st, subd.q], ['recovered', 3], 'subd st and q');
       await peer.until(() => peer.frames('m').length >= 2, 'the messages after 3');
       await sleep(50);
-      expectEqual(peer.frames('m').map((f) => f.q), [4, 5], 'replayed messages');
+      expectEqual(
+        peer.frames('m').map((f) => f.q),
+        [4, 5],
+        'replayed messages',
+      );
     },
   },
   {
@@ -147,10 +180,21 @@ export const sequencingChecks: ServerCheck[] = [
     control: true,
     async run(t) {
       const peer = await t.handshake();
-      await peer.send({ t: 'pub', s: 1, ch: t.channel('plain'), d: 1 }, { t: 'msg', s: 2, d: { throw: 'kit says no' } }, { t: 'msg', s: 3, d: { fine: 1 } });
+      await peer.send(
+        { t: 'pub', s: 1, ch: t.channel('plain'), d: 1 },
+        { t: 'msg', s: 2, d: { throw: 'kit says no' } },
+        { t: 'msg', s: 3, d: { fine: 1 } },
+      );
       await t.acked(peer, 3);
       const errs = peer.frames('err').map((f) => [f.s, f.code]);
-      expectEqual(errs, [[1, 'forbidden'], [2, 'handler_error']], 'errors');
+      expectEqual(
+        errs,
+        [
+          [1, 'forbidden'],
+          [2, 'handler_error'],
+        ],
+        'errors',
+      );
       expect(String(peer.frames('err')[1]!.msg).includes('kit says no'), 'handler_error carries the thrown message');
     },
   },
@@ -199,7 +243,11 @@ export const sequencingChecks: ServerCheck[] = [
       const peer = await t.handshake();
       await peer.send({ t: 'ping', id: 0 }, { t: 'ping', id: 9_007_199_254_740_991 });
       await peer.until(() => peer.frames('pong').length === 2, 'two pongs');
-      expectEqual(peer.frames('pong').map((f) => f.id), [0, 9_007_199_254_740_991], 'pong ids');
+      expectEqual(
+        peer.frames('pong').map((f) => f.id),
+        [0, 9_007_199_254_740_991],
+        'pong ids',
+      );
     },
   },
   {
@@ -282,9 +330,21 @@ export const sequencingChecks: ServerCheck[] = [
       await t.acked(peer, 2);
       await peer.waitFor((f) => f.t === 'pong', 'pong');
       expectEqual(peer.frames('err').length, 0, 'errors for well-typed frames');
-      await peer.send({ t: 'sub', s: 3, ch: '!'.repeat(201) }, { t: 'sub', s: 4, ch, from: ['e'.repeat(129), 0] }, { t: 'sub', s: 5, ch, from: ['e', -1] });
+      await peer.send(
+        { t: 'sub', s: 3, ch: '!'.repeat(201) },
+        { t: 'sub', s: 4, ch, from: ['e'.repeat(129), 0] },
+        { t: 'sub', s: 5, ch, from: ['e', -1] },
+      );
       await t.acked(peer, 5);
-      expectEqual(peer.frames('err').map((f) => [f.s, f.code]), [[3, 'bad_channel'], [4, 'bad_frame'], [5, 'bad_frame']], 'errors for out-of-range fields');
+      expectEqual(
+        peer.frames('err').map((f) => [f.s, f.code]),
+        [
+          [3, 'bad_channel'],
+          [4, 'bad_frame'],
+          [5, 'bad_frame'],
+        ],
+        'errors for out-of-range fields',
+      );
     },
   },
   {
@@ -295,7 +355,14 @@ export const sequencingChecks: ServerCheck[] = [
       const peer = await t.handshake();
       await peer.send({ t: 'teleport' }, { t: 'teleport', s: 1 }, { t: 'sub', s: 2, ch: t.channel() });
       await t.acked(peer, 2);
-      expectEqual(peer.frames('err').map((f) => [f.code, f.s]), [['unknown_type', undefined], ['unknown_type', 1]], 'errors');
+      expectEqual(
+        peer.frames('err').map((f) => [f.code, f.s]),
+        [
+          ['unknown_type', undefined],
+          ['unknown_type', 1],
+        ],
+        'errors',
+      );
       const err1 = indexOf(peer, (f) => f.t === 'err' && f.s === 1);
       expect(err1 < indexOf(peer, (f) => f.t === 'ack'), 'the err of s 1 must precede the ack covering it');
     },
@@ -303,7 +370,10 @@ export const sequencingChecks: ServerCheck[] = [
 ];
 
 /** Waits until everything sent before has been read by the server (the server answers in order). */
-export async function roundTrip(peer: { send(...frames: object[]): Promise<number>; waitFor(match: (f: Frame) => boolean, what: string): Promise<Frame> }): Promise<void> {
+export async function roundTrip(peer: {
+  send(...frames: object[]): Promise<number>;
+  waitFor(match: (f: Frame) => boolean, what: string): Promise<Frame>;
+}): Promise<void> {
   const id = Math.floor(Math.random() * 1e9);
   await peer.send({ t: 'ping', id });
   await peer.waitFor((f) => f.t === 'pong' && f.id === id, `pong ${id}`);

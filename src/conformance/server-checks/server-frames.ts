@@ -12,7 +12,12 @@ export const serverFrameChecks: ServerCheck[] = [
       const ch = t.channel();
       const peer = await t.handshake();
       await t.subscribe(peer, 1, ch);
-      await peer.send({ t: 'get', s: 2, ch }, { t: 'req', s: 3, d: 1 }, { t: 'pub', s: 4, ch: t.channel('plain'), d: 1 }, { t: 'ping', id: 1 });
+      await peer.send(
+        { t: 'get', s: 2, ch },
+        { t: 'req', s: 3, d: 1 },
+        { t: 'pub', s: 4, ch: t.channel('plain'), d: 1 },
+        { t: 'ping', id: 1 },
+      );
       await t.control.publish(ch, 'm');
       await t.control.send(String(peer.welcome()!.sid), 'direct');
       await peer.until(() => peer.frames('msg').length === 1 && peer.frames('m').length === 1, 'the message and the direct message');
@@ -23,7 +28,11 @@ export const serverFrameChecks: ServerCheck[] = [
       // One less first: a resume from the full count releases every frame (HS6).
       const one = await t.resume(peer, count - 1);
       await roundTrip(one);
-      expectEqual(one.reliable().map((r) => r.text), [peer.reliable().at(-1)!.text], 'frames replayed from one less');
+      expectEqual(
+        one.reliable().map((r) => r.text),
+        [peer.reliable().at(-1)!.text],
+        'frames replayed from one less',
+      );
       one.cut();
       const all = await t.resume(peer, count);
       await roundTrip(all);
@@ -45,7 +54,14 @@ export const serverFrameChecks: ServerCheck[] = [
       peer.cut();
       const again = await t.resume(peer, 1);
       await roundTrip(again);
-      expectEqual(again.reliable().map((r) => r.text), peer.reliable().slice(1).map((r) => r.text), 'replayed frames');
+      expectEqual(
+        again.reliable().map((r) => r.text),
+        peer
+          .reliable()
+          .slice(1)
+          .map((r) => r.text),
+        'replayed frames',
+      );
     },
   },
   {
@@ -95,7 +111,11 @@ export const serverFrameChecks: ServerCheck[] = [
       await t.control.publish(ch, 'live', 2);
       await peer.until(() => peer.frames('m').length >= 6, 'messages 3..8');
       await sleep(50);
-      expectEqual(peer.frames('m').map((f) => f.q), [3, 4, 5, 6, 7, 8], 'messages');
+      expectEqual(
+        peer.frames('m').map((f) => f.q),
+        [3, 4, 5, 6, 7, 8],
+        'messages',
+      );
     },
   },
   {
@@ -119,7 +139,10 @@ export const serverFrameChecks: ServerCheck[] = [
       expectEqual([reset.st, reset.h], ['reset', history + 5], 'subd after trimmed history');
       await sleep(50);
       const replayed = peer.frames('m').filter((f) => f.ch === trimmed);
-      expect(replayed.length === 0 || replayed[0]!.q === Number(reset.q) + 1, `messages after a reset continue from its q: ${peer.describe()}`);
+      expect(
+        replayed.length === 0 || replayed[0]!.q === Number(reset.q) + 1,
+        `messages after a reset continue from its q: ${peer.describe()}`,
+      );
     },
   },
   {
@@ -134,7 +157,11 @@ export const serverFrameChecks: ServerCheck[] = [
       const subd = await t.subscribe(peer, 1, ch, { rewind: 3 });
       expectEqual([subd.st, subd.q, subd.h], ['new', 5, 8], 'subd');
       await peer.until(() => peer.frames('m').length === 3, 'three messages');
-      expectEqual(peer.frames('m').map((f) => f.q), [6, 7, 8], 'messages');
+      expectEqual(
+        peer.frames('m').map((f) => f.q),
+        [6, 7, 8],
+        'messages',
+      );
     },
   },
   {
@@ -185,7 +212,10 @@ export const serverFrameChecks: ServerCheck[] = [
       const closed = await peer.waitClosed('close 4001', 2 * hb + grace + 2_000);
       const after = Date.now() - start;
       expectEqual(closed.code, 4001, 'close code');
-      expect(after >= hb + grace - 100 && after <= 2 * hb + grace + 1_000, `dropped after ${after} ms; window is ${hb + grace}..${2 * hb + grace}`);
+      expect(
+        after >= hb + grace - 100 && after <= 2 * hb + grace + 1_000,
+        `dropped after ${after} ms; window is ${hb + grace}..${2 * hb + grace}`,
+      );
     },
   },
   {
@@ -241,7 +271,10 @@ export const serverFrameChecks: ServerCheck[] = [
       await roundTrip(peer); // the msg reached the server before the close is asked for
       await t.control.close(String(peer.welcome()!.sid), 4000, 'kit');
       await peer.waitClosed('the close');
-      expect(peer.frames('ack').some((f) => f.s === 1), `an ack covering 1 must come before the close: ${peer.describe()}`);
+      expect(
+        peer.frames('ack').some((f) => f.s === 1),
+        `an ack covering 1 must come before the close: ${peer.describe()}`,
+      );
     },
   },
   {
@@ -280,7 +313,10 @@ export const serverFrameChecks: ServerCheck[] = [
       expectEqual(rewind.st, 'new', 'a plain sub');
       const again = await t.subscribe(peer, 3, ch, { rewind: historyMessages });
       const replayed = seq - Number(again.q);
-      expect(again.st === 'new' && replayed > 0 && replayed <= outboundFrames / 2, `a rewind replays at most half the buffer: ${JSON.stringify(again)}`);
+      expect(
+        again.st === 'new' && replayed > 0 && replayed <= outboundFrames / 2,
+        `a rewind replays at most half the buffer: ${JSON.stringify(again)}`,
+      );
       await peer.until(() => peer.frames('m').length === replayed, `${replayed} replayed messages`);
     },
   },
@@ -327,7 +363,11 @@ export const serverFrameChecks: ServerCheck[] = [
       const subs = Array.from({ length: limit + 1 }, (_, i) => ({ t: 'sub', s: i + 1, ch: `${t.channel()}-${i}` }));
       await peer.send(...subs);
       await t.acked(peer, limit + 1);
-      expectEqual(peer.frames('err').map((f) => [f.s, f.code]), [[limit + 1, 'limit_exceeded']], 'errors');
+      expectEqual(
+        peer.frames('err').map((f) => [f.s, f.code]),
+        [[limit + 1, 'limit_exceeded']],
+        'errors',
+      );
     },
   },
   {
@@ -339,7 +379,11 @@ export const serverFrameChecks: ServerCheck[] = [
       const max = Number(peer.welcome()!.max);
       await peer.send({ t: 'msg', s: 1, d: 'x'.repeat(max + 10) });
       await t.acked(peer, 1);
-      expectEqual(peer.frames('err').map((f) => [f.s, f.code]), [[1, 'too_large']], 'errors');
+      expectEqual(
+        peer.frames('err').map((f) => [f.s, f.code]),
+        [[1, 'too_large']],
+        'errors',
+      );
       await t.subscribe(peer, 2, t.channel());
     },
   },

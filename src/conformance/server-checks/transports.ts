@@ -58,9 +58,15 @@ export const transportChecks: ServerCheck[] = [
     scope: 'each',
     async run(t) {
       const peer = await t.handshake();
-      await peer.sendText(`${JSON.stringify({ t: 'sub', s: 1, ch: t.channel() })}\n\n${JSON.stringify({ t: 'sub', s: 2, ch: t.channel() })}\n`);
+      await peer.sendText(
+        `${JSON.stringify({ t: 'sub', s: 1, ch: t.channel() })}\n\n${JSON.stringify({ t: 'sub', s: 2, ch: t.channel() })}\n`,
+      );
       await t.acked(peer, 2);
-      expectEqual(peer.frames('subd').map((f) => f.s), [1, 2], 'subd frames');
+      expectEqual(
+        peer.frames('subd').map((f) => f.s),
+        [1, 2],
+        'subd frames',
+      );
       expectEqual(peer.frames('err').length, 0, 'errors');
     },
   },
@@ -125,7 +131,7 @@ export const transportChecks: ServerCheck[] = [
   },
   {
     id: 'EP4',
-    title: 'the server\'s own origin (Origin host = Host) is allowed',
+    title: "the server's own origin (Origin host = Host) is allowed",
     scope: 'each',
     async run(t) {
       const own = { origin: `${new URL(t.kit.url).protocol}//${new URL(t.kit.url).host}` };
@@ -149,11 +155,24 @@ export const transportChecks: ServerCheck[] = [
     title: 'an HTTP connection is named by a random token; frames after the hello in the body are fed in order',
     scope: 'http',
     async run(t) {
-      const a = asHttp(t.open([{ t: 'hello', v: 1 }, { t: 'sub', s: 1, ch: t.channel() }].map((f) => JSON.stringify(f)).join('\n')));
+      const a = asHttp(
+        t.open(
+          [
+            { t: 'hello', v: 1 },
+            { t: 'sub', s: 1, ch: t.channel() },
+          ]
+            .map((f) => JSON.stringify(f))
+            .join('\n'),
+        ),
+      );
       await t.acked(a, 1);
       const b = asHttp(await t.handshake());
       expect(/^[A-Za-z0-9_.-]{20,}$/.test(a.token) && a.token !== b.token, `tokens must be random base64url: ${a.token}, ${b.token}`);
-      expectEqual(a.frames('subd').map((f) => f.s), [1], 'pipelined sub answered');
+      expectEqual(
+        a.frames('subd').map((f) => f.s),
+        [1],
+        'pipelined sub answered',
+      );
     },
   },
   {
@@ -199,8 +218,15 @@ export const transportChecks: ServerCheck[] = [
       // A long-polling connection ends once a poll after its close frame got 404 (LP10).
       if (peer instanceof LongPollPeer) expectEqual((await peer.poll()).status, 404, 'status of the poll after the close frame');
       await sleep(50);
-      const answer = await fetchText(`${t.kit.url}/send`, { method: 'POST', headers: { ...TEXT, 'pushwire-connection': peer.token }, body: '{"t":"ping","id":1}' });
-      expect(answer.status === 404 && answer.body.startsWith('unknown_connection'), `expected 404 unknown_connection, got ${answer.status} ${answer.body}`);
+      const answer = await fetchText(`${t.kit.url}/send`, {
+        method: 'POST',
+        headers: { ...TEXT, 'pushwire-connection': peer.token },
+        body: '{"t":"ping","id":1}',
+      });
+      expect(
+        answer.status === 404 && answer.body.startsWith('unknown_connection'),
+        `expected 404 unknown_connection, got ${answer.status} ${answer.body}`,
+      );
     },
   },
   {
@@ -209,9 +235,20 @@ export const transportChecks: ServerCheck[] = [
     scope: 'http',
     async run(t) {
       const peer = await t.handshake();
-      await peer.sendText([{ t: 'sub', s: 1, ch: t.channel() }, { t: 'sub', s: 2, ch: t.channel() }].map((f) => JSON.stringify(f)).join('\n'));
+      await peer.sendText(
+        [
+          { t: 'sub', s: 1, ch: t.channel() },
+          { t: 'sub', s: 2, ch: t.channel() },
+        ]
+          .map((f) => JSON.stringify(f))
+          .join('\n'),
+      );
       await t.acked(peer, 2);
-      expectEqual(peer.frames('subd').map((f) => f.s), [1, 2], 'subd order');
+      expectEqual(
+        peer.frames('subd').map((f) => f.s),
+        [1, 2],
+        'subd order',
+      );
       await peer.sendText('');
       const err = await peer.waitFor((f) => f.t === 'err', 'err for the empty body');
       expectEqual(err.code, 'bad_frame', 'code');
@@ -224,7 +261,8 @@ export const transportChecks: ServerCheck[] = [
     async run(t) {
       const peer = asHttp(await t.handshake());
       const max = Number(peer.welcome()!.max);
-      const send = (headers: Record<string, string>, body: string, method = 'POST') => fetchText(`${t.kit.url}/send`, { method, headers: { ...TEXT, ...headers }, body: method === 'POST' ? body : undefined });
+      const send = (headers: Record<string, string>, body: string, method = 'POST') =>
+        fetchText(`${t.kit.url}/send`, { method, headers: { ...TEXT, ...headers }, body: method === 'POST' ? body : undefined });
       expectEqual((await send({ 'pushwire-connection': peer.token }, '{"t":"ping","id":1}')).status, 204, 'status for a good POST');
       const unknown = await send({ 'pushwire-connection': 'no-such-token' }, '{"t":"ping","id":1}');
       expect(unknown.status === 404 && unknown.body.startsWith('unknown_connection'), `unknown token: ${unknown.status} ${unknown.body}`);
@@ -295,12 +333,18 @@ export const transportChecks: ServerCheck[] = [
       await peer.opened();
       expectEqual((await peer.poll('-1')).status, 400, 'status for Pushwire-Received -1');
       expectEqual((await peer.poll('abc')).status, 400, 'status for Pushwire-Received abc');
-      const unknown = await fetchText(`${t.kit.url}/poll`, { method: 'GET', headers: { 'pushwire-connection': 'nope', 'pushwire-received': '0' } });
+      const unknown = await fetchText(`${t.kit.url}/poll`, {
+        method: 'GET',
+        headers: { 'pushwire-connection': 'nope', 'pushwire-received': '0' },
+      });
       expectEqual(unknown.status, 404, 'status for an unknown token');
       if (!t.kit.offered.includes('sse')) return;
       const sse = asSse(t.open({ t: 'hello', v: 1 }, {}, 'sse'));
       await sse.opened();
-      const wrong = await fetchText(`${t.kit.url}/poll`, { method: 'GET', headers: { 'pushwire-connection': sse.token, 'pushwire-received': '0' } });
+      const wrong = await fetchText(`${t.kit.url}/poll`, {
+        method: 'GET',
+        headers: { 'pushwire-connection': sse.token, 'pushwire-received': '0' },
+      });
       expectEqual(wrong.status, 400, 'status for the token of an SSE connection');
     },
   },
@@ -322,7 +366,10 @@ export const transportChecks: ServerCheck[] = [
         const took = Date.now() - start;
         if (answer.status === 200) {
           const types = answer.body.split('\n').map((line) => (JSON.parse(line) as { t: string }).t);
-          expect(types.every((type) => type === 'ping'), `an idle connection's poll carried ${types.join(', ')}`);
+          expect(
+            types.every((type) => type === 'ping'),
+            `an idle connection's poll carried ${types.join(', ')}`,
+          );
           continue;
         }
         expectEqual(answer.status, 204, 'status of an empty poll');
@@ -342,14 +389,24 @@ export const transportChecks: ServerCheck[] = [
       await peer.send({ t: 'sub', s: 1, ch: t.channel() }, { t: 'sub', s: 2, ch: t.channel() });
       const second = await peer.poll();
       const first = peer.answers[0]!;
-      for (const [n, answer] of [[1, first], [2, second]] as const) {
+      for (const [n, answer] of [
+        [1, first],
+        [2, second],
+      ] as const) {
         expectEqual(answer.status, 200, `status of batch ${n}`);
         expect(String(answer.headers['content-type']).startsWith('application/x-ndjson'), `content-type ${answer.headers['content-type']}`);
         expectEqual(answer.headers['pushwire-batch'], String(n), 'Pushwire-Batch');
         expectEqual(answer.headers['cache-control'], 'no-store', 'Cache-Control');
         expect(!answer.body.endsWith('\n'), 'no newline after the last frame');
       }
-      expectEqual(second.body.split('\n').map((line) => (JSON.parse(line) as { t: string }).t).filter((type) => type === 'subd').length, 2, 'subd frames in batch 2');
+      expectEqual(
+        second.body
+          .split('\n')
+          .map((line) => (JSON.parse(line) as { t: string }).t)
+          .filter((type) => type === 'subd').length,
+        2,
+        'subd frames in batch 2',
+      );
     },
   },
   {
@@ -390,7 +447,10 @@ export const transportChecks: ServerCheck[] = [
       await peer.send({ t: 'bye' });
       await sleep(50);
       const last = await peer.poll();
-      expect(last.status === 200 && last.body.includes('"t":"close"'), `the next poll must carry the close frame: ${last.status} ${last.body}`);
+      expect(
+        last.status === 200 && last.body.includes('"t":"close"'),
+        `the next poll must carry the close frame: ${last.status} ${last.body}`,
+      );
       expectEqual((await peer.poll()).status, 404, 'status of a poll after the close');
     },
   },
