@@ -1,6 +1,7 @@
 import { CheckRun, type KitContext, type ServerCheck, Skip } from './check.js';
 import { Control } from './control.js';
 import type { TransportName } from './peer.js';
+import { type Attempt, type KitReport, mergeAttempts, type RuleResult, summarize } from './report.js';
 import { applicationChecks } from './server-checks/application.js';
 import { eventStreamChecks } from './server-checks/events.js';
 import { handshakeChecks } from './server-checks/handshake.js';
@@ -8,19 +9,6 @@ import { basicChecks, DOCUMENTED_CLOSE_CODES, unreachableChecks } from './server
 import { sequencingChecks } from './server-checks/sequencing.js';
 import { serverFrameChecks } from './server-checks/server-frames.js';
 import { transportChecks } from './server-checks/transports.js';
-
-export type Outcome = 'pass' | 'fail' | 'skip';
-
-/** The verdict on one rule id, over every check and transport that proves it. */
-export interface RuleResult {
-  id: string;
-  title: string;
-  outcome: Outcome;
-  /** Transports it passed on ('once' checks: the one used). */
-  passedOn: TransportName[];
-  /** Why it failed or was skipped. */
-  details: string[];
-}
 
 export interface ServerKitOptions {
   /** Base URL of the endpoints, e.g. http://127.0.0.1:3000/pushwire */
@@ -35,12 +23,7 @@ export interface ServerKitOptions {
   write?: (line: string) => void;
 }
 
-export interface ServerKitReport {
-  results: RuleResult[];
-  passed: number;
-  failed: number;
-  skipped: number;
-}
+export type ServerKitReport = KitReport;
 
 const ALL_TRANSPORTS: TransportName[] = ['websocket', 'sse', 'long-polling'];
 /** Longest one check may take on one transport (heartbeat checks wait a few heartbeats). */
@@ -88,7 +71,7 @@ export async function runServerKit(options: ServerKitOptions): Promise<ServerKit
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 6) }, worker));
-  checks.forEach((check, index) => merge(results, check, outcomes[index]!));
+  checks.forEach((check, index) => mergeAttempts(results, check, outcomes[index]!));
   if (!options.only || options.only.some((prefix) => 'CC2'.startsWith(prefix))) {
     const undocumented = [...new Set(closes)].filter((code) => !DOCUMENTED_CLOSE_CODES.has(code));
     results.set('CC2', {
@@ -99,18 +82,7 @@ export async function runServerKit(options: ServerKitOptions): Promise<ServerKit
       details: undocumented.length === 0 ? [] : [`undocumented close codes seen: ${undocumented.join(', ')}`],
     });
   }
-  const list = [...results.values()];
-  for (const result of list) write(reportLine(result));
-  const count = (outcome: Outcome): number => list.filter((r) => r.outcome === outcome).length;
-  const report = { results: list, passed: count('pass'), failed: count('fail'), skipped: count('skip') };
-  write(`${list.length} rules: ${report.passed} passed, ${report.failed} failed, ${report.skipped} skipped`);
-  return report;
-}
-
-interface Attempt {
-  transport: TransportName;
-  outcome: Outcome;
-  detail: string;
+  return summarize([...results.values()], write);
 }
 
 async function runCheck(check: ServerCheck, kit: KitContext, closes: number[]): Promise<Attempt[]> {
@@ -150,29 +122,6 @@ function scopeTransports(check: ServerCheck, offered: TransportName[]): Transpor
     default:
       return offered.filter((name) => name === check.scope);
   }
-}
-
-/** Several checks may prove one rule: it fails if any attempt failed, is skipped if all were, passes otherwise. */
-function merge(results: Map<string, RuleResult>, check: ServerCheck, attempts: Attempt[]): void {
-  const result = results.get(check.id) ?? { id: check.id, title: check.title, outcome: 'skip' as Outcome, passedOn: [], details: [] };
-  for (const attempt of attempts) {
-    if (attempt.outcome === 'pass' && !result.passedOn.includes(attempt.transport)) result.passedOn.push(attempt.transport);
-    if (attempt.outcome !== 'pass') result.details.push(`${attempt.transport}: ${attempt.detail}`);
-  }
-  const outcomes = new Set([result.outcome, ...attempts.map((a) => a.outcome)]);
-  if (outcomes.has('fail')) result.outcome = 'fail';
-  else if (attempts.some((a) => a.outcome === 'pass')) result.outcome = result.outcome === 'fail' ? 'fail' : 'pass';
-  results.set(check.id, result);
-}
-
-function reportLine(result: RuleResult): string {
-  const label = { pass: 'PASS', fail: 'FAIL', skip: 'SKIP' }[result.outcome];
-  const head = `${label}  ${result.id.padEnd(5)} ${result.title}`;
-  if (result.outcome === 'pass') {
-    const skippedOn = result.details.length > 0 ? `; skipped: ${result.details.join('; ')}` : '';
-    return `${head} [${result.passedOn.join(', ')}]${skippedOn}`;
-  }
-  return `${head}\n        ${result.details.join('\n        ')}`;
 }
 
 /** The transports to check: the server's test-mode config, else what answers a hello. */
