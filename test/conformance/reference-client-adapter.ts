@@ -2,7 +2,15 @@ import { PassThrough } from 'node:stream';
 import { createInterface } from 'node:readline';
 import WebSocket from 'ws';
 import { Adapter } from '../../src/conformance/client-kit/adapter.js';
-import { connect, longPolling, type PushwireClient, sse, type TransportDefinition, websocket, type WebSocketConstructor } from '../../src/client/index.js';
+import {
+  connect,
+  longPolling,
+  type PushwireClient,
+  sse,
+  type TransportDefinition,
+  websocket,
+  type WebSocketConstructor,
+} from '../../src/client/index.js';
 
 const BY_NAME: Record<string, TransportDefinition> = { websocket, sse, 'long-polling': longPolling };
 
