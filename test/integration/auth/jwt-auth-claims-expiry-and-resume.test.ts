@@ -1,5 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { SignJWT } from 'jose';
+import { createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, SignJWT } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { ClientOptions, CloseInfo, OpenInfo, ReconnectInfo } from '../../../src/client/index.js';
@@ -86,6 +88,27 @@ describe('jwtAuth: users and channel permissions from signed tokens', () => {
       .setExpirationTime('1m')
       .sign(pem);
     expect(await firstOutcome(rsaServer, { auth: confused })).toEqual({ code: 4200, reason: 'token algorithm not allowed' });
+  });
+
+  it('verifies tokens against the public keys of a JWKS URL, picked by kid', async () => {
+    const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const jwks = JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: 'key-1', alg: 'ES256', use: 'sig' }] });
+    const idp = createHttpServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(jwks));
+    await new Promise<void>((resolve) => idp.listen(0, '127.0.0.1', resolve));
+    closeAfterTest(idp, (server) => new Promise((resolve) => server.close(resolve)));
+    const server = await startTestServer({ ...jwtAuth({ jwksUrl: `http://127.0.0.1:${(idp.address() as AddressInfo).port}/jwks.json` }) });
+    const sign = (kid: string) =>
+      new SignJWT({ subscribe: ['*'] })
+        .setProtectedHeader({ alg: 'ES256', kid })
+        .setSubject('dave')
+        .setExpirationTime('1m')
+        .sign(privateKey);
+
+    expect(await firstOutcome(server, { auth: await sign('key-1') })).toBe('open');
+    expect(await firstOutcome(server, { auth: await sign('unknown-key') })).toEqual({
+      code: 4200,
+      reason: 'token invalid (ERR_JWKS_NO_MATCHING_KEY)',
+    });
   });
 
   it('refuses with close 4200: an expired token, a token without exp, a bad signature, no token', async () => {
