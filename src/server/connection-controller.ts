@@ -2,6 +2,7 @@ import { CloseCode } from '../protocol/codes.js';
 import type { ClientFrame, HelloFrame } from '../protocol/frames.js';
 import { parseClientFrame, type ParseResult } from '../protocol/validate.js';
 import { PROTOCOL_VERSION } from '../protocol/version.js';
+import { monotonicNow } from './clock.js';
 import type { Connection, ConnectionHandler } from './connection.js';
 import type { ServerCore } from './core.js';
 import { errorFrame, pongFrame } from './frames.js';
@@ -110,7 +111,7 @@ export class ConnectionController implements ConnectionHandler {
 
   private route(text: string): void {
     const session = this.session!;
-    const now = Date.now();
+    const now = monotonicNow();
     session.lastSeen = now;
     this.core.counters.framesIn++;
     const tooLarge = Buffer.byteLength(text) > this.core.options.maxPayload;

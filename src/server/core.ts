@@ -5,6 +5,7 @@ import type { HelloFrame, TransportName } from '../protocol/frames.js';
 import { PROTOCOL_VERSION } from '../protocol/version.js';
 import type { Broker } from './broker/broker.js';
 import { ChannelRegistry } from './channels.js';
+import { monotonicNow } from './clock.js';
 import type { Connection } from './connection.js';
 import { PING_FRAME, closeFrame, errorFrame, welcomeFrame } from './frames.js';
 import type { ResolvedLimits } from './limits.js';
@@ -127,7 +128,7 @@ export class ServerCore implements SessionHost {
       session.connection = null;
       previous.close(CloseCode.Replaced, 'replaced by a newer connection of this session');
     }
-    session.lastSeen = Date.now();
+    session.lastSeen = monotonicNow();
     const rx = resumed && !resync ? hello.rx! : 0;
     const welcome = welcomeFrame({
       v: PROTOCOL_VERSION,
@@ -349,7 +350,7 @@ export class ServerCore implements SessionHost {
 
   /** Pings every connected session and drops connections that have been silent past interval + grace. */
   private sweep(): void {
-    const deadline = Date.now() - this.options.heartbeatInterval - this.options.heartbeatGrace;
+    const deadline = monotonicNow() - this.options.heartbeatInterval - this.options.heartbeatGrace;
     for (const session of this.sessions.values()) {
       const connection = session.connection;
       if (!connection) continue;

@@ -1,5 +1,6 @@
 import type { SequencedClientFrame, TransportName } from '../protocol/frames.js';
 import type { ServerErrorCode } from '../protocol/codes.js';
+import { monotonicNow } from './clock.js';
 import type { Connection } from './connection.js';
 import type { Session } from './options.js';
 import type { SessionSubscription } from './channels.js';
@@ -66,7 +67,7 @@ export class ServerSession implements Session {
   ) {
     this.out = new OutboundBuffer(limits.maxFrames, limits.maxBytes);
     const { framesPerSecond, frameBurst } = resolveLimits(limits);
-    this.rate = new TokenBucket(framesPerSecond, frameBurst, Date.now());
+    this.rate = new TokenBucket(framesPerSecond, frameBurst, monotonicNow());
   }
 
   /** The application's per-session values (made on first use: most sessions never have any). */

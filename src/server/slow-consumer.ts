@@ -1,3 +1,4 @@
+import { monotonicNow } from './clock.js';
 import type { ServerSession } from './session.js';
 
 /**
@@ -18,7 +19,7 @@ export class SlowConsumerGuard {
     private readonly maxPendingBytes: number,
     private readonly maxStallTime: number,
     private readonly evict: (session: ServerSession) => void,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = monotonicNow,
   ) {}
 
   /** Call after writing to the session's connection. */

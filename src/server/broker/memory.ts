@@ -1,5 +1,6 @@
 import type { Position } from '../../protocol/frames.js';
 import type { Broker, BrokerListener, BrokerMessage, HistoryQuery, HistoryResult, StateSnapshot } from './broker.js';
+import { monotonicNow } from '../clock.js';
 import { randomToken } from '../random.js';
 
 export interface HistoryLimits {
@@ -11,6 +12,7 @@ export interface HistoryLimits {
 
 export interface MemoryBrokerOptions {
   history?: HistoryLimits;
+  /** The clock of history expiry, ms. Default the process's monotonic clock (a stepped wall clock neither drops nor keeps history). */
   now?: () => number;
 }
 
@@ -41,7 +43,7 @@ export class MemoryBroker implements Broker {
   constructor(options: MemoryBrokerOptions = {}) {
     this.size = Math.max(0, options.history?.size ?? 1000);
     this.ttl = Math.max(0, options.history?.ttl ?? 10 * 60_000);
-    this.now = options.now ?? Date.now;
+    this.now = options.now ?? monotonicNow;
     // Channels nobody has used for longer than the history TTL are dropped now and then.
     this.sweeper = setInterval(() => this.forgetIdle(), 60_000);
     this.sweeper.unref?.();
