@@ -158,6 +158,8 @@ export class ServerCore implements SessionHost {
         maxBytes: this.options.outboundMaxBytes,
         framesPerSecond: this.limits.framesPerSecond,
         frameBurst: this.limits.frameBurst,
+        bytesPerSecond: this.limits.bytesPerSecond,
+        byteBurst: this.limits.byteBurst,
       },
       this,
       this.counters,

@@ -5,10 +5,11 @@ export type LimitKind =
   | 'sessions' // maxSessions reached
   | 'sessions_per_address' // maxSessionsPerAddress reached
   | 'subscriptions' // maxSubscriptions reached
-  | 'rate' // a frame over framesPerSecond/frameBurst
+  | 'rate' // a frame over framesPerSecond/frameBurst or bytesPerSecond/byteBurst
   | 'payload' // a frame over maxPayload
   | 'origin' // an Origin not allowed
-  | 'handshake_timeout'; // no hello in time (slowloris)
+  | 'handshake_timeout' // no hello in time (slowloris)
+  | 'handshake_pings'; // more pings before hello than an upgrade probe sends
 
 /** Monotonic counters of one server, for `server.stats()` and the Prometheus endpoint. */
 export class Counters {
@@ -35,6 +36,7 @@ export class Counters {
     payload: 0,
     origin: 0,
     handshake_timeout: 0,
+    handshake_pings: 0,
   };
 }
 

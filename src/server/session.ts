@@ -7,7 +7,7 @@ import type { SessionSubscription } from './channels.js';
 import { OutboundBuffer } from './outbound-buffer.js';
 import type { OutFrame } from './out-frame.js';
 import { ackFrame, directFrame } from './frames.js';
-import { resolveLimits, TokenBucket } from './limits.js';
+import { InboundRate, type LimitOptions, resolveLimits } from './limits.js';
 import { Counters } from './metrics.js';
 import type { SessionMirror } from './cluster/session-mirror.js';
 import { atTickEnd } from './tick-end.js';
@@ -45,8 +45,8 @@ export class ServerSession implements Session {
   lastTransport: TransportName | null = null;
   /** Its record in the cluster store, when the server runs as one of several nodes. */
   mirror: SessionMirror | null = null;
-  /** Frames per second this session may send. */
-  readonly rate: TokenBucket;
+  /** Frames and bytes per second this session may send. */
+  readonly rate: InboundRate;
   /** Highest client sequence number handled; the cumulative ack. */
   private handledSeq = 0;
   /** Highest client sequence number accepted into the inbox; anything at or below it is a duplicate. */
@@ -61,13 +61,12 @@ export class ServerSession implements Session {
     readonly id: string,
     readonly secret: string,
     readonly user: unknown,
-    limits: { maxFrames: number; maxBytes: number; framesPerSecond?: number; frameBurst?: number },
+    limits: { maxFrames: number; maxBytes: number } & Pick<LimitOptions, 'framesPerSecond' | 'frameBurst' | 'bytesPerSecond' | 'byteBurst'>,
     private readonly host: SessionHost,
     private readonly counters: Counters = new Counters(),
   ) {
     this.out = new OutboundBuffer(limits.maxFrames, limits.maxBytes);
-    const { framesPerSecond, frameBurst } = resolveLimits(limits);
-    this.rate = new TokenBucket(framesPerSecond, frameBurst, monotonicNow());
+    this.rate = new InboundRate(resolveLimits(limits), monotonicNow());
   }
 
   /** The application's per-session values (made on first use: most sessions never have any). */
