@@ -31,6 +31,8 @@ export class ConnectionController implements ConnectionHandler {
   private earlyBytes = 0;
   /** Pings answered before `hello`. */
   private probes = 0;
+  /** Whether this connection counts as a handshake in progress of its address (until open or closed). */
+  private inHandshakeCount: boolean;
   private handshakeTimer: ReturnType<typeof setTimeout> | undefined;
   private request: RequestInfo | null;
   private readonly remoteAddress: string;
@@ -47,12 +49,20 @@ export class ConnectionController implements ConnectionHandler {
       this.fail(CloseCode.HandshakeTimeout, 'no handshake within the handshake timeout');
     }, core.options.handshakeTimeout);
     this.handshakeTimer.unref?.();
+    this.inHandshakeCount = core.startHandshake(this.remoteAddress);
+    // Refused after the transport has finished setting the connection up (it is being constructed now).
+    if (!this.inHandshakeCount) queueMicrotask(() => this.fail(CloseCode.ServerFull, 'too many handshakes from this address at once; try again later'));
+  }
+
+  /** Whether a session was opened on this connection (a connection refused before has nothing to resume). */
+  get opened(): boolean {
+    return this.session !== null;
   }
 
   onText(text: string): void {
     switch (this.state) {
       case 'handshake':
-        this.handshake(text);
+        if (this.inHandshakeCount) this.handshake(text);
         return;
       case 'authorizing':
         this.earlyBytes += Buffer.byteLength(text);
@@ -70,6 +80,7 @@ export class ConnectionController implements ConnectionHandler {
     if (this.state === 'closed') return;
     this.state = 'closed';
     clearTimeout(this.handshakeTimer);
+    this.leaveHandshakeCount();
     if (this.session) this.core.detach(this.session, this.connection);
   }
 
@@ -128,6 +139,7 @@ export class ConnectionController implements ConnectionHandler {
       return;
     }
     this.state = 'open';
+    this.leaveHandshakeCount();
     const early = this.early;
     this.early = null;
     for (const frame of early ?? []) this.route(frame);
@@ -196,6 +208,12 @@ export class ConnectionController implements ConnectionHandler {
     const ch = parsed.ok ? ('ch' in parsed.frame ? parsed.frame.ch : undefined) : parsed.ch;
     if (s === undefined) session.enqueue(errorFrame(code, msg));
     else session.receive({ s, refused: ch === undefined ? { code, msg } : { code, msg, ch } });
+  }
+
+  private leaveHandshakeCount(): void {
+    if (!this.inHandshakeCount) return;
+    this.inHandshakeCount = false;
+    this.core.handshakeEnded(this.remoteAddress);
   }
 
   private fail(code: number, reason: string): void {

@@ -2,8 +2,10 @@
 export interface LimitOptions {
   /** Sessions on this server in total. Default 50,000. */
   maxSessions?: number;
-  /** Sessions from one client address. Default 1,000 (offices share addresses behind NAT). */
+  /** Sessions from one client address (channel streams included). Default 1,000 (offices share addresses behind NAT). */
   maxSessionsPerAddress?: number;
+  /** Connections from one client address between connecting and `welcome` (or refusal). Default 1,000. */
+  maxHandshakesPerAddress?: number;
   /** Channels one session may be subscribed to. Default 1,000. */
   maxSubscriptions?: number;
   /** Frames per second a session may send, sustained. Default 1,000. */
@@ -25,12 +27,32 @@ export function resolveLimits(options: LimitOptions = {}, maxPayload = 0): Resol
   return {
     maxSessions: options.maxSessions ?? 50_000,
     maxSessionsPerAddress: options.maxSessionsPerAddress ?? 1_000,
+    maxHandshakesPerAddress: options.maxHandshakesPerAddress ?? 1_000,
     maxSubscriptions: options.maxSubscriptions ?? 1_000,
     framesPerSecond: options.framesPerSecond ?? 1_000,
     frameBurst: options.frameBurst ?? 5_000,
     bytesPerSecond: options.bytesPerSecond ?? 1024 * 1024,
     byteBurst,
   };
+}
+
+/** How many of something (sessions, handshakes in progress) each client address holds. */
+export class AddressCounts {
+  private readonly counts = new Map<string, number>();
+
+  of(address: string): number {
+    return this.counts.get(address) ?? 0;
+  }
+
+  add(address: string): void {
+    this.counts.set(address, this.of(address) + 1);
+  }
+
+  remove(address: string): void {
+    const left = this.of(address) - 1;
+    if (left > 0) this.counts.set(address, left);
+    else this.counts.delete(address);
+  }
 }
 
 /** A token bucket: `burst` tokens, refilled at `rate` per second of the monotonic clock. */

@@ -9,7 +9,8 @@ export type LimitKind =
   | 'payload' // a frame over maxPayload
   | 'origin' // an Origin not allowed
   | 'handshake_timeout' // no hello in time (slowloris)
-  | 'handshake_pings'; // more pings before hello than an upgrade probe sends
+  | 'handshake_pings' // more pings before hello than an upgrade probe sends
+  | 'handshakes_per_address'; // maxHandshakesPerAddress reached
 
 /** Monotonic counters of one server, for `server.stats()` and the Prometheus endpoint. */
 export class Counters {
@@ -37,6 +38,7 @@ export class Counters {
     origin: 0,
     handshake_timeout: 0,
     handshake_pings: 0,
+    handshakes_per_address: 0,
   };
 }
 
