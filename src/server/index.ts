@@ -1,7 +1,11 @@
-export { createServer, PushwireServer } from './server.js';
+export { createServer, PushwireServer, type PublishOptions, type PublishResult } from './server.js';
+export { userIdOf } from './user-id.js';
+export { jwtAuth, type JwtAuthHooks, type JwtAuthOptions, type JwtUser } from './auth/jwt-auth.js';
+export { IdempotencyKeyReusedError, type IdempotencyOptions } from './idempotency.js';
+export type { HttpApiOptions } from './http-api/http-api.js';
 export { MemoryBroker, memoryBroker, type HistoryLimits, type MemoryBrokerOptions } from './broker/memory.js';
 export { RedisBroker, redisBroker, type RedisBrokerOptions } from './broker/redis.js';
-export type { Broker, BrokerListener, BrokerMessage, HistoryQuery, HistoryResult } from './broker/broker.js';
+export type { Broker, BrokerListener, BrokerMessage, HistoryQuery, HistoryResult, IdempotencyKey, IdempotentPublish } from './broker/broker.js';
 export type {
   AuthResult,
   HandshakeInfo,

@@ -2,6 +2,8 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { TransportName } from '../protocol/frames.js';
 import type { Broker } from './broker/broker.js';
 import type { HistoryLimits } from './broker/memory.js';
+import type { HttpApiOptions } from './http-api/http-api.js';
+import type { IdempotencyOptions } from './idempotency.js';
 import type { LimitOptions } from './limits.js';
 import type { Logger } from './logger.js';
 import type { OriginPolicy } from './origin.js';
@@ -108,6 +110,10 @@ export interface ServerOptions extends ServerHooks {
   channelStreams?: boolean;
   /** Presence: member keys and limits (see docs/SYNCED-STATE.md). */
   presence?: PresenceOptions;
+  /** The HTTP API for other backends at `{path}/api/…`, with its API keys (see docs/HTTP-API.md). Default: off. */
+  httpApi?: HttpApiOptions;
+  /** Retention of idempotency keys (`server.publish(…, { idempotencyKey })` and the HTTP API's `Idempotency-Key`). */
+  idempotency?: IdempotencyOptions;
   logger?: Logger;
 }
 
@@ -138,7 +144,7 @@ export interface ResolvedOptions {
   presence?: PresenceOptions;
 }
 
-function positive(name: string, value: number | undefined, fallback: number): number {
+export function positive(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (!Number.isFinite(value) || value <= 0) throw new RangeError(`pushwire: option ${name} must be a positive number`);
   return value;
