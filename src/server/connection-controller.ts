@@ -171,10 +171,11 @@ export class ConnectionController implements ConnectionHandler {
       this.refuse(session, parsed, parsed.code, parsed.msg);
       return;
     }
-    this.dispatch(session, parsed.frame);
+    this.dispatch(session, parsed.frame, bytes);
   }
 
-  private dispatch(session: ServerSession, frame: ClientFrame): void {
+  /** `bytes`: the frame's size on the wire, counted against the session's inbox while it waits. */
+  private dispatch(session: ServerSession, frame: ClientFrame, bytes: number): void {
     switch (frame.t) {
       case 'sub':
       case 'unsub':
@@ -184,7 +185,7 @@ export class ConnectionController implements ConnectionHandler {
       case 'get':
       case 'join':
       case 'leave':
-        session.receive({ s: frame.s, frame });
+        session.receive({ s: frame.s, frame }, bytes);
         return;
       case 'ack':
       case 'pong':

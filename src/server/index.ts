@@ -18,6 +18,7 @@ export type {
 } from './options.js';
 export type { Logger } from './logger.js';
 export type { OutboundLimits } from './outbound-buffer.js';
+export type { MemoryBudgetOptions, MemoryStats } from './memory-budget.js';
 export type { Counters, LimitKind, ServerStats } from './metrics.js';
 export type { LimitOptions } from './limits.js';
 export type { OriginPolicy } from './origin.js';
