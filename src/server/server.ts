@@ -55,14 +55,23 @@ export class PushwireServer {
     this.ownsBroker = options.broker === undefined;
     this.broker = options.broker ?? new MemoryBroker(options.history ? { history: options.history } : {});
     const hooks = options.testMode ? testModeHooks(options) : options;
-    this.core = new ServerCore(resolved, resolveLimits(options.limits), this.broker, hooks, options.logger ?? defaultLogger, resolved.transports);
+    this.core = new ServerCore(
+      resolved,
+      resolveLimits(options.limits, resolved.maxPayload),
+      this.broker,
+      hooks,
+      options.logger ?? defaultLogger,
+      resolved.transports,
+    );
     const historyMessages = options.broker ? null : (options.history?.size ?? 1000);
-    this.testControl = options.testMode ? {
+    this.testControl = options.testMode
+      ? {
           core: this.core,
           publish: (channel, data) => this.publish(channel, data),
           setState: (channel, doc) => this.setState(channel, doc),
           historyMessages,
-        } : null;
+        }
+      : null;
     this.websocket = new WebSocketEndpoint(this.core, `${this.path}/ws`);
     this.websocketEnabled = resolved.transports.includes('websocket');
     this.http = new HttpEndpoints(this.core, {
@@ -178,8 +187,15 @@ export class PushwireServer {
    * `code` (default 4200: the client reconnects only with fresh credentials from an `auth` function).
    * Returns how many sessions ended.
    */
-  disconnect(target: { user: string } | { session: string }, code: number = CloseCode.Unauthorized, reason = 'disconnected by the application'): number {
-    const sessions = 'session' in target ? [this.core.sessions.get(target.session)] : [...this.core.sessions.values()].filter((s) => userIdOf(s.user) === target.user);
+  disconnect(
+    target: { user: string } | { session: string },
+    code: number = CloseCode.Unauthorized,
+    reason = 'disconnected by the application',
+  ): number {
+    const sessions =
+      'session' in target
+        ? [this.core.sessions.get(target.session)]
+        : [...this.core.sessions.values()].filter((s) => userIdOf(s.user) === target.user);
     let ended = 0;
     for (const session of sessions) {
       if (!session || session.ended) continue;
