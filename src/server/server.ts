@@ -51,7 +51,7 @@ export class PushwireServer {
     this.path = resolved.path;
     this.ownsBroker = options.broker === undefined;
     this.broker = options.broker ?? new MemoryBroker(options.history ? { history: options.history } : {});
-    this.core = new ServerCore(resolved, resolveLimits(options.limits), this.broker, options, options.logger ?? defaultLogger, resolved.transports);
+    this.core = new ServerCore(resolved, resolveLimits(options.limits, resolved.maxPayload), this.broker, options, options.logger ?? defaultLogger, resolved.transports);
     this.websocket = new WebSocketEndpoint(this.core, `${this.path}/ws`);
     this.websocketEnabled = resolved.transports.includes('websocket');
     this.http = new HttpEndpoints(this.core, {

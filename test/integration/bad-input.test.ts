@@ -1,38 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import type { PushwireClient } from '../../src/client/index.js';
 import { openClient } from '../support/client-harness.js';
 import { closeAll } from '../support/close-after-test.js';
+import { type RawPeer, rawPeer } from '../support/raw-peer.js';
 import { startTestServer, type TestServer } from '../support/server-harness.js';
 import { waitFor } from '../support/wait.js';
-
-interface RawPeer {
-  socket: WebSocket;
-  frames: Array<Record<string, unknown>>;
-  closed?: { code: number; reason: string };
-  send(frame: unknown): void;
-  /** Sends hello and waits for the welcome. */
-  handshake(): Promise<Record<string, unknown>>;
-}
-
-/** A hand-driven WebSocket peer that speaks (or breaks) the protocol frame by frame. */
-async function rawPeer(url: string): Promise<RawPeer> {
-  const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/ws`);
-  const peer: RawPeer = {
-    socket,
-    frames: [],
-    send: (frame) => socket.send(typeof frame === 'string' ? frame : JSON.stringify(frame)),
-    async handshake() {
-      peer.send({ t: 'hello', v: 1 });
-      await waitFor(() => peer.frames.some((f) => f.t === 'welcome'), 'welcome');
-      return peer.frames.find((f) => f.t === 'welcome')!;
-    },
-  };
-  socket.on('message', (data) => peer.frames.push(JSON.parse(data.toString()) as Record<string, unknown>));
-  socket.on('close', (code, reason) => (peer.closed = { code, reason: reason.toString() }));
-  await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
-  return peer;
-}
 
 const errors = (peer: RawPeer): Array<Record<string, unknown>> => peer.frames.filter((f) => f.t === 'err');
 

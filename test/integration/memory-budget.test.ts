@@ -94,6 +94,8 @@ describe("a session's inbox (finding 9)", () => {
     let peakInbox = 0;
     const server = await startTestServer({
       memory: { inboxBytes },
+      // The byte rate limit (default bursts of 4 MiB) would refuse part of these 9 MB first.
+      limits: { bytesPerSecond: 64 * 1024 * 1024, byteBurst: 64 * 1024 * 1024 },
       onMessage: async (_session, data) => {
         const memory: { inbox: number } | undefined = server.pushwire.stats().memory;
         peakInbox = Math.max(peakInbox, memory?.inbox ?? 0);
@@ -102,7 +104,7 @@ describe("a session's inbox (finding 9)", () => {
       },
     });
     const client = await bareSession(server.port);
-    const total = 150; // 60 KB each: 9 MB, sent at once (under the rate limit's burst)
+    const total = 150; // 60 KB each: 9 MB, sent at once (under the rate limits' bursts set above)
     const payload = 'y'.repeat(60_000);
     for (let i = 1; i <= total; i++) client.socket.send(JSON.stringify({ t: 'msg', s: i, d: { i, payload } }));
     await waitFor(() => client.frames.some((frame) => frame.t === 'ack' && frame.s === total), 'the ack of every frame', 30_000);
