@@ -1,0 +1,70 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { RedisBroker } from '../../src/server/broker/redis.js';
+import { openClient } from '../support/client-harness.js';
+import { closeAfterTest, closeAll } from '../support/close-after-test.js';
+import { FaultProxy } from '../support/fault-proxy.js';
+import { useTestRedis } from '../support/redis-server.js';
+import { startTestServer, type TestServer } from '../support/server-harness.js';
+import { delay, retry, waitFor } from '../support/wait.js';
+
+// One node's link to Redis goes down and comes back (issue 14, findings 1 and 3): node A talks to
+// Redis directly, node B through a proxy that the test takes down.
+const redis = useTestRedis();
+afterEach(closeAll);
+
+/** A proxy to the test Redis that passes bytes untouched until the test takes the link down. */
+async function redisLink(): Promise<{ proxy: FaultProxy; url: string }> {
+  const proxy = closeAfterTest(new FaultProxy(redis.server.port, { cutAfter: null, stallChance: 0, delay: [0, 0] }));
+  return { proxy, url: `redis://127.0.0.1:${await proxy.listen()}` };
+}
+
+async function node(prefix: string, url = redis.url): Promise<TestServer> {
+  const broker = closeAfterTest(new RedisBroker({ url, prefix }));
+  return startTestServer({ broker, canPublish: () => true });
+}
+
+describe.skipIf(!redis.available)('a node whose Redis link drops and comes back', () => {
+  it('catches up a channel it has delivered nothing on yet: the message published meanwhile arrives, without a reset', async () => {
+    const link = await redisLink();
+    const prefix = redis.prefix('quiet');
+    const [a, b] = [await node(prefix), await node(prefix, link.url)];
+    const client = await openClient(b.url);
+    const got: number[] = [];
+    const statuses: string[] = [];
+    client.subscribe<number>('quiet', { onMessage: (n) => got.push(n), onSubscribed: (info) => statuses.push(info.status) });
+    await waitFor(() => statuses.length === 1, 'subscribed on node B');
+
+    link.proxy.linkDown();
+    await delay(300);
+    await a.pushwire.publish('quiet', 1);
+    await delay(1_200);
+    link.proxy.linkUp();
+
+    await waitFor(() => got.length === 1, 'the message published while B was cut off', 10_000);
+    expect(got).toEqual([1]);
+    expect(statuses).toEqual(['new']);
+  });
+
+  it('after a Redis restart, a subscriber gets the new epoch’s acknowledged messages under the reset, not only the newest', async () => {
+    const link = await redisLink();
+    const prefix = redis.prefix('restart');
+    const [a, b] = [await node(prefix), await node(prefix, link.url)];
+    const client = await openClient(b.url);
+    const got: number[] = [];
+    const statuses: string[] = [];
+    client.subscribe<number>('feed', { onMessage: (n) => got.push(n), onSubscribed: (info) => statuses.push(info.status) });
+    await waitFor(() => statuses.length === 1, 'subscribed on node B');
+    await a.pushwire.publish('feed', 1);
+    await waitFor(() => got.length === 1, 'first message');
+
+    link.proxy.linkDown();
+    await redis.server.restart();
+    // Acknowledged by the new Redis while node B is still cut off from it.
+    for (const n of [2, 3, 4]) await retry(() => a.pushwire.publish('feed', n));
+    link.proxy.linkUp();
+
+    await waitFor(() => got.length === 4, 'the new epoch’s messages on node B', 10_000);
+    expect(statuses).toEqual(['new', 'reset']);
+    expect(got).toEqual([1, 2, 3, 4]);
+  });
+});
