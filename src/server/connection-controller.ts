@@ -94,7 +94,7 @@ export class ConnectionController implements ConnectionHandler {
     const session = await this.core.openSession(hello, result.user, this.connection, this.remoteAddress);
     if (this.state !== 'authorizing') {
       // The connection ended while the session was being opened (on a cluster that can take a while).
-      if (session) this.core.detach(session, this.connection);
+      if (session) this.core.abandoned(session, this.connection, hello);
       return;
     }
     this.session = session;

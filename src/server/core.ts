@@ -195,6 +195,16 @@ export class ServerCore implements SessionHost {
     session.expiryTimer.unref?.();
   }
 
+  /**
+   * The connection ended before its session was open (e.g. while a stalled Redis held the session's
+   * record write). A session its client never heard of can never be resumed: it ends now instead of
+   * counting against the session limits for `sessionTtl`. One the client asked to resume waits for it.
+   */
+  abandoned(session: ServerSession, connection: Connection, hello: HelloFrame): void {
+    if (hello.sid === session.id) this.detach(session, connection);
+    else this.endSession(session, 'expired');
+  }
+
   endSession(session: ServerSession, reason: SessionEndReason, code: number = CloseCode.ServerShutdown, message: string = reason): void {
     if (session.ended) return;
     session.ended = true;

@@ -1,6 +1,8 @@
+import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { RedisBroker } from '../../src/server/broker/redis.js';
-import { openClient } from '../support/client-harness.js';
+import { connectClient, openClient } from '../support/client-harness.js';
 import { closeAfterTest, closeAll } from '../support/close-after-test.js';
 import { FaultProxy } from '../support/fault-proxy.js';
 import { useTestRedis } from '../support/redis-server.js';
@@ -66,5 +68,29 @@ describe.skipIf(!redis.available)('a node whose Redis link drops and comes back'
     await waitFor(() => got.length === 4, 'the new epoch’s messages on node B', 10_000);
     expect(statuses).toEqual(['new', 'reset']);
     expect(got).toEqual([1, 2, 3, 4]);
+  });
+});
+
+describe.skipIf(!redis.available)('a Redis stall', () => {
+  it('handshakes abandoned while Redis stalled leave no session behind: clients are welcomed once it answers again', async () => {
+    const broker = closeAfterTest(new RedisBroker({ url: redis.url, prefix: redis.prefix('stall') }));
+    const server = await startTestServer({ broker, limits: { maxSessionsPerAddress: 3 } });
+    const admin = closeAfterTest(new Redis(redis.url), (connection) => connection.disconnect());
+    await admin.call('CLIENT', 'PAUSE', '2500', 'ALL');
+
+    // As many clients as the limit allows say hello, get no welcome (the session's record write waits for Redis), give up.
+    const sockets = Array.from({ length: 3 }, () => closeAfterTest(new WebSocket(`${server.url.replace(/^http/, 'ws')}/ws`), (socket) => socket.terminate()));
+    await Promise.all(sockets.map((socket) => new Promise((resolve) => socket.once('open', resolve))));
+    for (const socket of sockets) socket.send('{"t":"hello","v":1}');
+    await delay(500);
+    for (const socket of sockets) socket.close();
+
+    await waitFor(() => server.pushwire.stats().sessions === 0 && server.pushwire.stats().counters.sessionsEnded.expired === 3, 'abandoned sessions ended', 10_000);
+    const closes: number[] = [];
+    const client = connectClient(server.url);
+    client.on('close', ({ code }) => closes.push(code));
+    await waitFor(() => client.state === 'open', 'a client welcomed after the stall', 10_000);
+    expect(closes).toEqual([]);
+    expect(server.pushwire.stats().counters.limitHits.sessions_per_address).toBe(0);
   });
 });
