@@ -55,6 +55,10 @@ export class ServerCore implements SessionHost {
       ? new ClusterSessions(link, logger, {
           release: (sid) => this.release(sid),
           purgePresence: (node, channels) => this.presence.purgeNode(node, channels),
+          lost: (sid) => this.lost(sid),
+          fenced: () => {
+            for (const session of [...this.sessions.values()]) this.lose(session);
+          },
         })
       : null;
     this.cluster?.start(() => this.sessions.keys(), options.sessionTtl).catch((error: unknown) => {
@@ -186,6 +190,17 @@ export class ServerCore implements SessionHost {
     await session.mirror?.settled();
   }
 
+  /** Another node holds the session's record now: it ends here without touching the record. */
+  private lost(sid: string): void {
+    const session = this.sessions.get(sid);
+    if (session) this.lose(session);
+  }
+
+  /** Ends a session this node may no longer hold; a client still connected here resumes it (wherever it lands). */
+  private lose(session: ServerSession): void {
+    this.endSession(session, 'moved', CloseCode.ServerShutdown, 'this server node no longer holds the session; resume it');
+  }
+
   /** The connection ended; the session waits `sessionTtl` for the client to come back. */
   detach(session: ServerSession, connection: Connection): void {
     if (session.connection !== connection) return;
@@ -243,6 +258,10 @@ export class ServerCore implements SessionHost {
 
   end(session: ServerSession, code: number, reason: string): void {
     this.endSession(session, 'closed', code, reason);
+  }
+
+  mayHandle(): boolean | Promise<boolean> {
+    return this.cluster ? this.cluster.mayHandle() : true;
   }
 
   async handle(session: ServerSession, item: InboundItem): Promise<void> {

@@ -6,6 +6,7 @@ import { connectClient, openClient } from '../support/client-harness.js';
 import { closeAfterTest, closeAll } from '../support/close-after-test.js';
 import { FaultProxy } from '../support/fault-proxy.js';
 import { useTestRedis } from '../support/redis-server.js';
+import { presence } from '../../src/sync/index.js';
 import { startTestServer, type TestServer } from '../support/server-harness.js';
 import { delay, retry, waitFor } from '../support/wait.js';
 
@@ -20,9 +21,9 @@ async function redisLink(): Promise<{ proxy: FaultProxy; url: string }> {
   return { proxy, url: `redis://127.0.0.1:${await proxy.listen()}` };
 }
 
-async function node(prefix: string, url = redis.url): Promise<TestServer> {
-  const broker = closeAfterTest(new RedisBroker({ url, prefix }));
-  return startTestServer({ broker, canPublish: () => true });
+async function node(prefix: string, url = redis.url, nodeTimeout?: number): Promise<TestServer> {
+  const broker = closeAfterTest(new RedisBroker({ url, prefix, nodeTimeout }));
+  return startTestServer({ broker, canPublish: () => true, authorize: ({ auth }) => ({ ok: true, user: auth }) });
 }
 
 describe.skipIf(!redis.available)('a node whose Redis link drops and comes back', () => {
@@ -68,6 +69,47 @@ describe.skipIf(!redis.available)('a node whose Redis link drops and comes back'
     await waitFor(() => got.length === 4, 'the new epoch’s messages on node B', 10_000);
     expect(statuses).toEqual(['new', 'reset']);
     expect(got).toEqual([1, 2, 3, 4]);
+  });
+});
+
+describe.skipIf(!redis.available)('a node cut off from Redis for longer than nodeTimeout', () => {
+  /** Node A behind a proxy the test takes down, node B, and the members of 'lobby' as B reads them. */
+  async function partitionable(): Promise<{ link: FaultProxy; a: TestServer; b: TestServer; members(): Promise<string[]> }> {
+    const { proxy, url } = await redisLink();
+    const prefix = redis.prefix('partition');
+    const [a, b] = [await node(prefix, url, 2_000), await node(prefix, redis.url, 2_000)];
+    closeAfterTest(proxy, (down) => down.linkUp()); // before the nodes close, even if the test failed with the link down
+    const members = async (): Promise<string[]> => Object.keys(await b.pushwire.presence('lobby')).sort();
+    return { link: proxy, a, b, members };
+  }
+
+  it('its clients that stayed connected are back in presence once the link heals', async () => {
+    const { link, a, b, members } = await partitionable();
+    presence(await openClient(a.url, { auth: 'ann' }), 'lobby', { name: 'Ann' });
+    await waitFor(async () => (await members()).length === 1, 'Ann present');
+    presence(await openClient(b.url, { auth: 'bob' }), 'lobby', { name: 'Bob' });
+    await waitFor(async () => (await members()).length === 2, 'both present');
+
+    link.linkDown();
+    // B takes A for dead and removes its presence entries; Ann's WebSocket to A stays open throughout.
+    await waitFor(async () => (await members()).length === 1, 'A’s member removed', 10_000);
+    link.linkUp();
+
+    await waitFor(async () => (await members()).length === 2, 'Ann present again after the link healed', 15_000);
+    expect(await members()).toEqual(['user:ann', 'user:bob']);
+  });
+
+  it('its presence entries are removed even when the node removing them read the presence before they were added', async () => {
+    const { link, a, b, members } = await partitionable();
+    presence(await openClient(b.url, { auth: 'bob' }), 'lobby', { name: 'Bob' });
+    await waitFor(async () => (await members()).length === 1, 'Bob present');
+    presence(await openClient(a.url, { auth: 'ann' }), 'lobby', { name: 'Ann' });
+    await waitFor(async () => (await members()).length === 2, 'both present');
+
+    link.linkDown();
+    await waitFor(async () => (await members()).length === 1, 'A’s member removed', 10_000);
+    expect(await members()).toEqual(['user:bob']);
+    link.linkUp();
   });
 });
 

@@ -4,20 +4,34 @@ import { freePort } from './free-port.js';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/redis-node.mjs', import.meta.url));
 
-/** A Pushwire server node in its own process (on Redis), which a test can kill like a crashed machine. */
+/**
+ * A Pushwire server node in its own process (on Redis), which a test can kill like a crashed machine or
+ * pause like a stalled one.
+ */
 export class NodeProcess {
+  /** Lines the node printed (the fixture prints `handled <data>` for every `send` it handles). */
+  readonly output: string[] = [];
+
   private constructor(
     readonly port: number,
     private readonly child: ChildProcess,
-  ) {}
+  ) {
+    let partial = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      const lines = (partial + chunk.toString()).split('\n');
+      partial = lines.pop()!;
+      this.output.push(...lines);
+    });
+  }
 
   get url(): string {
     return `http://127.0.0.1:${this.port}/pushwire`;
   }
 
-  static async start(redisUrl: string, prefix: string): Promise<NodeProcess> {
+  /** `options`: server options (JSON) over the fixture's defaults. */
+  static async start(redisUrl: string, prefix: string, options: Record<string, unknown> = {}): Promise<NodeProcess> {
     const port = await freePort();
-    const child = spawn(process.execPath, [FIXTURE, String(port), redisUrl, prefix], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [FIXTURE, String(port), redisUrl, prefix, JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'inherit'] });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('node process did not start within 10 s')), 10_000);
       child.stdout!.on('data', (chunk: Buffer) => {
@@ -29,6 +43,16 @@ export class NodeProcess {
       child.once('exit', (code) => reject(new Error(`node process exited with ${code}`)));
     });
     return new NodeProcess(port, child);
+  }
+
+  /** SIGSTOP: the process freezes (its sockets stay open and the kernel keeps receiving), as in a long GC pause or a stalled VM. */
+  pause(): void {
+    this.child.kill('SIGSTOP');
+  }
+
+  /** SIGCONT: the paused process goes on where it stopped. */
+  resume(): void {
+    this.child.kill('SIGCONT');
   }
 
   /** SIGKILL: no graceful shutdown, no goodbye to clients. */

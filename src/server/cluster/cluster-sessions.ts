@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from '../logger.js';
 import { OutFrame } from '../out-frame.js';
 import type { ServerSession } from '../session.js';
-import type { ClusterLink, NodeAnswer, NodeCall, StoredSession } from './cluster.js';
+import { type ClusterLink, type NodeAnswer, type NodeCall, NodeNotListening, type StoredSession } from './cluster.js';
 import { SessionMirror } from './session-mirror.js';
 
 /** How long a node waits for another to give up a session before taking it anyway, ms. */
@@ -16,6 +16,10 @@ export interface NodeCallHandlers {
   http?(call: Extract<NodeCall, { kind: 'send' | 'poll' }>): Promise<NodeAnswer>;
   /** A dead node's presence entries in `channels` must go. */
   purgePresence(node: string, channels: string[]): Promise<void>;
+  /** Another node holds the record of the local session `sid` now: it ends here without writing. */
+  lost(sid: string): void;
+  /** This node was taken for dead: every local session ends here without writing its record. */
+  fenced(): void;
 }
 
 export function secretHash(secret: string): string {
@@ -53,14 +57,29 @@ export class ClusterSessions {
           this.logger.info('cluster node stopped sending heartbeats; removing its presence entries', { node });
           await this.handlers.purgePresence(node, await this.link.takePresence(node));
         },
+        fenced: () => {
+          this.logger.warn('this node was taken for dead by the cluster (its heartbeats lapsed); its sessions end here and resume wherever their clients reconnect', {
+            node: this.link.nodeId,
+          });
+          this.handlers.fenced();
+        },
       },
       sessionTtl,
     );
   }
 
+  /**
+   * Before each client frame: whether this node may still handle frames of its sessions. Only when its
+   * heartbeat has lapsed does it wait for a new one; if that finds it taken for dead, its sessions have
+   * ended (false).
+   */
+  mayHandle(): boolean | Promise<boolean> {
+    return this.link.lapsed() ? this.link.confirmAlive() : true;
+  }
+
   /** A new session on this node: its record is written before its client hears of it. */
   async opened(session: ServerSession): Promise<void> {
-    session.mirror = new SessionMirror(this.link, session.id, this.logger);
+    session.mirror = this.mirror(session.id);
     await this.save(session, { secretHash: secretHash(session.secret), handled: 0, frames: [] });
   }
 
@@ -75,7 +94,16 @@ export class ClusterSessions {
     try {
       await this.link.call(record.node, { kind: 'release', sid }, RELEASE_TIMEOUT);
     } catch (error) {
-      this.logger.warn('the node holding a session did not release it; taking it over from its record', { session: sid, node: record.node, error: String(error) });
+      // A node that lives may still handle frames of the session: it is declared dead before its
+      // session is taken over unasked, so it handles nothing more (see ClusterLink.declareDead).
+      if (!(await this.link.declareDead(record.node, error instanceof NodeNotListening))) {
+        throw new Error(`node ${record.node} holds the session, goes on heartbeating, and did not release it: ${String(error)}`);
+      }
+      this.logger.warn('the node holding a session did not release it; declared it dead and taking the session over from its record', {
+        session: sid,
+        node: record.node,
+        error: String(error),
+      });
     }
     return this.link.loadSession(sid);
   }
@@ -90,19 +118,27 @@ export class ClusterSessions {
     const frames = record.frames.filter(({ n }) => n > rx);
     for (const { text } of frames) session.enqueue(new OutFrame(text, true));
     const renumbered = frames.map(({ text }, i) => ({ n: i + 1, text }));
-    session.mirror = new SessionMirror(
-      this.link,
+    session.mirror = this.mirror(
       session.id,
-      this.logger,
       renumbered.map(({ n }) => n),
     );
-    await this.save(session, { secretHash: record.secretHash, handled: record.handled, frames: renumbered });
+    await this.save(session, { secretHash: record.secretHash, handled: record.handled, frames: renumbered }, record.node);
   }
 
-  /** Writes the record; if the store fails, the session still works here, it just can't move. */
-  private async save(session: ServerSession, record: Omit<StoredSession, 'node'>): Promise<void> {
+  private mirror(sid: string, kept?: number[]): SessionMirror {
+    return new SessionMirror(this.link, sid, this.logger, () => this.handlers.lost(sid), kept);
+  }
+
+  /**
+   * Writes the record (taking it over from `from`); if the store fails, the session still works here,
+   * it just can't move. If yet another node took the record meanwhile, the session's next record
+   * write ends it here.
+   */
+  private async save(session: ServerSession, record: Omit<StoredSession, 'node'>, from?: string): Promise<void> {
     try {
-      await this.link.saveSession(session.id, record);
+      if (!(await this.link.saveSession(session.id, record, from))) {
+        this.logger.warn('another node took the session over meanwhile', { session: session.id });
+      }
     } catch (error) {
       this.logger.warn('session record write failed; this session cannot move to another node', { session: session.id, error: String(error) });
     }
