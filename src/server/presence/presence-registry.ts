@@ -4,6 +4,7 @@ import type { Logger } from '../logger.js';
 import type { Session } from '../options.js';
 import { randomToken } from '../random.js';
 import type { StatePosition, StateStore } from '../state/state-store.js';
+import { userIdOf } from '../user-id.js';
 import { toJson } from '../state/state-store.js';
 
 export interface PresenceOptions {
@@ -30,11 +31,8 @@ export class PresenceRefusal extends Error {
 }
 
 function defaultKey(session: Session, connection: string): string {
-  const user = session.user as { id?: unknown } | string | number | null | undefined;
-  if (typeof user === 'string' || typeof user === 'number') return `user:${user}`;
-  const id = typeof user === 'object' && user !== null ? user.id : undefined;
-  if (typeof id === 'string' || typeof id === 'number') return `user:${id}`;
-  return `anon:${connection}`;
+  const user = userIdOf(session.user);
+  return user === undefined ? `anon:${connection}` : `user:${user}`;
 }
 
 interface Membership {
