@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { ClusterSessions } from './cluster/cluster-sessions.js';
 import { CloseCode } from '../protocol/codes.js';
 import type { HelloFrame, TransportName } from '../protocol/frames.js';
@@ -12,6 +11,7 @@ import type { Logger } from './logger.js';
 import { Counters, type ServerStats } from './metrics.js';
 import type { AuthResult, HandshakeInfo, ResolvedOptions, ServerHooks, SessionEndReason } from './options.js';
 import { randomToken } from './random.js';
+import { secretMatches } from './session-secret.js';
 import { answerRequest } from './requests.js';
 import { SlowConsumerGuard } from './slow-consumer.js';
 import { type InboundItem, ServerSession, type SessionHost } from './session.js';
@@ -342,9 +342,11 @@ export class ServerCore implements SessionHost {
 
   private findResumable(hello: HelloFrame): ServerSession | undefined {
     if (hello.sid === undefined || hello.secret === undefined || hello.rx === undefined) return undefined;
-    const session = this.sessions.get(hello.sid);
-    if (!session || session.ended || !sameSecret(session.secret, hello.secret)) return undefined;
-    return session.out.canReplayFrom(hello.rx) ? session : undefined;
+    const found = this.sessions.get(hello.sid);
+    const session = found && !found.ended ? found : undefined;
+    // Checked for an unknown session too (against a stand-in): the answer's timing must not tell them apart.
+    if (!secretMatches(session?.secret, hello.secret)) return undefined;
+    return session!.out.canReplayFrom(hello.rx) ? session : undefined;
   }
 
   /** Pings every connected session and drops connections that have been silent past interval + grace. */
@@ -363,10 +365,4 @@ export class ServerCore implements SessionHost {
       }
     }
   }
-}
-
-/** Constant-time comparison of two secrets (hashed first so lengths don't leak either). */
-function sameSecret(a: string, b: string): boolean {
-  const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
-  return timingSafeEqual(digest(a), digest(b));
 }

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { Logger } from '../logger.js';
 import { OutFrame } from '../out-frame.js';
+import { secretHash, secretHashMatches } from '../session-secret.js';
 import type { ServerSession } from '../session.js';
 import type { ClusterLink, NodeAnswer, NodeCall, StoredSession } from './cluster.js';
 import { SessionMirror } from './session-mirror.js';
@@ -16,10 +16,6 @@ export interface NodeCallHandlers {
   http?(call: Extract<NodeCall, { kind: 'send' | 'poll' }>): Promise<NodeAnswer>;
   /** A dead node's presence entries in `channels` must go. */
   purgePresence(node: string, channels: string[]): Promise<void>;
-}
-
-export function secretHash(secret: string): string {
-  return createHash('sha256').update(secret).digest('hex');
 }
 
 /**
@@ -70,7 +66,8 @@ export class ClusterSessions {
    */
   async find(sid: string, secret: string): Promise<StoredSession | null> {
     const record = await this.link.loadSession(sid);
-    if (!record || record.secretHash !== secretHash(secret)) return null;
+    // Checked without a record too (against a stand-in): an unknown session costs what a wrong secret does.
+    if (!secretHashMatches(record?.secretHash, secret) || !record) return null;
     if (record.node === this.link.nodeId || !(await this.link.isAlive(record.node))) return record;
     try {
       await this.link.call(record.node, { kind: 'release', sid }, RELEASE_TIMEOUT);
