@@ -167,6 +167,7 @@ function session(client: PushwireClient, url: string, options: ClientOptions, em
   /** The upgrade probe under way: its cancel function. */
   let probe: (() => unknown) | null = null;
   let probeAttempt = 0;
+  /** The session's resume secret; empty while there is none to resume (before the first welcome, after 4201). */
   let secret = '';
   /** Reliable server frames received in this session, and how many of them the server knows we have. */
   let rx = 0;
@@ -268,7 +269,7 @@ function session(client: PushwireClient, url: string, options: ClientOptions, em
     if (pipe !== to) return;
     // (An undefined field, e.g. no auth, is left out by JSON.stringify.)
     const hello: HelloFrame = { t: 'hello', v: PROTOCOL_VERSION, auth };
-    if (client.sessionId) Object.assign(hello, { sid: client.sessionId, secret, rx });
+    if (client.sessionId && secret !== '') Object.assign(hello, { sid: client.sessionId, secret, rx });
     // Once the hello is out on an open pipe, the welcome must arrive within welcomeTimeout, else this
     // transport counts as failed. (Started after the auth callback, so a slow token fetch is not blamed
     // on the transport.) One timer for both bounds: whichever comes first (the connect timeout may
@@ -321,6 +322,9 @@ function session(client: PushwireClient, url: string, options: ClientOptions, em
     stopProbe();
     rejectPings(reason);
     if (state === 'closed') return;
+    // The session belongs to another user than the credentials now name (a switch of accounts): the
+    // next hello starts a new session (no secret: see sendHello), which reports the old one as lost.
+    if (code === CloseCode.OtherUser) secret = '';
     const action = closeAction(code);
     if (action === 'stop' || (action === 'reauth' && typeof options.auth !== 'function')) {
       emit('error', closedError(`refused by the server (${code}): ${reason}`));

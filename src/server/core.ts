@@ -12,6 +12,7 @@ import { Counters, type ServerStats } from './metrics.js';
 import type { AuthResult, HandshakeInfo, ResolvedOptions, ServerHooks, SessionEndReason } from './options.js';
 import { randomToken } from './random.js';
 import { secretMatches } from './session-secret.js';
+import { userIdentity } from './user-identity.js';
 import { answerRequest } from './requests.js';
 import { SlowConsumerGuard } from './slow-consumer.js';
 import { type InboundItem, ServerSession, type SessionHost } from './session.js';
@@ -21,6 +22,15 @@ import { PresenceRefusal, PresenceRegistry } from './presence/presence-registry.
 import { answerGet } from './state/snapshot-frame.js';
 import { StateStore } from './state/state-store.js';
 import type { StoredSession } from './cluster/cluster.js';
+
+/** Why a handshake that `authorize` accepted is still refused: the connection closes with `code`. */
+export interface HandshakeRefusal {
+  code: number;
+  reason: string;
+}
+
+const SERVER_FULL: HandshakeRefusal = { code: CloseCode.ServerFull, reason: 'too many sessions; try again later' };
+const OTHER_USER: HandshakeRefusal = { code: CloseCode.OtherUser, reason: 'this session belongs to another user; start a new session' };
 
 /**
  * The session layer of the server, shared by every transport: handshakes, sessions and their expiry,
@@ -93,24 +103,28 @@ export class ServerCore implements SessionHost {
   /**
    * Binds a connection to the session `hello` asks to resume, or to a new one. A resume needs the right
    * secret and a receipt count the session can still replay from; anything else silently gets a new
-   * session, so a wrong secret does not reveal whether a session exists. On a cluster, a session held
-   * by another node (or left by a dead one) is taken over from its record: a `resync` resume. Returns
-   * null when a new session would cross a session limit (the caller closes with 4005).
+   * session, so a wrong secret does not reveal whether a session exists. `user` is what `authorize` just
+   * returned for this connection: a resume must not change who the session is, so a session of another
+   * user is refused (4201). On a cluster, a session held by another node (or left by a dead one) is taken
+   * over from its record: a `resync` resume. Also refused: a new session that would cross a session
+   * limit (4005). The caller closes the connection with a refusal's code.
    */
-  async openSession(hello: HelloFrame, user: unknown, connection: Connection, remoteAddress: string): Promise<ServerSession | null> {
+  async openSession(hello: HelloFrame, user: unknown, connection: Connection, remoteAddress: string): Promise<ServerSession | HandshakeRefusal> {
     let session = this.findResumable(hello);
     let resumed = session !== undefined;
     let resync = false;
     if (session) {
+      if (userIdentity(session.user) !== userIdentity(user)) return this.otherUser(session.id);
       this.counters.sessionsResumed++;
       if (session.lastTransport !== connection.transport) this.counters.transportSwitches++;
     } else {
       const fromAddress = this.perAddress.get(remoteAddress) ?? 0;
       if (this.sessions.size >= this.limits.maxSessions || fromAddress >= this.limits.maxSessionsPerAddress) {
         this.counters.limitHits[this.sessions.size >= this.limits.maxSessions ? 'sessions' : 'sessions_per_address']++;
-        return null;
+        return SERVER_FULL;
       }
-      let record = await this.storedSession(hello);
+      let record = await this.storedSession(hello, userIdentity(user));
+      if (record === 'other_user') return this.otherUser(hello.sid!);
       if (record && this.sessions.has(hello.sid!)) record = null; // another connection took it over meanwhile
       session = this.newSession(record ? hello.sid! : randomToken(16), record ? hello.secret! : randomToken(24), user, remoteAddress);
       if (record) {
@@ -166,11 +180,18 @@ export class ServerCore implements SessionHost {
     return session;
   }
 
+  /** A resume with the credentials of another user than the session's: refused, the session stays as it is. */
+  private otherUser(sid: string): HandshakeRefusal {
+    this.counters.limitHits.other_user++;
+    this.logger.warn('a session was resumed with the credentials of another user; refused', { session: sid });
+    return OTHER_USER;
+  }
+
   /** On a cluster: the record of the session `hello` resumes, when no session of this node has its id. */
-  private async storedSession(hello: HelloFrame): Promise<StoredSession | null> {
+  private async storedSession(hello: HelloFrame, user: string): Promise<StoredSession | 'other_user' | null> {
     if (!this.cluster || hello.sid === undefined || hello.secret === undefined || hello.rx === undefined || this.sessions.has(hello.sid)) return null;
     try {
-      return await this.cluster.find(hello.sid, hello.secret);
+      return await this.cluster.find(hello.sid, hello.secret, user);
     } catch (error) {
       this.logger.warn('session record lookup failed; starting a new session', { session: hello.sid, error: String(error) });
       return null;

@@ -8,6 +8,7 @@ export type LimitKind =
   | 'rate' // a frame over framesPerSecond/frameBurst
   | 'payload' // a frame over maxPayload
   | 'origin' // an Origin not allowed
+  | 'other_user' // a resume with the credentials of another user than the session's (close 4201)
   | 'handshake_timeout'; // no hello in time (slowloris)
 
 /** Monotonic counters of one server, for `server.stats()` and the Prometheus endpoint. */
@@ -34,6 +35,7 @@ export class Counters {
     rate: 0,
     payload: 0,
     origin: 0,
+    other_user: 0,
     handshake_timeout: 0,
   };
 }

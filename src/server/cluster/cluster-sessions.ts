@@ -1,6 +1,7 @@
 import type { Logger } from '../logger.js';
 import { OutFrame } from '../out-frame.js';
 import { secretHash, secretHashMatches } from '../session-secret.js';
+import { userIdentity } from '../user-identity.js';
 import type { ServerSession } from '../session.js';
 import type { ClusterLink, NodeAnswer, NodeCall, StoredSession } from './cluster.js';
 import { SessionMirror } from './session-mirror.js';
@@ -57,17 +58,19 @@ export class ClusterSessions {
   /** A new session on this node: its record is written before its client hears of it. */
   async opened(session: ServerSession): Promise<void> {
     session.mirror = new SessionMirror(this.link, session.id, this.logger);
-    await this.save(session, { secretHash: secretHash(session.secret), handled: 0, frames: [] });
+    await this.save(session, { secretHash: secretHash(session.secret), user: userIdentity(session.user), handled: 0, frames: [] });
   }
 
   /**
-   * The record of a session this node doesn't hold, if `secret` is its secret. If another node holds
-   * it and lives, that node is asked to let it go first, so the record read after is final.
+   * The record of a session this node doesn't hold, if `secret` is its secret; 'other_user' if the
+   * session belongs to another user than `user` (a `userIdentity`): it is left where it is. If another
+   * node holds it and lives, that node is asked to let it go first, so the record read after is final.
    */
-  async find(sid: string, secret: string): Promise<StoredSession | null> {
+  async find(sid: string, secret: string, user: string): Promise<StoredSession | 'other_user' | null> {
     const record = await this.link.loadSession(sid);
     // Checked without a record too (against a stand-in): an unknown session costs what a wrong secret does.
     if (!secretHashMatches(record?.secretHash, secret) || !record) return null;
+    if (record.user !== user) return 'other_user';
     if (record.node === this.link.nodeId || !(await this.link.isAlive(record.node))) return record;
     try {
       await this.link.call(record.node, { kind: 'release', sid }, RELEASE_TIMEOUT);
@@ -93,7 +96,7 @@ export class ClusterSessions {
       this.logger,
       renumbered.map(({ n }) => n),
     );
-    await this.save(session, { secretHash: record.secretHash, handled: record.handled, frames: renumbered });
+    await this.save(session, { secretHash: record.secretHash, user: record.user, handled: record.handled, frames: renumbered });
   }
 
   /** Writes the record; if the store fails, the session still works here, it just can't move. */

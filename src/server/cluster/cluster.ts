@@ -8,6 +8,8 @@
 export interface StoredSession {
   /** SHA-256 of the session secret, hex. */
   secretHash: string;
+  /** Who the session is (`userIdentity` of its user): a resume by another user is refused. */
+  user: string;
   /** The node that holds the session now (or held it when it died). */
   node: string;
   /** Highest client sequence number handled: a client resending frames up to it gets only an ack. */

@@ -5,6 +5,7 @@ import type { Session } from '../options.js';
 import { randomToken } from '../random.js';
 import type { StatePosition, StateStore } from '../state/state-store.js';
 import { toJson } from '../state/state-store.js';
+import { userKey } from '../user-identity.js';
 
 export interface PresenceOptions {
   /**
@@ -30,11 +31,7 @@ export class PresenceRefusal extends Error {
 }
 
 function defaultKey(session: Session, connection: string): string {
-  const user = session.user as { id?: unknown } | string | number | null | undefined;
-  if (typeof user === 'string' || typeof user === 'number') return `user:${user}`;
-  const id = typeof user === 'object' && user !== null ? user.id : undefined;
-  if (typeof id === 'string' || typeof id === 'number') return `user:${id}`;
-  return `anon:${connection}`;
+  return userKey(session.user) ?? `anon:${connection}`;
 }
 
 interface Membership {
