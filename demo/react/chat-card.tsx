@@ -53,6 +53,7 @@ export function ChatCard({ name, onName, tracker }: Props) {
   useEffect(() => {
     if (rejoinAs) void join(rejoinAs);
     // Only on mount and on a new or moved session: a name change goes through the form.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [newSessions, moves]);
 
   const leave = (): void => {

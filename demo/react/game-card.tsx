@@ -42,6 +42,8 @@ export function GameCard({ name, tracker }: { name: string; tracker: ChannelTrac
   const { newSessions, moves } = useConnection();
   useEffect(() => {
     if (newSessions + moves > 0) request({ type: 'sync' });
+    // Only when the session is new or moved; `request` is a fresh closure each render.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [newSessions, moves]);
 
   const myTurn = state?.phase === 'playing' && seat === state.turn;

@@ -3,7 +3,8 @@ import { type DemoRequest, NAME_MAX, TEXT_MAX } from './demo-messages.js';
 /** A request the demo refuses; its message is what the page shows (it reaches the client as `handler_error`). */
 export class DemoError extends Error {}
 
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+/** Control characters (Unicode category Cc: U+0000–U+001F, U+007F–U+009F) and the line/paragraph separators. */
+const CONTROL = /[\p{Cc}\u2028\u2029]/u;
 
 function field(data: Record<string, unknown>, name: string): unknown {
   return Object.prototype.hasOwnProperty.call(data, name) ? data[name] : undefined;
@@ -24,7 +25,7 @@ export function cleanText(value: unknown): string {
   if (text.length === 0) throw new DemoError('a message needs text');
   if (text.length > TEXT_MAX) throw new DemoError(`messages are at most ${TEXT_MAX} characters`);
   // Keep line breaks and tabs; drop other control characters rather than refuse a pasted message.
-  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '');
+  return text.replace(/\p{Cc}/gu, (char) => (char === '\t' || char === '\n' ? char : ''));
 }
 
 /** Checks the shape of a request from a page; anything else is refused with a reason. */

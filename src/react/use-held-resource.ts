@@ -33,7 +33,8 @@ export function useHeldResource<R>(
       entry.releaseTimer = undefined;
     } else {
       if (entry) drop(entry);
-      const current: Held<R> = (entry = { deps, resource: null });
+      const current: Held<R> = { deps, resource: null };
+      entry = current;
       held.current = current;
       current.resource = acquire(() => held.current === current);
     }
@@ -41,6 +42,8 @@ export function useHeldResource<R>(
     return () => {
       mine.releaseTimer = setTimeout(() => drop(mine), 0);
     };
+    // The caller's deps decide when the resource changes; acquire/release are read when it does.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [enabled, ...deps]);
 
   function drop(entry: Held<R>): void {

@@ -1,9 +1,7 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { chromiumProgram, openPage, screenshot } from '../support/browser.js';
 import { useDemoInChromium } from '../support/demo-in-chromium.js';
 import { chatMessage, factIs, joinChat, say } from '../support/demo-page.js';
-import { DemoProcess } from '../support/demo-process.js';
 
 describe.skipIf(!chromiumProgram.available)('demo chat in Chromium', () => {
   const env = useDemoInChromium();

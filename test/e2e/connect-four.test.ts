@@ -1,9 +1,8 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { chromiumProgram, openPage, screenshot } from '../support/browser.js';
 import { useDemoInChromium } from '../support/demo-in-chromium.js';
 import { joinChat } from '../support/demo-page.js';
-import { DemoProcess } from '../support/demo-process.js';
 
 const status = (page: Page) => page.getByTestId('game-status');
 

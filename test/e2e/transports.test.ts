@@ -1,11 +1,9 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as pushwire from '../../src/client/index.js';
 import { availableTransports } from '../../demo/shared/transport-choice.js';
 import { chromiumProgram, openPage, screenshot } from '../support/browser.js';
 import { useDemoInChromium } from '../support/demo-in-chromium.js';
 import { chatMessage, factIs, joinChat, say } from '../support/demo-page.js';
-import { DemoProcess } from '../support/demo-process.js';
 
 // The transports the client library exports, as the inspector finds them.
 const built = availableTransports(pushwire).map((transport) => transport.name);

@@ -13,7 +13,7 @@ const MAX_FRAMES = 200;
 
 let server: TestServer;
 let bystander: PushwireClient;
-let bystanderGot: number[] = [];
+const bystanderGot: number[] = [];
 let round = 0;
 
 beforeAll(async () => {

@@ -1,4 +1,4 @@
-import type { Redis, RedisOptions } from 'ioredis';
+import type { RedisOptions } from 'ioredis';
 import type { Position } from '../../protocol/frames.js';
 import type { Broker, BrokerListener, BrokerMessage, HistoryQuery, HistoryResult, PublishOrigin, StateSnapshot } from './broker.js';
 import type { HistoryLimits } from './memory.js';

@@ -38,10 +38,10 @@ export class NetworkProxy {
   ) {}
 
   static async start(targetPort: number): Promise<NetworkProxy> {
-    let proxy: NetworkProxy | undefined;
-    const server = net.createServer((client) => proxy!.accept(client, targetPort));
+    const server = net.createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    proxy = new NetworkProxy(server, (server.address() as net.AddressInfo).port);
+    const proxy = new NetworkProxy(server, (server.address() as net.AddressInfo).port);
+    server.on('connection', (client) => proxy.accept(client, targetPort));
     return proxy;
   }
 
