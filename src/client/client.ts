@@ -1,6 +1,7 @@
 import { isValidChannelName } from '../protocol/channel.js';
 import { CloseCode, closeAction, type ErrorCode } from '../protocol/codes.js';
-import { isReliableType, type HelloFrame, type ServerFrame, type SnapshotFrame, type TransportName } from '../protocol/frames.js';
+import { type GoodbyeFrame, isReliableType, type HelloFrame, type ServerFrame, type SnapshotFrame, type TransportName } from '../protocol/frames.js';
+import { BYE_PATH } from '../protocol/http.js';
 import { PROTOCOL_VERSION } from '../protocol/version.js';
 import type { ClientEvents, ClientOptions, ClientState, SendOptions } from './client-types.js';
 import { backoffDelay } from './backoff.js';
@@ -9,7 +10,7 @@ import { systemClock } from './clock.js';
 import { Emitter } from './emitter.js';
 import { PushwireError } from './errors.js';
 import { transportPlan } from './negotiation.js';
-import { listenToPage, pageAway } from './page-events.js';
+import { listenToPage, listenToUnload, pageAway, sendBeacon } from './page-events.js';
 import { type OutboundBody, type OutboxEntry, createOutbox } from './outbox.js';
 import { type MessageInfo, type SubscribeOptions, Subscription, type SubscriptionHandlers } from './subscription.js';
 import { transportMemory } from './transport-memory.js';
@@ -354,6 +355,7 @@ function session(client: PushwireClient, url: string, options: ClientOptions, em
     stopProbe();
     clearTimers();
     listenToPage(false, wake);
+    listenToUnload(false, unload);
     rejectPings(reason);
     client.transport = null;
     setState('closed');
@@ -626,8 +628,33 @@ function session(client: PushwireClient, url: string, options: ClientOptions, em
     if (timers.retry !== undefined && !pageAway()) connectNow();
   };
 
+  /**
+   * Ends the session for good: tells the server (so it ends the session now instead of after its TTL)
+   * and shuts the client down. On an open WebSocket the `bye` goes on the socket, ahead of its close.
+   * Otherwise — an HTTP pipe, whose stream the server may see end before a POSTed `bye` arrives, or no
+   * pipe at all — it goes in a request of its own that outlives the page (`POST {path}/bye`, proved by
+   * the resume secret).
+   */
+  const leave = (reason: string): void => {
+    if (state === 'closed') return;
+    const open = openPipe();
+    if (open && client.transport === 'websocket') open.send('{"t":"bye"}');
+    else if (client.sessionId && secret !== '') {
+      const goodbye: GoodbyeFrame = { t: 'bye', sid: client.sessionId, secret };
+      sendBeacon(endpoint + BYE_PATH, JSON.stringify(goodbye));
+    }
+    pipe?.close();
+    shutdown(CloseCode.Normal, reason);
+  };
+
+  /** The page unloads for real (not into the back/forward cache): nothing could resume the session. */
+  const unload = (event: { persisted?: boolean }): void => {
+    if (!event.persisted) leave('the page was unloaded');
+  };
+
   client.transport = plan.current_().name;
   listenToPage(true, wake);
+  listenToUnload(true, unload);
   // The first attempt starts once the caller has had a chance to add listeners, so no event of it
   // (a fallback, say) goes unheard.
   queueMicrotask(() => state === 'connecting' && pipe === null && connectNow());
@@ -656,11 +683,6 @@ function session(client: PushwireClient, url: string, options: ClientOptions, em
         pings.set(id, { resolve: () => resolve(clock.now() - start), reject });
         to.send(JSON.stringify({ t: 'ping', id }));
       }),
-    close_() {
-      if (state === 'closed') return;
-      if (state === 'open') pipe?.send('{"t":"bye"}');
-      pipe?.close();
-      shutdown(CloseCode.Normal, 'closed by the application');
-    },
+    close_: () => leave('closed by the application'),
   };
 }

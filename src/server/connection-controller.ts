@@ -157,7 +157,7 @@ export class ConnectionController implements ConnectionHandler {
         session.sendControl(pongFrame(frame.id));
         return;
       case 'bye':
-        this.core.endSession(session, 'bye', CloseCode.Normal, 'bye');
+        this.core.bye(session.id);
         return;
       case 'hello':
         session.enqueue(errorFrame('bad_frame', '"hello" is only valid as the first frame'));

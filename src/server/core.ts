@@ -64,6 +64,7 @@ export class ServerCore implements SessionHost {
     this.cluster = link
       ? new ClusterSessions(link, logger, {
           release: (sid) => this.release(sid),
+          bye: (sid) => this.bye(sid),
           purgePresence: (node, channels) => this.presence.purgeNode(node, channels),
         })
       : null;
@@ -196,6 +197,23 @@ export class ServerCore implements SessionHost {
       this.logger.warn('session record lookup failed; starting a new session', { session: hello.sid, error: String(error) });
       return null;
     }
+  }
+
+  /**
+   * A goodbye outside any connection (`POST {path}/bye`, sent while a page unloads): ends the session
+   * `sid` if `secret` is its secret, here or on the node of the cluster that holds it. Anything else is
+   * ignored, after the same work for an unknown session as for a wrong secret.
+   */
+  async goodbye(sid: string, secret: string): Promise<void> {
+    const session = this.liveSession(sid);
+    if (secretMatches(session?.secret, secret)) this.bye(sid);
+    else if (!session) await this.cluster?.goodbye(sid, secret);
+  }
+
+  /** The client said goodbye: its session ends now instead of expiring. */
+  bye(sid: string): void {
+    const session = this.sessions.get(sid);
+    if (session) this.endSession(session, 'bye', CloseCode.Normal, 'bye');
   }
 
   /** Another node takes this session over: it ends here as moved, once the frame being handled is done and recorded. */
@@ -363,11 +381,15 @@ export class ServerCore implements SessionHost {
 
   private findResumable(hello: HelloFrame): ServerSession | undefined {
     if (hello.sid === undefined || hello.secret === undefined || hello.rx === undefined) return undefined;
-    const found = this.sessions.get(hello.sid);
-    const session = found && !found.ended ? found : undefined;
+    const session = this.liveSession(hello.sid);
     // Checked for an unknown session too (against a stand-in): the answer's timing must not tell them apart.
     if (!secretMatches(session?.secret, hello.secret)) return undefined;
     return session!.out.canReplayFrom(hello.rx) ? session : undefined;
+  }
+
+  private liveSession(sid: string): ServerSession | undefined {
+    const session = this.sessions.get(sid);
+    return session && !session.ended ? session : undefined;
   }
 
   /** Pings every connected session and drops connections that have been silent past interval + grace. */

@@ -13,6 +13,8 @@ const RELEASE_TIMEOUT = 3_000;
 export interface NodeCallHandlers {
   /** Ends the local session `sid` as moved; resolves once its record holds everything it did. */
   release(sid: string): Promise<void>;
+  /** Ends the local session `sid`: its client said goodbye to another node. */
+  bye(sid: string): void;
   /** The HTTP calls (`send`, `poll`), answered by the HTTP endpoints. */
   http?(call: Extract<NodeCall, { kind: 'send' | 'poll' }>): Promise<NodeAnswer>;
   /** A dead node's presence entries in `channels` must go. */
@@ -42,6 +44,10 @@ export class ClusterSessions {
           if (call.kind === 'release') {
             await this.handlers.release(call.sid);
             return { status: 200 };
+          }
+          if (call.kind === 'bye') {
+            this.handlers.bye(call.sid);
+            return { status: 204 };
           }
           return this.handlers.http ? this.handlers.http(call) : { status: 404, body: 'no HTTP transports on this node' };
         },
@@ -78,6 +84,18 @@ export class ClusterSessions {
       this.logger.warn('the node holding a session did not release it; taking it over from its record', { session: sid, node: record.node, error: String(error) });
     }
     return this.link.loadSession(sid);
+  }
+
+  /**
+   * A goodbye for a session this node doesn't hold: if `secret` is its secret, the node holding it ends
+   * it; a dead node's session just loses its record (its presence is cleaned up with the node). An
+   * unknown session costs the same check as a wrong secret.
+   */
+  async goodbye(sid: string, secret: string): Promise<void> {
+    const record = await this.link.loadSession(sid);
+    if (!secretHashMatches(record?.secretHash, secret) || !record) return;
+    if (record.node !== this.link.nodeId && (await this.link.isAlive(record.node))) await this.link.call(record.node, { kind: 'bye', sid }, RELEASE_TIMEOUT);
+    else await this.link.deleteSession(sid);
   }
 
   /**
