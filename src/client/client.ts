@@ -10,7 +10,7 @@ import { systemClock } from './clock.js';
 import { Emitter } from './emitter.js';
 import { PushwireError } from './errors.js';
 import { transportPlan } from './negotiation.js';
-import { listenToPage, listenToUnload, pageAway, sendBeacon } from './page-events.js';
+import { listenToPage, pageAway } from './page-events.js';
 import { type OutboundBody, type OutboxEntry, createOutbox } from './outbox.js';
 import { type MessageInfo, type SubscribeOptions, Subscription, type SubscriptionHandlers } from './subscription.js';
 import { transportMemory } from './transport-memory.js';
@@ -270,7 +270,7 @@ function session(client: PushwireClient, url: string, options: ClientOptions, em
     if (pipe !== to) return;
     // (An undefined field, e.g. no auth, is left out by JSON.stringify.)
     const hello: HelloFrame = { t: 'hello', v: PROTOCOL_VERSION, auth };
-    if (client.sessionId && secret !== '') Object.assign(hello, { sid: client.sessionId, secret, rx });
+    if (client.sessionId && secret) Object.assign(hello, { sid: client.sessionId, secret, rx });
     // Once the hello is out on an open pipe, the welcome must arrive within welcomeTimeout, else this
     // transport counts as failed. (Started after the auth callback, so a slow token fetch is not blamed
     // on the transport.) One timer for both bounds: whichever comes first (the connect timeout may
@@ -354,8 +354,7 @@ function session(client: PushwireClient, url: string, options: ClientOptions, em
     pipe = null;
     stopProbe();
     clearTimers();
-    listenToPage(false, wake);
-    listenToUnload(false, unload);
+    listenToPage(false, wake, unload);
     rejectPings(reason);
     client.transport = null;
     setState('closed');
@@ -631,30 +630,28 @@ function session(client: PushwireClient, url: string, options: ClientOptions, em
   /**
    * Ends the session for good: tells the server (so it ends the session now instead of after its TTL)
    * and shuts the client down. On an open WebSocket the `bye` goes on the socket, ahead of its close.
-   * Otherwise — an HTTP pipe, whose stream the server may see end before a POSTed `bye` arrives, or no
-   * pipe at all — it goes in a request of its own that outlives the page (`POST {path}/bye`, proved by
-   * the resume secret).
+   * Otherwise — an HTTP pipe, whose stream the server may see end before a `bye` POSTed on it arrives,
+   * or no pipe at all — it goes in a request of its own that outlives the page: `POST {path}/bye` with
+   * `keepalive`, proved by the resume secret (a CORS-simple request: no preflight to wait for).
    */
   const leave = (reason: string): void => {
     if (state === 'closed') return;
-    const open = openPipe();
-    if (open && client.transport === 'websocket') open.send('{"t":"bye"}');
-    else if (client.sessionId && secret !== '') {
-      const goodbye: GoodbyeFrame = { t: 'bye', sid: client.sessionId, secret };
-      sendBeacon(endpoint + BYE_PATH, JSON.stringify(goodbye));
+    if (openPipe() && client.transport === 'websocket') pipe!.send('{"t":"bye"}');
+    else if (secret) {
+      const goodbye: GoodbyeFrame = { t: 'bye', sid: client.sessionId!, secret };
+      fetch(endpoint + BYE_PATH, { method: 'POST', body: JSON.stringify(goodbye), keepalive: true }).catch(() => {});
     }
     pipe?.close();
     shutdown(CloseCode.Normal, reason);
   };
 
-  /** The page unloads for real (not into the back/forward cache): nothing could resume the session. */
-  const unload = (event: { persisted?: boolean }): void => {
-    if (!event.persisted) leave('the page was unloaded');
+  /** `pagehide`: a page that unloads for real (not into the back/forward cache) can't resume the session. */
+  const unload = (event: Event): void => {
+    if (!(event as PageTransitionEvent).persisted) leave('the page was unloaded');
   };
 
   client.transport = plan.current_().name;
-  listenToPage(true, wake);
-  listenToUnload(true, unload);
+  listenToPage(true, wake, unload);
   // The first attempt starts once the caller has had a chance to add listeners, so no event of it
   // (a fallback, say) goes unheard.
   queueMicrotask(() => state === 'connecting' && pipe === null && connectNow());

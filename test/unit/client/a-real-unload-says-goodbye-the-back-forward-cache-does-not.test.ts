@@ -7,21 +7,22 @@ function pagehide(persisted: boolean): void {
   window.dispatchEvent(Object.assign(new Event('pagehide'), { persisted }));
 }
 
-const beacons: Array<{ url: string; body: string }> = [];
+/** Requests of their own the client made (the goodbye outside the connection), with their keepalive flag. */
+const beacons: Array<{ url: string; body: string; keepalive: boolean }> = [];
 let client: PushwireClient | undefined;
 
 beforeEach(() => {
   vi.useFakeTimers();
   beacons.length = 0;
-  Object.defineProperty(navigator, 'sendBeacon', {
-    configurable: true,
-    value: (url: string, body: string) => beacons.push({ url, body }) > 0,
+  vi.stubGlobal('fetch', (url: string, init: RequestInit) => {
+    beacons.push({ url, body: String(init.body), keepalive: init.keepalive === true });
+    return Promise.resolve(new Response(null, { status: 204 }));
   });
 });
 afterEach(() => {
   client?.close();
   client = undefined;
-  delete (navigator as { sendBeacon?: unknown }).sendBeacon;
+  vi.unstubAllGlobals();
   vi.useRealTimers();
 });
 
@@ -59,18 +60,18 @@ describe('leaving the page', () => {
     expect(closes).toEqual([{ code: 1000, reason: 'the page was unloaded' }]);
   });
 
-  it('a real unload on an HTTP transport sends the goodbye in a beacon to {path}/bye, proved by the session secret', async () => {
+  it('a real unload on an HTTP transport sends the goodbye to {path}/bye in a request that outlives the page, proved by the session secret', async () => {
     for (const name of ['sse', 'long-polling'] as const) {
       beacons.length = 0;
       const { client: opened, last } = await openOn(name);
       pagehide(false);
-      expect(beacons).toEqual([{ url: 'http://example.test/pushwire/bye', body: JSON.stringify({ t: 'bye', sid: 's1', secret: 'secret' }) }]);
+      expect(beacons).toEqual([{ url: 'http://example.test/pushwire/bye', body: JSON.stringify({ t: 'bye', sid: 's1', secret: 'secret' }), keepalive: true }]);
       expect(last().framesOf('bye'), 'not on the connection, whose stream may end first').toEqual([]);
       expect(opened.state).toBe('closed');
     }
   });
 
-  it('close() while reconnecting (no connection) still ends the session with a beacon', async () => {
+  it('close() while reconnecting (no connection) still ends the session, with a request of its own', async () => {
     const { client: opened, last } = await openOn('websocket');
     last().drop(1006);
     expect(opened.state).toBe('reconnecting');
