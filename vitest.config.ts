@@ -1,8 +1,14 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-// In this repository `pushwire/sync` (as pushwire/react imports it) is the source itself, as in tsconfig.json.
-const resolve = { alias: { 'pushwire/sync': fileURLToPath(new URL('./src/sync/index.ts', import.meta.url)) } };
+// In this repository `pushwire/sync` (as pushwire/react imports it) and `pushwire/server` (as the examples
+// import it) are the source itself, as in tsconfig.json.
+const resolve = {
+  alias: {
+    'pushwire/sync': fileURLToPath(new URL('./src/sync/index.ts', import.meta.url)),
+    'pushwire/server': fileURLToPath(new URL('./src/server/index.ts', import.meta.url)),
+  },
+};
 
 export default defineConfig({
   test: {

@@ -2,9 +2,9 @@ import type { Position, SubscribeStatus } from '../protocol/frames.js';
 import type { Broker, BrokerMessage } from './broker/broker.js';
 import type { Logger } from './logger.js';
 import { Counters } from './metrics.js';
-import type { OutFrame } from './out-frame.js';
+import { OutFrame } from './out-frame.js';
 import type { ServerSession } from './session.js';
-import { messageFrame, messageFramePrefix, subscribedFrame } from './frames.js';
+import { messageFrame, messageFramePrefix, messageFrameText, subscribedFrame } from './frames.js';
 
 interface PendingFrame {
   frame: OutFrame;
@@ -30,6 +30,30 @@ export class SessionSubscription {
 }
 
 /**
+ * A message frame of a channel's current epoch. While some session holds it, its hub finds it by
+ * sequence number, so a replay to many sessions (a `rewind`, a recovery) shares one frame: one text
+ * in memory, counted once by the memory budget, instead of a copy per session.
+ */
+class ChannelFrame extends OutFrame {
+  constructor(
+    private readonly hub: ChannelHub,
+    readonly epoch: string,
+    readonly seq: number,
+    text: string,
+  ) {
+    super(text, true);
+  }
+
+  override retained(): void {
+    this.hub.share(this);
+  }
+
+  override released(): void {
+    this.hub.unshare(this);
+  }
+}
+
+/**
  * A channel as seen by this server node: one broker subscription shared by all local subscribers,
  * delivery in sequence order, gap repair from history, and one serialized frame per message for
  * every subscriber.
@@ -45,6 +69,8 @@ export class ChannelHub {
   private stopBroker: (() => Promise<void>) | undefined;
   private prefix = '';
   private stopped = false;
+  /** Frames of the current epoch that sessions hold, by sequence number (see ChannelFrame). */
+  private readonly shared = new Map<number, ChannelFrame>();
 
   constructor(
     readonly channel: string,
@@ -55,10 +81,18 @@ export class ChannelHub {
     this.ready = this.start();
   }
 
-  /** The `m` frame of a broker message (built per call: live messages are built once in `deliver`). */
+  /** The `m` frame of a broker message: the one sessions already hold, if any, else a new one. */
   frame(message: BrokerMessage): OutFrame {
     if (message.epoch !== this.epoch) return messageFrame(messageFramePrefix(this.channel, message.epoch), message.seq, message.json);
-    return messageFrame(this.prefix, message.seq, message.json);
+    return this.shared.get(message.seq) ?? new ChannelFrame(this, this.epoch, message.seq, messageFrameText(this.prefix, message.seq, message.json));
+  }
+
+  share(frame: ChannelFrame): void {
+    if (frame.epoch === this.epoch) this.shared.set(frame.seq, frame);
+  }
+
+  unshare(frame: ChannelFrame): void {
+    if (this.shared.get(frame.seq) === frame) this.shared.delete(frame.seq);
   }
 
   async stop(): Promise<void> {
@@ -108,7 +142,7 @@ export class ChannelHub {
 
   private deliver(message: BrokerMessage): void {
     this.head = message.seq;
-    const frame = messageFrame(this.prefix, message.seq, message.json);
+    const frame = this.frame(message);
     for (const sub of this.subscribers) sub.push(frame, message.epoch, message.seq);
   }
 
@@ -139,6 +173,7 @@ export class ChannelHub {
   }
 
   private setEpoch(epoch: string, head: number): void {
+    if (epoch !== this.epoch) this.shared.clear();
     this.epoch = epoch;
     this.head = head;
     this.prefix = messageFramePrefix(this.channel, epoch);

@@ -113,7 +113,8 @@ export class ConnectionController implements ConnectionHandler {
     const now = Date.now();
     session.lastSeen = now;
     this.core.counters.framesIn++;
-    const tooLarge = Buffer.byteLength(text) > this.core.options.maxPayload;
+    const bytes = Buffer.byteLength(text);
+    const tooLarge = bytes > this.core.options.maxPayload;
     const parsed = parseClientFrame(text);
     if (tooLarge) {
       this.core.counters.limitHits.payload++;
@@ -134,10 +135,11 @@ export class ConnectionController implements ConnectionHandler {
       this.refuse(session, parsed, parsed.code, parsed.msg);
       return;
     }
-    this.dispatch(session, parsed.frame);
+    this.dispatch(session, parsed.frame, bytes);
   }
 
-  private dispatch(session: ServerSession, frame: ClientFrame): void {
+  /** `bytes`: the frame's size on the wire, counted against the session's inbox while it waits. */
+  private dispatch(session: ServerSession, frame: ClientFrame, bytes: number): void {
     switch (frame.t) {
       case 'sub':
       case 'unsub':
@@ -147,7 +149,7 @@ export class ConnectionController implements ConnectionHandler {
       case 'get':
       case 'join':
       case 'leave':
-        session.receive({ s: frame.s, frame });
+        session.receive({ s: frame.s, frame }, bytes);
         return;
       case 'ack':
       case 'pong':

@@ -1,5 +1,6 @@
 import type { TransportName } from '../protocol/frames.js';
 import type { OutFrame } from './out-frame.js';
+import type { SessionMemory } from './memory-budget.js';
 
 /**
  * One live pipe to a client, as a server transport presents it. The session layer writes frames and
@@ -13,6 +14,8 @@ export interface Connection {
   readonly pendingBytes: number;
   /** Tells the client the close code (as a close frame where the transport needs one) and ends the pipe. */
   close(code: number, reason: string): void;
+  /** A connection that queues frames itself (long-polling) counts that queue in its session's memory account. */
+  account?(memory: SessionMemory): void;
 }
 
 /** What the session layer gives a transport for each new connection. */

@@ -15,6 +15,7 @@ import { secretMatches } from './session-secret.js';
 import { userIdentity } from './user-identity.js';
 import { answerRequest } from './requests.js';
 import { SlowConsumerGuard } from './slow-consumer.js';
+import { MemoryBudget, type MemoryLevel, type SessionMemory } from './memory-budget.js';
 import { type InboundItem, ServerSession, type SessionHost } from './session.js';
 import { presenceTarget } from '../protocol/presence.js';
 import { isStatePatchMessage } from '../protocol/state-message.js';
@@ -42,6 +43,8 @@ export class ServerCore implements SessionHost {
   readonly state: StateStore;
   readonly presence: PresenceRegistry;
   readonly counters = new Counters();
+  /** What sessions hold, per session, per address and in total, and the policy when a budget is hit. */
+  readonly memory: MemoryBudget;
   /** Session records shared with the other nodes, when the broker is shared by several (Redis). */
   readonly cluster: ClusterSessions | null;
   /** Sessions per client address, for maxSessionsPerAddress. */
@@ -71,9 +74,13 @@ export class ServerCore implements SessionHost {
     this.cluster?.start(() => this.sessions.keys(), options.sessionTtl).catch((error: unknown) => {
       logger.error('joining the cluster failed: sessions of this node cannot move to others', { error: String(error) });
     });
-    this.slow = new SlowConsumerGuard(options.slowMaxPendingBytes, options.slowMaxStallTime, (session) => {
-      this.logger.warn('session connection did not drain; session evicted', { session: session.id, pendingBytes: session.connection?.pendingBytes });
-      this.endSession(session, 'evicted', CloseCode.SlowConsumer, `slow consumer: writes did not drain within ${options.slowMaxStallTime} ms`);
+    this.memory = new MemoryBudget(options.memory, this.counters, (memory, level) => this.shed(memory, level));
+    const bounds = { maxPendingBytes: options.slowMaxPendingBytes, maxStallTime: options.slowMaxStallTime, maxReceiptStall: options.slowMaxReceiptStall };
+    this.slow = new SlowConsumerGuard(bounds, (session, kind) => {
+      const reason =
+        kind === 'drain' ? `writes did not drain within ${options.slowMaxStallTime} ms` : `receipts did not advance within ${options.slowMaxReceiptStall} ms`;
+      this.logger.warn(`session evicted: ${reason}`, { session: session.id, pendingBytes: session.connection?.pendingBytes, unacked: session.out.bytes });
+      this.endSession(session, 'evicted', CloseCode.SlowConsumer, `slow consumer: ${reason}`);
     });
     this.heartbeat = setInterval(() => this.sweep(), options.heartbeatInterval);
     this.heartbeat.unref?.();
@@ -88,7 +95,7 @@ export class ServerCore implements SessionHost {
       connected++;
       byTransport[transport]++;
     }
-    return { sessions: this.sessions.size, connected, byTransport, channels: this.channels.size, counters: this.counters };
+    return { sessions: this.sessions.size, connected, byTransport, channels: this.channels.size, memory: this.memory.stats(), counters: this.counters };
   }
 
   async authorize(info: HandshakeInfo): Promise<AuthResult> {
@@ -122,6 +129,11 @@ export class ServerCore implements SessionHost {
       const fromAddress = this.perAddress.get(remoteAddress) ?? 0;
       if (this.sessions.size >= this.limits.maxSessions || fromAddress >= this.limits.maxSessionsPerAddress) {
         this.counters.limitHits[this.sessions.size >= this.limits.maxSessions ? 'sessions' : 'sessions_per_address']++;
+        return SERVER_FULL;
+      }
+      const full = this.memory.refusesSession(remoteAddress);
+      if (full) {
+        this.memory.refused(full);
         return SERVER_FULL;
       }
       let record = await this.storedSession(hello, userIdentity(user));
@@ -163,6 +175,7 @@ export class ServerCore implements SessionHost {
 
   private newSession(id: string, secret: string, user: unknown, remoteAddress: string): ServerSession {
     this.perAddress.set(remoteAddress, (this.perAddress.get(remoteAddress) ?? 0) + 1);
+    const memory = this.memory.open(id, remoteAddress);
     const session = new ServerSession(
       id,
       secret,
@@ -175,6 +188,7 @@ export class ServerCore implements SessionHost {
       },
       this,
       this.counters,
+      memory,
     );
     session.remoteAddress = remoteAddress;
     this.sessions.set(session.id, session);
@@ -247,6 +261,7 @@ export class ServerCore implements SessionHost {
     this.channels.unsubscribeAll(session);
     void this.presence.leaveAll(session);
     session.out.clear();
+    this.memory.close(session.memory);
     session.flushAck();
     const connection = session.connection;
     session.connection = null;
@@ -268,6 +283,15 @@ export class ServerCore implements SessionHost {
 
   wrote(session: ServerSession): void {
     this.slow.wrote(session);
+  }
+
+  /** The memory budget of the session's address or of the process is crossed: it goes, the largest first. */
+  private shed(memory: SessionMemory, level: MemoryLevel): void {
+    const session = this.sessions.get(memory.sessionId);
+    if (!session || session.memory !== memory) return;
+    const budget = level === 'address' ? 'memory budget of this client address' : 'server memory budget';
+    this.logger.warn(`session evicted: ${budget} exceeded`, { session: session.id, bytes: memory.bytes });
+    this.endSession(session, 'evicted', CloseCode.SlowConsumer, `${budget} exceeded`);
   }
 
   end(session: ServerSession, code: number, reason: string): void {

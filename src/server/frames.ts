@@ -49,5 +49,9 @@ export function messageFramePrefix(channel: string, epoch: string): string {
 }
 
 export function messageFrame(prefix: string, seq: number, json: string): OutFrame {
-  return new OutFrame(`${prefix}${seq},"d":${json}}`, true);
+  return new OutFrame(messageFrameText(prefix, seq, json), true);
+}
+
+export function messageFrameText(prefix: string, seq: number, json: string): string {
+  return `${prefix}${seq},"d":${json}}`;
 }

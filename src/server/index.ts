@@ -1,7 +1,11 @@
-export { createServer, PushwireServer } from './server.js';
+export { createServer, PushwireServer, type PublishOptions, type PublishResult } from './server.js';
+export { userIdOf } from './user-id.js';
+export { jwtAuth, type JwtAuthHooks, type JwtAuthOptions, type JwtUser } from './auth/jwt-auth.js';
+export { IdempotencyKeyReusedError, type IdempotencyOptions } from './idempotency.js';
+export type { HttpApiOptions } from './http-api/http-api.js';
 export { MemoryBroker, memoryBroker, type HistoryLimits, type MemoryBrokerOptions } from './broker/memory.js';
 export { RedisBroker, redisBroker, type RedisBrokerOptions } from './broker/redis.js';
-export type { Broker, BrokerListener, BrokerMessage, HistoryQuery, HistoryResult } from './broker/broker.js';
+export type { Broker, BrokerListener, BrokerMessage, HistoryQuery, HistoryResult, IdempotencyKey, IdempotentPublish } from './broker/broker.js';
 export type {
   AuthResult,
   HandshakeInfo,
@@ -14,6 +18,7 @@ export type {
 } from './options.js';
 export type { Logger } from './logger.js';
 export type { OutboundLimits } from './outbound-buffer.js';
+export type { MemoryBudgetOptions, MemoryStats } from './memory-budget.js';
 export type { Counters, LimitKind, ServerStats } from './metrics.js';
 export type { LimitOptions } from './limits.js';
 export type { OriginPolicy } from './origin.js';

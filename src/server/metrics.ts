@@ -1,4 +1,5 @@
 import type { TransportName } from '../protocol/frames.js';
+import type { MemoryStats } from './memory-budget.js';
 import type { SessionEndReason } from './options.js';
 
 export type LimitKind =
@@ -9,7 +10,10 @@ export type LimitKind =
   | 'payload' // a frame over maxPayload
   | 'origin' // an Origin not allowed
   | 'other_user' // a resume with the credentials of another user than the session's (close 4201)
-  | 'handshake_timeout'; // no hello in time (slowloris)
+  | 'handshake_timeout' // no hello in time (slowloris)
+  | 'inbox_bytes' // a client frame refused: its session's inbox was full (memory.inboxBytes)
+  | 'address_bytes' // a client address over memory.addressBytes: a frame or session refused, or a session shed
+  | 'process_bytes'; // the process over memory.processBytes: a frame or session refused, or a session shed
 
 /** Monotonic counters of one server, for `server.stats()` and the Prometheus endpoint. */
 export class Counters {
@@ -37,6 +41,9 @@ export class Counters {
     origin: 0,
     other_user: 0,
     handshake_timeout: 0,
+    inbox_bytes: 0,
+    address_bytes: 0,
+    process_bytes: 0,
   };
 }
 
@@ -46,6 +53,8 @@ export interface ServerStats {
   connected: number;
   byTransport: Record<TransportName, number>;
   channels: number;
+  /** What the sessions hold, in bytes (see docs/OPERATIONS.md, "Memory budget"). */
+  memory: MemoryStats;
   counters: Counters;
 }
 
@@ -65,6 +74,9 @@ export function renderPrometheus(stats: ServerStats): string {
     Object.entries(stats.byTransport).map(([transport, n]) => [`{transport="${transport}"}`, n]),
   );
   metric('channels', 'gauge', 'Channels with subscribers on this node.', [['', stats.channels]]);
+  metric('memory_bytes', 'gauge', 'Bytes held by sessions (shared frames once): unacknowledged frames, inboxes, connection queues.', [['', stats.memory.bytes]]);
+  metric('memory_budget_bytes', 'gauge', 'The process memory budget (memory.processBytes).', [['', stats.memory.budget]]);
+  metric('memory_inbox_bytes', 'gauge', 'Bytes of client frames received and not yet handled.', [['', stats.memory.inbox]]);
   metric('sessions_opened_total', 'counter', 'New sessions.', [['', c.sessionsOpened]]);
   metric('sessions_resumed_total', 'counter', 'Sessions resumed on a new connection.', [['', c.sessionsResumed]]);
   metric('sessions_adopted_total', 'counter', 'Sessions taken over from another node.', [['', c.sessionsAdopted]]);

@@ -2,8 +2,11 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { TransportName } from '../protocol/frames.js';
 import type { Broker } from './broker/broker.js';
 import type { HistoryLimits } from './broker/memory.js';
+import type { HttpApiOptions } from './http-api/http-api.js';
+import type { IdempotencyOptions } from './idempotency.js';
 import type { LimitOptions } from './limits.js';
 import type { Logger } from './logger.js';
+import type { MemoryBudgetOptions, ResolvedMemoryBudget } from './memory-budget.js';
 import type { OriginPolicy } from './origin.js';
 import type { OutboundLimits } from './outbound-buffer.js';
 import type { PresenceOptions } from './presence/presence-registry.js';
@@ -27,7 +30,7 @@ export type AuthResult = { ok: true; user?: unknown } | { ok: false; reason?: st
 export type SessionEndReason =
   | 'bye' // the client closed it
   | 'expired' // no connection for longer than sessionTtl
-  | 'evicted' // its outbound buffer overflowed (a slow or absent consumer)
+  | 'evicted' // a slow or absent consumer (outbound buffer full, writes or receipts stalled), or shed by the memory budget
   | 'closed' // the application or server.close() ended it
   | 'moved'; // its client resumed it on another server node (it goes on there)
 
@@ -92,6 +95,8 @@ export interface ServerOptions extends ServerHooks {
   slowConsumer?: SlowConsumerLimits;
   /** Limits per session, per client address and in total. */
   limits?: LimitOptions;
+  /** The memory budget per session, per client address and per process, in bytes. */
+  memory?: MemoryBudgetOptions;
   /** Page origins allowed to connect. Default: the server's own origin (and non-browser clients). */
   allowedOrigins?: OriginPolicy;
   /** Take the client address from the first X-Forwarded-For entry (only behind a proxy you trust). Default false. */
@@ -108,6 +113,10 @@ export interface ServerOptions extends ServerHooks {
   channelStreams?: boolean;
   /** Presence: member keys and limits (see docs/SYNCED-STATE.md). */
   presence?: PresenceOptions;
+  /** The HTTP API for other backends at `{path}/api/…`, with its API keys (see docs/HTTP-API.md). Default: off. */
+  httpApi?: HttpApiOptions;
+  /** Retention of idempotency keys (`server.publish(…, { idempotencyKey })` and the HTTP API's `Idempotency-Key`). */
+  idempotency?: IdempotencyOptions;
   logger?: Logger;
 }
 
@@ -116,6 +125,11 @@ export interface SlowConsumerLimits {
   maxPendingBytes?: number;
   /** How long a backlog over `maxPendingBytes` may last before the session is evicted (close 4002), ms. Default 10,000. */
   maxStallTime?: number;
+  /**
+   * How long a connected session holding more than `maxPendingBytes` of unacknowledged frames may go
+   * without its receipts advancing before it is evicted (close 4002), ms. Default 30,000.
+   */
+  maxReceiptStall?: number;
 }
 
 export interface ResolvedOptions {
@@ -129,6 +143,8 @@ export interface ResolvedOptions {
   outboundMaxBytes: number;
   slowMaxPendingBytes: number;
   slowMaxStallTime: number;
+  slowMaxReceiptStall: number;
+  memory: ResolvedMemoryBudget;
   allowedOrigins: OriginPolicy | undefined;
   trustProxy: boolean;
   metrics: boolean;
@@ -138,7 +154,7 @@ export interface ResolvedOptions {
   presence?: PresenceOptions;
 }
 
-function positive(name: string, value: number | undefined, fallback: number): number {
+export function positive(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (!Number.isFinite(value) || value <= 0) throw new RangeError(`pushwire: option ${name} must be a positive number`);
   return value;
@@ -159,6 +175,12 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     outboundMaxBytes: positive('outbound.maxBytes', options.outbound?.maxBytes, 4 * 1024 * 1024),
     slowMaxPendingBytes: positive('slowConsumer.maxPendingBytes', options.slowConsumer?.maxPendingBytes, 1024 * 1024),
     slowMaxStallTime: positive('slowConsumer.maxStallTime', options.slowConsumer?.maxStallTime, 10_000),
+    slowMaxReceiptStall: positive('slowConsumer.maxReceiptStall', options.slowConsumer?.maxReceiptStall, 30_000),
+    memory: {
+      inboxBytes: positive('memory.inboxBytes', options.memory?.inboxBytes, 1024 * 1024),
+      addressBytes: positive('memory.addressBytes', options.memory?.addressBytes, 256 * 1024 * 1024),
+      processBytes: positive('memory.processBytes', options.memory?.processBytes, 1024 * 1024 * 1024),
+    },
     allowedOrigins: options.allowedOrigins,
     trustProxy: options.trustProxy ?? false,
     metrics: options.metrics ?? false,

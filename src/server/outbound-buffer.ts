@@ -7,6 +7,14 @@ export interface OutboundLimits {
   maxBytes?: number;
 }
 
+/** Told of every frame a buffer starts and stops holding (the memory budget's account of its session). */
+export interface FrameLedger {
+  hold(frame: OutFrame): void;
+  release(frame: OutFrame): void;
+}
+
+const UNCOUNTED: FrameLedger = { hold: () => {}, release: () => {} };
+
 /**
  * The reliable frames a session sent and the client has not acknowledged yet, numbered 1, 2, 3…
  * Bounded by count and bytes: `push` refuses a frame that would cross either bound, and the session
@@ -16,13 +24,14 @@ export class OutboundBuffer {
   /** Number of the last frame pushed. */
   total = 0;
   bytes = 0;
-  private frames: OutFrame[] = [];
-  /** Index in `frames` of the oldest unacknowledged frame; earlier slots are dead. */
+  private frames: (OutFrame | undefined)[] = [];
+  /** Index in `frames` of the oldest unacknowledged frame; earlier slots are emptied (an acknowledged frame is not kept alive uncounted). */
   private head = 0;
 
   constructor(
     private readonly maxFrames: number,
     private readonly maxBytes: number,
+    private readonly ledger: FrameLedger = UNCOUNTED,
   ) {}
 
   /** Number of the oldest frame still kept, minus one: everything up to it was acknowledged. */
@@ -47,6 +56,7 @@ export class OutboundBuffer {
     this.frames.push(frame);
     this.total++;
     this.bytes += frame.bytes;
+    this.ledger.hold(frame);
     return true;
   }
 
@@ -54,7 +64,12 @@ export class OutboundBuffer {
   ack(n: number): void {
     if (n <= this.acked || n > this.total) return;
     let drop = n - this.acked;
-    while (drop-- > 0) this.bytes -= this.frames[this.head++]!.bytes;
+    while (drop-- > 0) {
+      const frame = this.frames[this.head]!;
+      this.frames[this.head++] = undefined;
+      this.bytes -= frame.bytes;
+      this.ledger.release(frame);
+    }
     if (this.head === this.frames.length) {
       this.frames = [];
       this.head = 0;
@@ -71,10 +86,11 @@ export class OutboundBuffer {
 
   /** Frames after `n`, for a resume (empty if they can no longer all be replayed: check canReplayFrom). */
   since(n: number): OutFrame[] {
-    return this.canReplayFrom(n) ? this.frames.slice(this.head + (n - this.acked)) : [];
+    return this.canReplayFrom(n) ? (this.frames.slice(this.head + (n - this.acked)) as OutFrame[]) : [];
   }
 
   clear(): void {
+    for (let i = this.head; i < this.frames.length; i++) this.ledger.release(this.frames[i]!);
     this.frames = [];
     this.head = 0;
     this.bytes = 0;

@@ -2,7 +2,8 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { isValidChannelName } from '../protocol/channel.js';
-import type { Broker } from './broker/broker.js';
+import { CloseCode } from '../protocol/codes.js';
+import type { Broker, HistoryQuery, HistoryResult } from './broker/broker.js';
 import { MemoryBroker } from './broker/memory.js';
 import { ServerCore } from './core.js';
 import { resolveLimits } from './limits.js';
@@ -10,6 +11,9 @@ import { defaultLogger } from './logger.js';
 import { renderPrometheus, type ServerStats } from './metrics.js';
 import { resolveOptions, type ServerOptions } from './options.js';
 import { pathnameOf } from './request-info.js';
+import { HttpApi } from './http-api/http-api.js';
+import { userIdOf } from './user-id.js';
+import { Idempotency } from './idempotency.js';
 import { HttpEndpoints } from './transports/http-endpoints.js';
 import { WebSocketEndpoint } from './transports/websocket.js';
 import type { PatchOperation } from '../protocol/json-patch.js';
@@ -34,6 +38,8 @@ export class PushwireServer {
   private readonly core: ServerCore;
   private readonly websocket: WebSocketEndpoint;
   private readonly http: HttpEndpoints;
+  private readonly api: HttpApi | null;
+  private readonly idempotency: Idempotency;
   private readonly websocketEnabled: boolean;
   private readonly ownsBroker: boolean;
   private readonly attachments: Attachment[] = [];
@@ -56,6 +62,9 @@ export class PushwireServer {
       channelStreams: options.channelStreams ?? true,
       hooks: options,
     });
+    this.idempotency = new Idempotency(this.broker, options.idempotency);
+    const logger = options.logger ?? defaultLogger;
+    this.api = options.httpApi ? new HttpApi(this, `${this.path}/api`, options.httpApi, resolved.maxPayload, logger) : null;
   }
 
   /**
@@ -118,18 +127,51 @@ export class PushwireServer {
       return true;
     }
     if (this.http.handle(req, res, pathname)) return true;
+    if (this.api?.handle(req, res, pathname)) return true;
     res.writeHead(404, { 'content-type': 'text/plain' }).end('unknown pushwire endpoint');
     return true;
   }
 
-  /** Publishes to a channel from the server; resolves with the message's epoch and sequence number. */
-  async publish(channel: string, data: unknown): Promise<{ epoch: string; seq: number }> {
+  /**
+   * Publishes to a channel from the server; resolves with the message's epoch and sequence number. With
+   * an `idempotencyKey`, a publish repeating one already made with the same key and channel (within the
+   * `idempotency.ttl`) publishes nothing and resolves the first one's position with `duplicate: true`;
+   * a reuse of the key for different data throws IdempotencyKeyReusedError.
+   */
+  async publish(channel: string, data: unknown, options: PublishOptions = {}): Promise<PublishResult> {
     if (!isValidChannelName(channel)) throw new TypeError(`pushwire: invalid channel name ${JSON.stringify(channel)}`);
     if (presenceTarget(channel) !== null || isStatePatchMessage(data)) {
       throw new TypeError('pushwire: presence channels and "$patch" messages are written by the state API only (setState/patchState)');
     }
-    const message = await this.broker.publish(channel, JSON.stringify(data ?? null));
-    return { epoch: message.epoch, seq: message.seq };
+    const json = JSON.stringify(data ?? null);
+    if (options.idempotencyKey !== undefined) {
+      const { epoch, seq, duplicate } = await this.idempotency.publish(channel, json, options.idempotencyKey);
+      return { epoch, seq, duplicate };
+    }
+    const message = await this.broker.publish(channel, json);
+    return { epoch: message.epoch, seq: message.seq, duplicate: false };
+  }
+
+  /** A channel's retained messages: the last `query.last`, or those after `query.after` (`ok: false` if history lost some). */
+  history(channel: string, query: HistoryQuery): Promise<HistoryResult> {
+    if (!isValidChannelName(channel)) throw new TypeError(`pushwire: invalid channel name ${JSON.stringify(channel)}`);
+    return this.broker.history(channel, query);
+  }
+
+  /**
+   * Ends the sessions of a user (see `userIdOf`) or one session, held by this server node, with close
+   * `code` (default 4200: the client reconnects only with fresh credentials from an `auth` function).
+   * Returns how many sessions ended.
+   */
+  disconnect(target: { user: string } | { session: string }, code: number = CloseCode.Unauthorized, reason = 'disconnected by the application'): number {
+    const sessions = 'session' in target ? [this.core.sessions.get(target.session)] : [...this.core.sessions.values()].filter((s) => userIdOf(s.user) === target.user);
+    let ended = 0;
+    for (const session of sessions) {
+      if (!session || session.ended) continue;
+      session.close(code, reason);
+      ended++;
+    }
+    return ended;
   }
 
   /**
@@ -178,6 +220,7 @@ export class PushwireServer {
   async close(options: { reconnectSpread?: number; grace?: number } = {}): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.api?.close();
     await this.core.close(options.reconnectSpread ?? 5_000);
     this.http.close();
     await this.websocket.close(options.grace ?? 2_000);
@@ -195,6 +238,18 @@ export class PushwireServer {
     }
     if (this.ownsBroker) await this.broker.close();
   }
+}
+
+export interface PublishOptions {
+  /** Publish at most once per key and channel within the `idempotency.ttl` (a retry resolves the first publish). */
+  idempotencyKey?: string;
+}
+
+export interface PublishResult {
+  epoch: string;
+  seq: number;
+  /** True when `idempotencyKey` was used before: nothing was published, the position is the first publish's. */
+  duplicate: boolean;
 }
 
 function checkStateChannel(channel: string): void {

@@ -1,5 +1,5 @@
 import type { SequencedClientFrame, TransportName } from '../protocol/frames.js';
-import type { ServerErrorCode } from '../protocol/codes.js';
+import { CloseCode, type ServerErrorCode } from '../protocol/codes.js';
 import type { Connection } from './connection.js';
 import type { Session } from './options.js';
 import type { SessionSubscription } from './channels.js';
@@ -10,8 +10,14 @@ import { resolveLimits, TokenBucket } from './limits.js';
 import { Counters } from './metrics.js';
 import type { SessionMirror } from './cluster/session-mirror.js';
 import { atTickEnd } from './tick-end.js';
+import { INBOX_ENTRY_OVERHEAD, MemoryBudget, type MemoryLevel, type SessionMemory } from './memory-budget.js';
 
 const SETTLED: Promise<void> = Promise.resolve();
+const INBOX_FULL: Record<MemoryLevel, string> = {
+  session: 'inbox full: the server is still handling earlier frames of this session',
+  address: 'memory budget of this client address exhausted',
+  process: 'server memory budget exhausted',
+};
 
 /** A client frame with a sequence number, either well formed or already known to be refused. */
 export type InboundItem =
@@ -50,7 +56,8 @@ export class ServerSession implements Session {
   private handledSeq = 0;
   /** Highest client sequence number accepted into the inbox; anything at or below it is a duplicate. */
   private acceptedSeq = 0;
-  private inbox: InboundItem[] = [];
+  /** Frames accepted and not yet handled, each with the bytes the memory budget counts for it. */
+  private inbox: Array<[item: InboundItem, cost: number]> = [];
   private draining = false;
   /** The latest drain of the inbox (settled when it has finished). */
   private drained = SETTLED;
@@ -63,8 +70,10 @@ export class ServerSession implements Session {
     limits: { maxFrames: number; maxBytes: number; framesPerSecond?: number; frameBurst?: number },
     private readonly host: SessionHost,
     private readonly counters: Counters = new Counters(),
+    /** This session's account in the server's memory budget. */
+    readonly memory: SessionMemory = MemoryBudget.unbounded().open(id, ''),
   ) {
-    this.out = new OutboundBuffer(limits.maxFrames, limits.maxBytes);
+    this.out = new OutboundBuffer(limits.maxFrames, limits.maxBytes, memory);
     const { framesPerSecond, frameBurst } = resolveLimits(limits);
     this.rate = new TokenBucket(framesPerSecond, frameBurst, Date.now());
   }
@@ -118,6 +127,7 @@ export class ServerSession implements Session {
     this.receipt(rx);
     const replay = this.out.since(rx);
     this.connection = connection;
+    connection.account?.(this.memory);
     this.lastTransport = connection.transport;
     clearTimeout(this.expiryTimer);
     this.expiryTimer = undefined;
@@ -138,14 +148,32 @@ export class ServerSession implements Session {
     this.handledSeq = this.acceptedSeq = handled;
   }
 
-  /** Takes a client frame with a sequence number; duplicates (a resend after a reconnect) are only re-acked. */
-  receive(item: InboundItem): void {
+  /**
+   * Takes a client frame with a sequence number (`bytes`: its size on the wire); duplicates (a resend
+   * after a reconnect) are only re-acked. A frame the memory budget has no room for (a full inbox,
+   * address or process) is refused in sequence order with `limit_exceeded`. A client that keeps sending
+   * while even its refusals fill a second inbox's worth has its connection closed (4004): it resends
+   * what was not accepted after reconnecting with backoff.
+   */
+  receive(item: InboundItem, bytes = 0): void {
     if (item.s <= this.acceptedSeq) {
       this.scheduleAck();
       return;
     }
+    let entry = item;
+    let cost = bytes + INBOX_ENTRY_OVERHEAD;
+    const full = this.memory.takeInbox(cost);
+    if (full) {
+      const ch = 'frame' in item && 'ch' in item.frame ? { ch: item.frame.ch } : {};
+      entry = { s: item.s, refused: { code: 'limit_exceeded', msg: INBOX_FULL[full], ...ch } };
+      cost = INBOX_ENTRY_OVERHEAD;
+      if (!this.memory.takeRefusal(cost)) {
+        this.connection?.close(CloseCode.RateLimited, 'inbox full: the server is still handling earlier frames; slow down');
+        return;
+      }
+    }
     this.acceptedSeq = item.s;
-    this.inbox.push(item);
+    this.inbox.push([entry, cost]);
     if (!this.draining) this.drained = this.drain();
   }
 
@@ -157,12 +185,14 @@ export class ServerSession implements Session {
   private async drain(): Promise<void> {
     this.draining = true;
     while (this.inbox.length > 0 && !this.ended) {
-      const item = this.inbox.shift()!;
+      const [item, cost] = this.inbox.shift()!;
       await this.host.handle(this, item);
+      this.memory.leftInbox(cost);
       this.handledSeq = item.s;
       this.mirror?.handled(item.s);
       this.scheduleAck();
     }
+    for (const [, cost] of this.inbox) this.memory.leftInbox(cost); // left unhandled by a session that ended
     this.inbox = []; // a drained array keeps its grown storage, which an idle session should not hold
     this.draining = false;
   }

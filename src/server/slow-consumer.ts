@@ -1,43 +1,81 @@
 import type { ServerSession } from './session.js';
 
+/** Why a session was found to be a slow consumer. */
+export type SlowConsumerKind =
+  | 'drain' // its connection's writes did not drain
+  | 'receipts'; // its receipts did not advance while it held unacknowledged frames
+
+export interface SlowConsumerBounds {
+  /** Bytes over which a backlog (unflushed writes, or unacknowledged frames) is watched. */
+  maxPendingBytes: number;
+  /** How long unflushed writes may stay over the bound, ms. */
+  maxStallTime: number;
+  /** How long a connected session over the bound in unacknowledged frames may go without a receipt advancing, ms. */
+  maxReceiptStall: number;
+}
+
+/** A session whose receipts are watched: when it went over the bound, and its receipt count then. */
+interface ReceiptWatch {
+  since: number;
+  acked: number;
+}
+
 /**
- * Finds sessions whose connection does not drain: bytes written but not yet flushed to the network
- * (`Connection.pendingBytes`, a WebSocket's `bufferedAmount`) above `maxPendingBytes` for longer than
- * `maxStallTime`. Such a session is handed to `evict`, so one socket that stopped reading can neither
- * hold memory for long nor delay the others (writes never block; they would only pile up).
+ * Finds sessions that make the server hold memory for a client that does not take it:
+ * - a connection that does not drain: bytes written but not yet flushed to the network
+ *   (`Connection.pendingBytes`, a WebSocket's `bufferedAmount`) above `maxPendingBytes` for longer
+ *   than `maxStallTime`;
+ * - a client that reads but does not acknowledge: a connected session holding more than
+ *   `maxPendingBytes` of unacknowledged frames whose receipts do not advance for `maxReceiptStall`.
+ * Such a session is handed to `evict`, so one client can neither hold memory for long nor delay the
+ * others (writes never block; they would only pile up).
  *
- * Cheap on the hot path: a write costs one comparison; only sessions over the bound are watched, by
+ * Cheap on the hot path: a write costs two comparisons; only sessions over the bound are watched, by
  * one timer that runs only while there are any.
  */
 export class SlowConsumerGuard {
-  /** Sessions over the bound, with the time they went over it. */
+  /** Sessions whose writes are over the bound, with the time they went over it. */
   private readonly over = new Map<ServerSession, number>();
+  /** Sessions whose unacknowledged frames are over the bound. */
+  private readonly unacked = new Map<ServerSession, ReceiptWatch>();
   private timer: ReturnType<typeof setInterval> | undefined;
 
   constructor(
-    private readonly maxPendingBytes: number,
-    private readonly maxStallTime: number,
-    private readonly evict: (session: ServerSession) => void,
+    private readonly bounds: SlowConsumerBounds,
+    private readonly evict: (session: ServerSession, kind: SlowConsumerKind) => void,
     private readonly now: () => number = Date.now,
   ) {}
 
   /** Call after writing to the session's connection. */
   wrote(session: ServerSession): void {
-    if (this.over.has(session) || (session.connection?.pendingBytes ?? 0) <= this.maxPendingBytes) return;
-    this.over.set(session, this.now());
-    this.timer ??= setInterval(() => this.check(), Math.min(1000, Math.max(10, this.maxStallTime / 4)));
-    this.timer.unref?.();
+    const max = this.bounds.maxPendingBytes;
+    if (!this.over.has(session) && (session.connection?.pendingBytes ?? 0) > max) {
+      this.over.set(session, this.now());
+      this.startTimer();
+    }
+    if (!this.unacked.has(session) && session.out.bytes > max) {
+      this.unacked.set(session, { since: this.now(), acked: session.out.acked });
+      this.startTimer();
+    }
   }
 
   /** Sessions currently over the bound (for stats and tests). */
   get watched(): number {
-    return this.over.size;
+    return this.over.size + this.unacked.size;
   }
 
   close(): void {
     clearInterval(this.timer);
     this.timer = undefined;
     this.over.clear();
+    this.unacked.clear();
+  }
+
+  private startTimer(): void {
+    if (this.timer) return;
+    const period = Math.min(1000, Math.max(10, Math.min(this.bounds.maxStallTime, this.bounds.maxReceiptStall) / 4));
+    this.timer = setInterval(() => this.check(), period);
+    this.timer.unref?.();
   }
 
   private check(): void {
@@ -45,13 +83,26 @@ export class SlowConsumerGuard {
     for (const [session, since] of this.over) {
       // A new connection (the client came back) starts with an empty backlog.
       const pending = session.ended ? 0 : (session.connection?.pendingBytes ?? 0);
-      if (pending <= this.maxPendingBytes) {
+      if (pending <= this.bounds.maxPendingBytes) {
         this.over.delete(session);
-      } else if (now - since >= this.maxStallTime) {
+      } else if (now - since >= this.bounds.maxStallTime) {
         this.over.delete(session);
-        this.evict(session);
+        this.unacked.delete(session);
+        this.evict(session, 'drain');
       }
     }
-    if (this.over.size === 0) this.close();
+    for (const [session, watch] of this.unacked) {
+      // A session without a connection can't acknowledge: the session TTL bounds that wait.
+      if (session.ended || !session.connection || session.out.bytes <= this.bounds.maxPendingBytes) {
+        this.unacked.delete(session);
+      } else if (session.out.acked !== watch.acked) {
+        watch.acked = session.out.acked;
+        watch.since = now;
+      } else if (now - watch.since >= this.bounds.maxReceiptStall) {
+        this.unacked.delete(session);
+        this.evict(session, 'receipts');
+      }
+    }
+    if (this.watched === 0) this.close();
   }
 }

@@ -31,6 +31,25 @@ export interface PublishOrigin {
   ttl: number;
 }
 
+/** A publish that a retry with the same key must not repeat (the HTTP API's `Idempotency-Key`). */
+export interface IdempotencyKey {
+  /** The application's key; scoped to the channel published to. */
+  key: string;
+  /** A hash of what is published: a retry that reuses the key for something else is refused. */
+  fingerprint: string;
+  /** How long the key is remembered after its first use, ms. */
+  ttl: number;
+}
+
+/** Where an idempotent publish landed: now, or (`duplicate`) the first time its key was used. */
+export interface IdempotentPublish {
+  epoch: string;
+  seq: number;
+  duplicate: boolean;
+  /** The fingerprint stored with the key (a duplicate's may differ from the retry's). */
+  fingerprint: string;
+}
+
 export type BrokerListener = (message: BrokerMessage) => void;
 
 /** A channel's state document as of a sequence number (see docs/SYNCED-STATE.md). */
@@ -63,6 +82,13 @@ export interface Broker {
    * whether it published. Brokers of a single node leave it out.
    */
   publishOnce?(channel: string, json: string, origin: PublishOrigin): Promise<boolean>;
+  /**
+   * A shared broker's `publish` that remembers `key` for `key.ttl` ms in the shared store, atomically
+   * with the message: a publish with the same key and channel within that time publishes nothing and
+   * resolves the first one's position, whichever node it reaches. Brokers of a single node leave it
+   * out (the server then remembers keys in its own process).
+   */
+  publishIdempotent?(channel: string, json: string, key: IdempotencyKey): Promise<IdempotentPublish>;
   /** Starts delivering the channel's new messages to `listener`; resolves with a function that stops it. */
   subscribe(channel: string, listener: BrokerListener): Promise<() => Promise<void>>;
   /** The channel's epoch and head, plus the messages the query asks for, oldest first. */

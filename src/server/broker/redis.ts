@@ -1,6 +1,16 @@
 import type { RedisOptions } from 'ioredis';
 import type { Position } from '../../protocol/frames.js';
-import type { Broker, BrokerListener, BrokerMessage, HistoryQuery, HistoryResult, PublishOrigin, StateSnapshot } from './broker.js';
+import type {
+  Broker,
+  BrokerListener,
+  BrokerMessage,
+  HistoryQuery,
+  HistoryResult,
+  IdempotencyKey,
+  IdempotentPublish,
+  PublishOrigin,
+  StateSnapshot,
+} from './broker.js';
 import type { HistoryLimits } from './memory.js';
 import { randomToken } from '../random.js';
 import type { ClusterLink } from '../cluster/cluster.js';
@@ -64,6 +74,16 @@ const PUBLISH_ONCE = `
 local last = redis.call('GET', KEYS[5])
 if last and tonumber(last) >= tonumber(ARGV[6]) then return false end
 ${EPOCH}${APPEND}${EXPIRE}redis.call('SET', KEYS[5], ARGV[6], 'PX', ARGV[7])
+${FAN_OUT}`;
+
+/**
+ * PUBLISH under an idempotency key: KEYS[5] holds "epoch\nseq\nfingerprint" of the first publish
+ * with the key, for ARGV[7] ms. While it exists the script publishes nothing and answers it instead.
+ */
+const PUBLISH_IDEMPOTENT = `
+local first = redis.call('GET', KEYS[5])
+if first then return {first} end
+${EPOCH}${APPEND}${EXPIRE}redis.call('SET', KEYS[5], epoch .. '\\n' .. seq .. '\\n' .. ARGV[6], 'PX', ARGV[7])
 ${FAN_OUT}`;
 
 /**
@@ -156,6 +176,16 @@ export class RedisBroker implements Broker {
     const dedup = `${this.prefix}d:{${channel}}:${origin.session}`;
     const result = await commands.eval(PUBLISH_ONCE, 5, ...keys, dedup, ...this.publishValues(channel, json), origin.seq, origin.ttl);
     return result !== null;
+  }
+
+  async publishIdempotent(channel: string, json: string, key: IdempotencyKey): Promise<IdempotentPublish> {
+    const { commands } = await this.connect();
+    const stored = `${this.prefix}i:{${channel}}:${key.key}`;
+    const args = [...this.keys(channel), stored, ...this.publishValues(channel, json), key.fingerprint, key.ttl];
+    const result = (await commands.eval(PUBLISH_IDEMPOTENT, 5, ...args)) as [string] | [string, number, number];
+    if (result.length === 3) return { epoch: result[0], seq: result[1], duplicate: false, fingerprint: key.fingerprint };
+    const [epoch, seq, fingerprint] = result[0].split('\n') as [string, string, string];
+    return { epoch, seq: Number(seq), duplicate: true, fingerprint };
   }
 
   async subscribe(channel: string, listener: BrokerListener): Promise<() => Promise<void>> {

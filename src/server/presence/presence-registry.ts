@@ -4,8 +4,8 @@ import type { Logger } from '../logger.js';
 import type { Session } from '../options.js';
 import { randomToken } from '../random.js';
 import type { StatePosition, StateStore } from '../state/state-store.js';
+import { userIdOf } from '../user-id.js';
 import { toJson } from '../state/state-store.js';
-import { userKey } from '../user-identity.js';
 
 export interface PresenceOptions {
   /**
@@ -31,7 +31,8 @@ export class PresenceRefusal extends Error {
 }
 
 function defaultKey(session: Session, connection: string): string {
-  return userKey(session.user) ?? `anon:${connection}`;
+  const user = userIdOf(session.user);
+  return user === undefined ? `anon:${connection}` : `user:${user}`;
 }
 
 interface Membership {

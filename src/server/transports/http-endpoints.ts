@@ -54,7 +54,10 @@ export class HttpEndpoints {
     private readonly core: ServerCore,
     private readonly options: HttpEndpointOptions,
   ) {
-    this.limits = { maxBytes: core.options.outboundMaxBytes, maxFrames: core.options.outboundMaxFrames };
+    // Twice the session's buffer: a resume writes the welcome and a replay of up to the whole buffer at
+    // once, which must fit. What a connection queues beyond that is bounded by the session's buffer
+    // (reliable frames) and the slow-consumer guard; this bound catches a pile-up of control frames.
+    this.limits = { maxBytes: 2 * core.options.outboundMaxBytes, maxFrames: 2 * core.options.outboundMaxFrames };
     // Comment lines keep idle streams open through proxies that time out quiet responses.
     this.keepalive = setInterval(() => {
       for (const connection of this.connections.values()) if (connection instanceof SseConnection) connection.keepalive();

@@ -7,11 +7,14 @@ import type { ServerCore } from '../core.js';
 import { closeFrame } from '../frames.js';
 import type { RequestInfo } from '../options.js';
 import type { OutFrame } from '../out-frame.js';
+import { frameCost, type SessionMemory } from '../memory-budget.js';
 import type { HttpConnectionLimits } from './sse.js';
 
 interface Batch {
   n: number;
   body: string;
+  /** Bytes of `body`. */
+  bytes: number;
 }
 
 /** Where a poll's answer goes: the HTTP response of a poll made here, or another node that passed a poll on. */
@@ -48,6 +51,14 @@ export class LongPollConnection implements Connection {
   private closed = false;
   private gone = false;
   private linger: ReturnType<typeof setTimeout> | undefined;
+  /**
+   * The memory this connection holds beyond its session's frames (the reliable frames it queues are
+   * the session's own): control frames queued, and the last batch's body until a poll confirms it.
+   * Charged to the session's memory account.
+   */
+  private memory: SessionMemory | null = null;
+  private controlBytes = 0;
+  private charged = 0;
 
   constructor(
     readonly token: string,
@@ -64,6 +75,13 @@ export class LongPollConnection implements Connection {
     return this.queuedBytes;
   }
 
+  account(memory: SessionMemory): void {
+    this.memory?.queued(-this.charged);
+    this.charged = 0;
+    this.memory = memory;
+    this.recharge();
+  }
+
   receive(text: string): void {
     if (!this.closed) this.controller.onText(text);
   }
@@ -75,11 +93,11 @@ export class LongPollConnection implements Connection {
       // resumes on a new connection and gets them replayed.
       this.queue = [];
       this.queuedBytes = 0;
+      this.controlBytes = 0;
       this.close(CloseCode.SlowConsumer, 'poll queue full: the client is not polling');
       return;
     }
-    this.queue.push(frame);
-    this.queuedBytes += frame.bytes;
+    this.enqueue(frame);
     this.scheduleFlush();
   }
 
@@ -87,7 +105,7 @@ export class LongPollConnection implements Connection {
     if (this.closed) return;
     this.closed = true;
     // The close frame goes out with the next poll; the connection lingers one poll timeout for it.
-    this.queue.push(closeFrame(code, reason));
+    this.enqueue(closeFrame(code, reason));
     this.flush();
     this.linger = setTimeout(() => this.end(), this.pollTimeout);
     this.linger.unref?.();
@@ -102,6 +120,7 @@ export class LongPollConnection implements Connection {
       return;
     }
     this.last = null;
+    this.recharge();
     if (this.queue.length > 0) {
       this.respond(reply, this.nextBatch());
       return;
@@ -127,6 +146,10 @@ export class LongPollConnection implements Connection {
     this.closed = true;
     clearTimeout(this.linger);
     if (this.waiting) this.answerEmpty();
+    this.queue = [];
+    this.controlBytes = 0;
+    this.last = null;
+    this.recharge();
     this.onEnd(this);
     this.controller.onClose();
   }
@@ -156,12 +179,31 @@ export class LongPollConnection implements Connection {
     waiting.reply.respond(204, this.headers());
   }
 
+  private enqueue(frame: OutFrame): void {
+    this.queue.push(frame);
+    this.queuedBytes += frame.bytes;
+    if (!frame.reliable) {
+      this.controlBytes += frameCost(frame);
+      this.recharge();
+    }
+  }
+
   private nextBatch(): Batch {
-    const batch = { n: ++this.batchNumber, body: this.queue.map((frame) => frame.text).join('\n') };
+    // Each frame's bytes, plus a newline between two.
+    const bytes = this.queuedBytes + this.queue.length - 1;
+    const batch = { n: ++this.batchNumber, body: this.queue.map((frame) => frame.text).join('\n'), bytes };
     this.queue = [];
     this.queuedBytes = 0;
+    this.controlBytes = 0;
     this.last = batch;
+    this.recharge();
     return batch;
+  }
+
+  private recharge(): void {
+    const bytes = this.controlBytes + (this.last?.bytes ?? 0);
+    this.memory?.queued(bytes - this.charged);
+    if (this.memory) this.charged = bytes;
   }
 
   private respond(reply: PollResponder, batch: Batch): void {

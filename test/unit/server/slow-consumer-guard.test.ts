@@ -3,9 +3,11 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ServerSession } from '../../../src/server/session.js';
 import { SlowConsumerGuard } from '../../../src/server/slow-consumer.js';
 
-/** Just what the guard reads of a session: its connection's unflushed bytes, and whether it ended. */
-function fakeSession(pendingBytes = 0): ServerSession & { connection: { pendingBytes: number } } {
-  return { ended: false, connection: { pendingBytes } } as unknown as ServerSession & { connection: { pendingBytes: number } };
+type FakeSession = ServerSession & { connection: { pendingBytes: number } | null; out: { bytes: number; acked: number } };
+
+/** Just what the guard reads of a session: its connection's unflushed bytes, its unacknowledged frames, whether it ended. */
+function fakeSession(pendingBytes = 0, unackedBytes = 0): FakeSession {
+  return { ended: false, connection: { pendingBytes }, out: { bytes: unackedBytes, acked: 0 } } as unknown as FakeSession;
 }
 
 describe('SlowConsumerGuard', () => {
@@ -15,7 +17,7 @@ describe('SlowConsumerGuard', () => {
   beforeEach(() => {
     vi.useFakeTimers();
     evicted = [];
-    guard = new SlowConsumerGuard(1_000, 400, (session) => evicted.push(session), () => Date.now());
+    guard = new SlowConsumerGuard({ maxPendingBytes: 1_000, maxStallTime: 400, maxReceiptStall: 800 }, (session) => evicted.push(session), () => Date.now());
   });
 
   afterEach(() => {
@@ -44,7 +46,7 @@ describe('SlowConsumerGuard', () => {
     const draining = fakeSession(5_000);
     guard.wrote(draining);
     vi.advanceTimersByTime(200);
-    draining.connection.pendingBytes = 200;
+    draining.connection!.pendingBytes = 200;
     vi.advanceTimersByTime(1_000);
     expect(evicted).toEqual([]);
     expect(guard.watched).toBe(0);
@@ -54,9 +56,9 @@ describe('SlowConsumerGuard', () => {
     const session = fakeSession(5_000);
     guard.wrote(session);
     vi.advanceTimersByTime(300);
-    session.connection.pendingBytes = 0; // drained just in time
+    session.connection!.pendingBytes = 0; // drained just in time
     vi.advanceTimersByTime(100);
-    session.connection.pendingBytes = 5_000;
+    session.connection!.pendingBytes = 5_000;
     guard.wrote(session);
     vi.advanceTimersByTime(300);
     expect(evicted).toEqual([]);
@@ -70,8 +72,33 @@ describe('SlowConsumerGuard', () => {
     guard.wrote(ended);
     guard.wrote(moved);
     (ended as { ended: boolean }).ended = true;
-    moved.connection.pendingBytes = 0;
+    moved.connection!.pendingBytes = 0;
     vi.advanceTimersByTime(1_000);
     expect(evicted).toEqual([]);
+  });
+
+  it('evicts a connected session holding unacknowledged frames over the bound whose receipts do not advance', () => {
+    const session = fakeSession(0, 5_000);
+    guard.wrote(session);
+    vi.advanceTimersByTime(700);
+    expect(evicted).toEqual([]);
+    vi.advanceTimersByTime(200);
+    expect(evicted).toEqual([session]);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('restarts the receipt clock whenever a receipt advances, and forgets a session that went away or caught up', () => {
+    const reading = fakeSession(0, 5_000);
+    const away = fakeSession(0, 5_000);
+    const caughtUp = fakeSession(0, 5_000);
+    for (const session of [reading, away, caughtUp]) guard.wrote(session);
+    vi.advanceTimersByTime(600);
+    reading.out.acked = 10; // a receipt arrived, the backlog is still over the bound
+    away.connection = null; // the session TTL bounds a session without a connection
+    caughtUp.out.bytes = 100;
+    vi.advanceTimersByTime(600);
+    expect(evicted).toEqual([]);
+    vi.advanceTimersByTime(400);
+    expect(evicted).toEqual([reading]);
   });
 });
