@@ -21,27 +21,36 @@ const HOOKS: ServerOptions = {
   canSubscribe: (session, channel) => !channel.startsWith('private:') || channel === `private:${(session.user as { id: string }).id}`,
 };
 
+type Frame = Record<string, unknown>;
+
 /**
  * A raw WebSocket that sends `hello` (and any frames after it) and collects what comes back: the
- * frames and the close code.
+ * frames, until `enough` says so or the server closes (its close code; 0 if still open), at most 10 s.
  */
-async function rawConnection(url: string, frames: object[]): Promise<{ frames: Array<Record<string, unknown>>; code: number }> {
+async function rawConnection(url: string, frames: object[], enough: (got: Frame[]) => boolean = () => false): Promise<{ frames: Frame[]; code: number }> {
   const socket = closeAfterTest(new WebSocket(`${url.replace(/^http/, 'ws')}/ws`), (ws) => ws.terminate());
-  const received: Array<Record<string, unknown>> = [];
+  const received: Frame[] = [];
   await new Promise((resolve) => socket.once('open', resolve));
-  socket.on('message', (data) => received.push(JSON.parse(String(data)) as Record<string, unknown>));
-  socket.send(frames.map((frame) => JSON.stringify(frame)).join('\n'));
   const code = await new Promise<number>((resolve) => {
-    socket.once('close', (closeCode) => resolve(closeCode));
-    // Open and served for a while: the test looks at what it got.
-    setTimeout(() => resolve(0), 1_000);
+    const timer = setTimeout(() => resolve(0), 10_000);
+    socket.on('message', (data) => {
+      received.push(JSON.parse(String(data)) as Frame);
+      if (enough(received)) resolve(0);
+    });
+    socket.once('close', (closeCode) => {
+      clearTimeout(timer);
+      resolve(closeCode);
+    });
+    socket.send(frames.map((frame) => JSON.stringify(frame)).join('\n'));
   });
   return { frames: received, code };
 }
 
+const has = (type: string) => (got: Frame[]) => got.some((frame) => frame.t === type);
+
 /** A session of Alice's, opened over a raw connection (its secret in hand, as if stolen). */
 async function aliceSession(url: string): Promise<{ sid: string; secret: string }> {
-  const [welcome] = (await rawConnection(url, [{ t: 'hello', v: 1, auth: { token: 'alice-token' } }])).frames;
+  const [welcome] = (await rawConnection(url, [{ t: 'hello', v: 1, auth: { token: 'alice-token' } }], has('welcome'))).frames;
   expect(welcome).toMatchObject({ t: 'welcome' });
   return { sid: welcome!.sid as string, secret: welcome!.secret as string };
 }
@@ -61,7 +70,7 @@ describe('a resume re-authorizes and keeps the session’s user', () => {
     const herself = await rawConnection(server.url, [
       { t: 'hello', v: 1, sid, secret, rx: 0, auth: { token: 'alice-token' } },
       { t: 'sub', s: 1, ch: 'private:alice' },
-    ]);
+    ], has('subd'));
     expect(herself.frames[0]).toMatchObject({ t: 'welcome', resumed: true, sid });
     expect(herself.frames.find((frame) => frame.t === 'subd')).toMatchObject({ ch: 'private:alice', st: 'new' });
   });
@@ -69,8 +78,8 @@ describe('a resume re-authorizes and keeps the session’s user', () => {
   it('resumes when authorize names the same user again, even if the rest of its answer changed', async () => {
     let round = 0;
     const server = await startTestServer({ ...HOOKS, authorize: () => ({ ok: true, user: { id: 'alice', round: ++round } }) });
-    const [welcome] = (await rawConnection(server.url, [{ t: 'hello', v: 1 }])).frames;
-    const again = await rawConnection(server.url, [{ t: 'hello', v: 1, sid: welcome!.sid, secret: welcome!.secret, rx: 0 }]);
+    const [welcome] = (await rawConnection(server.url, [{ t: 'hello', v: 1 }], has('welcome'))).frames;
+    const again = await rawConnection(server.url, [{ t: 'hello', v: 1, sid: welcome!.sid, secret: welcome!.secret, rx: 0 }], has('welcome'));
     expect(again.frames[0]).toMatchObject({ t: 'welcome', resumed: true, sid: welcome!.sid });
   });
 
@@ -109,7 +118,7 @@ describe.skipIf(!redis.available)('a resume on another node keeps the session’
     expect(bob.frames.filter((frame) => frame.t === 'welcome' || frame.t === 'subd')).toEqual([]);
     expect(a.pushwire.stats().counters.sessionsEnded.moved, 'node a was not asked to give the session up').toBe(0);
     // Alice takes it over on b with her own token.
-    const herself = await rawConnection(b.url, [{ t: 'hello', v: 1, sid, secret, rx: 0, auth: { token: 'alice-token' } }]);
+    const herself = await rawConnection(b.url, [{ t: 'hello', v: 1, sid, secret, rx: 0, auth: { token: 'alice-token' } }], has('welcome'));
     expect(herself.frames[0]).toMatchObject({ t: 'welcome', resumed: true, resync: true, sid });
   });
 });
