@@ -35,7 +35,11 @@ export async function startDemoServer(port: number, host = '0.0.0.0', options: D
     void (async () => {
       if ((await serveDist(req, res)) || (await serveDemo(req, res))) return;
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
-    })();
+    })().catch((error: unknown) => {
+      logger.error('demo: request failed', { url: req.url, error: String(error) });
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end();
+    });
   });
   // REDIS_URL switches from the in-memory broker to Redis (several nodes can then share the channels).
   const redisUrl = process.env.REDIS_URL;

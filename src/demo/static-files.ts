@@ -18,7 +18,14 @@ const TYPES: Record<string, string> = {
 /** Serves files under `root` for URL paths under `prefix`; refuses anything that would leave `root`. */
 export function staticFiles(prefix: string, root: string) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
-    const pathname = decodeURIComponent((req.url ?? '/').split('?')[0]!);
+    let pathname: string;
+    try {
+      pathname = decodeURIComponent((req.url ?? '/').split('?')[0]!);
+    } catch {
+      // A malformed escape (`/%E0%A4%A`) is the client's mistake, not a reason to fail.
+      res.writeHead(400, { 'content-type': 'text/plain' }).end('malformed URL');
+      return true;
+    }
     if (!pathname.startsWith(prefix)) return false;
     let relative = pathname.slice(prefix.length);
     if (relative === '' || relative.endsWith('/')) relative += 'index.html';

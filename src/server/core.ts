@@ -4,9 +4,10 @@ import type { HelloFrame, TransportName } from '../protocol/frames.js';
 import { PROTOCOL_VERSION } from '../protocol/version.js';
 import type { Broker } from './broker/broker.js';
 import { ChannelRegistry } from './channels.js';
+import { monotonicNow } from './clock.js';
 import type { Connection } from './connection.js';
 import { PING_FRAME, closeFrame, errorFrame, welcomeFrame } from './frames.js';
-import type { ResolvedLimits } from './limits.js';
+import { AddressCounts, type ResolvedLimits } from './limits.js';
 import type { Logger } from './logger.js';
 import { Counters, type ServerStats } from './metrics.js';
 import type { AuthResult, HandshakeInfo, ResolvedOptions, ServerHooks, SessionEndReason } from './options.js';
@@ -48,7 +49,11 @@ export class ServerCore implements SessionHost {
   /** Session records shared with the other nodes, when the broker is shared by several (Redis). */
   readonly cluster: ClusterSessions | null;
   /** Sessions per client address, for maxSessionsPerAddress. */
-  private readonly perAddress = new Map<string, number>();
+  private readonly perAddress = new AddressCounts();
+  /** Channel streams: sessions outside `sessions` (they are never resumed), counted against the same limits. */
+  private streamSessions = 0;
+  /** Connections per client address that have not finished their handshake, for maxHandshakesPerAddress. */
+  private readonly handshakes = new AddressCounts();
   private readonly heartbeat: ReturnType<typeof setInterval>;
   private readonly slow: SlowConsumerGuard;
 
@@ -126,11 +131,7 @@ export class ServerCore implements SessionHost {
       this.counters.sessionsResumed++;
       if (session.lastTransport !== connection.transport) this.counters.transportSwitches++;
     } else {
-      const fromAddress = this.perAddress.get(remoteAddress) ?? 0;
-      if (this.sessions.size >= this.limits.maxSessions || fromAddress >= this.limits.maxSessionsPerAddress) {
-        this.counters.limitHits[this.sessions.size >= this.limits.maxSessions ? 'sessions' : 'sessions_per_address']++;
-        return SERVER_FULL;
-      }
+      if (!this.admits(remoteAddress)) return SERVER_FULL;
       const full = this.memory.refusesSession(remoteAddress);
       if (full) {
         this.memory.refused(full);
@@ -154,7 +155,7 @@ export class ServerCore implements SessionHost {
       session.connection = null;
       previous.close(CloseCode.Replaced, 'replaced by a newer connection of this session');
     }
-    session.lastSeen = Date.now();
+    session.lastSeen = monotonicNow();
     const rx = resumed && !resync ? hello.rx! : 0;
     const welcome = welcomeFrame({
       v: PROTOCOL_VERSION,
@@ -173,8 +174,43 @@ export class ServerCore implements SessionHost {
     return session;
   }
 
+  /** Whether one more session from `remoteAddress` stays within the session limits; counts the limit hit if not. */
+  private admits(remoteAddress: string): boolean {
+    const total = this.sessions.size + this.streamSessions;
+    if (total < this.limits.maxSessions && this.perAddress.of(remoteAddress) < this.limits.maxSessionsPerAddress) return true;
+    this.counters.limitHits[total >= this.limits.maxSessions ? 'sessions' : 'sessions_per_address']++;
+    return false;
+  }
+
+  /** A channel stream starts: counted as a session, or false if it would cross a session limit. */
+  openStream(remoteAddress: string): boolean {
+    if (!this.admits(remoteAddress)) return false;
+    this.streamSessions++;
+    this.perAddress.add(remoteAddress);
+    return true;
+  }
+
+  streamEnded(remoteAddress: string): void {
+    this.streamSessions--;
+    this.perAddress.remove(remoteAddress);
+  }
+
+  /** A connection starts its handshake: counted, or false if its address has too many in progress. */
+  startHandshake(remoteAddress: string): boolean {
+    if (this.handshakes.of(remoteAddress) >= this.limits.maxHandshakesPerAddress) {
+      this.counters.limitHits.handshakes_per_address++;
+      return false;
+    }
+    this.handshakes.add(remoteAddress);
+    return true;
+  }
+
+  handshakeEnded(remoteAddress: string): void {
+    this.handshakes.remove(remoteAddress);
+  }
+
   private newSession(id: string, secret: string, user: unknown, remoteAddress: string): ServerSession {
-    this.perAddress.set(remoteAddress, (this.perAddress.get(remoteAddress) ?? 0) + 1);
+    this.perAddress.add(remoteAddress);
     const memory = this.memory.open(id, remoteAddress);
     const session = new ServerSession(
       id,
@@ -185,6 +221,8 @@ export class ServerCore implements SessionHost {
         maxBytes: this.options.outboundMaxBytes,
         framesPerSecond: this.limits.framesPerSecond,
         frameBurst: this.limits.frameBurst,
+        bytesPerSecond: this.limits.bytesPerSecond,
+        byteBurst: this.limits.byteBurst,
       },
       this,
       this.counters,
@@ -253,9 +291,7 @@ export class ServerCore implements SessionHost {
     session.ended = true;
     this.sessions.delete(session.id);
     this.counters.sessionsEnded[reason]++;
-    const fromAddress = (this.perAddress.get(session.remoteAddress) ?? 1) - 1;
-    if (fromAddress > 0) this.perAddress.set(session.remoteAddress, fromAddress);
-    else this.perAddress.delete(session.remoteAddress);
+    this.perAddress.remove(session.remoteAddress);
     clearTimeout(session.expiryTimer);
     this.cluster?.ended(session, reason === 'moved');
     this.channels.unsubscribeAll(session);
@@ -418,7 +454,7 @@ export class ServerCore implements SessionHost {
 
   /** Pings every connected session and drops connections that have been silent past interval + grace. */
   private sweep(): void {
-    const deadline = Date.now() - this.options.heartbeatInterval - this.options.heartbeatGrace;
+    const deadline = monotonicNow() - this.options.heartbeatInterval - this.options.heartbeatGrace;
     for (const session of this.sessions.values()) {
       const connection = session.connection;
       if (!connection) continue;

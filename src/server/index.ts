@@ -4,7 +4,7 @@ export { jwtAuth, type JwtAuthHooks, type JwtAuthOptions, type JwtUser } from '.
 export { IdempotencyKeyReusedError, type IdempotencyOptions } from './idempotency.js';
 export type { HttpApiOptions } from './http-api/http-api.js';
 export { MemoryBroker, memoryBroker, type HistoryLimits, type MemoryBrokerOptions } from './broker/memory.js';
-export { RedisBroker, redisBroker, type RedisBrokerOptions } from './broker/redis.js';
+export { RedisBroker, redisBroker, type RedisBrokerOptions, type RedisConnectionOptions } from './broker/redis.js';
 export type { Broker, BrokerListener, BrokerMessage, HistoryQuery, HistoryResult, IdempotencyKey, IdempotentPublish } from './broker/broker.js';
 export type {
   AuthResult,

@@ -6,11 +6,13 @@ export type LimitKind =
   | 'sessions' // maxSessions reached
   | 'sessions_per_address' // maxSessionsPerAddress reached
   | 'subscriptions' // maxSubscriptions reached
-  | 'rate' // a frame over framesPerSecond/frameBurst
+  | 'rate' // a frame over framesPerSecond/frameBurst or bytesPerSecond/byteBurst
   | 'payload' // a frame over maxPayload
   | 'origin' // an Origin not allowed
   | 'other_user' // a resume with the credentials of another user than the session's (close 4201)
   | 'handshake_timeout' // no hello in time (slowloris)
+  | 'handshake_pings' // more pings before hello than an upgrade probe sends
+  | 'handshakes_per_address' // maxHandshakesPerAddress reached
   | 'inbox_bytes' // a client frame refused: its session's inbox was full (memory.inboxBytes)
   | 'address_bytes' // a client address over memory.addressBytes: a frame or session refused, or a session shed
   | 'process_bytes'; // the process over memory.processBytes: a frame or session refused, or a session shed
@@ -41,6 +43,8 @@ export class Counters {
     origin: 0,
     other_user: 0,
     handshake_timeout: 0,
+    handshake_pings: 0,
+    handshakes_per_address: 0,
     inbox_bytes: 0,
     address_bytes: 0,
     process_bytes: 0,

@@ -1,12 +1,13 @@
 import type { SequencedClientFrame, TransportName } from '../protocol/frames.js';
 import { CloseCode, type ServerErrorCode } from '../protocol/codes.js';
+import { monotonicNow } from './clock.js';
 import type { Connection } from './connection.js';
 import type { Session } from './options.js';
 import type { SessionSubscription } from './channels.js';
 import { OutboundBuffer } from './outbound-buffer.js';
 import type { OutFrame } from './out-frame.js';
 import { ackFrame, directFrame } from './frames.js';
-import { resolveLimits, TokenBucket } from './limits.js';
+import { InboundRate, type LimitOptions, resolveLimits } from './limits.js';
 import { Counters } from './metrics.js';
 import type { SessionMirror } from './cluster/session-mirror.js';
 import { atTickEnd } from './tick-end.js';
@@ -50,8 +51,8 @@ export class ServerSession implements Session {
   lastTransport: TransportName | null = null;
   /** Its record in the cluster store, when the server runs as one of several nodes. */
   mirror: SessionMirror | null = null;
-  /** Frames per second this session may send. */
-  readonly rate: TokenBucket;
+  /** Frames and bytes per second this session may send. */
+  readonly rate: InboundRate;
   /** Highest client sequence number handled; the cumulative ack. */
   private handledSeq = 0;
   /** Highest client sequence number accepted into the inbox; anything at or below it is a duplicate. */
@@ -67,15 +68,14 @@ export class ServerSession implements Session {
     readonly id: string,
     readonly secret: string,
     readonly user: unknown,
-    limits: { maxFrames: number; maxBytes: number; framesPerSecond?: number; frameBurst?: number },
+    limits: { maxFrames: number; maxBytes: number } & Pick<LimitOptions, 'framesPerSecond' | 'frameBurst' | 'bytesPerSecond' | 'byteBurst'>,
     private readonly host: SessionHost,
     private readonly counters: Counters = new Counters(),
     /** This session's account in the server's memory budget. */
     readonly memory: SessionMemory = MemoryBudget.unbounded().open(id, ''),
   ) {
     this.out = new OutboundBuffer(limits.maxFrames, limits.maxBytes, memory);
-    const { framesPerSecond, frameBurst } = resolveLimits(limits);
-    this.rate = new TokenBucket(framesPerSecond, frameBurst, Date.now());
+    this.rate = new InboundRate(resolveLimits(limits), monotonicNow());
   }
 
   /** The application's per-session values (made on first use: most sessions never have any). */

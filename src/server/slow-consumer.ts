@@ -1,3 +1,4 @@
+import { monotonicNow } from './clock.js';
 import type { ServerSession } from './session.js';
 
 /** Why a session was found to be a slow consumer. */
@@ -43,7 +44,7 @@ export class SlowConsumerGuard {
   constructor(
     private readonly bounds: SlowConsumerBounds,
     private readonly evict: (session: ServerSession, kind: SlowConsumerKind) => void,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = monotonicNow,
   ) {}
 
   /** Call after writing to the session's connection. */

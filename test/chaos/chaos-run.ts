@@ -153,8 +153,8 @@ export class ChaosRun {
       // bound the session is evicted by design (see the slow-consumer tests); this run stays inside it.
       outbound: { maxFrames: 20_000, maxBytes: 16 * 1024 * 1024 },
       // One client sends tens of thousands of frames per second here; the default rate limit would
-      // (explicitly) refuse most of them.
-      limits: { framesPerSecond: 1_000_000, frameBurst: 1_000_000 },
+      // (explicitly) refuse most of them, and so would the byte rate.
+      limits: { framesPerSecond: 1_000_000, frameBurst: 1_000_000, bytesPerSecond: 1024 ** 3, byteBurst: 1024 ** 3 },
       // Enough history that a session evicted anyway recovers instead of resetting.
       history: { size: 100_000 },
       heartbeatInterval: 2_000,

@@ -1,38 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import type { PushwireClient } from '../../src/client/index.js';
 import { openClient } from '../support/client-harness.js';
 import { closeAll } from '../support/close-after-test.js';
+import { type RawPeer, rawPeer } from '../support/raw-peer.js';
 import { startTestServer, type TestServer } from '../support/server-harness.js';
 import { waitFor } from '../support/wait.js';
-
-interface RawPeer {
-  socket: WebSocket;
-  frames: Array<Record<string, unknown>>;
-  closed?: { code: number; reason: string };
-  send(frame: unknown): void;
-  /** Sends hello and waits for the welcome. */
-  handshake(): Promise<Record<string, unknown>>;
-}
-
-/** A hand-driven WebSocket peer that speaks (or breaks) the protocol frame by frame. */
-async function rawPeer(url: string): Promise<RawPeer> {
-  const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/ws`);
-  const peer: RawPeer = {
-    socket,
-    frames: [],
-    send: (frame) => socket.send(typeof frame === 'string' ? frame : JSON.stringify(frame)),
-    async handshake() {
-      peer.send({ t: 'hello', v: 1 });
-      await waitFor(() => peer.frames.some((f) => f.t === 'welcome'), 'welcome');
-      return peer.frames.find((f) => f.t === 'welcome')!;
-    },
-  };
-  socket.on('message', (data) => peer.frames.push(JSON.parse(data.toString()) as Record<string, unknown>));
-  socket.on('close', (code, reason) => (peer.closed = { code, reason: reason.toString() }));
-  await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
-  return peer;
-}
 
 const errors = (peer: RawPeer): Array<Record<string, unknown>> => peer.frames.filter((f) => f.t === 'err');
 
@@ -74,6 +46,22 @@ describe('bad input gets a clear error and affects no other session', () => {
     peer.send({ t: 'teleport' });
     await waitFor(() => errors(peer).length === 1, 'error frame');
     expect(errors(peer)[0]).toMatchObject({ code: 'unknown_type' });
+    peer.socket.close();
+  });
+
+  it('an unknown frame type with a sequence number → err unknown_type naming it, before the ack that covers it', async () => {
+    const peer = await rawPeer(server.url);
+    await peer.handshake();
+    peer.send({ t: 'teleport', s: 1 });
+    peer.send({ t: 'sub', s: 2, ch: 'ok' });
+    await waitFor(() => peer.frames.some((f) => f.t === 'ack' && f.s === 2), 'ack covering both');
+    const error = peer.frames.findIndex((f) => f.t === 'err');
+    expect(peer.frames[error]).toMatchObject({ code: 'unknown_type', s: 1 });
+    expect(error).toBeLessThan(peer.frames.findIndex((f) => f.t === 'ack'));
+    peer.send({ t: 'teleport', s: 1 });
+    peer.send({ t: 'sub', s: 3, ch: 'ok2' });
+    await waitFor(() => peer.frames.some((f) => f.t === 'ack' && f.s === 3), 'ack 3');
+    expect(errors(peer)).toHaveLength(1); // the resent duplicate is only acknowledged again
     peer.socket.close();
   });
 

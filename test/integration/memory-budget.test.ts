@@ -94,6 +94,8 @@ describe("a session's inbox (finding 9)", () => {
     let peakInbox = 0;
     const server = await startTestServer({
       memory: { inboxBytes },
+      // The byte rate limit (default bursts of 4 MiB) would refuse part of these 9 MB first.
+      limits: { bytesPerSecond: 64 * 1024 * 1024, byteBurst: 64 * 1024 * 1024 },
       onMessage: async (_session, data) => {
         const memory: { inbox: number } | undefined = server.pushwire.stats().memory;
         peakInbox = Math.max(peakInbox, memory?.inbox ?? 0);
@@ -102,7 +104,7 @@ describe("a session's inbox (finding 9)", () => {
       },
     });
     const client = await bareSession(server.port);
-    const total = 150; // 60 KB each: 9 MB, sent at once (under the rate limit's burst)
+    const total = 150; // 60 KB each: 9 MB, sent at once (under the rate limits' bursts set above)
     const payload = 'y'.repeat(60_000);
     for (let i = 1; i <= total; i++) client.socket.send(JSON.stringify({ t: 'msg', s: i, d: { i, payload } }));
     await waitFor(() => client.frames.some((frame) => frame.t === 'ack' && frame.s === total), 'the ack of every frame', 30_000);
@@ -117,5 +119,44 @@ describe("a session's inbox (finding 9)", () => {
     expect(peakInbox).toBeLessThanOrEqual(inboxBytes);
     expect(server.pushwire.stats().counters.limitHits.inbox_bytes).toBe(refused.length);
     expect(server.pushwire.stats().memory.inbox).toBe(0);
+  });
+});
+
+describe('the memory budget of one client address', () => {
+  it('refuses new sessions from the address at 90% (4005), and past the budget evicts its largest session (4002)', async () => {
+    const addressBytes = 300_000;
+    const server = await startTestServer({ memory: { addressBytes } });
+    const memory = () => server.pushwire.stats().memory;
+    // A session that subscribes and goes away: what it is sent waits for it, unacknowledged.
+    const away = await bareSession(server.port);
+    away.socket.send(JSON.stringify({ t: 'sub', s: 1, ch: 'feed' }));
+    await waitFor(() => count(away, 'subd') === 1, 'the subscription', 5_000);
+    const small = await bareSession(server.port);
+    away.socket.terminate();
+    await waitFor(() => server.pushwire.stats().connected === 1, 'the away session to lose its connection', 5_000);
+
+    let published = 0;
+    // One message per turn of the event loop, as a server's publishes come (the shedding runs at a tick's end).
+    const publishOne = async (): Promise<void> => {
+      published++;
+      await server.pushwire.publish('feed', { n: published, p: 'z'.repeat(1_000) });
+      await new Promise((resolve) => setImmediate(resolve));
+    };
+    while (memory().bytes < 0.9 * addressBytes && published < 1_000) await publishOne();
+    expect(memory().bytes).toBeLessThan(addressBytes);
+    const refused = await new Promise<{ code: number }>((resolve) => {
+      const socket = closeAfterTest(new WebSocket(`ws://127.0.0.1:${server.port}/pushwire/ws`), (open) => open.terminate());
+      socket.on('open', () => socket.send(JSON.stringify({ t: 'hello', v: 1 })));
+      socket.on('close', (code) => resolve({ code }));
+    });
+    expect(refused.code).toBe(4005);
+    expect(server.pushwire.stats().counters.limitHits.address_bytes).toBe(1);
+    expect(server.pushwire.stats().counters.sessionsEnded.evicted).toBe(0);
+
+    while (server.pushwire.stats().counters.sessionsEnded.evicted === 0 && published < 1_000) await publishOne();
+    expect(server.pushwire.stats().sessions).toBe(1); // the away session went; the small one stays
+    expect(small.socket.readyState).toBe(WebSocket.OPEN);
+    expect(memory().bytes).toBeLessThan(0.9 * addressBytes);
+    await bareSession(server.port); // welcome again
   });
 });

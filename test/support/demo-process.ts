@@ -5,7 +5,7 @@ import { freePort } from './free-port.js';
 const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 
 /**
- * The demo as `npm start` runs it (`node dist/cli.js serve`, the built CLI), on a free 127.0.0.1
+ * The demo as `npm start` runs it (`node dist/cli.js demo`, the built CLI), on a free 127.0.0.1
  * port, in its own process so a test can kill it (a crash: nothing is said to the clients) and start
  * it again on the same port.
  */
@@ -41,7 +41,7 @@ export class DemoProcess {
 
   async launch(): Promise<void> {
     this.output = '';
-    const child = spawn(process.execPath, [CLI, 'serve', '--port', String(this.port), '--host', '127.0.0.1'], {
+    const child = spawn(process.execPath, [CLI, 'demo', '--port', String(this.port), '--host', '127.0.0.1'], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, PORT: undefined, REDIS_URL: undefined, ...this.env },
     });

@@ -7,7 +7,10 @@ export interface BrokerMessage {
   epoch: string;
   seq: number;
   json: string;
-  /** Milliseconds since the Unix epoch when the broker accepted it. */
+  /**
+   * When the broker accepted it, ms on the broker's clock, for history expiry: Redis's clock for the
+   * Redis broker (shared by every node), the process's monotonic clock for the in-memory broker.
+   */
   time: number;
 }
 

@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import type { Position } from '../../protocol/frames.js';
 import type { Broker, BrokerListener, BrokerMessage, HistoryQuery, HistoryResult, StateSnapshot } from './broker.js';
+import { monotonicNow } from '../clock.js';
 import { randomToken } from '../random.js';
 
 export interface HistoryLimits {
@@ -11,6 +13,7 @@ export interface HistoryLimits {
 
 export interface MemoryBrokerOptions {
   history?: HistoryLimits;
+  /** The clock of history expiry, ms. Default the process's monotonic clock (a stepped wall clock neither drops nor keeps history). */
   now?: () => number;
 }
 
@@ -30,9 +33,20 @@ interface ChannelLog {
 /**
  * The default broker: one process, in memory. A restart loses all history, so every channel gets a
  * new epoch and clients that come back get an explicit reset.
+ *
+ * Only channels with something to keep are held: messages, state, listeners, or a sequence number
+ * above 0. A channel that never had a message is dropped as soon as its last listener leaves, and
+ * reading one creates nothing, so touching channel names costs no memory that stays. Such a channel
+ * loses nothing when dropped, because its epoch is derived from its name (and `epochSeed`): it comes
+ * back with the same epoch at sequence number 0.
  */
 export class MemoryBroker implements Broker {
   private readonly channels = new Map<string, ChannelLog>();
+  /**
+   * Seed of the epochs of new channels. Changed whenever a channel that had messages is dropped, so
+   * that channel (and any other) comes back in a new epoch: its old positions can't match the new one.
+   */
+  private epochSeed = randomToken(12);
   private readonly size: number;
   private readonly ttl: number;
   private readonly now: () => number;
@@ -41,7 +55,7 @@ export class MemoryBroker implements Broker {
   constructor(options: MemoryBrokerOptions = {}) {
     this.size = Math.max(0, options.history?.size ?? 1000);
     this.ttl = Math.max(0, options.history?.ttl ?? 10 * 60_000);
-    this.now = options.now ?? Date.now;
+    this.now = options.now ?? monotonicNow;
     // Channels nobody has used for longer than the history TTL are dropped now and then.
     this.sweeper = setInterval(() => this.forgetIdle(), 60_000);
     this.sweeper.unref?.();
@@ -52,7 +66,7 @@ export class MemoryBroker implements Broker {
   }
 
   async state(channel: string): Promise<StateSnapshot> {
-    const log = this.log(channel);
+    const log = this.channels.get(channel) ?? this.emptyLog(channel);
     return { epoch: log.epoch, seq: log.state?.seq ?? 0, json: log.state?.json ?? 'null' };
   }
 
@@ -81,11 +95,18 @@ export class MemoryBroker implements Broker {
     return async () => {
       log.listeners.delete(listener);
       log.touched = this.now();
+      // Never had a message (nor state, which comes with one): nothing to keep.
+      if (log.listeners.size === 0 && log.seq === 0 && this.channels.get(channel) === log) this.channels.delete(channel);
     };
   }
 
+  /** Channels held (for stats and tests). */
+  get channelCount(): number {
+    return this.channels.size;
+  }
+
   async history(channel: string, query: HistoryQuery): Promise<HistoryResult> {
-    const log = this.log(channel);
+    const log = this.channels.get(channel) ?? this.emptyLog(channel);
     this.trim(log);
     const retained = log.entries.length - log.start;
     const oldest = log.seq - retained + 1; // sequence number of the oldest retained entry
@@ -107,10 +128,16 @@ export class MemoryBroker implements Broker {
   private log(channel: string): ChannelLog {
     let log = this.channels.get(channel);
     if (!log) {
-      log = { epoch: randomToken(6), seq: 0, entries: [], start: 0, listeners: new Set(), touched: this.now() };
+      log = this.emptyLog(channel);
       this.channels.set(channel, log);
     }
     return log;
+  }
+
+  /** A channel that has never had a message (in this epoch seed), as it is before it is stored. */
+  private emptyLog(channel: string): ChannelLog {
+    const epoch = createHash('sha256').update(this.epochSeed).update(channel).digest('base64url').slice(0, 8);
+    return { epoch, seq: 0, entries: [], start: 0, listeners: new Set(), touched: this.now() };
   }
 
   private trim(log: ChannelLog): void {
@@ -133,12 +160,17 @@ export class MemoryBroker implements Broker {
    */
   forgetIdle(): void {
     const idleSince = this.now() - this.ttl;
+    let droppedMessages = false;
     for (const [channel, log] of this.channels) {
       this.trim(log);
       // A channel holding state is kept: its document lives only here.
       const stateless = log.state === undefined || log.state.json === 'null';
-      if (log.listeners.size === 0 && log.entries.length === log.start && log.touched < idleSince && stateless) this.channels.delete(channel);
+      if (log.listeners.size === 0 && log.entries.length === log.start && log.touched < idleSince && stateless) {
+        this.channels.delete(channel);
+        if (log.seq > 0) droppedMessages = true;
+      }
     }
+    if (droppedMessages) this.epochSeed = randomToken(12);
   }
 }
 

@@ -13,6 +13,7 @@ import type {
 } from './broker.js';
 import type { HistoryLimits } from './memory.js';
 import { randomToken } from '../random.js';
+import { assertInstalled } from '../optional-dependency.js';
 import type { ClusterLink } from '../cluster/cluster.js';
 import { type RedisClients, RedisClusterLink } from './redis-cluster.js';
 
@@ -20,7 +21,7 @@ export interface RedisBrokerOptions {
   /** Redis URL. Default `redis://127.0.0.1:6379`. */
   url?: string;
   /** Extra ioredis options. */
-  redis?: RedisOptions;
+  redis?: RedisConnectionOptions;
   /** Prefix of every key and pub/sub channel this broker uses. Default `pw:`. */
   prefix?: string;
   history?: HistoryLimits;
@@ -28,6 +29,19 @@ export interface RedisBrokerOptions {
   idleTtl?: number;
   /** A server node that has not sent a heartbeat for this long is dead (its sessions move, its presence goes), ms. Default 10,000. */
   nodeTimeout?: number;
+}
+
+/**
+ * ioredis connection options (`password`, `db`, `tls`…), handed to it as they are. Declared here so
+ * that the package's types don't import ioredis, an optional dependency.
+ */
+export interface RedisConnectionOptions {
+  username?: string;
+  password?: string;
+  db?: number;
+  tls?: object;
+  connectTimeout?: number;
+  [option: string]: unknown;
 }
 
 /** Lua, shared by the publish scripts: the channel's epoch, created if the channel is new (or Redis lost it). */
@@ -152,6 +166,7 @@ export class RedisBroker implements Broker {
   private clients: Promise<RedisClients> | undefined;
 
   constructor(private readonly options: RedisBrokerOptions = {}) {
+    assertInstalled('ioredis', 'the Redis broker');
     this.prefix = options.prefix ?? 'pw:';
     this.size = Math.max(0, options.history?.size ?? 1000);
     this.ttl = Math.max(0, options.history?.ttl ?? 10 * 60_000);
@@ -263,7 +278,7 @@ export class RedisBroker implements Broker {
       // ioredis is an optional peer dependency: loaded only by applications that use this broker.
       const { Redis } = await import('ioredis');
       const url = this.options.url ?? 'redis://127.0.0.1:6379';
-      const settings: RedisOptions = { maxRetriesPerRequest: null, ...this.options.redis };
+      const settings: RedisOptions = { maxRetriesPerRequest: null, ...(this.options.redis as RedisOptions | undefined) };
       const commands = new Redis(url, settings);
       const subscriber = new Redis(url, settings);
       subscriber.on('message', (topic: string, payload: string) => this.onPubSub(topic, payload));

@@ -120,6 +120,8 @@ export async function openChannelStream(
   const allowed = hooks.canSubscribe ? (await hooks.canSubscribe(session, presenceTarget(channel) ?? channel)) === true : true;
   if (!allowed) return replyText(res, 403, `forbidden: not allowed to subscribe to "${channel}"`);
   if (res.destroyed || req.destroyed) return;
+  // A stream is a session for the session limits (maxSessions, maxSessionsPerAddress).
+  if (!core.openStream(info.remoteAddress)) return replyText(res, 503, 'server_full: too many sessions; try again later', { 'retry-after': '5' });
 
   res.writeHead(200, SSE_HEADERS);
   res.write(': pushwire channel stream\nretry: 1000\n\n');
@@ -127,6 +129,7 @@ export async function openChannelStream(
   session.connection = connection;
   streams.add(connection);
   res.on('close', () => {
+    core.streamEnded(info.remoteAddress);
     ended = true;
     connection.ended = true;
     session.ended = true;

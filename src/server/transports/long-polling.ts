@@ -107,9 +107,21 @@ export class LongPollConnection implements Connection {
     // The close frame goes out with the next poll; the connection lingers one poll timeout for it.
     this.enqueue(closeFrame(code, reason));
     this.flush();
+    this.controller.onClose();
+    if (this.endIfRefused()) return;
     this.linger = setTimeout(() => this.end(), this.pollTimeout);
     this.linger.unref?.();
-    this.controller.onClose();
+  }
+
+  /**
+   * A connection closed before it had a session (refused at the handshake) ends as soon as a poll has
+   * taken its close frame: it is not kept for a repeated poll, so a flood of refused connections holds
+   * nothing. (A client whose answer got lost polls again, gets 404 and simply connects anew.)
+   */
+  private endIfRefused(): boolean {
+    if (!this.closed || this.controller.opened || this.queue.length > 0) return false;
+    this.end();
+    return true;
   }
 
   /** A poll that received batches up to `received`. A poll already waiting ends (empty) first. */
@@ -123,6 +135,7 @@ export class LongPollConnection implements Connection {
     this.recharge();
     if (this.queue.length > 0) {
       this.respond(reply, this.nextBatch());
+      this.endIfRefused();
       return;
     }
     if (this.closed) {
