@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './free-port.js';
 
@@ -28,8 +29,8 @@ export class NodeProcess {
     return `http://127.0.0.1:${this.port}/pushwire`;
   }
 
-  /** `options`: server options (JSON) over the fixture's defaults. */
-  static async start(redisUrl: string, prefix: string, options: Record<string, unknown> = {}): Promise<NodeProcess> {
+  /** `options`: more server options (JSON-serializable: limits, memory budget, heartbeat…). */
+  static async start(redisUrl: string, prefix: string, options: object = {}): Promise<NodeProcess> {
     const port = await freePort();
     const child = spawn(process.execPath, [FIXTURE, String(port), redisUrl, prefix, JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'inherit'] });
     await new Promise<void>((resolve, reject) => {
@@ -45,14 +46,20 @@ export class NodeProcess {
     return new NodeProcess(port, child);
   }
 
-  /** SIGSTOP: the process freezes (its sockets stay open and the kernel keeps receiving), as in a long GC pause or a stalled VM. */
+  /** SIGSTOP: the process stops dead (a stalled VM, a long GC pause), its sockets stay open. */
   pause(): void {
     this.child.kill('SIGSTOP');
   }
 
-  /** SIGCONT: the paused process goes on where it stopped. */
+  /** SIGCONT after `pause`. */
   resume(): void {
     this.child.kill('SIGCONT');
+  }
+
+  /** The process's resident memory, bytes (Linux). */
+  residentBytes(): number {
+    const status = readFileSync(`/proc/${this.child.pid}/status`, 'utf8');
+    return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0) * 1024;
   }
 
   /** SIGKILL: no graceful shutdown, no goodbye to clients. */

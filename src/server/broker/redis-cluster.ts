@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { type ClusterHandlers, type ClusterLink, type NodeAnswer, type NodeCall, NodeNotListening, type StoredSession } from '../cluster/cluster.js';
 import { randomToken } from '../random.js';
+import { userIdentity } from '../user-identity.js';
 
 export interface RedisClients {
   commands: Redis;
@@ -60,19 +61,19 @@ if holder and holder ~= ARGV[1] then return 0 end
 
 /**
  * Lua: writes the record as held by this node (ARGV[1]) if it is absent, held by this node, or held by
- * ARGV[2] (the node it is taken over from): ARGV[3] secret hash, ARGV[4] handled, ARGV[5] ttl, then
- * the kept frames.
+ * ARGV[2] (the node it is taken over from): ARGV[3] secret hash, ARGV[4] user, ARGV[5] handled, ARGV[6]
+ * ttl, then the kept frames.
  */
 const SAVE = `
 local holder = redis.call('HGET', KEYS[1], 'n')
 if holder and holder ~= ARGV[1] and holder ~= ARGV[2] then return 0 end
-redis.call('HSET', KEYS[1], 'k', ARGV[3], 'n', ARGV[1], 'h', ARGV[4])
-redis.call('PEXPIRE', KEYS[1], ARGV[5])
+redis.call('HSET', KEYS[1], 'k', ARGV[3], 'u', ARGV[4], 'n', ARGV[1], 'h', ARGV[5])
+redis.call('PEXPIRE', KEYS[1], ARGV[6])
 redis.call('DEL', KEYS[2])
-for i = 6, #ARGV, 100 do
+for i = 7, #ARGV, 100 do
   redis.call('RPUSH', KEYS[2], unpack(ARGV, i, math.min(i + 99, #ARGV)))
 end
-if #ARGV >= 6 then redis.call('PEXPIRE', KEYS[2], ARGV[5]) end
+if #ARGV >= 7 then redis.call('PEXPIRE', KEYS[2], ARGV[6]) end
 return 1
 `;
 
@@ -109,8 +110,8 @@ interface Waiting {
 }
 
 /**
- * The cluster side of the Redis broker: session records in hashes (`sess:<id>`: secret hash, node,
- * handled seq) with their kept frames in lists (`sout:<id>`), node heartbeats in one sorted set
+ * The cluster side of the Redis broker: session records in hashes (`sess:<id>`: secret hash, user,
+ * node, handled seq) with their kept frames in lists (`sout:<id>`), node heartbeats in one sorted set
  * (`nodes`), and a pub/sub topic per node (`n:<node>`) for calls between nodes.
  */
 export class RedisClusterLink implements ClusterLink {
@@ -219,13 +220,13 @@ export class RedisClusterLink implements ClusterLink {
       const newline = entry.indexOf('\n');
       return { n: Number(entry.slice(0, newline)), text: entry.slice(newline + 1) };
     });
-    return { secretHash: record.k, node: record.n, handled: Number(record.h ?? 0), frames };
+    return { secretHash: record.k, user: record.u ?? userIdentity(null), node: record.n, handled: Number(record.h ?? 0), frames };
   }
 
   async saveSession(id: string, record: Omit<StoredSession, 'node'>, from = ''): Promise<boolean> {
     const { commands } = await this.connect();
     const frames = record.frames.map(({ n, text }) => `${n}\n${text}`);
-    const args = [this.id, from, record.secretHash, record.handled, this.recordTtl, ...frames];
+    const args = [this.id, from, record.secretHash, record.user, record.handled, this.recordTtl, ...frames];
     return (await commands.eval(SAVE, 2, this.key('sess', id), this.key('sout', id), ...args)) === 1;
   }
 

@@ -1,6 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { Logger } from '../logger.js';
 import { OutFrame } from '../out-frame.js';
+import { secretHash, secretHashMatches } from '../session-secret.js';
+import { userIdentity } from '../user-identity.js';
 import type { ServerSession } from '../session.js';
 import { type ClusterLink, type NodeAnswer, type NodeCall, NodeNotListening, type StoredSession } from './cluster.js';
 import { SessionMirror } from './session-mirror.js';
@@ -12,6 +13,8 @@ const RELEASE_TIMEOUT = 3_000;
 export interface NodeCallHandlers {
   /** Ends the local session `sid` as moved; resolves once its record holds everything it did. */
   release(sid: string): Promise<void>;
+  /** Ends the local session `sid`: its client said goodbye to another node. */
+  bye(sid: string): void;
   /** The HTTP calls (`send`, `poll`), answered by the HTTP endpoints. */
   http?(call: Extract<NodeCall, { kind: 'send' | 'poll' }>): Promise<NodeAnswer>;
   /** A dead node's presence entries in `channels` must go. */
@@ -20,10 +23,6 @@ export interface NodeCallHandlers {
   lost(sid: string): void;
   /** This node was taken for dead: every local session ends here without writing its record. */
   fenced(): void;
-}
-
-export function secretHash(secret: string): string {
-  return createHash('sha256').update(secret).digest('hex');
 }
 
 /**
@@ -49,6 +48,10 @@ export class ClusterSessions {
           if (call.kind === 'release') {
             await this.handlers.release(call.sid);
             return { status: 200 };
+          }
+          if (call.kind === 'bye') {
+            this.handlers.bye(call.sid);
+            return { status: 204 };
           }
           return this.handlers.http ? this.handlers.http(call) : { status: 404, body: 'no HTTP transports on this node' };
         },
@@ -80,16 +83,19 @@ export class ClusterSessions {
   /** A new session on this node: its record is written before its client hears of it. */
   async opened(session: ServerSession): Promise<void> {
     session.mirror = this.mirror(session.id);
-    await this.save(session, { secretHash: secretHash(session.secret), handled: 0, frames: [] });
+    await this.save(session, { secretHash: secretHash(session.secret), user: userIdentity(session.user), handled: 0, frames: [] });
   }
 
   /**
-   * The record of a session this node doesn't hold, if `secret` is its secret. If another node holds
-   * it and lives, that node is asked to let it go first, so the record read after is final.
+   * The record of a session this node doesn't hold, if `secret` is its secret; 'other_user' if the
+   * session belongs to another user than `user` (a `userIdentity`): it is left where it is. If another
+   * node holds it and lives, that node is asked to let it go first, so the record read after is final.
    */
-  async find(sid: string, secret: string): Promise<StoredSession | null> {
+  async find(sid: string, secret: string, user: string): Promise<StoredSession | 'other_user' | null> {
     const record = await this.link.loadSession(sid);
-    if (!record || record.secretHash !== secretHash(secret)) return null;
+    // Checked without a record too (against a stand-in): an unknown session costs what a wrong secret does.
+    if (!secretHashMatches(record?.secretHash, secret) || !record) return null;
+    if (record.user !== user) return 'other_user';
     if (record.node === this.link.nodeId || !(await this.link.isAlive(record.node))) return record;
     try {
       await this.link.call(record.node, { kind: 'release', sid }, RELEASE_TIMEOUT);
@@ -109,6 +115,18 @@ export class ClusterSessions {
   }
 
   /**
+   * A goodbye for a session this node doesn't hold: if `secret` is its secret, the node holding it ends
+   * it; a dead node's session just loses its record (its presence is cleaned up with the node). An
+   * unknown session costs the same check as a wrong secret.
+   */
+  async goodbye(sid: string, secret: string): Promise<void> {
+    const record = await this.link.loadSession(sid);
+    if (!secretHashMatches(record?.secretHash, secret) || !record) return;
+    if (record.node !== this.link.nodeId && (await this.link.isAlive(record.node))) await this.link.call(record.node, { kind: 'bye', sid }, RELEASE_TIMEOUT);
+    else await this.link.deleteSession(sid);
+  }
+
+  /**
    * Takes over a session from its record: the kept frames the client has not received (after `rx`)
    * go out again, renumbered from 1 as the client's frame count restarts, and the record now says
    * this node holds the session.
@@ -122,7 +140,7 @@ export class ClusterSessions {
       session.id,
       renumbered.map(({ n }) => n),
     );
-    await this.save(session, { secretHash: record.secretHash, handled: record.handled, frames: renumbered }, record.node);
+    await this.save(session, { secretHash: record.secretHash, user: record.user, handled: record.handled, frames: renumbered }, record.node);
   }
 
   private mirror(sid: string, kept?: number[]): SessionMirror {
