@@ -68,7 +68,11 @@ export const unreachableChecks: ServerCheck[] = [
     'a connection that does not drain is evicted with 4002',
     'needs a consumer that stops reading at the TCP level for the stall time',
   ),
-  unreachable('LP9', 'a poll queue over its bound closes with 4002', 'the session buffer (BD1) has the same bound and overflows first'),
+  unreachable(
+    'LP9',
+    'a poll queue over its bound closes with 4002',
+    'the session buffer (BD1) overflows first: the poll queue holds twice as much',
+  ),
   unreachable('BD3', 'history is bounded; a resume from before it resets', 'checked as SB3 and EV6'),
   unreachable('BD7', 'sessions over the total or per-address limit close with 4005', 'needs a server with a small session limit'),
   unreachable(
