@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { ClusterHandlers, ClusterLink, NodeAnswer, NodeCall, StoredSession } from '../cluster/cluster.js';
 import { randomToken } from '../random.js';
+import { userIdentity } from '../user-identity.js';
 
 export interface RedisClients {
   commands: Redis;
@@ -32,8 +33,8 @@ interface Waiting {
 }
 
 /**
- * The cluster side of the Redis broker: session records in hashes (`sess:<id>`: secret hash, node,
- * handled seq) with their kept frames in lists (`sout:<id>`), node heartbeats in one sorted set
+ * The cluster side of the Redis broker: session records in hashes (`sess:<id>`: secret hash, user,
+ * node, handled seq) with their kept frames in lists (`sout:<id>`), node heartbeats in one sorted set
  * (`nodes`), and a pub/sub topic per node (`n:<node>`) for calls between nodes.
  */
 export class RedisClusterLink implements ClusterLink {
@@ -99,14 +100,14 @@ export class RedisClusterLink implements ClusterLink {
       const newline = entry.indexOf('\n');
       return { n: Number(entry.slice(0, newline)), text: entry.slice(newline + 1) };
     });
-    return { secretHash: record.k, node: record.n, handled: Number(record.h ?? 0), frames };
+    return { secretHash: record.k, user: record.u ?? userIdentity(null), node: record.n, handled: Number(record.h ?? 0), frames };
   }
 
   async saveSession(id: string, record: Omit<StoredSession, 'node'>): Promise<void> {
     const { commands } = await this.connect();
     const sess = this.key('sess', id);
     const sout = this.key('sout', id);
-    const multi = commands.multi().hset(sess, 'k', record.secretHash, 'n', this.nodeId, 'h', record.handled).pexpire(sess, this.recordTtl).del(sout);
+    const multi = commands.multi().hset(sess, 'k', record.secretHash, 'u', record.user, 'n', this.nodeId, 'h', record.handled).pexpire(sess, this.recordTtl).del(sout);
     if (record.frames.length > 0) multi.rpush(sout, ...record.frames.map(({ n, text }) => `${n}\n${text}`)).pexpire(sout, this.recordTtl);
     await multi.exec();
   }

@@ -1,6 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { Logger } from '../logger.js';
 import { OutFrame } from '../out-frame.js';
+import { secretHash, secretHashMatches } from '../session-secret.js';
+import { userIdentity } from '../user-identity.js';
 import type { ServerSession } from '../session.js';
 import type { ClusterLink, NodeAnswer, NodeCall, StoredSession } from './cluster.js';
 import { SessionMirror } from './session-mirror.js';
@@ -12,14 +13,12 @@ const RELEASE_TIMEOUT = 3_000;
 export interface NodeCallHandlers {
   /** Ends the local session `sid` as moved; resolves once its record holds everything it did. */
   release(sid: string): Promise<void>;
+  /** Ends the local session `sid`: its client said goodbye to another node. */
+  bye(sid: string): void;
   /** The HTTP calls (`send`, `poll`), answered by the HTTP endpoints. */
   http?(call: Extract<NodeCall, { kind: 'send' | 'poll' }>): Promise<NodeAnswer>;
   /** A dead node's presence entries in `channels` must go. */
   purgePresence(node: string, channels: string[]): Promise<void>;
-}
-
-export function secretHash(secret: string): string {
-  return createHash('sha256').update(secret).digest('hex');
 }
 
 /**
@@ -46,6 +45,10 @@ export class ClusterSessions {
             await this.handlers.release(call.sid);
             return { status: 200 };
           }
+          if (call.kind === 'bye') {
+            this.handlers.bye(call.sid);
+            return { status: 204 };
+          }
           return this.handlers.http ? this.handlers.http(call) : { status: 404, body: 'no HTTP transports on this node' };
         },
         sessions,
@@ -61,16 +64,19 @@ export class ClusterSessions {
   /** A new session on this node: its record is written before its client hears of it. */
   async opened(session: ServerSession): Promise<void> {
     session.mirror = new SessionMirror(this.link, session.id, this.logger);
-    await this.save(session, { secretHash: secretHash(session.secret), handled: 0, frames: [] });
+    await this.save(session, { secretHash: secretHash(session.secret), user: userIdentity(session.user), handled: 0, frames: [] });
   }
 
   /**
-   * The record of a session this node doesn't hold, if `secret` is its secret. If another node holds
-   * it and lives, that node is asked to let it go first, so the record read after is final.
+   * The record of a session this node doesn't hold, if `secret` is its secret; 'other_user' if the
+   * session belongs to another user than `user` (a `userIdentity`): it is left where it is. If another
+   * node holds it and lives, that node is asked to let it go first, so the record read after is final.
    */
-  async find(sid: string, secret: string): Promise<StoredSession | null> {
+  async find(sid: string, secret: string, user: string): Promise<StoredSession | 'other_user' | null> {
     const record = await this.link.loadSession(sid);
-    if (!record || record.secretHash !== secretHash(secret)) return null;
+    // Checked without a record too (against a stand-in): an unknown session costs what a wrong secret does.
+    if (!secretHashMatches(record?.secretHash, secret) || !record) return null;
+    if (record.user !== user) return 'other_user';
     if (record.node === this.link.nodeId || !(await this.link.isAlive(record.node))) return record;
     try {
       await this.link.call(record.node, { kind: 'release', sid }, RELEASE_TIMEOUT);
@@ -78,6 +84,18 @@ export class ClusterSessions {
       this.logger.warn('the node holding a session did not release it; taking it over from its record', { session: sid, node: record.node, error: String(error) });
     }
     return this.link.loadSession(sid);
+  }
+
+  /**
+   * A goodbye for a session this node doesn't hold: if `secret` is its secret, the node holding it ends
+   * it; a dead node's session just loses its record (its presence is cleaned up with the node). An
+   * unknown session costs the same check as a wrong secret.
+   */
+  async goodbye(sid: string, secret: string): Promise<void> {
+    const record = await this.link.loadSession(sid);
+    if (!secretHashMatches(record?.secretHash, secret) || !record) return;
+    if (record.node !== this.link.nodeId && (await this.link.isAlive(record.node))) await this.link.call(record.node, { kind: 'bye', sid }, RELEASE_TIMEOUT);
+    else await this.link.deleteSession(sid);
   }
 
   /**
@@ -96,7 +114,7 @@ export class ClusterSessions {
       this.logger,
       renumbered.map(({ n }) => n),
     );
-    await this.save(session, { secretHash: record.secretHash, handled: record.handled, frames: renumbered });
+    await this.save(session, { secretHash: record.secretHash, user: record.user, handled: record.handled, frames: renumbered });
   }
 
   /** Writes the record; if the store fails, the session still works here, it just can't move. */

@@ -8,6 +8,8 @@
 export interface StoredSession {
   /** SHA-256 of the session secret, hex. */
   secretHash: string;
+  /** Who the session is (`userIdentity` of its user): a resume by another user is refused. */
+  user: string;
   /** The node that holds the session now (or held it when it died). */
   node: string;
   /** Highest client sequence number handled: a client resending frames up to it gets only an ack. */
@@ -24,6 +26,8 @@ export interface StoredSession {
 export type NodeCall =
   /** Give up a session: another node is taking it over for its client. */
   | { kind: 'release'; sid: string }
+  /** End a session this node holds: its client said goodbye to the asking node (which checked the secret). */
+  | { kind: 'bye'; sid: string }
   /** Client frames POSTed to the asking node for an HTTP connection that lives on this node. */
   | { kind: 'send'; token: string; body: string }
   /** A long-poll that reached the asking node for a connection that lives on this node. */
