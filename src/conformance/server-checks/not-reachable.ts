@@ -2,7 +2,7 @@ import { type ServerCheck, Skip } from '../check.js';
 
 /** Close codes a server may use (docs/PROTOCOL.md, CC2). */
 export const DOCUMENTED_CLOSE_CODES: ReadonlySet<number> = new Set([
-  1000, 1003, 1009, 4000, 4001, 4002, 4003, 4004, 4005, 4100, 4101, 4102, 4103, 4200,
+  1000, 1003, 1009, 4000, 4001, 4002, 4003, 4004, 4005, 4100, 4101, 4102, 4103, 4200, 4201,
 ]);
 
 /** Plain handshakes on each transport, and the server rules one server in test mode cannot be driven into. */
