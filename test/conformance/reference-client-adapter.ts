@@ -15,7 +15,7 @@ import {
 const BY_NAME: Record<string, TransportDefinition> = { websocket, sse, 'long-polling': longPolling };
 
 /** Every client rule the reference client implements (the kit checks each one). */
-const IMPLEMENTS = ['CL1', 'CL2', 'CL3', 'CL4', 'CL5', 'CL7', 'CL8', 'CL9', 'EN3', 'EN9', 'HS13', 'HS16', 'NG2'];
+const IMPLEMENTS = ['CL1', 'CL2', 'CL3', 'CL4', 'CL5', 'CL7', 'CL8', 'CL9', 'EN3', 'EN9', 'HS13', 'NG2'];
 
 /**
  * The reference client behind the client kit's adapter protocol, in this process: the same JSON lines
