@@ -21,6 +21,13 @@ async function handshake(url: string, hello: object): Promise<Array<Record<strin
   return (await res.text()).split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
+/** A new session's id and secret, and a secret one character off. */
+async function newSession(url: string): Promise<{ sid: string; secret: string; wrongSecret: string }> {
+  const [welcome] = await handshake(url, { t: 'hello', v: 1 });
+  const secret = welcome!.secret as string;
+  return { sid: welcome!.sid as string, secret, wrongSecret: secret.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')) };
+}
+
 /** How many SHA-256 hashes and constant-time comparisons `during` made. */
 async function work(during: () => Promise<unknown>): Promise<{ sha256: number; compared: number }> {
   vi.mocked(crypto.createHash).mockClear();
@@ -35,10 +42,7 @@ async function work(during: () => Promise<unknown>): Promise<{ sha256: number; c
 describe('resume secrets', () => {
   it('an unknown session and a wrong secret take the same path: both are hashed and compared in constant time', async () => {
     const server = await startTestServer();
-    const [welcome] = await handshake(server.url, { t: 'hello', v: 1 });
-    const sid = welcome!.sid as string;
-    const secret = welcome!.secret as string;
-    const wrongSecret = secret.replace(/^./, (c) => (c === 'A' ? 'B' : 'A'));
+    const { sid, secret, wrongSecret } = await newSession(server.url);
 
     const unknown = await work(() => handshake(server.url, { t: 'hello', v: 1, sid: 'A'.repeat(sid.length), secret, rx: 0 }));
     const wrong = await work(() => handshake(server.url, { t: 'hello', v: 1, sid, secret: wrongSecret, rx: 0 }));
@@ -57,10 +61,7 @@ describe.skipIf(!redis.available)('resume secrets on a cluster', () => {
       await startTestServer({ broker: closeAfterTest(new RedisBroker({ url: redis.url, prefix })) }),
       await startTestServer({ broker: closeAfterTest(new RedisBroker({ url: redis.url, prefix })) }),
     ];
-    const [welcome] = await handshake(a.url, { t: 'hello', v: 1 });
-    const sid = welcome!.sid as string;
-    const secret = welcome!.secret as string;
-    const wrongSecret = secret.replace(/^./, (c) => (c === 'A' ? 'B' : 'A'));
+    const { sid, secret, wrongSecret } = await newSession(a.url);
 
     // Node b holds neither: it checks the shared record (or its absence).
     const unknown = await work(() => handshake(b.url, { t: 'hello', v: 1, sid: 'A'.repeat(sid.length), secret, rx: 0 }));
