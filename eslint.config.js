@@ -6,7 +6,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'bench/.out/', 'test-artifacts/', 'node_modules/', 'demo/dist/'] },
+  { ignores: ['dist/', 'bench/.out/', 'test-artifacts/', 'node_modules/', 'demo/dist/', 'examples/next/.next/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -26,7 +26,10 @@ export const FRAME_OVERHEAD = 120;
 /** What an inbox entry costs besides the frame's text: the parsed frame and the entry itself. */
 export const INBOX_ENTRY_OVERHEAD = 200;
 
-/** After shedding, a level is brought down to this share of its budget, so the next frame does not shed again. */
+/**
+ * After shedding, a level is brought down to this share of its budget, so the next frame does not shed
+ * again; from this share on, new sessions are refused.
+ */
 const SHED_TARGET = 0.9;
 
 export function frameCost(frame: OutFrame): number {
@@ -147,8 +150,9 @@ export class SessionMemory implements FrameLedger {
  * connections' queues; per session, per client address, and in total. The policy at each level:
  *
  * - session: the outbound buffer's own bounds evict (4002); a full inbox refuses frames (`limit_exceeded`);
- * - address and process: new sessions are refused (4005), inbox frames are refused, and sessions are
- *   shed, those holding the most bytes first (4002), until the level is back under 90% of its budget.
+ * - address and process: from 90% of the budget new sessions are refused (4005); over it, inbox frames
+ *   are refused and sessions are shed, those holding the most bytes first (4002), until the level is
+ *   back under 90%.
  *
  * Shedding runs at the end of the tick that crossed a budget, once however many frames crossed it.
  */
@@ -193,10 +197,14 @@ export class MemoryBudget {
     if (shared && --shared.sessions === 0) this.addresses.delete(memory.addressName);
   }
 
-  /** Whether a new session from `address` must be refused: the level that is full, or null. */
+  /**
+   * Whether a new session from `address` must be refused: the level that is full, or null. New sessions
+   * are refused from 90% of a budget on, the level shedding brings it back to, so that a level shed
+   * down to it does not fill up again at once with new sessions.
+   */
   refusesSession(address: string): MemoryLevel | null {
-    if (this.bytes >= this.limits.processBytes) return 'process';
-    if ((this.addresses.get(address)?.bytes ?? 0) >= this.limits.addressBytes) return 'address';
+    if (this.bytes >= this.limits.processBytes * SHED_TARGET) return 'process';
+    if ((this.addresses.get(address)?.bytes ?? 0) >= this.limits.addressBytes * SHED_TARGET) return 'address';
     return null;
   }
 

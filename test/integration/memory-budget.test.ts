@@ -121,3 +121,42 @@ describe("a session's inbox (finding 9)", () => {
     expect(server.pushwire.stats().memory.inbox).toBe(0);
   });
 });
+
+describe('the memory budget of one client address', () => {
+  it('refuses new sessions from the address at 90% (4005), and past the budget evicts its largest session (4002)', async () => {
+    const addressBytes = 300_000;
+    const server = await startTestServer({ memory: { addressBytes } });
+    const memory = () => server.pushwire.stats().memory;
+    // A session that subscribes and goes away: what it is sent waits for it, unacknowledged.
+    const away = await bareSession(server.port);
+    away.socket.send(JSON.stringify({ t: 'sub', s: 1, ch: 'feed' }));
+    await waitFor(() => count(away, 'subd') === 1, 'the subscription', 5_000);
+    const small = await bareSession(server.port);
+    away.socket.terminate();
+    await waitFor(() => server.pushwire.stats().connected === 1, 'the away session to lose its connection', 5_000);
+
+    let published = 0;
+    // One message per turn of the event loop, as a server's publishes come (the shedding runs at a tick's end).
+    const publishOne = async (): Promise<void> => {
+      published++;
+      await server.pushwire.publish('feed', { n: published, p: 'z'.repeat(1_000) });
+      await new Promise((resolve) => setImmediate(resolve));
+    };
+    while (memory().bytes < 0.9 * addressBytes && published < 1_000) await publishOne();
+    expect(memory().bytes).toBeLessThan(addressBytes);
+    const refused = await new Promise<{ code: number }>((resolve) => {
+      const socket = closeAfterTest(new WebSocket(`ws://127.0.0.1:${server.port}/pushwire/ws`), (open) => open.terminate());
+      socket.on('open', () => socket.send(JSON.stringify({ t: 'hello', v: 1 })));
+      socket.on('close', (code) => resolve({ code }));
+    });
+    expect(refused.code).toBe(4005);
+    expect(server.pushwire.stats().counters.limitHits.address_bytes).toBe(1);
+    expect(server.pushwire.stats().counters.sessionsEnded.evicted).toBe(0);
+
+    while (server.pushwire.stats().counters.sessionsEnded.evicted === 0 && published < 1_000) await publishOne();
+    expect(server.pushwire.stats().sessions).toBe(1); // the away session went; the small one stays
+    expect(small.socket.readyState).toBe(WebSocket.OPEN);
+    expect(memory().bytes).toBeLessThan(0.9 * addressBytes);
+    await bareSession(server.port); // welcome again
+  });
+});

@@ -1,5 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { SignJWT } from 'jose';
+import { createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, SignJWT } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { ClientOptions, CloseInfo, OpenInfo, ReconnectInfo } from '../../../src/client/index.js';
@@ -25,8 +27,18 @@ interface Claims {
 
 function hmacToken({ sub = 'alice', subscribe = ['news', 'chat:*'], publish = ['chat:*'], expiresIn = 60 }: Claims = {}): Promise<string> {
   const jwt = new SignJWT({ subscribe, publish }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuedAt();
-  if (expiresIn !== null) jwt.setExpirationTime(Math.floor(Date.now() / 1000) + expiresIn);
+  if (expiresIn !== null) jwt.setExpirationTime(Math.round(Date.now() / 1000 + expiresIn));
   return jwt.sign(secretKey);
+}
+
+/**
+ * A token that stays valid for at least a second (exp counts whole seconds, so "now + 1 s" may be a
+ * millisecond away), and a wait until it has expired.
+ */
+async function shortLivedToken(): Promise<{ token: string; expired(): Promise<void> }> {
+  const exp = Math.floor(Date.now() / 1000) + 2;
+  const token = await hmacToken({ expiresIn: exp - Date.now() / 1000 });
+  return { token, expired: () => delay(exp * 1000 - Date.now() + 100) };
 }
 
 /** What a subscription attempt came to: 'new' (accepted) or the error code. */
@@ -88,6 +100,27 @@ describe('jwtAuth: users and channel permissions from signed tokens', () => {
     expect(await firstOutcome(rsaServer, { auth: confused })).toEqual({ code: 4200, reason: 'token algorithm not allowed' });
   });
 
+  it('verifies tokens against the public keys of a JWKS URL, picked by kid', async () => {
+    const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const jwks = JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: 'key-1', alg: 'ES256', use: 'sig' }] });
+    const idp = createHttpServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(jwks));
+    await new Promise<void>((resolve) => idp.listen(0, '127.0.0.1', resolve));
+    closeAfterTest(idp, (server) => new Promise((resolve) => server.close(resolve)));
+    const server = await startTestServer({ ...jwtAuth({ jwksUrl: `http://127.0.0.1:${(idp.address() as AddressInfo).port}/jwks.json` }) });
+    const sign = (kid: string) =>
+      new SignJWT({ subscribe: ['*'] })
+        .setProtectedHeader({ alg: 'ES256', kid })
+        .setSubject('dave')
+        .setExpirationTime('1m')
+        .sign(privateKey);
+
+    expect(await firstOutcome(server, { auth: await sign('key-1') })).toBe('open');
+    expect(await firstOutcome(server, { auth: await sign('unknown-key') })).toEqual({
+      code: 4200,
+      reason: 'token invalid (ERR_JWKS_NO_MATCHING_KEY)',
+    });
+  });
+
   it('refuses with close 4200: an expired token, a token without exp, a bad signature, no token', async () => {
     const server = await startTestServer({ ...jwtAuth({ secret: SECRET, clockTolerance: 0 }) });
     const forged = await new SignJWT({ subscribe: ['*'] })
@@ -113,15 +146,15 @@ describe('jwtAuth: users and channel permissions from signed tokens', () => {
   it('refuses an expired token on a resume with 4200; the same session resumes with a fresh token', async () => {
     const server = await startTestServer({ ...jwtAuth({ secret: SECRET, clockTolerance: 0 }) });
     const url = `ws://127.0.0.1:${server.port}/pushwire/ws`;
-    const shortLived = await hmacToken({ expiresIn: 1 });
+    const shortLived = await shortLivedToken();
 
-    const first = await handshake(url, shortLived);
+    const first = await handshake(url, shortLived.token);
     expect(first.welcome).toMatchObject({ t: 'welcome', resumed: false });
     const { sid, secret } = first.welcome as { sid: string; secret: string };
     first.socket.close();
-    await delay(2_100); // the token's exp has passed
+    await shortLived.expired();
 
-    const expired = await handshake(url, shortLived, { sid, secret, rx: 0 });
+    const expired = await handshake(url, shortLived.token, { sid, secret, rx: 0 });
     const fresh = await handshake(url, await hmacToken(), { sid, secret, rx: 0 });
 
     expect(expired.closed).toEqual({ code: 4200, reason: 'token expired' });
@@ -130,7 +163,8 @@ describe('jwtAuth: users and channel permissions from signed tokens', () => {
 
   it('a client whose cached token expired while it was away gets a fresh one from its auth function and resumes', async () => {
     const server = await startTestServer({ ...jwtAuth({ secret: SECRET, clockTolerance: 0 }) });
-    let cached = await hmacToken({ expiresIn: 1 });
+    const shortLived = await shortLivedToken();
+    let cached = shortLived.token;
     let refreshes = 0;
     const reconnects: ReconnectInfo[] = [];
     const opens: OpenInfo[] = [];
@@ -151,7 +185,7 @@ describe('jwtAuth: users and channel permissions from signed tokens', () => {
       if (info.code === 4200) refused = true;
     });
     client.on('open', (info) => opens.push(info));
-    await delay(2_100);
+    await shortLived.expired();
     server.killConnections();
 
     await waitFor(() => opens.length === 1, 'reopened');

@@ -49,13 +49,17 @@ describe('MemoryBudget', () => {
     expect([memory.bytes, memory.sessions, shared.holders]).toEqual([0, 0, 0]);
   });
 
-  it('refuses a new session from an address over its budget, and sheds that address, largest session first, down to 90%', async () => {
+  it('refuses new sessions from an address at 90% of its budget, and over it sheds that address, largest session first, down to 90%', async () => {
     const { memory, shed, counters, open } = budget({ addressBytes: 10_000 });
     open('small', '10.0.0.1').push(frame(2_000));
     open('large', '10.0.0.1').push(frame(5_000));
-    open('other', '10.0.0.2').push(frame(9_000));
+    open('other', '10.0.0.2').push(frame(8_000));
     expect(memory.refusesSession('10.0.0.1')).toBeNull();
-    open('third', '10.0.0.1').push(frame(3_000)); // the address now holds ~10.4 KB
+    open('third', '10.0.0.1').push(frame(1_700)); // 90% of the budget: new sessions refused, nobody shed yet
+    expect(memory.refusesSession('10.0.0.1')).toBe('address');
+    await tickEnd();
+    expect(shed).toEqual([]);
+    open('fourth', '10.0.0.1').push(frame(1_500)); // the address now holds ~10.5 KB
     expect(memory.refusesSession('10.0.0.1')).toBe('address');
     expect(memory.refusesSession('10.0.0.2')).toBeNull();
     await tickEnd();
