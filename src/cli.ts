@@ -4,12 +4,14 @@ import { loadServeConfig, settingsHelp } from './cli/config.js';
 import { jsonLogger } from './cli/json-logger.js';
 import { startStandaloneServer } from './cli/serve.js';
 import { startDemoServer } from './demo/demo-server.js';
+import { runConformanceCommand } from './conformance/cli.js';
 
 const USAGE = `Usage: pushwire <command> [options]
 
 Commands:
   serve     Run a Pushwire server (no pages): for production.
   demo      Serve the demo pages (chat, Connect Four, odds board) with a Pushwire server.
+  conformance <url>   Check a Pushwire server against the protocol's rules (docs/CONFORMANCE.md).
 
   pushwire serve --help      the server's options
   pushwire --version         the installed version`;
@@ -90,6 +92,10 @@ async function main(args: string[]): Promise<void> {
   if (command === '--version' || command === '-v') return void console.log(version());
   if (command === 'serve') return serve(rest);
   if (command === 'demo') return demo(rest);
+  if (command === 'conformance') {
+    process.exitCode = await runConformanceCommand(rest);
+    return;
+  }
   console.log(USAGE);
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') return;
   console.error(`\nunknown command ${JSON.stringify(command)}`);

@@ -80,7 +80,9 @@ export function parseClientFrame(text: string): ParseResult {
     case 'bye':
       return { ok: true, frame: { t: 'bye' } };
     default:
-      return { ok: false, code: 'unknown_type', msg: `unknown frame type "${t.slice(0, 32)}"` };
+      // With a valid `s` the frame consumes it like any refused sequenced frame: a client that sent a
+      // newer version's frame type learns it failed, instead of seeing an ack without an error.
+      return bad(`unknown frame type "${t.slice(0, 32)}"`, isSeq(f.s) ? f.s : undefined, 'unknown_type');
   }
 }
 

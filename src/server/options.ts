@@ -118,6 +118,12 @@ export interface ServerOptions extends ServerHooks {
   /** Retention of idempotency keys (`server.publish(…, { idempotencyKey })` and the HTTP API's `Idempotency-Key`). */
   idempotency?: IdempotencyOptions;
   logger?: Logger;
+  /**
+   * Test mode for conformance kits (docs/PROTOCOL.md, section 15): a control endpoint at `{path}/test`
+   * (publish, send to or end any session, read the limits) and test behaviour on `test:` channels.
+   * Anyone who reaches it can do all that: never on a server that faces users. Default false.
+   */
+  testMode?: boolean;
 }
 
 export interface SlowConsumerLimits {

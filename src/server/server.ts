@@ -21,6 +21,7 @@ import { presenceChannel, presenceTarget, type PresenceDocument } from '../proto
 import { isStatePatchMessage } from '../protocol/state-message.js';
 import { createPatch } from './state/diff.js';
 import { type StatePosition, type StateView, toJson } from './state/state-store.js';
+import { answerTestCommand, testModeHooks, type TestControlHost } from './test-mode.js';
 
 type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -45,13 +46,32 @@ export class PushwireServer {
   private readonly attachments: Attachment[] = [];
   private ownServer: Server | undefined;
   private closed = false;
+  /** The test-mode control endpoint's view of this server; null unless the `testMode` option is on. */
+  private readonly testControl: TestControlHost | null;
 
   constructor(options: ServerOptions = {}) {
     const resolved = resolveOptions(options);
     this.path = resolved.path;
     this.ownsBroker = options.broker === undefined;
     this.broker = options.broker ?? new MemoryBroker(options.history ? { history: options.history } : {});
-    this.core = new ServerCore(resolved, resolveLimits(options.limits, resolved.maxPayload), this.broker, options, options.logger ?? defaultLogger, resolved.transports);
+    const hooks = options.testMode ? testModeHooks(options) : options;
+    this.core = new ServerCore(
+      resolved,
+      resolveLimits(options.limits, resolved.maxPayload),
+      this.broker,
+      hooks,
+      options.logger ?? defaultLogger,
+      resolved.transports,
+    );
+    const historyMessages = options.broker ? null : (options.history?.size ?? 1000);
+    this.testControl = options.testMode
+      ? {
+          core: this.core,
+          publish: (channel, data) => this.publish(channel, data),
+          setState: (channel, doc) => this.setState(channel, doc),
+          historyMessages,
+        }
+      : null;
     this.websocket = new WebSocketEndpoint(this.core, `${this.path}/ws`);
     this.websocketEnabled = resolved.transports.includes('websocket');
     this.http = new HttpEndpoints(this.core, {
@@ -60,7 +80,7 @@ export class PushwireServer {
       pollTimeout: resolved.pollTimeout,
       sseKeepalive: resolved.sseKeepalive,
       channelStreams: options.channelStreams ?? true,
-      hooks: options,
+      hooks,
     });
     this.idempotency = new Idempotency(this.broker, options.idempotency);
     const logger = options.logger ?? defaultLogger;
@@ -122,6 +142,10 @@ export class PushwireServer {
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(this.metrics());
       return true;
     }
+    if (pathname === `${this.path}/test` && this.testControl) {
+      void answerTestCommand(req, res, this.testControl);
+      return true;
+    }
     if (pathname === `${this.path}/ws`) {
       res.writeHead(426, { 'content-type': 'text/plain', upgrade: 'websocket' }).end('this endpoint needs a WebSocket upgrade');
       return true;
@@ -163,8 +187,15 @@ export class PushwireServer {
    * `code` (default 4200: the client reconnects only with fresh credentials from an `auth` function).
    * Returns how many sessions ended.
    */
-  disconnect(target: { user: string } | { session: string }, code: number = CloseCode.Unauthorized, reason = 'disconnected by the application'): number {
-    const sessions = 'session' in target ? [this.core.sessions.get(target.session)] : [...this.core.sessions.values()].filter((s) => userIdOf(s.user) === target.user);
+  disconnect(
+    target: { user: string } | { session: string },
+    code: number = CloseCode.Unauthorized,
+    reason = 'disconnected by the application',
+  ): number {
+    const sessions =
+      'session' in target
+        ? [this.core.sessions.get(target.session)]
+        : [...this.core.sessions.values()].filter((s) => userIdOf(s.user) === target.user);
     let ended = 0;
     for (const session of sessions) {
       if (!session || session.ended) continue;

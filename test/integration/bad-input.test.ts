@@ -49,6 +49,22 @@ describe('bad input gets a clear error and affects no other session', () => {
     peer.socket.close();
   });
 
+  it('an unknown frame type with a sequence number → err unknown_type naming it, before the ack that covers it', async () => {
+    const peer = await rawPeer(server.url);
+    await peer.handshake();
+    peer.send({ t: 'teleport', s: 1 });
+    peer.send({ t: 'sub', s: 2, ch: 'ok' });
+    await waitFor(() => peer.frames.some((f) => f.t === 'ack' && f.s === 2), 'ack covering both');
+    const error = peer.frames.findIndex((f) => f.t === 'err');
+    expect(peer.frames[error]).toMatchObject({ code: 'unknown_type', s: 1 });
+    expect(error).toBeLessThan(peer.frames.findIndex((f) => f.t === 'ack'));
+    peer.send({ t: 'teleport', s: 1 });
+    peer.send({ t: 'sub', s: 3, ch: 'ok2' });
+    await waitFor(() => peer.frames.some((f) => f.t === 'ack' && f.s === 3), 'ack 3');
+    expect(errors(peer)).toHaveLength(1); // the resent duplicate is only acknowledged again
+    peer.socket.close();
+  });
+
   it('a frame with a wrongly typed field → err bad_frame naming its sequence number', async () => {
     const peer = await rawPeer(server.url);
     await peer.handshake();

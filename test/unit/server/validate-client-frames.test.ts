@@ -102,6 +102,12 @@ describe('parseClientFrame refuses bad input with a clear code and never throws'
     expect(parseClientFrame(json({ t: 'pub', s: 9, ch: '', d: 1 }))).toMatchObject({ ok: false, s: 9 });
   });
 
+  it('names the sequence number of an unknown frame type that carries a valid one, so it is refused in order', () => {
+    expect(parseClientFrame(json({ t: 'teleport', s: 4 }))).toMatchObject({ ok: false, code: 'unknown_type', s: 4 });
+    expect(refused(parseClientFrame(json({ t: 'teleport', s: 0 }))).s).toBeUndefined();
+    expect(refused(parseClientFrame(json({ t: 'teleport', s: '4' }))).s).toBeUndefined();
+  });
+
   it('cuts a long unknown type name short in the message', () => {
     const result = refused(parseClientFrame(json({ t: 'z'.repeat(10_000) })));
     expect(result.code).toBe('unknown_type');

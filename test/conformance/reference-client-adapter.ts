@@ -1,0 +1,70 @@
+import { PassThrough } from 'node:stream';
+import { createInterface } from 'node:readline';
+import WebSocket from 'ws';
+import { Adapter } from '../../src/conformance/client-kit/adapter.js';
+import {
+  connect,
+  longPolling,
+  type PushwireClient,
+  sse,
+  type TransportDefinition,
+  websocket,
+  type WebSocketConstructor,
+} from '../../src/client/index.js';
+
+const BY_NAME: Record<string, TransportDefinition> = { websocket, sse, 'long-polling': longPolling };
+
+/** Every client rule the reference client implements (the kit checks each one). */
+const IMPLEMENTS = ['CL1', 'CL2', 'CL3', 'CL4', 'CL5', 'CL7', 'CL8', 'CL9', 'EN3', 'EN9', 'HS13', 'NG2'];
+
+/**
+ * The reference client behind the client kit's adapter protocol, in this process: the same JSON lines
+ * an adapter program reads on stdin and writes on stdout, over a pair of in-memory streams.
+ */
+export function referenceClientAdapter(timeoutMs: number): Adapter {
+  const commands = new PassThrough();
+  const events = new PassThrough();
+  let client: PushwireClient | null = null;
+  const emit = (event: Record<string, unknown>): void => {
+    if (!events.writableEnded) events.write(`${JSON.stringify(event)}\n`);
+  };
+  const settle = (id: unknown, promise: Promise<unknown>): void => {
+    promise.then(
+      () => emit({ event: 'result', id, ok: true }),
+      (error: { code?: string }) => emit({ event: 'result', id, ok: false, code: error.code }),
+    );
+  };
+  createInterface({ input: commands }).on('line', (line) => {
+    const command = JSON.parse(line) as { cmd: string; url?: string; transports?: string[]; ch?: string; id?: unknown; d?: unknown };
+    switch (command.cmd) {
+      case 'connect':
+        client = connect(command.url!, {
+          transports: (command.transports ?? ['websocket']).map((name) => BY_NAME[name]!),
+          WebSocket: WebSocket as unknown as WebSocketConstructor,
+          transportMemory: { storage: null },
+          reconnect: { min: 50, max: 300 },
+        });
+        client.on('open', (info) => emit({ event: 'open', resumed: info.resumed, transport: info.transport }));
+        client.on('message', (d) => emit({ event: 'direct', d }));
+        client.on('close', (info) => emit({ event: 'closed', code: info.code }));
+        return;
+      case 'subscribe': {
+        const ch = command.ch!;
+        client?.subscribe(ch, { onMessage: (d) => emit({ event: 'message', ch, d }), onReset: () => emit({ event: 'reset', ch }) });
+        return;
+      }
+      case 'publish':
+        if (client) settle(command.id, client.publish(command.ch!, command.d));
+        return;
+      case 'send':
+        if (client) settle(command.id, client.send(command.d));
+        return;
+      case 'close':
+        client?.close();
+        events.end();
+        return;
+    }
+  });
+  emit({ event: 'ready', implements: IMPLEMENTS, transports: ['websocket', 'sse', 'long-polling'] });
+  return new Adapter(commands, events, timeoutMs);
+}
