@@ -51,6 +51,8 @@ async function serve(args: readonly string[]): Promise<void> {
     host: address,
     path: server.pushwire.path,
     broker: config.redisUrl ? 'redis' : 'memory',
+    auth: config.jwt ? 'jwt' : 'none',
+    httpApi: config.apiKeys !== undefined,
     version: version(),
   });
   let stopping = false;

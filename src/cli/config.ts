@@ -30,12 +30,18 @@ export interface ServeConfig {
   logLevel: LogLevel;
   /** On SIGTERM, the longest wait for sockets to flush their last frames, ms. */
   shutdownGrace: number;
+  /** Set: the HTTP API at {path}/api, with these keys (docs/HTTP-API.md). */
+  apiKeys?: string[];
+  /** How long an Idempotency-Key is remembered, ms. */
+  idempotencyTtl?: number;
+  /** Set: clients authenticate with JWTs (docs/JWT-AUTH.md). One of secret, publicKeyFile, jwksUrl. */
+  jwt?: { secret?: string; publicKeyFile?: string; jwksUrl?: string; issuer?: string; audience?: string };
 }
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-type Kind = 'port' | 'count' | 'string' | 'path' | 'origins' | 'boolean' | 'log-level';
+type Kind = 'port' | 'count' | 'string' | 'list' | 'path' | 'origins' | 'boolean' | 'log-level';
 
 interface Setting {
   /** Key in ServeConfig and in the config file; nested with a dot. */
@@ -79,6 +85,19 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'metrics', flag: '--metrics', env: ['PUSHWIRE_METRICS'], kind: 'boolean', default: false, help: 'serve Prometheus metrics at {path}/metrics' },
   { key: 'logLevel', flag: '--log-level', env: ['PUSHWIRE_LOG_LEVEL'], kind: 'log-level', default: 'info', help: 'debug, info, warn or error (default info)' },
   { key: 'shutdownGrace', flag: '--shutdown-grace', env: ['PUSHWIRE_SHUTDOWN_GRACE'], kind: 'count', default: 2000, help: 'on SIGTERM, longest wait for sockets to flush, ms (default 2000)' },
+  {
+    key: 'apiKeys',
+    flag: '--api-keys',
+    env: ['PUSHWIRE_API_KEYS'],
+    kind: 'list',
+    help: 'turns on the HTTP API at {path}/api for your backends: its keys, comma-separated, 16+ characters each (docs/HTTP-API.md)',
+  },
+  { key: 'idempotencyTtl', flag: '--idempotency-ttl', env: ['PUSHWIRE_IDEMPOTENCY_TTL'], kind: 'count', help: 'how long an Idempotency-Key is remembered, ms (default 86400000)' },
+  { key: 'jwt.secret', flag: '--jwt-secret', env: ['PUSHWIRE_JWT_SECRET'], kind: 'string', help: 'clients authenticate with HS256/384/512 JWTs of this secret, 32+ bytes (docs/JWT-AUTH.md)' },
+  { key: 'jwt.publicKeyFile', flag: '--jwt-public-key-file', env: ['PUSHWIRE_JWT_PUBLIC_KEY_FILE'], kind: 'string', help: '… or JWTs signed for this PEM public key (RS*, PS*, ES*, EdDSA)' },
+  { key: 'jwt.jwksUrl', flag: '--jwt-jwks-url', env: ['PUSHWIRE_JWT_JWKS_URL'], kind: 'string', help: "… or JWTs signed for a key of this JWKS URL (your identity provider's)" },
+  { key: 'jwt.issuer', flag: '--jwt-issuer', env: ['PUSHWIRE_JWT_ISSUER'], kind: 'string', help: 'required iss claim of the JWTs' },
+  { key: 'jwt.audience', flag: '--jwt-audience', env: ['PUSHWIRE_JWT_AUDIENCE'], kind: 'string', help: 'required aud claim of the JWTs' },
 ];
 
 /** A setting given a value it can't take, an unknown flag or key, an unreadable config file. */
@@ -149,6 +168,8 @@ function parseText(setting: Setting, text: string, source: string): unknown {
       if (['true', '1', 'yes'].includes(text)) return true;
       if (['false', '0', 'no'].includes(text)) return false;
       throw new ConfigError(`${source} must be true or false, not ${JSON.stringify(text)}`);
+    case 'list':
+      return checkList(text.split(','), source);
     case 'origins':
       return text.trim() === '*' ? '*' : checkOrigins(text.split(',').map((origin) => origin.trim()).filter((origin) => origin !== ''), source);
     default:
@@ -166,6 +187,9 @@ function checkFileValue(setting: Setting, value: unknown): unknown {
     case 'boolean':
       if (typeof value !== 'boolean') throw new ConfigError(`${source} must be true or false`);
       return value;
+    case 'list':
+      if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) throw new ConfigError(`${source} must be a list of strings`);
+      return checkList(value, source);
     case 'origins':
       if (value === '*') return value;
       if (!Array.isArray(value) || !value.every((origin) => typeof origin === 'string')) throw new ConfigError(`${source} must be "*" or a list of origins`);
@@ -188,6 +212,12 @@ function checkString(setting: Setting, value: string, source: string): string {
     throw new ConfigError(`${source} must be one of ${LOG_LEVELS.join(', ')}`);
   }
   return value;
+}
+
+function checkList(items: string[], source: string): string[] {
+  const list = items.map((item) => item.trim()).filter((item) => item !== '');
+  if (list.length === 0) throw new ConfigError(`${source} must list at least one value`);
+  return list;
 }
 
 /** An origin as browsers send it: scheme, host and port, nothing after. */
@@ -244,7 +274,7 @@ function setPath(record: Record<string, unknown>, key: string, value: unknown): 
   current[parts[parts.length - 1]!] = value;
 }
 
-const PLACEHOLDERS: Record<Kind, string> = { port: 'N', count: 'N', string: 'TEXT', path: 'PATH', origins: 'LIST', boolean: '', 'log-level': 'LEVEL' };
+const PLACEHOLDERS: Record<Kind, string> = { port: 'N', count: 'N', string: 'TEXT', list: 'LIST', path: 'PATH', origins: 'LIST', boolean: '', 'log-level': 'LEVEL' };
 
 /** The settings as `pushwire serve --help` lists them (after the --config line). */
 export function settingsHelp(): string {

@@ -1,7 +1,8 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createServer, type Logger, MemoryBroker, type PushwireServer, redisBroker, type ServerOptions } from '../server/index.js';
-import type { ServeConfig } from './config.js';
+import { readFileSync } from 'node:fs';
+import { createServer, jwtAuth, type JwtAuthHooks, type Logger, MemoryBroker, type PushwireServer, redisBroker, type ServerOptions } from '../server/index.js';
+import { ConfigError, type ServeConfig } from './config.js';
 
 export interface StandaloneServer {
   http: Server;
@@ -22,7 +23,27 @@ export function serverOptions(config: ServeConfig, logger: Logger): ServerOption
     trustProxy: config.trustProxy,
     metrics: config.metrics,
     logger,
+    ...(config.jwt ? jwtHooks(config.jwt) : {}),
+    ...(config.apiKeys ? { httpApi: { keys: config.apiKeys } } : {}),
+    ...(config.idempotencyTtl ? { idempotency: { ttl: config.idempotencyTtl } } : {}),
   };
+}
+
+/** JWT auth from the jwt.* settings; a bad one (no key, a short secret, an unreadable file) is a ConfigError. */
+function jwtHooks(jwt: NonNullable<ServeConfig['jwt']>): JwtAuthHooks {
+  let publicKey: string | undefined;
+  if (jwt.publicKeyFile !== undefined) {
+    try {
+      publicKey = readFileSync(jwt.publicKeyFile, 'utf8');
+    } catch (error) {
+      throw new ConfigError(`jwt.publicKeyFile ${jwt.publicKeyFile}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  try {
+    return jwtAuth({ secret: jwt.secret, publicKey, jwksUrl: jwt.jwksUrl, issuer: jwt.issuer, audience: jwt.audience });
+  } catch (error) {
+    throw new ConfigError(`JWT settings: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 /**
