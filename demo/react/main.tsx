@@ -6,10 +6,6 @@ import { createDemoClient } from '../shared/demo-client.js';
 import { App } from './app.js';
 
 const demo = createDemoClient(Pushwire, location);
-// Leaving the page ends the session at once (the chat shows "left") instead of after the session TTL.
-addEventListener('pagehide', (event) => {
-  if (!event.persisted) demo.client.close();
-});
 
 // StrictMode on purpose: the hooks must cope with its double mounting.
 createRoot(document.getElementById('app')!).render(

@@ -16,7 +16,3 @@ declare global {
 const demo = createDemoClient(window.Pushwire, location);
 const identity = new Identity();
 document.getElementById('app')!.append(chatCard(demo, identity, window.Pushwire.sync), gameCard(demo, identity), inspectorCard(demo), oddsCard(demo, window.Pushwire.sync));
-// Leaving the page ends the session at once (the chat shows "left") instead of after the session TTL.
-addEventListener('pagehide', (event) => {
-  if (!event.persisted) demo.client.close();
-});

@@ -1,6 +1,7 @@
 import { isValidChannelName } from '../protocol/channel.js';
 import { CloseCode, closeAction, type ErrorCode } from '../protocol/codes.js';
-import { isReliableType, type HelloFrame, type ServerFrame, type SnapshotFrame, type TransportName } from '../protocol/frames.js';
+import { type GoodbyeFrame, isReliableType, type HelloFrame, type ServerFrame, type SnapshotFrame, type TransportName } from '../protocol/frames.js';
+import { BYE_PATH } from '../protocol/http.js';
 import { PROTOCOL_VERSION } from '../protocol/version.js';
 import type { ClientEvents, ClientOptions, ClientState, SendOptions } from './client-types.js';
 import { backoffDelay } from './backoff.js';
@@ -167,6 +168,7 @@ function session(client: PushwireClient, url: string, options: ClientOptions, em
   /** The upgrade probe under way: its cancel function. */
   let probe: (() => unknown) | null = null;
   let probeAttempt = 0;
+  /** The session's resume secret; empty while there is none to resume (before the first welcome, after 4201). */
   let secret = '';
   /** Reliable server frames received in this session, and how many of them the server knows we have. */
   let rx = 0;
@@ -268,7 +270,7 @@ function session(client: PushwireClient, url: string, options: ClientOptions, em
     if (pipe !== to) return;
     // (An undefined field, e.g. no auth, is left out by JSON.stringify.)
     const hello: HelloFrame = { t: 'hello', v: PROTOCOL_VERSION, auth };
-    if (client.sessionId) Object.assign(hello, { sid: client.sessionId, secret, rx });
+    if (client.sessionId && secret) Object.assign(hello, { sid: client.sessionId, secret, rx });
     // Once the hello is out on an open pipe, the welcome must arrive within welcomeTimeout, else this
     // transport counts as failed. (Started after the auth callback, so a slow token fetch is not blamed
     // on the transport.) One timer for both bounds: whichever comes first (the connect timeout may
@@ -321,6 +323,9 @@ function session(client: PushwireClient, url: string, options: ClientOptions, em
     stopProbe();
     rejectPings(reason);
     if (state === 'closed') return;
+    // The session belongs to another user than the credentials now name (a switch of accounts): the
+    // next hello starts a new session (no secret: see sendHello), which reports the old one as lost.
+    if (code === CloseCode.OtherUser) secret = '';
     const action = closeAction(code);
     if (action === 'stop' || (action === 'reauth' && typeof options.auth !== 'function')) {
       emit('error', closedError(`refused by the server (${code}): ${reason}`));
@@ -349,7 +354,7 @@ function session(client: PushwireClient, url: string, options: ClientOptions, em
     pipe = null;
     stopProbe();
     clearTimers();
-    listenToPage(false, wake);
+    listenToPage(false, wake, unload);
     rejectPings(reason);
     client.transport = null;
     setState('closed');
@@ -622,8 +627,31 @@ function session(client: PushwireClient, url: string, options: ClientOptions, em
     if (timers.retry !== undefined && !pageAway()) connectNow();
   };
 
+  /**
+   * Ends the session for good: tells the server (so it ends the session now instead of after its TTL)
+   * and shuts the client down. On an open WebSocket the `bye` goes on the socket, ahead of its close.
+   * Otherwise — an HTTP pipe, whose stream the server may see end before a `bye` POSTed on it arrives,
+   * or no pipe at all — it goes in a request of its own that outlives the page: `POST {path}/bye` with
+   * `keepalive`, proved by the resume secret (a CORS-simple request: no preflight to wait for).
+   */
+  const leave = (reason: string): void => {
+    if (state === 'closed') return;
+    if (openPipe() && client.transport === 'websocket') pipe!.send('{"t":"bye"}');
+    else if (secret) {
+      const goodbye: GoodbyeFrame = { t: 'bye', sid: client.sessionId!, secret };
+      fetch(endpoint + BYE_PATH, { method: 'POST', body: JSON.stringify(goodbye), keepalive: true }).catch(() => {});
+    }
+    pipe?.close();
+    shutdown(CloseCode.Normal, reason);
+  };
+
+  /** `pagehide`: a page that unloads for real (not into the back/forward cache) can't resume the session. */
+  const unload = (event: Event): void => {
+    if (!(event as PageTransitionEvent).persisted) leave('the page was unloaded');
+  };
+
   client.transport = plan.current_().name;
-  listenToPage(true, wake);
+  listenToPage(true, wake, unload);
   // The first attempt starts once the caller has had a chance to add listeners, so no event of it
   // (a fallback, say) goes unheard.
   queueMicrotask(() => state === 'connecting' && pipe === null && connectNow());
@@ -652,11 +680,6 @@ function session(client: PushwireClient, url: string, options: ClientOptions, em
         pings.set(id, { resolve: () => resolve(clock.now() - start), reject });
         to.send(JSON.stringify({ t: 'ping', id }));
       }),
-    close_() {
-      if (state === 'closed') return;
-      if (state === 'open') pipe?.send('{"t":"bye"}');
-      pipe?.close();
-      shutdown(CloseCode.Normal, 'closed by the application');
-    },
+    close_: () => leave('closed by the application'),
   };
 }

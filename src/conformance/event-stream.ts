@@ -1,5 +1,7 @@
 import type { ClientRequest, IncomingHttpHeaders } from 'node:http';
 import { startRequest } from './http-request.js';
+import { takeBlocks } from './sse-blocks.js';
+import { Waiters } from './waiters.js';
 
 /** One Server-Sent Event as a standard EventSource would parse it. */
 export interface SseEvent {
@@ -21,7 +23,7 @@ export class EventStreamReader {
   /** The last `retry:` field of the stream. */
   retry: string | undefined;
   private readonly request: ClientRequest;
-  private waiters = new Set<() => void>();
+  private readonly waiters = new Waiters();
 
   constructor(url: string, headers: Record<string, string> = {}, method = 'GET') {
     this.request = startRequest(url, { method, headers }, (res) => {
@@ -32,12 +34,7 @@ export class EventStreamReader {
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
         this.body += chunk;
-        buffer += chunk;
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) !== -1) {
-          this.block(buffer.slice(0, end));
-          buffer = buffer.slice(end + 2);
-        }
+        buffer = takeBlocks(buffer + chunk, (block) => this.block(block));
         this.notify();
       });
       res.on('end', () => this.finish());
@@ -56,20 +53,7 @@ export class EventStreamReader {
   }
 
   async until(condition: () => boolean, what: string, timeoutMs: number): Promise<void> {
-    if (condition()) return;
-    await new Promise<void>((resolve, reject) => {
-      const check = (): void => {
-        if (!condition()) return;
-        clearTimeout(timer);
-        this.waiters.delete(check);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        this.waiters.delete(check);
-        reject(new Error(`events: timed out after ${timeoutMs} ms waiting for ${what}; got ${JSON.stringify(this.body.slice(0, 400))}`));
-      }, timeoutMs);
-      this.waiters.add(check);
-    });
+    await this.waiters.until(condition, what, timeoutMs, () => ` (events); got ${JSON.stringify(this.body.slice(0, 400))}`);
   }
 
   private block(block: string): void {
@@ -103,6 +87,6 @@ export class EventStreamReader {
   }
 
   private notify(): void {
-    for (const waiter of [...this.waiters]) waiter();
+    this.waiters.notify();
   }
 }

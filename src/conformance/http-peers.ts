@@ -1,6 +1,7 @@
 import type { ClientRequest, IncomingHttpHeaders } from 'node:http';
 import { fetchText, startRequest } from './http-request.js';
 import { Peer } from './peer.js';
+import { takeBlocks } from './sse-blocks.js';
 
 /** What the HTTP transports share: the connection token, upstream POSTs to `{path}/send`. */
 export abstract class HttpPeer extends Peer {
@@ -68,12 +69,7 @@ export class SsePeer extends HttpPeer {
           let buffer = '';
           res.setEncoding('utf8');
           res.on('data', (chunk: string) => {
-            buffer += chunk;
-            let end: number;
-            while ((end = buffer.indexOf('\n\n')) !== -1) {
-              this.event(buffer.slice(0, end));
-              buffer = buffer.slice(end + 2);
-            }
+            buffer = takeBlocks(buffer + chunk, (block) => this.event(block));
           });
           res.on('end', () => this.setClosed({ code: 1006, reason: 'stream ended without a close frame' }));
           res.on('error', () => this.setClosed({ code: 1006, reason: 'stream failed' }));

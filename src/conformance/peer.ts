@@ -1,3 +1,5 @@
+import { Waiters } from './waiters.js';
+
 /**
  * A raw protocol peer of the conformance kit: it speaks Pushwire frame by frame over one transport,
  * records every server frame with its exact text, and never repairs anything — so a check sees the
@@ -25,9 +27,6 @@ export interface CloseInfo {
 /** Server frame types counted in the receipt count (docs/PROTOCOL.md, RF1). */
 export const RELIABLE_TYPES: ReadonlySet<string> = new Set(['m', 'subd', 'err', 'msg', 'snap', 'res']);
 
-/** Thrown by a wait that ran out of time; its message says what was awaited and what arrived. */
-export class WaitTimeout extends Error {}
-
 export abstract class Peer {
   abstract readonly transport: TransportName;
   readonly received: Received[] = [];
@@ -37,7 +36,7 @@ export abstract class Peer {
   /** Problems with the server's output seen while reading (a frame that is not a JSON object…). */
   readonly violations: string[] = [];
   protected readonly startedAt = Date.now();
-  private waiters = new Set<() => void>();
+  private readonly waiters = new Waiters();
 
   constructor(protected readonly timeoutMs: number) {}
 
@@ -80,23 +79,7 @@ export abstract class Peer {
 
   /** Waits until `condition` holds, re-checked whenever something arrives. */
   async until(condition: () => boolean, what: string, timeoutMs = this.timeoutMs): Promise<void> {
-    if (condition()) return;
-    await new Promise<void>((resolve, reject) => {
-      const check = (): void => {
-        if (!condition()) return;
-        finish();
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        finish();
-        reject(new WaitTimeout(`${this.transport}: timed out after ${timeoutMs} ms waiting for ${what}; received ${this.describe()}`));
-      }, timeoutMs);
-      const finish = (): void => {
-        clearTimeout(timer);
-        this.waiters.delete(check);
-      };
-      this.waiters.add(check);
-    });
+    await this.waiters.until(condition, what, timeoutMs, () => ` (${this.transport}); received ${this.describe()}`);
   }
 
   /** A short account of what arrived, for failure messages. */
@@ -134,6 +117,6 @@ export abstract class Peer {
   }
 
   protected notify(): void {
-    for (const waiter of [...this.waiters]) waiter();
+    this.waiters.notify();
   }
 }

@@ -11,7 +11,7 @@ export const CONFORMANCE_SERVER_OPTIONS: ServerOptions = {
   heartbeatInterval: 1_000,
   handshakeTimeout: 1_000,
   sessionTtl: 1_500,
-  pollTimeout: 700,
+  pollTimeout: 300,
   sseKeepalive: 1_000,
   maxPayload: 4_096,
   history: { size: 120 },

@@ -42,6 +42,7 @@ export const CloseCode = {
   Replaced: 4102,
   Forbidden: 4103,
   Unauthorized: 4200,
+  OtherUser: 4201,
 } as const;
 
 export type CloseAction = 'reconnect' | 'stop' | 'reauth';

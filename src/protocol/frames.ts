@@ -69,6 +69,15 @@ export interface ClientPingFrame {
 export interface ByeFrame {
   t: 'bye';
 }
+/**
+ * The same goodbye outside any connection, as the body of `POST {path}/bye` (sent while the page
+ * unloads): it names the session and proves it with the resume secret.
+ */
+export interface GoodbyeFrame {
+  t: 'bye';
+  sid: string;
+  secret: string;
+}
 
 /** Asks for the channel's state snapshot; answered by a `snap` frame (see docs/PROTOCOL.md, synced state). */
 export interface GetStateFrame {

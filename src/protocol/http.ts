@@ -12,8 +12,10 @@ export const POLL_PATH = '/poll';
 export const SEND_PATH = '/send';
 /** GET ?channel=NAME: one channel as a plain event stream, for a standard EventSource. */
 export const EVENTS_PATH = '/events';
+/** POST, body = a goodbye frame `{"t":"bye","sid","secret"}`: ends a session without a connection (a page unloading). */
+export const BYE_PATH = '/bye';
 
-export const HttpPath = { sse: SSE_PATH, poll: POLL_PATH, send: SEND_PATH, events: EVENTS_PATH } as const;
+export const HttpPath = { sse: SSE_PATH, poll: POLL_PATH, send: SEND_PATH, events: EVENTS_PATH, bye: BYE_PATH } as const;
 
 /** Names one HTTP connection (a random token from the server); sent on every request after the open. */
 export const CONNECTION_HEADER = 'pushwire-connection';

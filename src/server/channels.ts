@@ -129,8 +129,8 @@ export class ChannelHub {
 
   private accept(message: BrokerMessage): void {
     if (message.epoch !== this.epoch) {
-      // The channel's history was lost (e.g. the store restarted): everyone resets to just before this message.
-      this.resetAll(message.epoch, message.seq - 1);
+      void this.changeEpoch(message);
+      return;
     } else if (message.seq <= this.head) {
       return; // already delivered
     } else if (message.seq > this.head + 1) {
@@ -159,6 +159,30 @@ export class ChannelHub {
       }
     } catch (error) {
       this.logger.error('channel gap repair failed; subscribers reset', { channel: this.channel, error: String(error) });
+      this.resetAll(first.epoch, first.seq - 1);
+    }
+    this.release();
+  }
+
+  /**
+   * The channel's history was lost (e.g. the store restarted) and `first` is of its new epoch: everyone
+   * resets to the start of the new epoch and gets what its history holds, so messages published (and
+   * acknowledged) before `first` reached this node are not skipped. If the new epoch's history no
+   * longer reaches back to its start, they reset to just before `first`.
+   */
+  private async changeEpoch(first: BrokerMessage): Promise<void> {
+    this.held = [first];
+    let replay: BrokerMessage[] = [];
+    try {
+      const result = await this.broker.history(this.channel, { after: [first.epoch, 0] });
+      if (result.ok && result.epoch === first.epoch) replay = result.messages;
+    } catch (error) {
+      this.logger.warn('reading a new epoch’s history failed; subscribers reset to the live stream', { channel: this.channel, error: String(error) });
+    }
+    if (replay.length > 0) {
+      this.resetAll(first.epoch, 0);
+      for (const message of replay) this.deliver(message);
+    } else {
       this.resetAll(first.epoch, first.seq - 1);
     }
     this.release();

@@ -7,7 +7,7 @@ import type { Connection, ConnectionHandler } from './connection.js';
 import type { ServerCore } from './core.js';
 import { errorFrame, pongFrame } from './frames.js';
 import type { RequestInfo } from './options.js';
-import type { ServerSession } from './session.js';
+import { ServerSession } from './session.js';
 
 /** Frames a client may send after `hello` and before `welcome` arrives; more is a broken client. */
 const MAX_EARLY_FRAMES = 256;
@@ -127,17 +127,17 @@ export class ConnectionController implements ConnectionHandler {
     clearTimeout(this.handshakeTimer);
     this.handshakeTimer = undefined;
     this.request = null;
-    const session = await this.core.openSession(hello, result.user, this.connection, this.remoteAddress);
+    const opened = await this.core.openSession(hello, result.user, this.connection, this.remoteAddress);
     if (this.state !== 'authorizing') {
       // The connection ended while the session was being opened (on a cluster that can take a while).
-      if (session) this.core.detach(session, this.connection);
+      if (opened instanceof ServerSession) this.core.abandoned(opened, this.connection, hello);
       return;
     }
-    this.session = session;
-    if (!this.session) {
-      this.fail(CloseCode.ServerFull, 'too many sessions; try again later');
+    if (!(opened instanceof ServerSession)) {
+      this.fail(opened.code, opened.reason);
       return;
     }
+    this.session = opened;
     this.state = 'open';
     this.leaveHandshakeCount();
     const early = this.early;
@@ -195,7 +195,7 @@ export class ConnectionController implements ConnectionHandler {
         session.sendControl(pongFrame(frame.id));
         return;
       case 'bye':
-        this.core.endSession(session, 'bye', CloseCode.Normal, 'bye');
+        this.core.bye(session.id);
         return;
       case 'hello':
         session.enqueue(errorFrame('bad_frame', '"hello" is only valid as the first frame'));

@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { ClusterSessions } from './cluster/cluster-sessions.js';
 import { CloseCode } from '../protocol/codes.js';
 import type { HelloFrame, TransportName } from '../protocol/frames.js';
@@ -13,6 +12,8 @@ import type { Logger } from './logger.js';
 import { Counters, type ServerStats } from './metrics.js';
 import type { AuthResult, HandshakeInfo, ResolvedOptions, ServerHooks, SessionEndReason } from './options.js';
 import { randomToken } from './random.js';
+import { secretMatches } from './session-secret.js';
+import { userIdentity } from './user-identity.js';
 import { answerRequest } from './requests.js';
 import { SlowConsumerGuard } from './slow-consumer.js';
 import { MemoryBudget, type MemoryLevel, type SessionMemory } from './memory-budget.js';
@@ -23,6 +24,15 @@ import { PresenceRefusal, PresenceRegistry } from './presence/presence-registry.
 import { answerGet } from './state/snapshot-frame.js';
 import { StateStore } from './state/state-store.js';
 import type { StoredSession } from './cluster/cluster.js';
+
+/** Why a handshake that `authorize` accepted is still refused: the connection closes with `code`. */
+export interface HandshakeRefusal {
+  code: number;
+  reason: string;
+}
+
+const SERVER_FULL: HandshakeRefusal = { code: CloseCode.ServerFull, reason: 'too many sessions; try again later' };
+const OTHER_USER: HandshakeRefusal = { code: CloseCode.OtherUser, reason: 'this session belongs to another user; start a new session' };
 
 /**
  * The session layer of the server, shared by every transport: handshakes, sessions and their expiry,
@@ -62,7 +72,12 @@ export class ServerCore implements SessionHost {
     this.cluster = link
       ? new ClusterSessions(link, logger, {
           release: (sid) => this.release(sid),
+          bye: (sid) => this.bye(sid),
           purgePresence: (node, channels) => this.presence.purgeNode(node, channels),
+          lost: (sid) => this.lost(sid),
+          fenced: () => {
+            for (const session of [...this.sessions.values()]) this.lose(session);
+          },
         })
       : null;
     this.cluster?.start(() => this.sessions.keys(), options.sessionTtl).catch((error: unknown) => {
@@ -105,25 +120,29 @@ export class ServerCore implements SessionHost {
   /**
    * Binds a connection to the session `hello` asks to resume, or to a new one. A resume needs the right
    * secret and a receipt count the session can still replay from; anything else silently gets a new
-   * session, so a wrong secret does not reveal whether a session exists. On a cluster, a session held
-   * by another node (or left by a dead one) is taken over from its record: a `resync` resume. Returns
-   * null when a new session would cross a session limit (the caller closes with 4005).
+   * session, so a wrong secret does not reveal whether a session exists. `user` is what `authorize` just
+   * returned for this connection: a resume must not change who the session is, so a session of another
+   * user is refused (4201). On a cluster, a session held by another node (or left by a dead one) is taken
+   * over from its record: a `resync` resume. Also refused: a new session that would cross a session
+   * limit (4005). The caller closes the connection with a refusal's code.
    */
-  async openSession(hello: HelloFrame, user: unknown, connection: Connection, remoteAddress: string): Promise<ServerSession | null> {
+  async openSession(hello: HelloFrame, user: unknown, connection: Connection, remoteAddress: string): Promise<ServerSession | HandshakeRefusal> {
     let session = this.findResumable(hello);
     let resumed = session !== undefined;
     let resync = false;
     if (session) {
+      if (userIdentity(session.user) !== userIdentity(user)) return this.otherUser(session.id);
       this.counters.sessionsResumed++;
       if (session.lastTransport !== connection.transport) this.counters.transportSwitches++;
     } else {
-      if (!this.admits(remoteAddress)) return null;
+      if (!this.admits(remoteAddress)) return SERVER_FULL;
       const full = this.memory.refusesSession(remoteAddress);
       if (full) {
         this.memory.refused(full);
-        return null;
+        return SERVER_FULL;
       }
-      let record = await this.storedSession(hello);
+      let record = await this.storedSession(hello, userIdentity(user));
+      if (record === 'other_user') return this.otherUser(hello.sid!);
       if (record && this.sessions.has(hello.sid!)) record = null; // another connection took it over meanwhile
       session = this.newSession(record ? hello.sid! : randomToken(16), record ? hello.secret! : randomToken(24), user, remoteAddress);
       if (record) {
@@ -218,15 +237,39 @@ export class ServerCore implements SessionHost {
     return session;
   }
 
+  /** A resume with the credentials of another user than the session's: refused, the session stays as it is. */
+  private otherUser(sid: string): HandshakeRefusal {
+    this.counters.limitHits.other_user++;
+    this.logger.warn('a session was resumed with the credentials of another user; refused', { session: sid });
+    return OTHER_USER;
+  }
+
   /** On a cluster: the record of the session `hello` resumes, when no session of this node has its id. */
-  private async storedSession(hello: HelloFrame): Promise<StoredSession | null> {
+  private async storedSession(hello: HelloFrame, user: string): Promise<StoredSession | 'other_user' | null> {
     if (!this.cluster || hello.sid === undefined || hello.secret === undefined || hello.rx === undefined || this.sessions.has(hello.sid)) return null;
     try {
-      return await this.cluster.find(hello.sid, hello.secret);
+      return await this.cluster.find(hello.sid, hello.secret, user);
     } catch (error) {
       this.logger.warn('session record lookup failed; starting a new session', { session: hello.sid, error: String(error) });
       return null;
     }
+  }
+
+  /**
+   * A goodbye outside any connection (`POST {path}/bye`, sent while a page unloads): ends the session
+   * `sid` if `secret` is its secret, here or on the node of the cluster that holds it. Anything else is
+   * ignored, after the same work for an unknown session as for a wrong secret.
+   */
+  async goodbye(sid: string, secret: string): Promise<void> {
+    const session = this.liveSession(sid);
+    if (secretMatches(session?.secret, secret)) this.bye(sid);
+    else if (!session) await this.cluster?.goodbye(sid, secret);
+  }
+
+  /** The client said goodbye: its session ends now instead of expiring. */
+  bye(sid: string): void {
+    const session = this.sessions.get(sid);
+    if (session) this.endSession(session, 'bye', CloseCode.Normal, 'bye');
   }
 
   /** Another node takes this session over: it ends here as moved, once the frame being handled is done and recorded. */
@@ -238,6 +281,17 @@ export class ServerCore implements SessionHost {
     await session.mirror?.settled();
   }
 
+  /** Another node holds the session's record now: it ends here without touching the record. */
+  private lost(sid: string): void {
+    const session = this.sessions.get(sid);
+    if (session) this.lose(session);
+  }
+
+  /** Ends a session this node may no longer hold; a client still connected here resumes it (wherever it lands). */
+  private lose(session: ServerSession): void {
+    this.endSession(session, 'moved', CloseCode.ServerShutdown, 'this server node no longer holds the session; resume it');
+  }
+
   /** The connection ended; the session waits `sessionTtl` for the client to come back. */
   detach(session: ServerSession, connection: Connection): void {
     if (session.connection !== connection) return;
@@ -245,6 +299,16 @@ export class ServerCore implements SessionHost {
     if (session.ended) return;
     session.expiryTimer = setTimeout(() => this.endSession(session, 'expired'), this.options.sessionTtl);
     session.expiryTimer.unref?.();
+  }
+
+  /**
+   * The connection ended before its session was open (e.g. while a stalled Redis held the session's
+   * record write). A session its client never heard of can never be resumed: it ends now instead of
+   * counting against the session limits for `sessionTtl`. One the client asked to resume waits for it.
+   */
+  abandoned(session: ServerSession, connection: Connection, hello: HelloFrame): void {
+    if (hello.sid === session.id) this.detach(session, connection);
+    else this.endSession(session, 'expired');
   }
 
   endSession(session: ServerSession, reason: SessionEndReason, code: number = CloseCode.ServerShutdown, message: string = reason): void {
@@ -293,6 +357,10 @@ export class ServerCore implements SessionHost {
 
   end(session: ServerSession, code: number, reason: string): void {
     this.endSession(session, 'closed', code, reason);
+  }
+
+  mayHandle(): boolean | Promise<boolean> {
+    return this.cluster ? this.cluster.mayHandle() : true;
   }
 
   async handle(session: ServerSession, item: InboundItem): Promise<void> {
@@ -402,9 +470,15 @@ export class ServerCore implements SessionHost {
 
   private findResumable(hello: HelloFrame): ServerSession | undefined {
     if (hello.sid === undefined || hello.secret === undefined || hello.rx === undefined) return undefined;
-    const session = this.sessions.get(hello.sid);
-    if (!session || session.ended || !sameSecret(session.secret, hello.secret)) return undefined;
-    return session.out.canReplayFrom(hello.rx) ? session : undefined;
+    const session = this.liveSession(hello.sid);
+    // Checked for an unknown session too (against a stand-in): the answer's timing must not tell them apart.
+    if (!secretMatches(session?.secret, hello.secret)) return undefined;
+    return session!.out.canReplayFrom(hello.rx) ? session : undefined;
+  }
+
+  private liveSession(sid: string): ServerSession | undefined {
+    const session = this.sessions.get(sid);
+    return session && !session.ended ? session : undefined;
   }
 
   /** Pings every connected session and drops connections that have been silent past interval + grace. */
@@ -423,10 +497,4 @@ export class ServerCore implements SessionHost {
       }
     }
   }
-}
-
-/** Constant-time comparison of two secrets (hashed first so lengths don't leak either). */
-function sameSecret(a: string, b: string): boolean {
-  const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
-  return timingSafeEqual(digest(a), digest(b));
 }

@@ -9,6 +9,7 @@ export type LimitKind =
   | 'rate' // a frame over framesPerSecond/frameBurst or bytesPerSecond/byteBurst
   | 'payload' // a frame over maxPayload
   | 'origin' // an Origin not allowed
+  | 'other_user' // a resume with the credentials of another user than the session's (close 4201)
   | 'handshake_timeout' // no hello in time (slowloris)
   | 'handshake_pings' // more pings before hello than an upgrade probe sends
   | 'handshakes_per_address' // maxHandshakesPerAddress reached
@@ -40,6 +41,7 @@ export class Counters {
     rate: 0,
     payload: 0,
     origin: 0,
+    other_user: 0,
     handshake_timeout: 0,
     handshake_pings: 0,
     handshakes_per_address: 0,

@@ -27,6 +27,11 @@ export type InboundItem =
 
 /** What a session needs from the server around it. */
 export interface SessionHost {
+  /**
+   * Asked before each frame: false (or a promise of it) when this server may no longer handle frames
+   * of its sessions (on a cluster: it was taken for dead, and its sessions have ended).
+   */
+  mayHandle?(): boolean | Promise<boolean>;
   /** Handles one sequenced frame; the session calls it in sequence order, one at a time. */
   handle(session: ServerSession, item: InboundItem): Promise<void>;
   /** The outbound buffer overflowed. */
@@ -185,6 +190,9 @@ export class ServerSession implements Session {
   private async drain(): Promise<void> {
     this.draining = true;
     while (this.inbox.length > 0 && !this.ended) {
+      const allowed = this.host.mayHandle?.() ?? true;
+      if (allowed !== true && !(await allowed)) break;
+      if (this.ended) break;
       const [item, cost] = this.inbox.shift()!;
       await this.host.handle(this, item);
       this.memory.leftInbox(cost);
@@ -220,7 +228,9 @@ export class ServerSession implements Session {
 
   private static sendScheduledAck(session: ServerSession): void {
     if (!session.mirror) return session.sendAck();
-    void session.mirror.settled().then(() => session.sendAck());
+    void session.mirror.settled().then((held) => {
+      if (held) session.sendAck();
+    });
   }
 
   private sendAck(): void {

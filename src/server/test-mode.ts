@@ -27,8 +27,12 @@ function field(data: unknown, name: string): unknown {
 export function testModeHooks(hooks: ServerHooks): ServerHooks {
   return {
     ...hooks,
-    authorize: (info) =>
-      field(info.auth, 'refuse') === true ? { ok: false, reason: 'refused by test mode' } : (hooks.authorize?.(info) ?? { ok: true }),
+    authorize: (info) => {
+      if (field(info.auth, 'refuse') === true) return { ok: false, reason: 'refused by test mode' };
+      const user = field(info.auth, 'user');
+      if (typeof user === 'string') return { ok: true, user };
+      return hooks.authorize?.(info) ?? { ok: true };
+    },
     canSubscribe: (session, channel) => !channel.startsWith(FORBIDDEN) && (hooks.canSubscribe?.(session, channel) ?? true),
     canPublish: (session, channel, data) => channel.startsWith(PUBLISHABLE) || (hooks.canPublish?.(session, channel, data) ?? false),
     onMessage: (session, data) => {

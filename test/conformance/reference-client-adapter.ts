@@ -21,7 +21,7 @@ const IMPLEMENTS = ['CL1', 'CL2', 'CL3', 'CL4', 'CL5', 'CL7', 'CL8', 'CL9', 'EN3
  * The reference client behind the client kit's adapter protocol, in this process: the same JSON lines
  * an adapter program reads on stdin and writes on stdout, over a pair of in-memory streams.
  */
-export function referenceClientAdapter(timeoutMs: number): Adapter {
+export function referenceClientAdapter(timeoutMs: number, fault: { deliverTwice?: boolean } = {}): Adapter {
   const commands = new PassThrough();
   const events = new PassThrough();
   let client: PushwireClient | null = null;
@@ -50,7 +50,12 @@ export function referenceClientAdapter(timeoutMs: number): Adapter {
         return;
       case 'subscribe': {
         const ch = command.ch!;
-        client?.subscribe(ch, { onMessage: (d) => emit({ event: 'message', ch, d }), onReset: () => emit({ event: 'reset', ch }) });
+        const deliver = (d: unknown): void => {
+          emit({ event: 'message', ch, d });
+          // A broken client for the kit's own test: every message reaches the application twice.
+          if (fault.deliverTwice) emit({ event: 'message', ch, d });
+        };
+        client?.subscribe(ch, { onMessage: deliver, onReset: () => emit({ event: 'reset', ch }) });
         return;
       }
       case 'publish':

@@ -10,4 +10,11 @@ describe('the client conformance kit', () => {
     expect(failed.map((r) => `${r.id}: ${r.details.join('; ')}`)).toEqual([]);
     expect(report.passed, lines.join('\n')).toBeGreaterThanOrEqual(12);
   });
+
+  it('fails a client that delivers a message twice, naming the rule', async () => {
+    const report = await runClientKit({ startAdapter: () => referenceClientAdapter(5_000, { deliverTwice: true }), only: ['CL3'] });
+    const cl3 = report.results.find((r) => r.id === 'CL3');
+    expect(cl3?.outcome).toBe('fail');
+    expect(cl3?.details.join('\n')).toMatch(/websocket: delivered before the repair: expected \[1,2\], got \[1,1,2,2\]/);
+  });
 });

@@ -32,6 +32,20 @@ describe('origin checks (cross-site WebSocket hijacking)', () => {
     expect(server.pushwire.stats().counters.limitHits.origin).toBe(1);
   });
 
+  it('by default refuses the server’s own host under another scheme: an https:// page is not the origin of an http server', async () => {
+    const server = await startTestServer();
+    const host = `127.0.0.1:${server.port}`;
+    expect(await upgradeStatus(server.url, { Origin: `https://${host}` })).toBe(403);
+    // Behind a proxy that terminates TLS, the scheme the page used is the proxy's X-Forwarded-Proto,
+    // believed only when the server trusts its proxy.
+    expect(await upgradeStatus(server.url, { Origin: `https://${host}`, 'X-Forwarded-Proto': 'https' })).toBe(403);
+    const proxied = await startTestServer({ trustProxy: true });
+    const proxiedHost = `127.0.0.1:${proxied.port}`;
+    expect(await upgradeStatus(proxied.url, { Origin: `https://${proxiedHost}`, 'X-Forwarded-Proto': 'https' })).toBe(101);
+    expect(await upgradeStatus(proxied.url, { Origin: `http://${proxiedHost}`, 'X-Forwarded-Proto': 'https' })).toBe(403);
+    expect(await upgradeStatus(proxied.url, { Origin: `http://${proxiedHost}` })).toBe(101);
+  });
+
   it('accepts exactly the origins of an allowlist', async () => {
     const server = await startTestServer({ allowedOrigins: ['https://app.example'] });
     expect(await upgradeStatus(server.url, { Origin: 'https://app.example' })).toBe(101);
@@ -149,6 +163,16 @@ describe('origin checks on the HTTP transports (CSRF)', () => {
       expect(res.status).toBe(403);
     }
     expect(server.pushwire.stats().sessions).toBe(0);
+  });
+
+  it('by default refuses an https:// page on an http server, without CORS headers that would let it read the answer', async () => {
+    const server = await startTestServer();
+    const res = await request(`${server.url}/poll`, 'POST', { Origin: `https://127.0.0.1:${server.port}`, 'content-type': 'text/plain' }, hello);
+    expect(res.status).toBe(403);
+    expect(res.headers['access-control-allow-origin']).toBeUndefined();
+    expect(server.pushwire.stats().sessions).toBe(0);
+    const same = await request(`${server.url}/poll`, 'POST', { Origin: `http://127.0.0.1:${server.port}`, 'content-type': 'text/plain' }, hello);
+    expect(same.status).toBe(200);
   });
 
   it('lets an allowed origin in with CORS headers and answers its preflight', async () => {

@@ -41,6 +41,8 @@ export class FaultProxy {
   private readonly pairs = new Map<{ a: Socket; b: Socket; silent: boolean }, () => void>();
   private faults: Required<FaultOptions>;
   private closed = false;
+  /** While true, new connections are closed at once (see `linkDown`). */
+  private down = false;
 
   constructor(
     public upstreamPort: number,
@@ -76,6 +78,19 @@ export class FaultProxy {
     return address.port;
   }
 
+  /**
+   * Takes the link down: every open connection is cut, and new ones are closed as soon as they arrive,
+   * until `linkUp()` (a partition between the two sides, as far as TCP can tell).
+   */
+  linkDown(): void {
+    this.down = true;
+    this.cutAll();
+  }
+
+  linkUp(): void {
+    this.down = false;
+  }
+
   /** Cuts every open connection now. */
   cutAll(): void {
     for (const cut of [...this.pairs.values()]) cut();
@@ -92,7 +107,7 @@ export class FaultProxy {
   }
 
   private accept(client: Socket): void {
-    if (this.closed) {
+    if (this.closed || this.down) {
       client.destroy();
       return;
     }

@@ -40,6 +40,16 @@ export class TestRedis {
     await this.launch();
   }
 
+  /** SIGSTOP: Redis stops answering; connections stay open (a stall, not a crash). */
+  pause(): void {
+    this.process?.kill('SIGSTOP');
+  }
+
+  /** SIGCONT after `pause`. */
+  resume(): void {
+    this.process?.kill('SIGCONT');
+  }
+
   async stop(): Promise<void> {
     const child = this.process;
     this.process = undefined;

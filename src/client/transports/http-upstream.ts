@@ -4,8 +4,6 @@ import { utf8Length } from '../utf8.js';
 
 /** Most bytes of frames waiting to be POSTed; past it the pipe fails (the session resends after resuming). */
 const MAX_QUEUED_BYTES = 4 << 20;
-/** Browsers refuse `keepalive` fetches whose bodies (all in flight together) pass 64 KiB. */
-const KEEPALIVE_MAX_BODY = 60_000;
 /**
  * Longest a POST may take. The server answers as soon as it has read the frames, so a POST that hangs
  * is on a dead (half-open) connection; the stream down may be fine and keep the heartbeat deadline
@@ -83,9 +81,6 @@ export const HttpUpstream = function (url: string, fail: (reason: string) => voi
         method: 'POST',
         headers: { [CONNECTION_HEADER]: token },
         body,
-        // The last POST of a closing pipe may outlive the page (a `bye` sent on unload); browsers
-        // allow that only for small bodies.
-        keepalive: finishing && bytes <= KEEPALIVE_MAX_BODY,
         signal: abort.signal,
       });
       if (!res.ok) return failNow(`POST ${SEND_PATH} answered ${res.status}: ${(await res.text().catch(() => '')).slice(0, 200)}`);

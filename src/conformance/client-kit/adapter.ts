@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import { WaitTimeout } from '../peer.js';
+import { Waiters } from '../waiters.js';
 
 /**
  * The client kit drives a client implementation through an adapter: JSON lines over the adapter's
@@ -33,7 +33,7 @@ export class Adapter {
   readonly events: AdapterEvent[] = [];
   /** Lines the adapter wrote that are not events (its own logs), kept for failure messages. */
   readonly noise: string[] = [];
-  private readonly waiters = new Set<() => void>();
+  private readonly waiters = new Waiters();
   private ended = false;
 
   constructor(
@@ -76,24 +76,7 @@ export class Adapter {
   }
 
   async until(condition: () => boolean, what: string, timeoutMs = this.timeoutMs): Promise<void> {
-    if (condition()) return;
-    await new Promise<void>((resolve, reject) => {
-      const check = (): void => {
-        if (!condition()) return;
-        clearTimeout(timer);
-        this.waiters.delete(check);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        this.waiters.delete(check);
-        reject(
-          new WaitTimeout(
-            `adapter: timed out after ${timeoutMs} ms waiting for ${what}; events ${JSON.stringify(this.events).slice(-600)}`,
-          ),
-        );
-      }, timeoutMs);
-      this.waiters.add(check);
-    });
+    await this.waiters.until(condition, what, timeoutMs, () => ` (adapter); events ${JSON.stringify(this.events).slice(-600)}`);
   }
 
   of(type: string): AdapterEvent[] {
@@ -122,6 +105,6 @@ export class Adapter {
   }
 
   private notify(): void {
-    for (const waiter of [...this.waiters]) waiter();
+    this.waiters.notify();
   }
 }

@@ -259,6 +259,16 @@ export const clientChecks: ClientCheck[] = [
     },
   },
   {
+    id: 'HS16',
+    title: 'after 4201 (another user) the client starts a new session: a hello without sid',
+    async run(t) {
+      const connection = await connected(t);
+      connection.close(4201, 'other user');
+      const { hello } = await reconnected(t);
+      expect(hello.sid === undefined && hello.secret === undefined, `the hello after 4201 must not resume: ${JSON.stringify(hello)}`);
+    },
+  },
+  {
     id: 'CL7',
     title: 'acts on close codes by range: 4000 reconnects, 4100 stops and reports',
     async run(t) {

@@ -2,7 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
-import { WaitTimeout, type Frame } from '../peer.js';
+import type { Frame } from '../peer.js';
+import { Waiters } from '../waiters.js';
 
 /**
  * The client kit's scripted server: it speaks Pushwire's WebSocket and long-polling transports at the
@@ -23,7 +24,7 @@ export class ScriptConnection {
   readonly raw: string[] = [];
   closed = false;
   readonly openedAt = Date.now();
-  private readonly waiters = new Set<() => void>();
+  private readonly waiters = new Waiters();
 
   constructor(
     readonly transport: Transport,
@@ -53,24 +54,12 @@ export class ScriptConnection {
   }
 
   async until(condition: () => boolean, what: string, timeoutMs = this.timeoutMs): Promise<void> {
-    if (condition()) return;
-    await new Promise<void>((resolve, reject) => {
-      const check = (): void => {
-        if (!condition()) return;
-        clearTimeout(timer);
-        this.waiters.delete(check);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        this.waiters.delete(check);
-        reject(
-          new WaitTimeout(
-            `client (${this.transport}): timed out after ${timeoutMs} ms waiting for ${what}; it sent ${JSON.stringify(this.frames).slice(0, 600)}`,
-          ),
-        );
-      }, timeoutMs);
-      this.waiters.add(check);
-    });
+    await this.waiters.until(
+      condition,
+      what,
+      timeoutMs,
+      () => ` (client, ${this.transport}); it sent ${JSON.stringify(this.frames).slice(0, 600)}`,
+    );
   }
 
   /** Frames of one type the client sent. */
@@ -97,7 +86,7 @@ export class ScriptConnection {
   }
 
   private notify(): void {
-    for (const waiter of [...this.waiters]) waiter();
+    this.waiters.notify();
   }
 }
 
@@ -178,7 +167,7 @@ export class ScriptServer {
   private readonly wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
   private readonly polls = new Map<string, { pipe: PollPipe; connection: ScriptConnection }>();
   private readonly sockets = new Set<Duplex>();
-  private readonly waiters = new Set<() => void>();
+  private readonly waiters = new Waiters();
   private tokens = 0;
   /** When false, WebSocket upgrades are refused with 404 (a proxy that does not pass them). */
   websocketEnabled = true;
@@ -210,20 +199,7 @@ export class ScriptServer {
   }
 
   async until(condition: () => boolean, what: string, timeoutMs = this.timeoutMs): Promise<void> {
-    if (condition()) return;
-    await new Promise<void>((resolve, reject) => {
-      const check = (): void => {
-        if (!condition()) return;
-        clearTimeout(timer);
-        this.waiters.delete(check);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        this.waiters.delete(check);
-        reject(new WaitTimeout(`script server: timed out after ${timeoutMs} ms waiting for ${what}`));
-      }, timeoutMs);
-      this.waiters.add(check);
-    });
+    await this.waiters.until(condition, what, timeoutMs, () => ' (script server)');
   }
 
   async close(): Promise<void> {
@@ -234,7 +210,7 @@ export class ScriptServer {
 
   private added(connection: ScriptConnection): void {
     this.connections.push(connection);
-    for (const waiter of [...this.waiters]) waiter();
+    this.waiters.notify();
   }
 
   private acceptWebSocket(ws: WebSocket): void {

@@ -124,6 +124,21 @@ export const handshakeChecks: ServerCheck[] = [
     },
   },
   {
+    id: 'HS15',
+    title: 'a resume whose credentials name another user closes with 4201 and leaves the session as it was',
+    scope: 'each',
+    control: true,
+    async run(t) {
+      const peer = await t.handshake({ t: 'hello', v: 1, auth: { user: 'alice' } });
+      const w = peer.welcome()!;
+      peer.cut();
+      const other = t.open({ t: 'hello', v: 1, sid: w.sid, secret: w.secret, rx: 0, auth: { user: 'mallory' } });
+      expectEqual((await other.waitClosed('close 4201')).code, 4201, 'close code for another user');
+      const same = (await t.handshake({ t: 'hello', v: 1, sid: w.sid, secret: w.secret, rx: 0, auth: { user: 'alice' } })).welcome()!;
+      expect(same.resumed === true && same.sid === w.sid, `the session must still resume for its own user: ${JSON.stringify(same)}`);
+    },
+  },
+  {
     id: 'HS7',
     title: 'a first frame that is not a well-formed hello closes with 4101',
     scope: 'each',

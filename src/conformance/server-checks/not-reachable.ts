@@ -2,7 +2,7 @@ import { type ServerCheck, Skip } from '../check.js';
 
 /** Close codes a server may use (docs/PROTOCOL.md, CC2). */
 export const DOCUMENTED_CLOSE_CODES: ReadonlySet<number> = new Set([
-  1000, 1003, 1009, 4000, 4001, 4002, 4003, 4004, 4005, 4100, 4101, 4102, 4103, 4200,
+  1000, 1003, 1009, 4000, 4001, 4002, 4003, 4004, 4005, 4100, 4101, 4102, 4103, 4200, 4201,
 ]);
 
 /** Plain handshakes on each transport, and the server rules one server in test mode cannot be driven into. */
@@ -68,7 +68,11 @@ export const unreachableChecks: ServerCheck[] = [
     'a connection that does not drain is evicted with 4002',
     'needs a consumer that stops reading at the TCP level for the stall time',
   ),
-  unreachable('LP9', 'a poll queue over its bound closes with 4002', 'the session buffer (BD1) has the same bound and overflows first'),
+  unreachable(
+    'LP9',
+    'a poll queue over its bound closes with 4002',
+    'the session buffer (BD1) overflows first: the poll queue holds twice as much',
+  ),
   unreachable('BD3', 'history is bounded; a resume from before it resets', 'checked as SB3 and EV6'),
   unreachable('BD7', 'sessions over the total or per-address limit close with 4005', 'needs a server with a small session limit'),
   unreachable(

@@ -1,4 +1,4 @@
-import type { RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 import type { Position } from '../../protocol/frames.js';
 import {
   type Broker,
@@ -286,7 +286,7 @@ export class RedisBroker implements Broker {
       subscriber.on('message', (topic: string, payload: string) => this.onPubSub(topic, payload));
       let ready = false;
       subscriber.on('ready', () => {
-        if (ready) void this.catchUp(); // a reconnect: pub/sub dropped whatever was published meanwhile
+        if (ready) void this.catchUp(subscriber); // a reconnect: pub/sub dropped whatever was published meanwhile
         ready = true;
       });
       // Errors surface on the commands that fail; ioredis keeps reconnecting meanwhile.
@@ -313,14 +313,26 @@ export class RedisBroker implements Broker {
     for (const listener of set) listener(message);
   }
 
-  /** After reconnecting to Redis, replays to local listeners what pub/sub lost while the link was down. */
-  private async catchUp(): Promise<void> {
-    for (const [channel, last] of this.delivered) {
+  /**
+   * After reconnecting to Redis, replays to local listeners what pub/sub lost while the link was down:
+   * for every channel with listeners, not only those that have delivered something here.
+   */
+  private async catchUp(subscriber: Redis): Promise<void> {
+    try {
+      // Commands on one connection run in order: once this answers, ioredis's re-subscriptions (sent
+      // before the 'ready' event reached us) are in place, so nothing published from now on is missed.
+      await subscriber.ping();
+    } catch {
+      return; // Redis went away again; the next reconnect catches up.
+    }
+    for (const channel of [...this.listeners.keys()]) {
       try {
-        const missed = await this.history(channel, { after: [last.epoch, last.seq] });
-        // Where history can't bridge the gap (e.g. Redis lost its data), hand on the newest message: the
-        // server sees the new epoch or the gap in it, and resets its subscribers explicitly.
-        const result = missed.ok ? missed : await this.history(channel, { last: 1 });
+        const last = this.delivered.get(channel);
+        const missed = last ? await this.history(channel, { after: [last.epoch, last.seq] }) : undefined;
+        // Where nothing was delivered here yet, or history can't bridge the gap (e.g. Redis lost its
+        // data), hand on the newest message: the server's channel hub skips it if it has it, repairs
+        // the gap before it from history, or sees the new epoch and resets its subscribers explicitly.
+        const result = missed?.ok ? missed : await this.history(channel, { last: 1 });
         if (result.ok) for (const message of result.messages) this.deliver(message);
       } catch {
         // Redis went away again; the next reconnect catches up.

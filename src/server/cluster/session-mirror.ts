@@ -16,12 +16,14 @@ function regeneratedOnMove(frame: OutFrame): boolean {
  * go out in order on one Redis connection, so when the latest has settled, all earlier ones have.
  */
 export class SessionMirror {
-  private last: Promise<void> = Promise.resolve();
+  private last: Promise<boolean> = Promise.resolve(true);
 
   constructor(
     private readonly link: ClusterLink,
     private readonly id: string,
     private readonly logger: Logger,
+    /** Another node holds the record now (a write was refused): the session must end here. */
+    private readonly lost: () => void,
     /** Numbers of the frames in the stored list, oldest first. */
     private kept: number[] = [],
   ) {}
@@ -47,14 +49,25 @@ export class SessionMirror {
     this.track(this.link.dropFrames(this.id, count));
   }
 
-  /** Resolves once every write made so far is in the store (or failed, logged). */
-  settled(): Promise<void> {
+  /**
+   * Resolves once every write made so far is in the store (or failed, logged): true unless one was
+   * refused because another node holds the record.
+   */
+  settled(): Promise<boolean> {
     return this.last;
   }
 
-  private track(write: Promise<void>): void {
-    this.last = write.catch((error: unknown) => {
-      this.logger.warn('session record write failed; a move of this session to another node may lose it', { session: this.id, error: String(error) });
-    });
+  private track(write: Promise<boolean>): void {
+    const previous = this.last;
+    this.last = write.then(
+      async (owned) => {
+        if (!owned) this.lost();
+        return owned && (await previous);
+      },
+      (error: unknown) => {
+        this.logger.warn('session record write failed; a move of this session to another node may lose it', { session: this.id, error: String(error) });
+        return previous;
+      },
+    );
   }
 }

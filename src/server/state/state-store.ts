@@ -72,10 +72,19 @@ export class StateStore {
   }
 
   private async attempt(channel: string, change: StateChange): Promise<StatePosition> {
-    let current = this.cache.get(channel) ?? (await this.load(channel));
+    const cached = this.cache.get(channel);
+    let current = cached ?? (await this.load(channel));
+    let fresh = cached === undefined;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const ops = change(current.doc);
-      if (!ops || ops.length === 0) return { epoch: current.epoch, seq: current.seq };
+      if (!ops || ops.length === 0) {
+        // Nothing to do, says this node's copy; another node may have changed the document since
+        // (e.g. added the entry a purge of a dead node's presence must remove): ask the broker once.
+        if (fresh) return { epoch: current.epoch, seq: current.seq };
+        current = await this.load(channel);
+        fresh = true;
+        continue;
+      }
       const { doc, wire } = expandPatch(current.doc, toJson(ops) as PatchOperation[]);
       if (wire.length === 0) return { epoch: current.epoch, seq: current.seq }; // only tests
       const next = doc ?? null;
@@ -89,6 +98,7 @@ export class StateStore {
         return { epoch: published.epoch, seq: published.seq };
       }
       current = await this.load(channel); // another writer moved the snapshot on: recompute against it
+      fresh = true;
     }
     throw new Error(`pushwire: state of "${channel}" kept changing under ${MAX_ATTEMPTS} attempts; giving up`);
   }

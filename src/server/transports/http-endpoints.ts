@@ -8,6 +8,7 @@ import { requestInfo } from '../request-info.js';
 import { openChannelStream } from './channel-stream.js';
 import { eachFrame } from '../frame-lines.js';
 import { bodyOrReply, replyText } from './http-body.js';
+import { answerGoodbye } from './goodbye-endpoint.js';
 import { answeredByOriginGate } from './http-origin.js';
 import { httpPollResponder, LongPollConnection } from './long-polling.js';
 import type { NodeAnswer, NodeCall } from '../cluster/cluster.js';
@@ -88,6 +89,10 @@ export class HttpEndpoints {
       case HttpPath.send:
         if (!this.method(req, res, 'POST')) return true;
         void this.upstream(req, res);
+        return true;
+      case HttpPath.bye:
+        if (!this.method(req, res, 'POST')) return true;
+        void answerGoodbye(req, res, this.core);
         return true;
       case HttpPath.events:
         if (!this.options.channelStreams) {

@@ -16,7 +16,7 @@ const ACCEPTED = ['content-type', HttpHeader.connection, HttpHeader.received].jo
  */
 export function answeredByOriginGate(req: IncomingMessage, res: ServerResponse, core: ServerCore): boolean {
   const origin = req.headers.origin;
-  if (!originAllowed(req, core.options.allowedOrigins)) {
+  if (!originAllowed(req, core.options.allowedOrigins, core.options.trustProxy)) {
     core.counters.limitHits.origin++;
     replyText(res, 403, 'forbidden: origin not allowed');
     return true;

@@ -128,7 +128,7 @@ export class WebSocketEndpoint {
     if (pathnameOf(req) !== this.pathname) return false;
     if (this.closing) {
       socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 1\r\n\r\n');
-    } else if (!originAllowed(req, this.core.options.allowedOrigins)) {
+    } else if (!originAllowed(req, this.core.options.allowedOrigins, this.core.options.trustProxy)) {
       // Cross-site WebSocket hijacking: a page from another origin riding on the user's cookies.
       this.core.counters.limitHits.origin++;
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\norigin not allowed');

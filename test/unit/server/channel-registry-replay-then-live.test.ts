@@ -8,7 +8,7 @@ import { silentLogger } from '../../../src/server/logger.js';
 import type { OutFrame } from '../../../src/server/out-frame.js';
 import { ServerSession, type SessionHost } from '../../../src/server/session.js';
 import { closeAfterTest, closeAll } from '../../support/close-after-test.js';
-import { delay } from '../../support/wait.js';
+import { delay, waitFor } from '../../support/wait.js';
 
 type Frame = { t: string; [field: string]: unknown };
 
@@ -234,6 +234,8 @@ describe('ChannelHub gap repair of the live stream', () => {
     await publish(2);
     broker.restartedEpoch = 'F';
     await publish(2);
+    // The hub first asks history for the new epoch from its start (this fake's history has none of it).
+    await waitFor(() => a.frames.length === 6 && b.frames.length === 6, 'the reset and the new epoch’s messages');
     for (const { frames } of [a, b]) {
       expect(trace(frames)).toEqual(['subd:new:0:0', 'm:1', 'm:2', 'subd:reset:0:0', 'm:1', 'm:2']);
       expect(frames.slice(-3).map((f) => f.e)).toEqual(['F', 'F', 'F']);

@@ -75,13 +75,18 @@ it('a stream that goes silent after the welcome is declared dead by the heartbea
       sent.push(await request.text());
       return new HttpResponse(null, { status: 204 });
     }),
+    // The goodbye of an HTTP transport goes in a request of its own (a beacon), not on the connection.
+    http.post(`${BASE}/bye`, async ({ request }) => {
+      sent.push(await request.text());
+      return new HttpResponse(null, { status: 204 });
+    }),
   );
   const client = new PushwireClient(BASE, { transports: [sse], transportMemory: false, heartbeatGrace: 50, reconnect: { min: 10, max: 20 } });
   const reasons: string[] = [];
   client.on('reconnecting', (info) => reasons.push(`${info.code} ${info.reason}`));
   await waitFor(() => opens >= 2 && client.state === 'open', 'open again', 5_000);
   client.close();
-  await waitFor(() => sent.includes('{"t":"bye"}'), 'the bye', 5_000);
+  await waitFor(() => sent.includes('{"t":"bye","sid":"S","secret":"K"}'), 'the goodbye', 5_000);
   expect(reasons[0]).toBe('4001 heartbeat timeout');
   expect(JSON.parse(hellos[1]!)).toEqual({ t: 'hello', v: 1, sid: 'S', secret: 'K', rx: 0 });
 });
