@@ -56,7 +56,7 @@ export class AddressCounts {
 }
 
 /** A token bucket: `burst` tokens, refilled at `rate` per second of the monotonic clock. */
-class TokenBucket {
+export class TokenBucket {
   private tokens: number;
   private last: number;
 
@@ -80,6 +80,14 @@ class TokenBucket {
 
   spend(cost: number): void {
     this.tokens -= cost;
+  }
+
+  /** Refills, then takes `cost` tokens if they are there; answers whether it did. */
+  take(now: number, cost = 1): boolean {
+    this.refill(now);
+    if (!this.has(cost)) return false;
+    this.spend(cost);
+    return true;
   }
 
   get full(): boolean {

@@ -14,6 +14,18 @@ export interface BrokerMessage {
   time: number;
 }
 
+/**
+ * A state snapshot's JSON, or a function that makes it. A broker that keeps snapshots in its own
+ * process calls the function only when the snapshot is read, so a change to a large document (a
+ * presence update in a big room) costs the change, not a serialization of the whole document.
+ */
+export type SnapshotJson = string | (() => string);
+
+/** The JSON of a SnapshotJson, made now. */
+export function snapshotText(snapshot: SnapshotJson): string {
+  return typeof snapshot === 'string' ? snapshot : snapshot();
+}
+
 export interface HistoryQuery {
   /** Everything after this position, or `ok: false` if the broker can no longer provide all of it. */
   after?: Position;
@@ -108,7 +120,7 @@ export interface Broker {
    * Resolves null without doing anything if the snapshot has moved on (another writer won; re-read
    * and retry). A snapshot of `null` is kept as a tombstone with its sequence number.
    */
-  publishState(channel: string, json: string, snapshotJson: string, expected: Position): Promise<BrokerMessage | null>;
+  publishState(channel: string, json: string, snapshot: SnapshotJson, expected: Position): Promise<BrokerMessage | null>;
   /** For a store shared by several nodes: one link per server node (see cluster/cluster.ts). */
   cluster?(): ClusterLink;
   close(): Promise<void>;

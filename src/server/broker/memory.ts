@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Position } from '../../protocol/frames.js';
-import type { Broker, BrokerListener, BrokerMessage, HistoryQuery, HistoryResult, StateSnapshot } from './broker.js';
+import { type Broker, type BrokerListener, type BrokerMessage, type HistoryQuery, type HistoryResult, type SnapshotJson, snapshotText, type StateSnapshot } from './broker.js';
 import { monotonicNow } from '../clock.js';
 import { randomToken } from '../random.js';
 
@@ -24,8 +24,8 @@ interface ChannelLog {
   entries: BrokerMessage[];
   start: number;
   listeners: Set<BrokerListener>;
-  /** The state document as of sequence number `seq` (absent: never had state in this epoch). */
-  state?: { seq: number; json: string };
+  /** The state document as of sequence number `seq` (absent: never had state in this epoch); its JSON is made on first read. */
+  state?: { seq: number; json: SnapshotJson };
   /** Last publish, subscribe or unsubscribe, ms. */
   touched: number;
 }
@@ -67,14 +67,14 @@ export class MemoryBroker implements Broker {
 
   async state(channel: string): Promise<StateSnapshot> {
     const log = this.channels.get(channel) ?? this.emptyLog(channel);
-    return { epoch: log.epoch, seq: log.state?.seq ?? 0, json: log.state?.json ?? 'null' };
+    return { epoch: log.epoch, seq: log.state?.seq ?? 0, json: this.stateJson(log) };
   }
 
-  async publishState(channel: string, json: string, snapshotJson: string, expected: Position): Promise<BrokerMessage | null> {
+  async publishState(channel: string, json: string, snapshot: SnapshotJson, expected: Position): Promise<BrokerMessage | null> {
     const log = this.log(channel);
     if (expected[0] !== log.epoch || expected[1] !== (log.state?.seq ?? 0)) return null;
     // The snapshot is stored before listeners run, so anyone reading it after seeing the message finds it included.
-    log.state = { seq: log.seq + 1, json: snapshotJson };
+    log.state = { seq: log.seq + 1, json: snapshot };
     return this.append(channel, log, json);
   }
 
@@ -134,6 +134,13 @@ export class MemoryBroker implements Broker {
     return log;
   }
 
+  /** The JSON of the channel's state, made once on the first read after a change. */
+  private stateJson(log: ChannelLog): string {
+    if (!log.state) return 'null';
+    log.state.json = snapshotText(log.state.json);
+    return log.state.json;
+  }
+
   /** A channel that has never had a message (in this epoch seed), as it is before it is stored. */
   private emptyLog(channel: string): ChannelLog {
     const epoch = createHash('sha256').update(this.epochSeed).update(channel).digest('base64url').slice(0, 8);
@@ -164,7 +171,7 @@ export class MemoryBroker implements Broker {
     for (const [channel, log] of this.channels) {
       this.trim(log);
       // A channel holding state is kept: its document lives only here.
-      const stateless = log.state === undefined || log.state.json === 'null';
+      const stateless = this.stateJson(log) === 'null';
       if (log.listeners.size === 0 && log.entries.length === log.start && log.touched < idleSince && stateless) {
         this.channels.delete(channel);
         if (log.seq > 0) droppedMessages = true;

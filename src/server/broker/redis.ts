@@ -1,15 +1,17 @@
 import type { Redis, RedisOptions } from 'ioredis';
 import type { Position } from '../../protocol/frames.js';
-import type {
-  Broker,
-  BrokerListener,
-  BrokerMessage,
-  HistoryQuery,
-  HistoryResult,
-  IdempotencyKey,
-  IdempotentPublish,
-  PublishOrigin,
-  StateSnapshot,
+import {
+  type Broker,
+  type BrokerListener,
+  type BrokerMessage,
+  type HistoryQuery,
+  type HistoryResult,
+  type IdempotencyKey,
+  type IdempotentPublish,
+  type PublishOrigin,
+  type SnapshotJson,
+  snapshotText,
+  type StateSnapshot,
 } from './broker.js';
 import type { HistoryLimits } from './memory.js';
 import { randomToken } from '../random.js';
@@ -248,13 +250,13 @@ export class RedisBroker implements Broker {
     return { epoch, seq, json };
   }
 
-  async publishState(channel: string, json: string, snapshotJson: string, expected: Position): Promise<BrokerMessage | null> {
+  async publishState(channel: string, json: string, snapshot: SnapshotJson, expected: Position): Promise<BrokerMessage | null> {
     const { commands } = await this.connect();
     const result = (await commands.eval(
       PUBLISH_STATE,
       4,
       ...this.publishArgs(channel, json),
-      snapshotJson,
+      snapshotText(snapshot),
       expected[0],
       expected[1],
     )) as [string, number, number] | null;

@@ -1,5 +1,7 @@
 import { escapePointerToken, jsonEqual, type PatchOperation } from '../../protocol/json-patch.js';
 import { presenceChannel, type PresenceDocument } from '../../protocol/presence.js';
+import { monotonicNow } from '../clock.js';
+import { TokenBucket } from '../limits.js';
 import type { Logger } from '../logger.js';
 import type { Session } from '../options.js';
 import { randomToken } from '../random.js';
@@ -18,12 +20,19 @@ export interface PresenceOptions {
   maxMetaBytes?: number;
   /** Most members of one channel's presence; a join beyond it is refused with `limit_exceeded`. Default 10,000. */
   maxMembers?: number;
+  /**
+   * Joins and metadata updates one session may make per second, sustained (each is sent to everyone
+   * watching the channel); beyond it they are refused with `rate_limited`. Default 10.
+   */
+  updatesPerSecond?: number;
+  /** Joins and updates one session may make in a burst above the sustained rate. Default 20. */
+  updateBurst?: number;
 }
 
 /** A join the registry refuses; `code` is the error code the client gets. */
 export class PresenceRefusal extends Error {
   constructor(
-    readonly code: 'too_large' | 'limit_exceeded',
+    readonly code: 'too_large' | 'limit_exceeded' | 'rate_limited',
     message: string,
   ) {
     super(message);
@@ -39,6 +48,8 @@ interface Membership {
   key: string;
   connection: string;
   channels: Set<string>;
+  /** Joins and updates this session may still make (updatesPerSecond, updateBurst). */
+  updates: TokenBucket;
 }
 
 /**
@@ -51,6 +62,8 @@ export class PresenceRegistry {
   private readonly leaving = new Set<Promise<void>>();
   private readonly maxMetaBytes: number;
   private readonly maxMembers: number;
+  private readonly updatesPerSecond: number;
+  private readonly updateBurst: number;
 
   constructor(
     private readonly state: StateStore,
@@ -64,6 +77,8 @@ export class PresenceRegistry {
   ) {
     this.maxMetaBytes = options.maxMetaBytes ?? 2048;
     this.maxMembers = options.maxMembers ?? 10_000;
+    this.updatesPerSecond = options.updatesPerSecond ?? 10;
+    this.updateBurst = options.updateBurst ?? 20;
   }
 
   /** Joins `channel`'s presence, or updates this connection's metadata if it is already there. */
@@ -72,6 +87,9 @@ export class PresenceRegistry {
     const bytes = new TextEncoder().encode(JSON.stringify(value)).length;
     if (bytes > this.maxMetaBytes) throw new PresenceRefusal('too_large', `presence metadata of ${bytes} bytes exceeds ${this.maxMetaBytes}`);
     const membership = this.membership(session);
+    if (!membership.updates.take(monotonicNow())) {
+      throw new PresenceRefusal('rate_limited', `at most ${this.updatesPerSecond} presence updates per second (bursts of ${this.updateBurst})`);
+    }
     const joining = !membership.channels.has(channel);
     membership.channels.add(channel);
     const { key, connection } = membership;
@@ -170,7 +188,8 @@ export class PresenceRegistry {
     let membership = this.members.get(session);
     if (!membership) {
       const connection = this.node ? `${this.node.nodeId}.${randomToken(9)}` : randomToken(9);
-      membership = { key: this.options.key?.(session) ?? defaultKey(session, connection), connection, channels: new Set() };
+      const updates = new TokenBucket(this.updatesPerSecond, this.updateBurst, monotonicNow());
+      membership = { key: this.options.key?.(session) ?? defaultKey(session, connection), connection, channels: new Set(), updates };
       this.members.set(session, membership);
     }
     return membership;

@@ -89,7 +89,10 @@ export class StateStore {
       if (wire.length === 0) return { epoch: current.epoch, seq: current.seq }; // only tests
       const next = doc ?? null;
       const message: StatePatchMessage = { $patch: wire };
-      const published = await this.broker.publishState(channel, JSON.stringify(message), JSON.stringify(next), [current.epoch, current.seq]);
+      // The document is never changed in place (patches copy what they change), so the snapshot can
+      // be serialized later, when someone reads it, and only if someone does.
+      const snapshot = next === null ? 'null' : (): string => JSON.stringify(next);
+      const published = await this.broker.publishState(channel, JSON.stringify(message), snapshot, [current.epoch, current.seq]);
       if (published) {
         this.remember(channel, { epoch: published.epoch, seq: published.seq, doc: next });
         return { epoch: published.epoch, seq: published.seq };
