@@ -19,9 +19,10 @@ const ALLOWED = [
   /^dist\/demo\/(vanilla|react)\.js$/, // the demo pages' bundles `pushwire demo` serves…
   /^demo\/(index\.html|react\/index\.html|styles\.css|favicon\.svg)$/, // …and the pages themselves
 ];
-// 0.95 MB today (was 2.9 MB with source maps, docs and the demo's sources); the React demo page's
-// bundle (React inside) is a quarter of it. A source map or a stray folder would blow it at once.
-const UNPACKED_BUDGET = 1_100_000;
+// 1.15 MB today (was 2.9 MB with source maps, docs and the demo's sources): the server (HTTP API and JWT
+// included) ×2 for ESM and CommonJS, the CLI with the conformance kit (~130 KB), and the React demo
+// page's bundle (React inside, a fifth of it). A source map or a stray folder would blow the budget at once.
+const UNPACKED_BUDGET = 1_300_000;
 
 interface PackedFile {
   path: string;
