@@ -146,7 +146,9 @@ export function unmangledPrivateMembers(root: string): string[] {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) walk(path);
       else if (entry.name.endsWith('.ts')) {
-        for (const match of readFileSync(path, 'utf8').matchAll(/\b(?:private|protected)\s+(?:(?:abstract|readonly|async|static)\s+)*([A-Za-z_$][\w$]*)/g)) {
+        for (const match of readFileSync(path, 'utf8').matchAll(
+          /\b(?:private|protected)\s+(?:(?:abstract|readonly|async|static)\s+)*([A-Za-z_$][\w$]*)/g,
+        )) {
           if (!MANGLED_PROPERTIES.test(match[1]!)) names.add(`${relative(root, path)}: ${match[1]!}`);
         }
       }

@@ -22,7 +22,10 @@ export interface BenchConfig {
 export function benchConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
   const quick = env.BENCH_QUICK === '1' || env.BENCH_QUICK === 'true';
   const only = env.BENCH_ONLY ? env.BENCH_ONLY.split(',').map((s) => s.trim()) : null;
-  const scenarios = (env.BENCH_SCENARIOS ?? 'connect,delivery').split(',').map((s) => s.trim()).filter((s): s is 'connect' | 'delivery' => s === 'connect' || s === 'delivery');
+  const scenarios = (env.BENCH_SCENARIOS ?? 'connect,delivery')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s): s is 'connect' | 'delivery' => s === 'connect' || s === 'delivery');
   if (quick) {
     return {
       quick,

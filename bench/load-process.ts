@@ -78,7 +78,15 @@ serve({
     const start = performance.now();
     await pool(n, request.concurrency as number, async (index) => {
       const begin = performance.now();
-      const tracked: Tracked = { client: null as unknown as BenchClient, next: 0, lost: 0, duplicated: 0, opens: [], caughtUpAt: 0, plannedAttempts: [] };
+      const tracked: Tracked = {
+        client: null as unknown as BenchClient,
+        next: 0,
+        lost: 0,
+        duplicated: 0,
+        opens: [],
+        caughtUpAt: 0,
+        plannedAttempts: [],
+      };
       tracked.client = factory(request.url as string, {
         message: (message) => receive(tracked, message),
         open: (resumed) => tracked.opens.push({ at: sharedNow(), resumed }),
@@ -96,7 +104,14 @@ serve({
     });
     const elapsed = performance.now() - start;
     const cpu = process.cpuUsage(cpu0);
-    return { elapsedMs: elapsed, perSecond: (n - failed) / (elapsed / 1000), loadCpuMicros: cpu.user + cpu.system, handshake: summarize(handshakes), ready: summarize(readies), failed };
+    return {
+      elapsedMs: elapsed,
+      perSecond: (n - failed) / (elapsed / 1000),
+      loadCpuMicros: cpu.user + cpu.system,
+      handshake: summarize(handshakes),
+      ready: summarize(readies),
+      failed,
+    };
   },
 
   /**
@@ -156,7 +171,15 @@ serve({
       received += tracked.next - tracked.lost + tracked.duplicated;
     }
     const cpu = process.cpuUsage(cpu0);
-    return { complete: complete === count, received, lost, duplicated, elapsedMs: elapsed, loadCpuMicros: cpu.user + cpu.system, latency: latencies.summary() };
+    return {
+      complete: complete === count,
+      received,
+      lost,
+      duplicated,
+      elapsedMs: elapsed,
+      loadCpuMicros: cpu.user + cpu.system,
+      latency: latencies.summary(),
+    };
   },
 
   /** Resume scenario: how the clients came back after the server cut every connection at `dropAt`. */

@@ -14,7 +14,16 @@ import { Peer } from './ipc.js';
 import { clientSizes } from './bundle.js';
 import { printReport, writeReport } from './report.js';
 import type { ClientKind } from './clients/client.js';
-import type { ConnectResult, FanoutResult, FirstMessageResult, Machine, MemoryResult, RateResult, ResumeResult, TargetResult } from './results.js';
+import type {
+  ConnectResult,
+  FanoutResult,
+  FirstMessageResult,
+  Machine,
+  MemoryResult,
+  RateResult,
+  ResumeResult,
+  TargetResult,
+} from './results.js';
 import type { Summary } from './stats.js';
 import { allTargets, type Target } from './targets.js';
 
@@ -71,7 +80,15 @@ async function connectClients(pair: Pair, target: Target, n: number, concurrency
     120_000,
   );
   if (reply.failed > 0) throw new Error(`${reply.failed} of ${n} clients failed to connect`);
-  return { clients: n, perSecond: reply.perSecond, serverCpuMicros: Number.NaN, loadCpuMicros: reply.loadCpuMicros, handshake: reply.handshake, ready: reply.ready, failed: reply.failed };
+  return {
+    clients: n,
+    perSecond: reply.perSecond,
+    serverCpuMicros: Number.NaN,
+    loadCpuMicros: reply.loadCpuMicros,
+    handshake: reply.handshake,
+    ready: reply.ready,
+    failed: reply.failed,
+  };
 }
 
 interface ExpectReply {
@@ -133,7 +150,8 @@ async function connectAndMemory(target: Target, config: BenchConfig): Promise<{ 
     // long enough without activity for V8 to shrink the young generation where it does (seen after 6–10 s).
     await sleep(IDLE_SETTLE_MS);
     const after = await pair.server.request<Reply<{ rss: number; heapUsed: number; newSpace: number; connections: number }>>('memory');
-    if (after.connections !== config.memory.clients) throw new Error(`server sees ${after.connections} of ${config.memory.clients} connections`);
+    if (after.connections !== config.memory.clients)
+      throw new Error(`server sees ${after.connections} of ${config.memory.clients} connections`);
     const n = config.memory.clients;
     await pair.load.request('closeAll', {}, 30_000);
     connect!.firstMessage = await firstMessage(pair, target.client, config);
@@ -171,7 +189,11 @@ async function firstMessage(
   const { tickMs } = config.firstMessage;
   await pair.server.request('tick', { everyMs: tickMs });
   try {
-    const reply = await pair.load.request<Reply<{ firstMessage: Summary; transports: Record<string, number>; failed: number }>>('firstMessage', { kind, url: pair.url, n: clients, concurrency }, 120_000);
+    const reply = await pair.load.request<Reply<{ firstMessage: Summary; transports: Record<string, number>; failed: number }>>(
+      'firstMessage',
+      { kind, url: pair.url, n: clients, concurrency },
+      120_000,
+    );
     if (reply.failed > 0) throw new Error(`${reply.failed} of ${clients} clients got no first message`);
     return { summary: reply.firstMessage, transports: reply.transports };
   } finally {
@@ -239,7 +261,9 @@ async function delivery(target: Target, config: BenchConfig): Promise<{ fanout: 
     const { at: dropAt } = await pair.server.request<Reply<{ at: number }>>('drop');
     await publishing;
     const resumed = await resumeCounted.done;
-    const report = await pair.load.request<Reply<Omit<ResumeResult, 'clients' | 'lost' | 'duplicated' | 'allCaughtUpMs'>>>('resumeReport', { dropAt });
+    const report = await pair.load.request<Reply<Omit<ResumeResult, 'clients' | 'lost' | 'duplicated' | 'allCaughtUpMs'>>>('resumeReport', {
+      dropAt,
+    });
     const resume: ResumeResult = {
       clients,
       lost: resumed.lost,
@@ -285,7 +309,10 @@ async function main(): Promise<void> {
   const config = benchConfig();
   const fds = openFileLimit();
   const needed = neededFileDescriptors(config);
-  if (fds < needed) throw new Error(`open-file limit is ${fds}, the bench needs ${needed}: run it through \`npm run bench\` (which raises it) or \`ulimit -n ${needed}\``);
+  if (fds < needed)
+    throw new Error(
+      `open-file limit is ${fds}, the bench needs ${needed}: run it through \`npm run bench\` (which raises it) or \`ulimit -n ${needed}\``,
+    );
   const started = performance.now();
   const loadAtStart = loadavg()[0]!;
   const results: TargetResult[] = [];
@@ -304,7 +331,9 @@ async function main(): Promise<void> {
     } catch (error) {
       result.error = error instanceof Error ? error.message : String(error);
     }
-    console.log(`- ${target.label}: ${result.error ? `FAILED: ${result.error}` : 'done'} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+    console.log(
+      `- ${target.label}: ${result.error ? `FAILED: ${result.error}` : 'done'} (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+    );
   }
   const info = machine(config, loadAtStart);
   if (process.env.BENCH_DEBUG) console.log(JSON.stringify(results, null, 1));

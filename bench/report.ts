@@ -27,11 +27,35 @@ export const METRICS: Metric[] = [
   { section: 'connect', name: 'ready to receive p50 ms', better: 'lower', digits: 2, get: (r) => r.connect?.ready.p50 },
   { section: 'connect', name: 'first message p50 ms', better: 'lower', digits: 2, get: (r) => r.connect?.firstMessage?.summary.p50 },
   { section: 'connect', name: 'first message p99 ms', better: 'lower', digits: 2, get: (r) => r.connect?.firstMessage?.summary.p99 },
-  { section: 'connect', name: 'first message, WebSocket refused p50 ms', better: 'lower', digits: 2, get: (r) => r.connect?.firstMessageWebSocketBlocked?.summary.p50 },
-  { section: 'connect', name: 'first message, WebSocket refused p99 ms', better: 'lower', digits: 2, get: (r) => r.connect?.firstMessageWebSocketBlocked?.summary.p99 },
-  { section: 'connect', name: 'first message, WebSocket unanswered p50 ms', better: 'lower', digits: 0, get: (r) => r.connect?.firstMessageWebSocketSwallowed?.summary.p50 },
+  {
+    section: 'connect',
+    name: 'first message, WebSocket refused p50 ms',
+    better: 'lower',
+    digits: 2,
+    get: (r) => r.connect?.firstMessageWebSocketBlocked?.summary.p50,
+  },
+  {
+    section: 'connect',
+    name: 'first message, WebSocket refused p99 ms',
+    better: 'lower',
+    digits: 2,
+    get: (r) => r.connect?.firstMessageWebSocketBlocked?.summary.p99,
+  },
+  {
+    section: 'connect',
+    name: 'first message, WebSocket unanswered p50 ms',
+    better: 'lower',
+    digits: 0,
+    get: (r) => r.connect?.firstMessageWebSocketSwallowed?.summary.p50,
+  },
   { section: 'idle memory', name: 'RSS KB/connection', better: 'lower', digits: 1, get: (r) => r.memory && r.memory.rssPerConnection / KB },
-  { section: 'idle memory', name: 'heap KB/connection', better: 'lower', digits: 1, get: (r) => r.memory && r.memory.heapPerConnection / KB },
+  {
+    section: 'idle memory',
+    name: 'heap KB/connection',
+    better: 'lower',
+    digits: 1,
+    get: (r) => r.memory && r.memory.heapPerConnection / KB,
+  },
   { section: 'idle memory', name: 'V8 new space MB', better: 'lower', digits: 1, get: (r) => r.memory?.newSpaceMB },
   { section: 'fan-out', name: 'deliveries/s', better: 'higher', digits: 0, get: (r) => r.fanout?.deliveriesPerSecond },
   { section: 'fan-out', name: 'server CPU µs/delivery', better: 'lower', digits: 2, get: (r) => r.fanout?.cpuMicrosPerDelivery },
@@ -55,7 +79,13 @@ export const METRICS: Metric[] = [
   { section: 'resume', name: 'reconnect p50 ms', better: 'lower', digits: 0, get: (r) => r.resume?.reconnect.p50 },
   { section: 'resume', name: 'reconnect p99 ms', better: 'lower', digits: 0, get: (r) => r.resume?.reconnect.p99 },
   { section: 'resume', name: 'peak reconnects/100 ms', better: 'lower', digits: 0, get: (r) => r.resume?.peakPer100ms },
-  { section: 'resume', name: 'clients that saw a reconnect', better: 'higher', digits: 0, get: (r) => r.resume && r.resume.clients - r.resume.notReconnected },
+  {
+    section: 'resume',
+    name: 'clients that saw a reconnect',
+    better: 'higher',
+    digits: 0,
+    get: (r) => r.resume && r.resume.clients - r.resume.notReconnected,
+  },
   { section: 'resume', name: 'sessions resumed', better: 'higher', digits: 0, get: (r) => r.resume?.resumed },
   { section: 'resume', name: 'lost', better: 'lower', digits: 0, get: (r) => r.resume?.lost },
   { section: 'resume', name: 'duplicated', better: 'lower', digits: 0, get: (r) => r.resume?.duplicated },
@@ -124,7 +154,13 @@ interface TargetCheck {
 function checks(results: TargetResult[]): TargetCheck[] {
   const get = (id: TargetId): TargetResult | undefined => results.find((r) => r.id === id && !r.unavailable && !r.error);
   const out: TargetCheck[] = [];
-  const check = (target: string, a: TargetId, b: TargetId, value: (r: TargetResult) => number | undefined, ok: (ratio: number) => boolean): void => {
+  const check = (
+    target: string,
+    a: TargetId,
+    b: TargetId,
+    value: (r: TargetResult) => number | undefined,
+    ok: (ratio: number) => boolean,
+  ): void => {
     const x = get(a);
     const y = get(b);
     const vx = x && value(x);
@@ -136,19 +172,97 @@ function checks(results: TargetResult[]): TargetCheck[] {
     const r = vx / vy;
     out.push({ target, measured: `${r.toFixed(2)}× (${format(vx, 2)} vs ${format(vy, 2)})`, status: ok(r) ? 'met' : 'NOT met' });
   };
-  check('WS fan-out server CPU/delivery ≤ plain ws', 'pushwire-websocket', 'ws', (r) => r.fanout?.cpuMicrosPerDelivery, (x) => x <= 1);
-  check('WS fan-out deliveries/s ≥ plain ws', 'pushwire-websocket', 'ws', (r) => r.fanout?.deliveriesPerSecond, (x) => x >= 1);
-  check('WS fan-out p99 latency ≤ 1.2× plain ws', 'pushwire-websocket', 'ws', (r) => r.fanout?.latency.p99, (x) => x <= 1.2);
-  check('WS fixed-rate p99 latency ≤ 1.2× plain ws', 'pushwire-websocket', 'ws', (r) => r.rate?.latency.p99, (x) => x <= 1.2);
-  check('WS idle RSS/connection ≤ ½ Socket.IO', 'pushwire-websocket', 'socketio-websocket', (r) => r.memory?.rssPerConnection, (x) => x <= 0.5);
-  check('(same, in live heap) WS idle heap/connection ≤ ½ Socket.IO', 'pushwire-websocket', 'socketio-websocket', (r) => r.memory?.heapPerConnection, (x) => x <= 0.5);
-  check('WS connections/s ≥ 2× Socket.IO', 'pushwire-websocket', 'socketio-websocket', (r) => r.connect?.perSecond, (x) => x >= 2);
-  check('(same, in server CPU) WS server CPU/connection ≤ ½ Socket.IO', 'pushwire-websocket', 'socketio-websocket', (r) => r.connect?.serverCpuMicros, (x) => x <= 0.5);
-  check('SSE fan-out server CPU/delivery ≤ plain SSE', 'pushwire-sse', 'sse', (r) => r.fanout?.cpuMicrosPerDelivery, (x) => x <= 1);
-  check('SSE idle RSS/connection ≤ plain SSE', 'pushwire-sse', 'sse', (r) => r.memory?.rssPerConnection, (x) => x <= 1);
-  check('(same, in live heap) SSE idle heap/connection ≤ plain SSE', 'pushwire-sse', 'sse', (r) => r.memory?.heapPerConnection, (x) => x <= 1);
-  check('LP fan-out deliveries/s ≥ Socket.IO polling', 'pushwire-long-polling', 'socketio-polling', (r) => r.fanout?.deliveriesPerSecond, (x) => x >= 1);
-  check('LP fixed-rate p50 latency ≤ ½ Socket.IO polling', 'pushwire-long-polling', 'socketio-polling', (r) => r.rate?.latency.p50, (x) => x <= 0.5);
+  check(
+    'WS fan-out server CPU/delivery ≤ plain ws',
+    'pushwire-websocket',
+    'ws',
+    (r) => r.fanout?.cpuMicrosPerDelivery,
+    (x) => x <= 1,
+  );
+  check(
+    'WS fan-out deliveries/s ≥ plain ws',
+    'pushwire-websocket',
+    'ws',
+    (r) => r.fanout?.deliveriesPerSecond,
+    (x) => x >= 1,
+  );
+  check(
+    'WS fan-out p99 latency ≤ 1.2× plain ws',
+    'pushwire-websocket',
+    'ws',
+    (r) => r.fanout?.latency.p99,
+    (x) => x <= 1.2,
+  );
+  check(
+    'WS fixed-rate p99 latency ≤ 1.2× plain ws',
+    'pushwire-websocket',
+    'ws',
+    (r) => r.rate?.latency.p99,
+    (x) => x <= 1.2,
+  );
+  check(
+    'WS idle RSS/connection ≤ ½ Socket.IO',
+    'pushwire-websocket',
+    'socketio-websocket',
+    (r) => r.memory?.rssPerConnection,
+    (x) => x <= 0.5,
+  );
+  check(
+    '(same, in live heap) WS idle heap/connection ≤ ½ Socket.IO',
+    'pushwire-websocket',
+    'socketio-websocket',
+    (r) => r.memory?.heapPerConnection,
+    (x) => x <= 0.5,
+  );
+  check(
+    'WS connections/s ≥ 2× Socket.IO',
+    'pushwire-websocket',
+    'socketio-websocket',
+    (r) => r.connect?.perSecond,
+    (x) => x >= 2,
+  );
+  check(
+    '(same, in server CPU) WS server CPU/connection ≤ ½ Socket.IO',
+    'pushwire-websocket',
+    'socketio-websocket',
+    (r) => r.connect?.serverCpuMicros,
+    (x) => x <= 0.5,
+  );
+  check(
+    'SSE fan-out server CPU/delivery ≤ plain SSE',
+    'pushwire-sse',
+    'sse',
+    (r) => r.fanout?.cpuMicrosPerDelivery,
+    (x) => x <= 1,
+  );
+  check(
+    'SSE idle RSS/connection ≤ plain SSE',
+    'pushwire-sse',
+    'sse',
+    (r) => r.memory?.rssPerConnection,
+    (x) => x <= 1,
+  );
+  check(
+    '(same, in live heap) SSE idle heap/connection ≤ plain SSE',
+    'pushwire-sse',
+    'sse',
+    (r) => r.memory?.heapPerConnection,
+    (x) => x <= 1,
+  );
+  check(
+    'LP fan-out deliveries/s ≥ Socket.IO polling',
+    'pushwire-long-polling',
+    'socketio-polling',
+    (r) => r.fanout?.deliveriesPerSecond,
+    (x) => x >= 1,
+  );
+  check(
+    'LP fixed-rate p50 latency ≤ ½ Socket.IO polling',
+    'pushwire-long-polling',
+    'socketio-polling',
+    (r) => r.rate?.latency.p50,
+    (x) => x <= 0.5,
+  );
   for (const id of ['pushwire-websocket', 'pushwire-sse', 'pushwire-long-polling'] as const) {
     const target = results.find((r) => r.id === id);
     if (!target || target.unavailable) continue;
@@ -161,7 +275,9 @@ function checks(results: TargetResult[]): TargetCheck[] {
       status: !resume ? 'not measurable yet' : resume.lost === 0 && resume.duplicated === 0 ? 'met' : 'NOT met',
     });
   }
-  const lossy = results.filter((r) => (r.fanout?.lost ?? 0) + (r.fanout?.duplicated ?? 0) + (r.rate?.lost ?? 0) + (r.rate?.duplicated ?? 0) > 0);
+  const lossy = results.filter(
+    (r) => (r.fanout?.lost ?? 0) + (r.fanout?.duplicated ?? 0) + (r.rate?.lost ?? 0) + (r.rate?.duplicated ?? 0) > 0,
+  );
   out.push({
     target: 'fan-out and fixed rate: lost = duplicated = 0 everywhere',
     measured: lossy.length ? `losses/duplicates in: ${lossy.map((r) => r.label).join(', ')}` : 'none',
@@ -174,7 +290,11 @@ function checks(results: TargetResult[]): TargetCheck[] {
 function fallbackLine(results: TargetResult[]): string {
   const connect = results.find((r) => r.id === 'pushwire-websocket')?.connect;
   const ended = (result: FirstMessageResult | undefined): string =>
-    result ? Object.entries(result.transports).map(([name, count]) => `${name} ${count}`).join(', ') || 'not reported' : 'not measured';
+    result
+      ? Object.entries(result.transports)
+          .map(([name, count]) => `${name} ${count}`)
+          .join(', ') || 'not reported'
+      : 'not measured';
   if (!connect?.firstMessageWebSocketBlocked) return '';
   return `\nThe Pushwire clients ended on: with WebSocket refused ${ended(connect.firstMessageWebSocketBlocked)}; with WebSocket unanswered ${ended(connect.firstMessageWebSocketSwallowed)}.\n`;
 }
@@ -204,7 +324,9 @@ function machineLine(m: Machine): string {
 
 export function printReport(results: TargetResult[], info: Machine, config: BenchConfig): void {
   console.log(`\nMachine: ${machineLine(info)}`);
-  console.log(`Sizes: connect ${config.connect.clients}, idle ${config.memory.clients}, fan-out ${config.fanout.clients} clients × ${config.fanout.messages} messages\n`);
+  console.log(
+    `Sizes: connect ${config.connect.clients}, idle ${config.memory.clients}, fan-out ${config.fanout.clients} clients × ${config.fanout.messages} messages\n`,
+  );
   console.log(plain(measurementsTable(results)));
   console.log(fallbackLine(results));
   console.log(plain(ratiosTable(results)));
@@ -222,10 +344,19 @@ export function writeReport(root: string, results: TargetResult[], info: Machine
   const ran = results.filter((r) => !r.unavailable && !r.error);
   const svg = barChartSvg(
     [
-      { title: 'Fan-out: server CPU per delivery (µs, lower is better)', values: ran.map((r) => ({ label: r.label, value: r.fanout?.cpuMicrosPerDelivery })) },
-      { title: 'Idle RSS per connection (KB, lower is better)', values: ran.map((r) => ({ label: r.label, value: r.memory && r.memory.rssPerConnection / KB })) },
+      {
+        title: 'Fan-out: server CPU per delivery (µs, lower is better)',
+        values: ran.map((r) => ({ label: r.label, value: r.fanout?.cpuMicrosPerDelivery })),
+      },
+      {
+        title: 'Idle RSS per connection (KB, lower is better)',
+        values: ran.map((r) => ({ label: r.label, value: r.memory && r.memory.rssPerConnection / KB })),
+      },
       { title: 'Connections per second (higher is better)', values: ran.map((r) => ({ label: r.label, value: r.connect?.perSecond })) },
-      { title: 'Connect: server CPU per connection (µs, lower is better)', values: ran.map((r) => ({ label: r.label, value: r.connect?.serverCpuMicros })) },
+      {
+        title: 'Connect: server CPU per connection (µs, lower is better)',
+        values: ran.map((r) => ({ label: r.label, value: r.connect?.serverCpuMicros })),
+      },
       { title: 'Fixed-rate latency p50 (ms, lower is better)', values: ran.map((r) => ({ label: r.label, value: r.rate?.latency.p50 })) },
     ],
     (label) => label.startsWith('Pushwire'),
@@ -367,9 +498,9 @@ Compare several runs before calling such a target met or missed. Where the load 
 above the server's, the target measures the client library as much as the server (see "Reading the
 numbers").
 ${(() => {
-    const lines = standing(results, config);
-    return lines.length ? `\n### What bounds the targets not met in this run\n\n${lines.join('\n')}\n` : '';
-  })()}
+  const lines = standing(results, config);
+  return lines.length ? `\n### What bounds the targets not met in this run\n\n${lines.join('\n')}\n` : '';
+})()}
 ${unavailable.length ? `## Not yet available\n\n${unavailable.join('\n')}\n\nThese scenarios run automatically once the client exports the transport (see \`bench/clients/pushwire-transports.ts\`).\n` : ''}
 ${failed.length ? `## Failures\n\n${failed.join('\n')}\n` : ''}
 ## Client bundle size

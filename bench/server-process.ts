@@ -67,7 +67,14 @@ serve({
     gc();
     const usage = process.memoryUsage();
     const newSpace = getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')?.space_size ?? 0;
-    return { rss: usage.rss, heapUsed: usage.heapUsed, heapTotal: usage.heapTotal, newSpace, external: usage.external, connections: server.connections() };
+    return {
+      rss: usage.rss,
+      heapUsed: usage.heapUsed,
+      heapTotal: usage.heapTotal,
+      newSpace,
+      external: usage.external,
+      connections: server.connections(),
+    };
   },
 
   /** Writes a V8 heap snapshot (for looking into memory per connection) and returns its path. */

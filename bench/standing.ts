@@ -58,7 +58,13 @@ export function standing(results: TargetResult[], config: BenchConfig): string[]
   // Fixed-rate latency: one broadcast is `clients` messages arriving at once in the load process.
   const r0 = pwWs?.rate;
   const wr = ws?.rate;
-  if (r0 && wr && r0.latency.p99 > 1.2 * wr.latency.p99 && r0.loadCpuMicrosPerDelivery !== undefined && wr.loadCpuMicrosPerDelivery !== undefined) {
+  if (
+    r0 &&
+    wr &&
+    r0.latency.p99 > 1.2 * wr.latency.p99 &&
+    r0.loadCpuMicrosPerDelivery !== undefined &&
+    wr.loadCpuMicrosPerDelivery !== undefined
+  ) {
     const burst = (micros: number): string => n1((micros * config.fanout.clients) / 1000);
     out.push(
       `- **WebSocket fixed-rate p99** (${times(r0.latency.p99 / wr.latency.p99)} plain \`ws\`, target 1.2×). Each broadcast is ` +
@@ -95,7 +101,8 @@ export function standing(results: TargetResult[], config: BenchConfig): string[]
   const r = pwLp?.rate;
   const sr = sioPoll?.rate;
   if (r && sr && r.latency.p50 > 0.5 * sr.latency.p50) {
-    const busy = (x: number | undefined): string => (x === undefined ? '?' : `${Math.round((x * config.rate.perSecond * config.fanout.clients) / 1e4)}%`);
+    const busy = (x: number | undefined): string =>
+      x === undefined ? '?' : `${Math.round((x * config.rate.perSecond * config.fanout.clients) / 1e4)}%`;
     out.push(
       `- **Long-polling fixed-rate p50** (${times(r.latency.p50 / sr.latency.p50)} Socket.IO polling, target ½). Per delivery the load ` +
         `process spends ${r.loadCpuMicrosPerDelivery?.toFixed(0) ?? '?'} µs for Pushwire and ${sr.loadCpuMicrosPerDelivery?.toFixed(0) ?? '?'} µs for Socket.IO ` +

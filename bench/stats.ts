@@ -14,7 +14,12 @@ export interface Summary {
 
 export function summarize(values: ArrayLike<number>): Summary {
   const sorted = Float64Array.from(values as ArrayLike<number>).sort();
-  return { n: sorted.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.length ? sorted[sorted.length - 1]! : Number.NaN };
+  return {
+    n: sorted.length,
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    max: sorted.length ? sorted[sorted.length - 1]! : Number.NaN,
+  };
 }
 
 /** A bounded sample buffer: keeps the first `capacity` values, counts the rest. */

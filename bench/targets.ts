@@ -2,7 +2,14 @@ import type { ClientKind } from './clients/client.js';
 import { pushwireTransport } from './clients/pushwire-transports.js';
 import type { ServerKind } from './servers/server.js';
 
-export type TargetId = 'pushwire-websocket' | 'pushwire-sse' | 'pushwire-long-polling' | 'socketio-websocket' | 'socketio-polling' | 'ws' | 'sse';
+export type TargetId =
+  | 'pushwire-websocket'
+  | 'pushwire-sse'
+  | 'pushwire-long-polling'
+  | 'socketio-websocket'
+  | 'socketio-polling'
+  | 'ws'
+  | 'sse';
 
 /** One column of the bench: a server and the client that talks to it, over one transport. */
 export interface Target {

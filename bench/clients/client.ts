@@ -20,7 +20,15 @@ export interface BenchClient {
 }
 
 /** `pushwire-any`: the Pushwire client with every transport, as `connect` gives it (for the fallback scenario). */
-export type ClientKind = 'pushwire-websocket' | 'pushwire-sse' | 'pushwire-long-polling' | 'pushwire-any' | 'socketio-websocket' | 'socketio-polling' | 'ws' | 'sse';
+export type ClientKind =
+  | 'pushwire-websocket'
+  | 'pushwire-sse'
+  | 'pushwire-long-polling'
+  | 'pushwire-any'
+  | 'socketio-websocket'
+  | 'socketio-polling'
+  | 'ws'
+  | 'sse';
 
 export type ClientFactory = (url: string, handlers: ClientHandlers) => BenchClient;
 

@@ -2,7 +2,12 @@ import * as client from '../../src/client/index.js';
 import type { TransportDefinition, TransportName } from '../../src/client/index.js';
 
 function isTransportDefinition(value: unknown): value is TransportDefinition {
-  return typeof value === 'object' && value !== null && typeof (value as TransportDefinition).name === 'string' && typeof (value as TransportDefinition).create === 'function';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as TransportDefinition).name === 'string' &&
+    typeof (value as TransportDefinition).create === 'function'
+  );
 }
 
 /**

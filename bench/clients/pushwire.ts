@@ -16,7 +16,10 @@ export function pushwireClient(name: TransportName | 'all'): ClientFactory {
   return (url, handlers) => {
     const opened = deferred();
     const ready = deferred();
-    const client = connect(`${url}/pushwire`, { ...(transport ? { transports: [transport] } : {}), WebSocket: WebSocket as unknown as WebSocketConstructor });
+    const client = connect(`${url}/pushwire`, {
+      ...(transport ? { transports: [transport] } : {}),
+      WebSocket: WebSocket as unknown as WebSocketConstructor,
+    });
     client.on('open', ({ resumed }) => {
       opened.resolve();
       handlers.open(resumed);

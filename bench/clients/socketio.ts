@@ -11,7 +11,12 @@ export function socketIoClient(transport: 'websocket' | 'polling'): ClientFactor
     // (xmlhttprequest-ssl) opens a new TCP connection for every poll. (Typed as string | boolean in
     // engine.io-client's options; the Node transport hands it to http.request.)
     const agent = transport === 'polling' ? new Agent({ keepAlive: true }) : undefined;
-    const socket = io(url, { transports: [transport], forceNew: true, reconnection: false, ...(agent ? { agent: agent as unknown as string } : {}) });
+    const socket = io(url, {
+      transports: [transport],
+      forceNew: true,
+      reconnection: false,
+      ...(agent ? { agent: agent as unknown as string } : {}),
+    });
     socket.on('connect', () => {
       opened.resolve();
       handlers.open(false);

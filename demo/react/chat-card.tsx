@@ -77,17 +77,39 @@ export function ChatCard({ name, onName, tracker }: Props) {
     <section className="card area-chat" data-testid="chat">
       <header>
         <h2>Chat room</h2>
-        <span className="badge" data-status={channel.status} data-testid="chat-status">{channel.status}</span>
-        <span className="badge" data-tone="good" data-testid="chat-online">{presence.ready ? `${presence.members.length} online` : '… online'}</span>
+        <span className="badge" data-status={channel.status} data-testid="chat-status">
+          {channel.status}
+        </span>
+        <span className="badge" data-tone="good" data-testid="chat-online">
+          {presence.ready ? `${presence.members.length} online` : '… online'}
+        </span>
         <span className="sub">last {CHAT_HISTORY.toLocaleString('en')} messages</span>
       </header>
       {joined ? (
         <p className="me">
-          You are <strong>{joined}</strong> · <button type="button" className="secondary" onClick={leave}>Leave</button>
+          You are <strong>{joined}</strong> ·{' '}
+          <button type="button" className="secondary" onClick={leave}>
+            Leave
+          </button>
         </p>
       ) : (
-        <form className="row name-form" data-testid="name-form" onSubmit={(event) => { event.preventDefault(); if (nameDraft.trim()) void join(nameDraft); }}>
-          <input type="text" placeholder="Your name" maxLength={24} autoComplete="nickname" data-testid="name-input" value={nameDraft} onChange={(e) => setNameDraft(e.target.value)} />
+        <form
+          className="row name-form"
+          data-testid="name-form"
+          onSubmit={(event) => {
+            event.preventDefault();
+            if (nameDraft.trim()) void join(nameDraft);
+          }}
+        >
+          <input
+            type="text"
+            placeholder="Your name"
+            maxLength={24}
+            autoComplete="nickname"
+            data-testid="name-input"
+            value={nameDraft}
+            onChange={(e) => setNameDraft(e.target.value)}
+          />
           <button type="submit">Join</button>
         </form>
       )}
@@ -110,17 +132,34 @@ export function ChatCard({ name, onName, tracker }: Props) {
               <span className="text">{event.text}</span>
             </li>
           ) : event.kind === 'reset' ? (
-            <li key={key} className="notice reset" data-testid="chat-reset">The server lost the chat history (it restarted?): earlier messages may be missing.</li>
+            <li key={key} className="notice reset" data-testid="chat-reset">
+              The server lost the chat history (it restarted?): earlier messages may be missing.
+            </li>
           ) : (
-            <li key={key} className="notice">{noticeText(event)}</li>
+            <li key={key} className="notice">
+              {noticeText(event)}
+            </li>
           ),
         )}
       </ol>
       <form className="row" onSubmit={(event) => void say(event)}>
-        <input type="text" placeholder={joined ? 'Say something…' : 'Pick a name to write'} maxLength={500} autoComplete="off" data-testid="chat-input" disabled={!joined} value={draft} onChange={(e) => setDraft(e.target.value)} />
-        <button type="submit" data-testid="chat-send" disabled={!joined}>Send</button>
+        <input
+          type="text"
+          placeholder={joined ? 'Say something…' : 'Pick a name to write'}
+          maxLength={500}
+          autoComplete="off"
+          data-testid="chat-input"
+          disabled={!joined}
+          value={draft}
+          onChange={(e) => setDraft(e.target.value)}
+        />
+        <button type="submit" data-testid="chat-send" disabled={!joined}>
+          Send
+        </button>
       </form>
-      <p className="error" role="alert" data-testid="chat-error">{error}</p>
+      <p className="error" role="alert" data-testid="chat-error">
+        {error}
+      </p>
     </section>
   );
 }

@@ -55,10 +55,14 @@ export function GameCard({ name, tracker }: { name: string; tracker: ChannelTrac
     <section className="card area-game" data-testid="game">
       <header>
         <h2>Connect Four</h2>
-        <span className="badge" data-tone={seat ? 'good' : ''} data-testid="game-role">{seat ? `playing ${COLOUR[seat]}` : 'spectator'}</span>
+        <span className="badge" data-tone={seat ? 'good' : ''} data-testid="game-role">
+          {seat ? `playing ${COLOUR[seat]}` : 'spectator'}
+        </span>
         <span className="sub">2 players · spectators welcome</span>
       </header>
-      <p className="game-status" data-testid="game-status">{state ? gameStatus(state, seat) : 'Loading the table…'}</p>
+      <p className="game-status" data-testid="game-status">
+        {state ? gameStatus(state, seat) : 'Loading the table…'}
+      </p>
       {state && (
         <>
           <div className="players">
@@ -83,24 +87,45 @@ export function GameCard({ name, tracker }: { name: string; tracker: ChannelTrac
                 {ROWS.map((row) => {
                   const cell = state.board[row]![column]!;
                   const last = state.lastMove?.[0] === row && state.lastMove[1] === column;
-                  return <span key={row} className={`cell${cell ? ` p${cell}` : ''}${winning.has(`${row},${column}`) ? ' win' : ''}${last ? ' last' : ''}`} />;
+                  return (
+                    <span
+                      key={row}
+                      className={`cell${cell ? ` p${cell}` : ''}${winning.has(`${row},${column}`) ? ' win' : ''}${last ? ' last' : ''}`}
+                    />
+                  );
                 })}
               </button>
             ))}
           </div>
           <div className="game-actions">
             {!seat && free && (
-              <button type="button" data-testid="take-seat" onClick={() => (name ? request({ type: 'sit', name }) : void run(Promise.reject(new Error('Pick a name in the chat first.'))))}>
+              <button
+                type="button"
+                data-testid="take-seat"
+                onClick={() =>
+                  name ? request({ type: 'sit', name }) : void run(Promise.reject(new Error('Pick a name in the chat first.')))
+                }
+              >
                 Take a seat
               </button>
             )}
-            {seat && finished && <button type="button" data-testid="rematch" onClick={() => request({ type: 'rematch' })}>Rematch</button>}
-            {seat && <button type="button" className="secondary" onClick={() => request({ type: 'leave' })}>Leave seat</button>}
+            {seat && finished && (
+              <button type="button" data-testid="rematch" onClick={() => request({ type: 'rematch' })}>
+                Rematch
+              </button>
+            )}
+            {seat && (
+              <button type="button" className="secondary" onClick={() => request({ type: 'leave' })}>
+                Leave seat
+              </button>
+            )}
             {!seat && !free && <span className="hint">Both seats are taken: you are watching.</span>}
           </div>
         </>
       )}
-      <p className="error" role="alert" data-testid="game-error">{error}</p>
+      <p className="error" role="alert" data-testid="game-error">
+        {error}
+      </p>
     </section>
   );
 }

@@ -40,7 +40,11 @@ export function InspectorCard({ demo }: { demo: DemoClient }) {
       </header>
       <dl className="facts" data-testid="inspector-facts">
         <dt>State</dt>
-        <dd data-testid="state"><span className="badge" data-state={connection.state}>{connection.state}</span></dd>
+        <dd data-testid="state">
+          <span className="badge" data-state={connection.state}>
+            {connection.state}
+          </span>
+        </dd>
         <dt>Transport</dt>
         <dd data-testid="transport">{connection.transport ?? '–'}</dd>
         <dt>Round trip</dt>
@@ -58,13 +62,22 @@ export function InspectorCard({ demo }: { demo: DemoClient }) {
       </dl>
       <table className="channels">
         <thead>
-          <tr><th>Channel</th><th>Status</th><th>Epoch</th><th>Last seq</th></tr>
+          <tr>
+            <th>Channel</th>
+            <th>Status</th>
+            <th>Epoch</th>
+            <th>Last seq</th>
+          </tr>
         </thead>
         <tbody>
           {channels.map((record) => (
             <tr key={record.channel} data-channel={record.channel}>
               <td>{record.channel}</td>
-              <td><span className="badge" data-status={record.status}>{record.status}</span></td>
+              <td>
+                <span className="badge" data-status={record.status}>
+                  {record.status}
+                </span>
+              </td>
               <td title={record.epoch}>{record.epoch ? record.epoch.slice(0, 6) : '–'}</td>
               <td data-testid={`seq-${record.channel}`}>{record.seq}</td>
             </tr>
@@ -74,16 +87,32 @@ export function InspectorCard({ demo }: { demo: DemoClient }) {
       <div className="controls">
         <label>
           Transport
-          <select data-testid="transport-select" aria-label="Transport" value={demo.forced} onChange={(e) => location.assign(urlForcing(e.target.value, location.href))}>
-            <option value="" title={demo.transports.join(' → ')}>auto (fallback order)</option>
-            {demo.transports.map((name) => <option key={name} value={name}>only {name}</option>)}
+          <select
+            data-testid="transport-select"
+            aria-label="Transport"
+            value={demo.forced}
+            onChange={(e) => location.assign(urlForcing(e.target.value, location.href))}
+          >
+            <option value="" title={demo.transports.join(' → ')}>
+              auto (fallback order)
+            </option>
+            {demo.transports.map((name) => (
+              <option key={name} value={name}>
+                only {name}
+              </option>
+            ))}
           </select>
         </label>
-        <button type="button" className="secondary" data-testid="drop" onClick={() => demo.network.drop(3000)}>Simulate network drop (3 s)</button>
+        <button type="button" className="secondary" data-testid="drop" onClick={() => demo.network.drop(3000)}>
+          Simulate network drop (3 s)
+        </button>
       </div>
       <ol className="events" data-testid="inspector-events">
         {events.map((event, i) => (
-          <li key={`${i}-${event.at}`} data-tone={event.tone}><time>{new Date(event.at).toLocaleTimeString()}</time>{event.text}</li>
+          <li key={`${i}-${event.at}`} data-tone={event.tone}>
+            <time>{new Date(event.at).toLocaleTimeString()}</time>
+            {event.text}
+          </li>
         ))}
       </ol>
     </section>

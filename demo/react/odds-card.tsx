@@ -17,10 +17,16 @@ export function OddsCard({ tracker }: { tracker: ChannelTracker }) {
     <section className="card area-odds" data-testid="odds">
       <header>
         <h2>Live odds board</h2>
-        <span className="badge" data-status={status === 'live' ? 'recovered' : status === 'loading' ? 'subscribing' : 'reset'} data-testid="odds-status">
+        <span
+          className="badge"
+          data-status={status === 'live' ? 'recovered' : status === 'loading' ? 'subscribing' : 'reset'}
+          data-testid="odds-status"
+        >
           {status}
         </span>
-        <span className="sub" data-testid="odds-seq">{change ? `#${change.seq}` : ''}</span>
+        <span className="sub" data-testid="odds-seq">
+          {change ? `#${change.seq}` : ''}
+        </span>
       </header>
       <p className="hint">20 markets in one synced state channel: a snapshot, then each price move as a JSON Patch diff.</p>
       {board.resets > 0 && (
@@ -34,7 +40,9 @@ export function OddsCard({ tracker }: { tracker: ChannelTracker }) {
           <tr>
             <th>Match</th>
             {OUTCOMES.map((outcome) => (
-              <th key={outcome} className="num">{outcome}</th>
+              <th key={outcome} className="num">
+                {outcome}
+              </th>
             ))}
           </tr>
         </thead>

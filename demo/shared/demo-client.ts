@@ -33,12 +33,19 @@ export function createDemoClient(pushwire: Pushwire, location: { search: string 
     else if (info.resumed) tracker.log(`reconnected over ${info.transport}: session resumed, nothing lost`, 'good');
     else tracker.log(`reconnected over ${info.transport}: the server had lost the session, new one started`, 'warn');
   });
-  client.on('reconnecting', (info) => tracker.log(`connection lost (${info.reason || info.code}); retry ${info.attempt} in ${Math.round(info.delay)} ms`, 'warn'));
+  client.on('reconnecting', (info) =>
+    tracker.log(`connection lost (${info.reason || info.code}); retry ${info.attempt} in ${Math.round(info.delay)} ms`, 'warn'),
+  );
   client.on('close', (info) => tracker.log(`closed: ${info.reason}`, 'warn'));
   client.on('fallback', (info) =>
-    tracker.log(`${info.from} failed (${info.reason})${info.to ? `: falling back to ${info.to}` : ': every transport failed this round'}`, 'warn'),
+    tracker.log(
+      `${info.from} failed (${info.reason})${info.to ? `: falling back to ${info.to}` : ': every transport failed this round'}`,
+      'warn',
+    ),
   );
   client.on('upgrade', (info) => tracker.log(`upgraded from ${info.from} to ${info.to}, nothing lost`, 'good'));
-  client.on('probe', (info) => tracker.log(`${info.transport} still unavailable (${info.reason}); next try in ${Math.round(info.next / 1000)} s`));
+  client.on('probe', (info) =>
+    tracker.log(`${info.transport} still unavailable (${info.reason}); next try in ${Math.round(info.next / 1000)} s`),
+  );
   return { client, network, tracker, forced: forced?.name ?? '', transports: availableTransports(pushwire).map((t) => t.name) };
 }

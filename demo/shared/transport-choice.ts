@@ -8,7 +8,12 @@ const rank = (name: string): number => (FALLBACK_ORDER.includes(name) ? FALLBACK
 export const TRANSPORT_PARAM = 'transport';
 
 function isTransport(value: unknown): value is TransportDefinition {
-  return typeof value === 'object' && value !== null && typeof (value as TransportDefinition).create === 'function' && typeof (value as TransportDefinition).name === 'string';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as TransportDefinition).create === 'function' &&
+    typeof (value as TransportDefinition).name === 'string'
+  );
 }
 
 /**

@@ -8,10 +8,26 @@ import { errorText, fill, h } from './dom.js';
 /** The chat room: pick a name, the last 1,000 messages, join/leave notices, resets shown in line. */
 export function chatCard({ client, tracker }: DemoClient, identity: Identity, sync: PushwireSync): HTMLElement {
   const status = h('span', { class: 'badge', dataset: { status: 'subscribing' }, 'data-testid': 'chat-status' }, 'subscribing');
-  const log = h('ol', { class: 'chat-log', 'data-testid': 'chat-log', 'aria-live': 'polite' }, h('li', { class: 'empty' }, 'No messages yet.'));
+  const log = h(
+    'ol',
+    { class: 'chat-log', 'data-testid': 'chat-log', 'aria-live': 'polite' },
+    h('li', { class: 'empty' }, 'No messages yet.'),
+  );
   const error = h('p', { class: 'error', role: 'alert', 'data-testid': 'chat-error' });
-  const nameInput = h('input', { type: 'text', placeholder: 'Your name', maxlength: 24, autocomplete: 'nickname', 'data-testid': 'name-input' });
-  const textInput = h('input', { type: 'text', placeholder: 'Say something…', maxlength: 500, autocomplete: 'off', 'data-testid': 'chat-input' });
+  const nameInput = h('input', {
+    type: 'text',
+    placeholder: 'Your name',
+    maxlength: 24,
+    autocomplete: 'nickname',
+    'data-testid': 'name-input',
+  });
+  const textInput = h('input', {
+    type: 'text',
+    placeholder: 'Say something…',
+    maxlength: 500,
+    autocomplete: 'off',
+    'data-testid': 'chat-input',
+  });
   const sendButton = h('button', { type: 'submit', 'data-testid': 'chat-send' }, 'Send');
   const me = h('p', { class: 'me' });
   const online = h('span', { class: 'badge', dataset: { tone: 'good' }, 'data-testid': 'chat-online' }, '… online');
@@ -83,8 +99,13 @@ export function chatCard({ client, tracker }: DemoClient, identity: Identity, sy
         tracker.delivered(info);
         if (event.kind === 'message') {
           add(
-            h('li', { class: `message${event.name === joined ? ' mine' : ''}`, 'data-seq': info.seq },
-              h('time', {}, timeOf(event.at)), h('span', { class: 'who' }, event.name), h('span', { class: 'text' }, event.text)),
+            h(
+              'li',
+              { class: `message${event.name === joined ? ' mine' : ''}`, 'data-seq': info.seq },
+              h('time', {}, timeOf(event.at)),
+              h('span', { class: 'who' }, event.name),
+              h('span', { class: 'text' }, event.text),
+            ),
           );
         } else {
           add(h('li', { class: 'notice' }, noticeText(event)));
@@ -96,7 +117,13 @@ export function chatCard({ client, tracker }: DemoClient, identity: Identity, sy
         status.dataset.status = info.status;
       },
       onReset() {
-        add(h('li', { class: 'notice reset', 'data-testid': 'chat-reset' }, 'The server lost the chat history (it restarted?): earlier messages may be missing.'));
+        add(
+          h(
+            'li',
+            { class: 'notice reset', 'data-testid': 'chat-reset' },
+            'The server lost the chat history (it restarted?): earlier messages may be missing.',
+          ),
+        );
       },
       onError(cause) {
         status.textContent = status.dataset.status = 'error';
@@ -115,7 +142,21 @@ export function chatCard({ client, tracker }: DemoClient, identity: Identity, sy
   if (identity.name) void join(identity.name);
   render();
 
-  return h('section', { class: 'card area-chat', 'data-testid': 'chat' },
-    h('header', {}, h('h2', {}, 'Chat room'), status, online, h('span', { class: 'sub' }, `last ${CHAT_HISTORY.toLocaleString('en')} messages`)),
-    nameForm, me, log, sayForm, error);
+  return h(
+    'section',
+    { class: 'card area-chat', 'data-testid': 'chat' },
+    h(
+      'header',
+      {},
+      h('h2', {}, 'Chat room'),
+      status,
+      online,
+      h('span', { class: 'sub' }, `last ${CHAT_HISTORY.toLocaleString('en')} messages`),
+    ),
+    nameForm,
+    me,
+    log,
+    sayForm,
+    error,
+  );
 }

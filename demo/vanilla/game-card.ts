@@ -29,30 +29,65 @@ export function gameCard({ client, tracker }: DemoClient, identity: Identity): H
     if (!state) return;
     const current = state;
     status.textContent = gameStatus(current, seat);
-    fill(players, ...([1, 2] as Seat[]).map((s) =>
-      h('div', { class: `player${current.phase === 'playing' && current.turn === s ? ' turn' : ''}`, 'data-testid': `player-${s}` },
-        h('span', { class: `disc-icon p${s}` }), h('span', { class: 'name' }, current.players[s - 1] ?? `${COLOUR[s]}: free seat`))));
+    fill(
+      players,
+      ...([1, 2] as Seat[]).map((s) =>
+        h(
+          'div',
+          { class: `player${current.phase === 'playing' && current.turn === s ? ' turn' : ''}`, 'data-testid': `player-${s}` },
+          h('span', { class: `disc-icon p${s}` }),
+          h('span', { class: 'name' }, current.players[s - 1] ?? `${COLOUR[s]}: free seat`),
+        ),
+      ),
+    );
     const myTurn = current.phase === 'playing' && seat === current.turn;
     const winning = new Set(current.line.map(([r, c]) => `${r},${c}`));
-    fill(board, ...Array.from({ length: COLUMNS }, (_, column) =>
-      h('button', {
-        class: 'column', type: 'button', disabled: !myTurn || current.board[0]![column] !== 0,
-        'aria-label': `Drop a disc in column ${column + 1}`, 'data-column': column,
-        onclick: () => request({ type: 'move', column }),
-      }, ...Array.from({ length: ROWS }, (_, row) => {
-        const cell = current.board[row]![column]!;
-        const last = current.lastMove?.[0] === row && current.lastMove[1] === column;
-        return h('span', { class: `cell${cell ? ` p${cell}` : ''}${winning.has(`${row},${column}`) ? ' win' : ''}${last ? ' last' : ''}` });
-      }))));
+    fill(
+      board,
+      ...Array.from({ length: COLUMNS }, (_, column) =>
+        h(
+          'button',
+          {
+            class: 'column',
+            type: 'button',
+            disabled: !myTurn || current.board[0]![column] !== 0,
+            'aria-label': `Drop a disc in column ${column + 1}`,
+            'data-column': column,
+            onclick: () => request({ type: 'move', column }),
+          },
+          ...Array.from({ length: ROWS }, (_, row) => {
+            const cell = current.board[row]![column]!;
+            const last = current.lastMove?.[0] === row && current.lastMove[1] === column;
+            return h('span', {
+              class: `cell${cell ? ` p${cell}` : ''}${winning.has(`${row},${column}`) ? ' win' : ''}${last ? ' last' : ''}`,
+            });
+          }),
+        ),
+      ),
+    );
     const free = current.players.includes(null);
-    fill(actions,
-      !seat && free && h('button', { type: 'button', 'data-testid': 'take-seat', onclick: () => {
-        if (!identity.name) error.textContent = 'Pick a name in the chat first.';
-        else request({ type: 'sit', name: identity.name });
-      } }, 'Take a seat'),
-      seat && (current.phase === 'won' || current.phase === 'draw') && h('button', { type: 'button', 'data-testid': 'rematch', onclick: () => request({ type: 'rematch' }) }, 'Rematch'),
+    fill(
+      actions,
+      !seat &&
+        free &&
+        h(
+          'button',
+          {
+            type: 'button',
+            'data-testid': 'take-seat',
+            onclick: () => {
+              if (!identity.name) error.textContent = 'Pick a name in the chat first.';
+              else request({ type: 'sit', name: identity.name });
+            },
+          },
+          'Take a seat',
+        ),
+      seat &&
+        (current.phase === 'won' || current.phase === 'draw') &&
+        h('button', { type: 'button', 'data-testid': 'rematch', onclick: () => request({ type: 'rematch' }) }, 'Rematch'),
       seat && h('button', { type: 'button', class: 'secondary', onclick: () => request({ type: 'leave' }) }, 'Leave seat'),
-      !seat && !free && h('span', { class: 'hint' }, 'Both seats are taken: you are watching.'));
+      !seat && !free && h('span', { class: 'hint' }, 'Both seats are taken: you are watching.'),
+    );
   };
 
   const accept = (next: GameState): void => {
@@ -85,7 +120,14 @@ export function gameCard({ client, tracker }: DemoClient, identity: Identity): H
   });
   render();
 
-  return h('section', { class: 'card area-game', 'data-testid': 'game' },
+  return h(
+    'section',
+    { class: 'card area-game', 'data-testid': 'game' },
     h('header', {}, h('h2', {}, 'Connect Four'), role, h('span', { class: 'sub' }, '2 players · spectators welcome')),
-    status, players, board, actions, error);
+    status,
+    players,
+    board,
+    actions,
+    error,
+  );
 }

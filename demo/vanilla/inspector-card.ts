@@ -14,16 +14,20 @@ export function inspectorCard({ client, network, tracker, forced, transports }: 
   const facts = h('dl', { class: 'facts', 'data-testid': 'inspector-facts' });
   const channels = h('tbody');
   const events = h('ol', { class: 'events', 'data-testid': 'inspector-events' });
-  const select = h('select', { 'data-testid': 'transport-select', 'aria-label': 'Transport' },
+  const select = h(
+    'select',
+    { 'data-testid': 'transport-select', 'aria-label': 'Transport' },
     h('option', { value: '', title: transports.join(' → ') }, 'auto (fallback order)'),
-    ...transports.map((name) => h('option', { value: name, selected: name === forced }, `only ${name}`)));
+    ...transports.map((name) => h('option', { value: name, selected: name === forced }, `only ${name}`)),
+  );
   select.addEventListener('change', () => location.assign(urlForcing(select.value, location.href)));
 
   const fact = (label: string, value: Node | string, id: string): Node[] => [h('dt', {}, label), h('dd', { 'data-testid': id }, value)];
 
   const render = (): void => {
     const snapshot = tracker.getSnapshot();
-    fill(facts,
+    fill(
+      facts,
       ...fact('State', h('span', { class: 'badge', dataset: { state: client.state } }, client.state), 'state'),
       ...fact('Transport', client.transport ?? '–', 'transport'),
       ...fact('Round trip', rtt === null || client.state !== 'open' ? '–' : `${rtt.toFixed(0)} ms`, 'rtt'),
@@ -31,23 +35,38 @@ export function inspectorCard({ client, network, tracker, forced, transports }: 
       ...fact('Session', client.sessionId ? `${client.sessionId.slice(0, 8)}…` : '–', 'session'),
       ...fact('Reconnects', String(Math.max(0, opens - 1)), 'reconnects'),
       ...fact('New sessions', String(newSessions), 'new-sessions'),
-      ...fact('Resets', String(snapshot.resets), 'resets'));
-    fill(channels, ...snapshot.channels.map((record) =>
-      h('tr', { 'data-channel': record.channel },
-        h('td', {}, record.channel),
-        h('td', {}, h('span', { class: 'badge', dataset: { status: record.status } }, record.status)),
-        h('td', { title: record.epoch }, record.epoch ? record.epoch.slice(0, 6) : '–'),
-        h('td', { 'data-testid': `seq-${record.channel}` }, String(record.seq)))));
-    fill(events, ...snapshot.events.map((event) =>
-      h('li', { dataset: { tone: event.tone } }, h('time', {}, new Date(event.at).toLocaleTimeString()), event.text)));
+      ...fact('Resets', String(snapshot.resets), 'resets'),
+    );
+    fill(
+      channels,
+      ...snapshot.channels.map((record) =>
+        h(
+          'tr',
+          { 'data-channel': record.channel },
+          h('td', {}, record.channel),
+          h('td', {}, h('span', { class: 'badge', dataset: { status: record.status } }, record.status)),
+          h('td', { title: record.epoch }, record.epoch ? record.epoch.slice(0, 6) : '–'),
+          h('td', { 'data-testid': `seq-${record.channel}` }, String(record.seq)),
+        ),
+      ),
+    );
+    fill(
+      events,
+      ...snapshot.events.map((event) =>
+        h('li', { dataset: { tone: event.tone } }, h('time', {}, new Date(event.at).toLocaleTimeString()), event.text),
+      ),
+    );
   };
 
   const measure = (): void => {
     if (client.state !== 'open') return;
-    client.ping().then((ms) => {
-      rtt = ms;
-      render();
-    }, () => {});
+    client.ping().then(
+      (ms) => {
+        rtt = ms;
+        render();
+      },
+      () => {},
+    );
   };
   client.on('open', ({ resumed }) => {
     if (++opens > 1 && !resumed) newSessions++;
@@ -68,12 +87,27 @@ export function inspectorCard({ client, network, tracker, forced, transports }: 
   setInterval(measure, PING_EVERY);
   render();
 
-  return h('section', { class: 'card area-inspector', 'data-testid': 'inspector' },
+  return h(
+    'section',
+    { class: 'card area-inspector', 'data-testid': 'inspector' },
     h('header', {}, h('h2', {}, 'Connection inspector')),
     facts,
-    h('table', { class: 'channels' }, h('thead', {}, h('tr', {}, h('th', {}, 'Channel'), h('th', {}, 'Status'), h('th', {}, 'Epoch'), h('th', {}, 'Last seq'))), channels),
-    h('div', { class: 'controls' },
+    h(
+      'table',
+      { class: 'channels' },
+      h('thead', {}, h('tr', {}, h('th', {}, 'Channel'), h('th', {}, 'Status'), h('th', {}, 'Epoch'), h('th', {}, 'Last seq'))),
+      channels,
+    ),
+    h(
+      'div',
+      { class: 'controls' },
       h('label', {}, 'Transport', select),
-      h('button', { type: 'button', class: 'secondary', 'data-testid': 'drop', onclick: () => network.drop(3000) }, 'Simulate network drop (3 s)')),
-    events);
+      h(
+        'button',
+        { type: 'button', class: 'secondary', 'data-testid': 'drop', onclick: () => network.drop(3000) },
+        'Simulate network drop (3 s)',
+      ),
+    ),
+    events,
+  );
 }

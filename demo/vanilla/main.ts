@@ -15,4 +15,11 @@ declare global {
 
 const demo = createDemoClient(window.Pushwire, location);
 const identity = new Identity();
-document.getElementById('app')!.append(chatCard(demo, identity, window.Pushwire.sync), gameCard(demo, identity), inspectorCard(demo), oddsCard(demo, window.Pushwire.sync));
+document
+  .getElementById('app')!
+  .append(
+    chatCard(demo, identity, window.Pushwire.sync),
+    gameCard(demo, identity),
+    inspectorCard(demo),
+    oddsCard(demo, window.Pushwire.sync),
+  );

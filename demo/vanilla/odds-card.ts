@@ -11,15 +11,27 @@ export function oddsCard({ client, tracker }: DemoClient, sync: PushwireSync): H
   const position = h('span', { class: 'sub', 'data-testid': 'odds-seq' });
   const resetNote = h('p', { class: 'reset-note', 'data-testid': 'odds-reset', hidden: true });
   const rows = h('tbody');
-  const table = h('table', { class: 'odds', 'data-testid': 'odds-table' },
+  const table = h(
+    'table',
+    { class: 'odds', 'data-testid': 'odds-table' },
     h('thead', {}, h('tr', {}, h('th', {}, 'Match'), ...OUTCOMES.map((o) => h('th', { class: 'num' }, o)))),
-    rows);
+    rows,
+  );
 
   const row = (market: Market): HTMLTableRowElement =>
-    h('tr', { 'data-market': market.id },
+    h(
+      'tr',
+      { 'data-market': market.id },
       h('td', { class: 'match' }, matchName(market)),
       ...market.odds.map((odds, i) =>
-        h('td', { class: 'num price', dataset: { move: String(market.moves[i]) } }, price(odds), h('span', { class: 'arrow' }, arrow(market.moves[i]!)))));
+        h(
+          'td',
+          { class: 'num price', dataset: { move: String(market.moves[i]) } },
+          price(odds),
+          h('span', { class: 'arrow' }, arrow(market.moves[i]!)),
+        ),
+      ),
+    );
 
   const synced: SyncedState<OddsBoard> = sync.syncedState<OddsBoard>(client, ODDS_CHANNEL);
   let resets = 0;
@@ -42,9 +54,12 @@ export function oddsCard({ client, tracker }: DemoClient, sync: PushwireSync): H
     resetNote.textContent = error.message;
   });
 
-  return h('section', { class: 'card area-odds', 'data-testid': 'odds' },
+  return h(
+    'section',
+    { class: 'card area-odds', 'data-testid': 'odds' },
     h('header', {}, h('h2', {}, 'Live odds board'), status, position),
     h('p', { class: 'hint' }, '20 markets in one synced state channel: a snapshot, then each price move as a JSON Patch diff.'),
     resetNote,
-    table);
+    table,
+  );
 }

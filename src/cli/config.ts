@@ -54,9 +54,23 @@ interface Setting {
 }
 
 export const SETTINGS: readonly Setting[] = [
-  { key: 'port', flag: '--port', env: ['PUSHWIRE_PORT', 'PORT'], kind: 'port', default: 3000, help: 'port to listen on; 0 picks a free one (default 3000)' },
+  {
+    key: 'port',
+    flag: '--port',
+    env: ['PUSHWIRE_PORT', 'PORT'],
+    kind: 'port',
+    default: 3000,
+    help: 'port to listen on; 0 picks a free one (default 3000)',
+  },
   { key: 'host', flag: '--host', env: ['PUSHWIRE_HOST'], kind: 'string', default: '0.0.0.0', help: 'interface to bind (default 0.0.0.0)' },
-  { key: 'path', flag: '--path', env: ['PUSHWIRE_PATH'], kind: 'path', default: '/pushwire', help: 'URL path of the endpoints (default /pushwire)' },
+  {
+    key: 'path',
+    flag: '--path',
+    env: ['PUSHWIRE_PATH'],
+    kind: 'path',
+    default: '/pushwire',
+    help: 'URL path of the endpoints (default /pushwire)',
+  },
   {
     key: 'allowedOrigins',
     flag: '--allowed-origins',
@@ -64,11 +78,43 @@ export const SETTINGS: readonly Setting[] = [
     kind: 'origins',
     help: 'page origins allowed to connect, comma-separated, or * (default: same origin)',
   },
-  { key: 'redisUrl', flag: '--redis-url', env: ['PUSHWIRE_REDIS_URL', 'REDIS_URL'], kind: 'string', help: 'Redis broker for several nodes (needs ioredis installed)' },
-  { key: 'redisPrefix', flag: '--redis-prefix', env: ['PUSHWIRE_REDIS_PREFIX'], kind: 'string', help: 'prefix of every Redis key (default pw:)' },
-  { key: 'history.size', flag: '--history-size', env: ['PUSHWIRE_HISTORY_SIZE'], kind: 'count', default: 1000, help: 'messages kept per channel for replay (default 1000)' },
-  { key: 'history.ttl', flag: '--history-ttl', env: ['PUSHWIRE_HISTORY_TTL'], kind: 'count', default: 600_000, help: 'how long a message is kept for replay, ms (default 600000)' },
-  { key: 'limits.maxSessions', flag: '--max-sessions', env: ['PUSHWIRE_MAX_SESSIONS'], kind: 'count', help: 'sessions in total (default 50000)' },
+  {
+    key: 'redisUrl',
+    flag: '--redis-url',
+    env: ['PUSHWIRE_REDIS_URL', 'REDIS_URL'],
+    kind: 'string',
+    help: 'Redis broker for several nodes (needs ioredis installed)',
+  },
+  {
+    key: 'redisPrefix',
+    flag: '--redis-prefix',
+    env: ['PUSHWIRE_REDIS_PREFIX'],
+    kind: 'string',
+    help: 'prefix of every Redis key (default pw:)',
+  },
+  {
+    key: 'history.size',
+    flag: '--history-size',
+    env: ['PUSHWIRE_HISTORY_SIZE'],
+    kind: 'count',
+    default: 1000,
+    help: 'messages kept per channel for replay (default 1000)',
+  },
+  {
+    key: 'history.ttl',
+    flag: '--history-ttl',
+    env: ['PUSHWIRE_HISTORY_TTL'],
+    kind: 'count',
+    default: 600_000,
+    help: 'how long a message is kept for replay, ms (default 600000)',
+  },
+  {
+    key: 'limits.maxSessions',
+    flag: '--max-sessions',
+    env: ['PUSHWIRE_MAX_SESSIONS'],
+    kind: 'count',
+    help: 'sessions in total (default 50000)',
+  },
   {
     key: 'limits.maxSessionsPerAddress',
     flag: '--max-sessions-per-address',
@@ -76,15 +122,73 @@ export const SETTINGS: readonly Setting[] = [
     kind: 'count',
     help: 'sessions from one client address (default 1000)',
   },
-  { key: 'limits.maxSubscriptions', flag: '--max-subscriptions', env: ['PUSHWIRE_MAX_SUBSCRIPTIONS'], kind: 'count', help: 'channels per session (default 1000)' },
-  { key: 'limits.framesPerSecond', flag: '--frames-per-second', env: ['PUSHWIRE_FRAMES_PER_SECOND'], kind: 'count', help: 'frames a session may send per second (default 1000)' },
-  { key: 'limits.frameBurst', flag: '--frame-burst', env: ['PUSHWIRE_FRAME_BURST'], kind: 'count', help: 'burst above that rate (default 5000)' },
-  { key: 'maxPayload', flag: '--max-payload', env: ['PUSHWIRE_MAX_PAYLOAD'], kind: 'count', help: 'largest client frame, bytes (default 65536)' },
-  { key: 'sessionTtl', flag: '--session-ttl', env: ['PUSHWIRE_SESSION_TTL'], kind: 'count', help: 'how long a session waits for its client to come back, ms (default 60000)' },
-  { key: 'trustProxy', flag: '--trust-proxy', env: ['PUSHWIRE_TRUST_PROXY'], kind: 'boolean', default: false, help: 'client address from X-Forwarded-For (behind your proxy only)' },
-  { key: 'metrics', flag: '--metrics', env: ['PUSHWIRE_METRICS'], kind: 'boolean', default: false, help: 'serve Prometheus metrics at {path}/metrics' },
-  { key: 'logLevel', flag: '--log-level', env: ['PUSHWIRE_LOG_LEVEL'], kind: 'log-level', default: 'info', help: 'debug, info, warn or error (default info)' },
-  { key: 'shutdownGrace', flag: '--shutdown-grace', env: ['PUSHWIRE_SHUTDOWN_GRACE'], kind: 'count', default: 2000, help: 'on SIGTERM, longest wait for sockets to flush, ms (default 2000)' },
+  {
+    key: 'limits.maxSubscriptions',
+    flag: '--max-subscriptions',
+    env: ['PUSHWIRE_MAX_SUBSCRIPTIONS'],
+    kind: 'count',
+    help: 'channels per session (default 1000)',
+  },
+  {
+    key: 'limits.framesPerSecond',
+    flag: '--frames-per-second',
+    env: ['PUSHWIRE_FRAMES_PER_SECOND'],
+    kind: 'count',
+    help: 'frames a session may send per second (default 1000)',
+  },
+  {
+    key: 'limits.frameBurst',
+    flag: '--frame-burst',
+    env: ['PUSHWIRE_FRAME_BURST'],
+    kind: 'count',
+    help: 'burst above that rate (default 5000)',
+  },
+  {
+    key: 'maxPayload',
+    flag: '--max-payload',
+    env: ['PUSHWIRE_MAX_PAYLOAD'],
+    kind: 'count',
+    help: 'largest client frame, bytes (default 65536)',
+  },
+  {
+    key: 'sessionTtl',
+    flag: '--session-ttl',
+    env: ['PUSHWIRE_SESSION_TTL'],
+    kind: 'count',
+    help: 'how long a session waits for its client to come back, ms (default 60000)',
+  },
+  {
+    key: 'trustProxy',
+    flag: '--trust-proxy',
+    env: ['PUSHWIRE_TRUST_PROXY'],
+    kind: 'boolean',
+    default: false,
+    help: 'client address from X-Forwarded-For (behind your proxy only)',
+  },
+  {
+    key: 'metrics',
+    flag: '--metrics',
+    env: ['PUSHWIRE_METRICS'],
+    kind: 'boolean',
+    default: false,
+    help: 'serve Prometheus metrics at {path}/metrics',
+  },
+  {
+    key: 'logLevel',
+    flag: '--log-level',
+    env: ['PUSHWIRE_LOG_LEVEL'],
+    kind: 'log-level',
+    default: 'info',
+    help: 'debug, info, warn or error (default info)',
+  },
+  {
+    key: 'shutdownGrace',
+    flag: '--shutdown-grace',
+    env: ['PUSHWIRE_SHUTDOWN_GRACE'],
+    kind: 'count',
+    default: 2000,
+    help: 'on SIGTERM, longest wait for sockets to flush, ms (default 2000)',
+  },
   {
     key: 'apiKeys',
     flag: '--api-keys',
@@ -92,10 +196,34 @@ export const SETTINGS: readonly Setting[] = [
     kind: 'list',
     help: 'turns on the HTTP API at {path}/api for your backends: its keys, comma-separated, 16+ characters each (docs/HTTP-API.md)',
   },
-  { key: 'idempotencyTtl', flag: '--idempotency-ttl', env: ['PUSHWIRE_IDEMPOTENCY_TTL'], kind: 'count', help: 'how long an Idempotency-Key is remembered, ms (default 86400000)' },
-  { key: 'jwt.secret', flag: '--jwt-secret', env: ['PUSHWIRE_JWT_SECRET'], kind: 'string', help: 'clients authenticate with HS256/384/512 JWTs of this secret, 32+ bytes (docs/JWT-AUTH.md)' },
-  { key: 'jwt.publicKeyFile', flag: '--jwt-public-key-file', env: ['PUSHWIRE_JWT_PUBLIC_KEY_FILE'], kind: 'string', help: '… or JWTs signed for this PEM public key (RS*, PS*, ES*, EdDSA)' },
-  { key: 'jwt.jwksUrl', flag: '--jwt-jwks-url', env: ['PUSHWIRE_JWT_JWKS_URL'], kind: 'string', help: "… or JWTs signed for a key of this JWKS URL (your identity provider's)" },
+  {
+    key: 'idempotencyTtl',
+    flag: '--idempotency-ttl',
+    env: ['PUSHWIRE_IDEMPOTENCY_TTL'],
+    kind: 'count',
+    help: 'how long an Idempotency-Key is remembered, ms (default 86400000)',
+  },
+  {
+    key: 'jwt.secret',
+    flag: '--jwt-secret',
+    env: ['PUSHWIRE_JWT_SECRET'],
+    kind: 'string',
+    help: 'clients authenticate with HS256/384/512 JWTs of this secret, 32+ bytes (docs/JWT-AUTH.md)',
+  },
+  {
+    key: 'jwt.publicKeyFile',
+    flag: '--jwt-public-key-file',
+    env: ['PUSHWIRE_JWT_PUBLIC_KEY_FILE'],
+    kind: 'string',
+    help: '… or JWTs signed for this PEM public key (RS*, PS*, ES*, EdDSA)',
+  },
+  {
+    key: 'jwt.jwksUrl',
+    flag: '--jwt-jwks-url',
+    env: ['PUSHWIRE_JWT_JWKS_URL'],
+    kind: 'string',
+    help: "… or JWTs signed for a key of this JWKS URL (your identity provider's)",
+  },
   { key: 'jwt.issuer', flag: '--jwt-issuer', env: ['PUSHWIRE_JWT_ISSUER'], kind: 'string', help: 'required iss claim of the JWTs' },
   { key: 'jwt.audience', flag: '--jwt-audience', env: ['PUSHWIRE_JWT_AUDIENCE'], kind: 'string', help: 'required aud claim of the JWTs' },
 ];
@@ -171,7 +299,15 @@ function parseText(setting: Setting, text: string, source: string): unknown {
     case 'list':
       return checkList(text.split(','), source);
     case 'origins':
-      return text.trim() === '*' ? '*' : checkOrigins(text.split(',').map((origin) => origin.trim()).filter((origin) => origin !== ''), source);
+      return text.trim() === '*'
+        ? '*'
+        : checkOrigins(
+            text
+              .split(',')
+              .map((origin) => origin.trim())
+              .filter((origin) => origin !== ''),
+            source,
+          );
     default:
       return checkString(setting, text, source);
   }
@@ -188,11 +324,13 @@ function checkFileValue(setting: Setting, value: unknown): unknown {
       if (typeof value !== 'boolean') throw new ConfigError(`${source} must be true or false`);
       return value;
     case 'list':
-      if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) throw new ConfigError(`${source} must be a list of strings`);
+      if (!Array.isArray(value) || !value.every((item) => typeof item === 'string'))
+        throw new ConfigError(`${source} must be a list of strings`);
       return checkList(value, source);
     case 'origins':
       if (value === '*') return value;
-      if (!Array.isArray(value) || !value.every((origin) => typeof origin === 'string')) throw new ConfigError(`${source} must be "*" or a list of origins`);
+      if (!Array.isArray(value) || !value.every((origin) => typeof origin === 'string'))
+        throw new ConfigError(`${source} must be "*" or a list of origins`);
       return checkOrigins(value, source);
     default:
       if (typeof value !== 'string') throw new ConfigError(`${source} must be a string`);
@@ -241,7 +379,8 @@ function readConfigFile(file: string): Record<string, unknown> {
   } catch (error) {
     throw new ConfigError(`config file ${file}: ${error instanceof Error ? error.message : String(error)}`);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ConfigError(`config file ${file} must hold a JSON object`);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new ConfigError(`config file ${file} must hold a JSON object`);
   const record = parsed as Record<string, unknown>;
   const unknown = fileKeys(record).filter((key) => !SETTINGS.some((setting) => setting.key === key));
   if (unknown.length > 0) throw new ConfigError(`config file ${file}: unknown key(s) ${unknown.join(', ')}`);
@@ -251,7 +390,9 @@ function readConfigFile(file: string): Record<string, unknown> {
 /** The dotted keys of a config file's values (an object is a group of keys, an array a value). */
 function fileKeys(record: Record<string, unknown>, prefix = ''): string[] {
   return Object.entries(record).flatMap(([key, value]) =>
-    typeof value === 'object' && value !== null && !Array.isArray(value) ? fileKeys(value as Record<string, unknown>, `${prefix}${key}.`) : [`${prefix}${key}`],
+    typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? fileKeys(value as Record<string, unknown>, `${prefix}${key}.`)
+      : [`${prefix}${key}`],
   );
 }
 
@@ -274,12 +415,25 @@ function setPath(record: Record<string, unknown>, key: string, value: unknown): 
   current[parts[parts.length - 1]!] = value;
 }
 
-const PLACEHOLDERS: Record<Kind, string> = { port: 'N', count: 'N', string: 'TEXT', list: 'LIST', path: 'PATH', origins: 'LIST', boolean: '', 'log-level': 'LEVEL' };
+const PLACEHOLDERS: Record<Kind, string> = {
+  port: 'N',
+  count: 'N',
+  string: 'TEXT',
+  list: 'LIST',
+  path: 'PATH',
+  origins: 'LIST',
+  boolean: '',
+  'log-level': 'LEVEL',
+};
 
 /** The settings as `pushwire serve --help` lists them (after the --config line). */
 export function settingsHelp(): string {
   const rows = [
-    { label: '--config FILE', help: 'JSON file with any of the keys below, e.g. {"port": 8080, "history": {"size": 100}}', where: 'env PUSHWIRE_CONFIG' },
+    {
+      label: '--config FILE',
+      help: 'JSON file with any of the keys below, e.g. {"port": 8080, "history": {"size": 100}}',
+      where: 'env PUSHWIRE_CONFIG',
+    },
     ...SETTINGS.map((setting) => ({
       label: `${setting.flag} ${PLACEHOLDERS[setting.kind]}`.trim(),
       help: setting.help,

@@ -10,6 +10,7 @@ export function jsonLogger(level: LogLevel, write: (line: string) => void = (lin
   const entry = (entryLevel: LogLevel) =>
     LOG_LEVELS.indexOf(entryLevel) < lowest
       ? () => {}
-      : (message: string, fields?: Record<string, unknown>) => write(`${JSON.stringify({ time: new Date().toISOString(), level: entryLevel, message, ...fields })}\n`);
+      : (message: string, fields?: Record<string, unknown>) =>
+          write(`${JSON.stringify({ time: new Date().toISOString(), level: entryLevel, message, ...fields })}\n`);
   return { debug: entry('debug'), info: entry('info'), warn: entry('warn'), error: entry('error') };
 }

@@ -1,7 +1,16 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
-import { createServer, jwtAuth, type JwtAuthHooks, type Logger, MemoryBroker, type PushwireServer, redisBroker, type ServerOptions } from '../server/index.js';
+import {
+  createServer,
+  jwtAuth,
+  type JwtAuthHooks,
+  type Logger,
+  MemoryBroker,
+  type PushwireServer,
+  redisBroker,
+  type ServerOptions,
+} from '../server/index.js';
 import { ConfigError, type ServeConfig } from './config.js';
 
 export interface StandaloneServer {

@@ -62,7 +62,14 @@ export function channelBook(enqueue: (body: OutboundBody) => OutboxEntry): Chann
     add_(subscription, options) {
       let state = channels.get(subscription.channel);
       if (!state) {
-        state = { name_: subscription.channel, position_: options.from ?? null, live_: false, subSeq_: 0, rewind_: options.rewind, subscriptions_: new Set() };
+        state = {
+          name_: subscription.channel,
+          position_: options.from ?? null,
+          live_: false,
+          subSeq_: 0,
+          rewind_: options.rewind,
+          subscriptions_: new Set(),
+        };
         channels.set(state.name_, state);
         resubscribe(state);
       } else if (state.lastInfo_) {

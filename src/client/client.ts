@@ -1,6 +1,13 @@
 import { isValidChannelName } from '../protocol/channel.js';
 import { CloseCode, closeAction, type ErrorCode } from '../protocol/codes.js';
-import { type GoodbyeFrame, isReliableType, type HelloFrame, type ServerFrame, type SnapshotFrame, type TransportName } from '../protocol/frames.js';
+import {
+  type GoodbyeFrame,
+  isReliableType,
+  type HelloFrame,
+  type ServerFrame,
+  type SnapshotFrame,
+  type TransportName,
+} from '../protocol/frames.js';
 import { BYE_PATH } from '../protocol/http.js';
 import { PROTOCOL_VERSION } from '../protocol/version.js';
 import type { ClientEvents, ClientOptions, ClientState, SendOptions } from './client-types.js';
@@ -472,7 +479,8 @@ function session(client: PushwireClient, url: string, options: ClientOptions, em
   const scheduleProbe = (): number => {
     const target = options.transports![0]!;
     const upgrade = options.upgrade;
-    if (upgrade === false || target.name !== 'websocket' || client.transport === target.name || probe || timers.probe !== undefined) return 0;
+    if (upgrade === false || target.name !== 'websocket' || client.transport === target.name || probe || timers.probe !== undefined)
+      return 0;
     const { min = 10_000, max = 300_000 } = upgrade ?? {};
     const cap = Math.min(max, min * 2 ** probeAttempt);
     const delay = cap / 2 + (random() * cap) / 2;

@@ -36,7 +36,14 @@ export { websocket } from './transports/websocket.js';
 export { sse } from './transports/sse.js';
 export { longPolling } from './transports/long-polling.js';
 export type { StorageLike, TransportMemoryOptions } from './transport-memory.js';
-export type { Transport, TransportContext, TransportDefinition, TransportHandlers, WebSocketConstructor, WebSocketLike } from './transports/transport.js';
+export type {
+  Transport,
+  TransportContext,
+  TransportDefinition,
+  TransportHandlers,
+  WebSocketConstructor,
+  WebSocketLike,
+} from './transports/transport.js';
 export { CloseCode, closeAction, type CloseAction, type ErrorCode } from '../protocol/codes.js';
 export type { Position, SubscribeStatus, TransportName } from '../protocol/frames.js';
 export { PROTOCOL_VERSION } from '../protocol/version.js';

@@ -67,7 +67,6 @@ export interface Outbox {
   restart_(leading: OutboundBody[], rebuild: (entry: OutboxEntry) => OutboundBody | null): void;
 }
 
-
 const isAppFrame = ({ t }: OutboundBody): boolean => t === 'pub' || t === 'msg' || t === 'req';
 
 /**

@@ -153,7 +153,8 @@ export class SyncedState<T = unknown> extends Emitter<SyncedStateEvents<T>> {
         if (id !== this.fetchId_ || this.closed_ || error.code === 'closed') return;
         this.emit_('error', error);
         // Refusals that asking again won't change wait for the next resubscription instead.
-        if (error.code !== 'forbidden' && error.code !== 'too_large') this.retryTimer_ = setTimeout(() => id === this.fetchId_ && this.resync_(), RETRY_DELAY);
+        if (error.code !== 'forbidden' && error.code !== 'too_large')
+          this.retryTimer_ = setTimeout(() => id === this.fetchId_ && this.resync_(), RETRY_DELAY);
       },
     );
   }

@@ -47,7 +47,9 @@ export function transportMemory(url: string, { ttl = 864e5, storage }: Transport
         return null;
       }),
     store_: (transport) =>
-      void attempt((store) => (transport ? store?.setItem(key, JSON.stringify({ transport, expires: now() + ttl })) : store?.removeItem(key))),
+      void attempt((store) =>
+        transport ? store?.setItem(key, JSON.stringify({ transport, expires: now() + ttl })) : store?.removeItem(key),
+      ),
   };
   return memory;
 }

@@ -8,9 +8,7 @@ export const TICKS_CHANNEL = 'ticks';
 export const ODDS_CHANNEL = 'odds';
 
 /** Published on the chat channel. Texts and names are plain text: pages must never render them as HTML. */
-export type ChatEvent =
-  | { kind: 'message'; name: string; text: string; at: number }
-  | { kind: 'join' | 'leave'; name: string; at: number };
+export type ChatEvent = { kind: 'message'; name: string; text: string; at: number } | { kind: 'join' | 'leave'; name: string; at: number };
 
 /** 0 empty, 1 and 2 the players' discs. */
 export type Cell = 0 | 1 | 2;

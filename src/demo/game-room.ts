@@ -50,7 +50,7 @@ export class GameRoom {
     const seat = this.seatOf(session);
     if (seat === null) throw new DemoError('spectators cannot move: take a seat first');
     if (this.state.phase !== 'playing') throw new DemoError('the game is not running');
-    if (this.state.turn !== seat) throw new DemoError("it is not your turn");
+    if (this.state.turn !== seat) throw new DemoError('it is not your turn');
     if (!Number.isInteger(column) || column < 0 || column >= COLUMNS) throw new DemoError(`columns are 0 to ${COLUMNS - 1}`);
     const row = dropDisc(this.state.board, column, seat);
     if (row === null) throw new DemoError('that column is full');

@@ -100,14 +100,16 @@ export interface LeaveFrame {
 }
 
 /** Client frames that carry a sequence number `s`, are acknowledged, and are delivered exactly once. */
-export type SequencedClientFrame = SubscribeFrame | UnsubscribeFrame | PublishFrame | SendFrame | RequestFrame | GetStateFrame | JoinFrame | LeaveFrame;
-export type ClientFrame =
-  | HelloFrame
-  | SequencedClientFrame
-  | ReceiptFrame
-  | ClientPongFrame
-  | ClientPingFrame
-  | ByeFrame;
+export type SequencedClientFrame =
+  | SubscribeFrame
+  | UnsubscribeFrame
+  | PublishFrame
+  | SendFrame
+  | RequestFrame
+  | GetStateFrame
+  | JoinFrame
+  | LeaveFrame;
+export type ClientFrame = HelloFrame | SequencedClientFrame | ReceiptFrame | ClientPongFrame | ClientPingFrame | ByeFrame;
 
 // ---- server → client ----------------------------------------------------------------------------
 
@@ -209,13 +211,7 @@ export interface SnapshotFrame {
 
 /** Server frames that are counted, kept until the client acknowledges them, and replayed on resume. */
 export type ReliableServerFrame = MessageFrame | SubscribedFrame | ErrorFrame | DirectFrame | ResponseFrame | SnapshotFrame;
-export type ServerFrame =
-  | WelcomeFrame
-  | ReliableServerFrame
-  | AckFrame
-  | ServerPingFrame
-  | ServerPongFrame
-  | CloseFrame;
+export type ServerFrame = WelcomeFrame | ReliableServerFrame | AckFrame | ServerPingFrame | ServerPongFrame | CloseFrame;
 
 const RELIABLE_TYPES: ReadonlySet<string> = new Set(['m', 'subd', 'err', 'msg', 'res', 'snap']);
 

@@ -26,4 +26,9 @@ export const BATCH_HEADER = 'pushwire-batch';
 /** Long-polling: number of the last poll batch the client received. */
 export const RECEIVED_HEADER = 'pushwire-received';
 
-export const HttpHeader = { connection: CONNECTION_HEADER, maxBody: MAX_BODY_HEADER, batch: BATCH_HEADER, received: RECEIVED_HEADER } as const;
+export const HttpHeader = {
+  connection: CONNECTION_HEADER,
+  maxBody: MAX_BODY_HEADER,
+  batch: BATCH_HEADER,
+  received: RECEIVED_HEADER,
+} as const;

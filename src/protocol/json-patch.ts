@@ -33,7 +33,12 @@ const has = (object: object, key: string): boolean => Object.prototype.hasOwnPro
 /** Splits a JSON Pointer into its unescaped reference tokens ("" is the whole document). */
 export function parsePointer(pointer: string): string[] {
   if (typeof pointer !== 'string' || (pointer !== '' && pointer[0] !== '/')) fail(`bad pointer ${pointer}`);
-  return pointer === '' ? [] : pointer.slice(1).split('/').map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return pointer === ''
+    ? []
+    : pointer
+        .slice(1)
+        .split('/')
+        .map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 /** Escapes one reference token for a JSON Pointer (`~` → `~0`, `/` → `~1`). */
@@ -66,7 +71,13 @@ function edit(node: unknown, keys: string[], i: number, op: WireOperation): unkn
   if ((!last || op.op !== 'add') && !has(copy, key)) fail(`no ${op.path}`);
   if (last && op.op === 'remove') delete copy[key];
   // defineProperty: a "__proto__" key stays data and never becomes the prototype.
-  else Object.defineProperty(copy, key, { value: last ? (op as { value: unknown }).value : edit(copy[key], keys, i + 1, op), writable: true, enumerable: true, configurable: true });
+  else
+    Object.defineProperty(copy, key, {
+      value: last ? (op as { value: unknown }).value : edit(copy[key], keys, i + 1, op),
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    });
   return copy;
 }
 

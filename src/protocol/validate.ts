@@ -3,9 +3,7 @@ import type { ClientFrame, HelloFrame, Position } from './frames.js';
 import type { ServerErrorCode } from './codes.js';
 import { MAX_PRESENCE_TARGET_LENGTH, presenceChannel } from './presence.js';
 
-export type ParseResult =
-  | { ok: true; frame: ClientFrame }
-  | { ok: false; code: ServerErrorCode; msg: string; s?: number; ch?: string };
+export type ParseResult = { ok: true; frame: ClientFrame } | { ok: false; code: ServerErrorCode; msg: string; s?: number; ch?: string };
 
 const MAX_TOKEN_LENGTH = 128;
 
@@ -62,7 +60,12 @@ export function parseClientFrame(text: string): ParseResult {
     }
     if ((t === 'pub' || t === 'msg' || t === 'req') && !('d' in f)) return bad(`"${t}" frame needs a payload "d"`, s);
     if ((t === 'join' || t === 'leave') && !isValidChannelName(presenceChannel(f.ch as string))) {
-      return { ok: false, code: 'bad_channel', msg: `a channel with presence may have at most ${MAX_PRESENCE_TARGET_LENGTH} characters`, s };
+      return {
+        ok: false,
+        code: 'bad_channel',
+        msg: `a channel with presence may have at most ${MAX_PRESENCE_TARGET_LENGTH} characters`,
+        s,
+      };
     }
     if (t === 'join' && !('meta' in f)) return bad('"join" frame needs "meta"', s);
     return { ok: true, frame: f as unknown as ClientFrame };

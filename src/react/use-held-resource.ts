@@ -6,7 +6,8 @@ interface Held<R> {
   releaseTimer?: ReturnType<typeof setTimeout>;
 }
 
-const same = (a: readonly unknown[], b: readonly unknown[]): boolean => a.length === b.length && a.every((value, i) => Object.is(value, b[i]));
+const same = (a: readonly unknown[], b: readonly unknown[]): boolean =>
+  a.length === b.length && a.every((value, i) => Object.is(value, b[i]));
 
 /**
  * Holds a resource (a subscription, a synced state, a presence) while the component is mounted,

@@ -84,7 +84,10 @@ export class ChannelHub {
   /** The `m` frame of a broker message: the one sessions already hold, if any, else a new one. */
   frame(message: BrokerMessage): OutFrame {
     if (message.epoch !== this.epoch) return messageFrame(messageFramePrefix(this.channel, message.epoch), message.seq, message.json);
-    return this.shared.get(message.seq) ?? new ChannelFrame(this, this.epoch, message.seq, messageFrameText(this.prefix, message.seq, message.json));
+    return (
+      this.shared.get(message.seq) ??
+      new ChannelFrame(this, this.epoch, message.seq, messageFrameText(this.prefix, message.seq, message.json))
+    );
   }
 
   share(frame: ChannelFrame): void {
@@ -177,7 +180,10 @@ export class ChannelHub {
       const result = await this.broker.history(this.channel, { after: [first.epoch, 0] });
       if (result.ok && result.epoch === first.epoch) replay = result.messages;
     } catch (error) {
-      this.logger.warn('reading a new epoch’s history failed; subscribers reset to the live stream', { channel: this.channel, error: String(error) });
+      this.logger.warn('reading a new epoch’s history failed; subscribers reset to the live stream', {
+        channel: this.channel,
+        error: String(error),
+      });
     }
     if (replay.length > 0) {
       this.resetAll(first.epoch, 0);
@@ -276,7 +282,11 @@ export class ChannelRegistry {
     // client would come back and ask for the same replay again, forever (seen in the chaos suite with
     // several busy channels). Past half the buffer a recovery resets instead; a rewind or a reset
     // replays only the most recent messages that fit.
-    const fits = (list: OutFrame[]): boolean => session.out.fitsReplay(list.length, list.reduce((sum, frame) => sum + frame.bytes, 0));
+    const fits = (list: OutFrame[]): boolean =>
+      session.out.fitsReplay(
+        list.length,
+        list.reduce((sum, frame) => sum + frame.bytes, 0),
+      );
     if (!fits(frames)) {
       if (status === 'recovered') {
         status = 'reset';

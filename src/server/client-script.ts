@@ -45,7 +45,9 @@ export class ClientScripts {
     }
     const script = this.load(name);
     if (!script) {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end(`${SCRIPTS[name]} is not next to the server build (a bundled server? serve it yourself)`);
+      res
+        .writeHead(404, { 'content-type': 'text/plain' })
+        .end(`${SCRIPTS[name]} is not next to the server build (a bundled server? serve it yourself)`);
       return true;
     }
     const versioned = match[2];

@@ -51,7 +51,8 @@ export class ConnectionController implements ConnectionHandler {
     this.handshakeTimer.unref?.();
     this.inHandshakeCount = core.startHandshake(this.remoteAddress);
     // Refused after the transport has finished setting the connection up (it is being constructed now).
-    if (!this.inHandshakeCount) queueMicrotask(() => this.fail(CloseCode.ServerFull, 'too many handshakes from this address at once; try again later'));
+    if (!this.inHandshakeCount)
+      queueMicrotask(() => this.fail(CloseCode.ServerFull, 'too many handshakes from this address at once; try again later'));
   }
 
   /** Whether a session was opened on this connection (a connection refused before has nothing to resume). */

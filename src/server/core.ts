@@ -80,15 +80,27 @@ export class ServerCore implements SessionHost {
           },
         })
       : null;
-    this.cluster?.start(() => this.sessions.keys(), options.sessionTtl).catch((error: unknown) => {
-      logger.error('joining the cluster failed: sessions of this node cannot move to others', { error: String(error) });
-    });
+    this.cluster
+      ?.start(() => this.sessions.keys(), options.sessionTtl)
+      .catch((error: unknown) => {
+        logger.error('joining the cluster failed: sessions of this node cannot move to others', { error: String(error) });
+      });
     this.memory = new MemoryBudget(options.memory, this.counters, (memory, level) => this.shed(memory, level));
-    const bounds = { maxPendingBytes: options.slowMaxPendingBytes, maxStallTime: options.slowMaxStallTime, maxReceiptStall: options.slowMaxReceiptStall };
+    const bounds = {
+      maxPendingBytes: options.slowMaxPendingBytes,
+      maxStallTime: options.slowMaxStallTime,
+      maxReceiptStall: options.slowMaxReceiptStall,
+    };
     this.slow = new SlowConsumerGuard(bounds, (session, kind) => {
       const reason =
-        kind === 'drain' ? `writes did not drain within ${options.slowMaxStallTime} ms` : `receipts did not advance within ${options.slowMaxReceiptStall} ms`;
-      this.logger.warn(`session evicted: ${reason}`, { session: session.id, pendingBytes: session.connection?.pendingBytes, unacked: session.out.bytes });
+        kind === 'drain'
+          ? `writes did not drain within ${options.slowMaxStallTime} ms`
+          : `receipts did not advance within ${options.slowMaxReceiptStall} ms`;
+      this.logger.warn(`session evicted: ${reason}`, {
+        session: session.id,
+        pendingBytes: session.connection?.pendingBytes,
+        unacked: session.out.bytes,
+      });
       this.endSession(session, 'evicted', CloseCode.SlowConsumer, `slow consumer: ${reason}`);
     });
     this.heartbeat = setInterval(() => this.sweep(), options.heartbeatInterval);
@@ -104,7 +116,14 @@ export class ServerCore implements SessionHost {
       connected++;
       byTransport[transport]++;
     }
-    return { sessions: this.sessions.size, connected, byTransport, channels: this.channels.size, memory: this.memory.stats(), counters: this.counters };
+    return {
+      sessions: this.sessions.size,
+      connected,
+      byTransport,
+      channels: this.channels.size,
+      memory: this.memory.stats(),
+      counters: this.counters,
+    };
   }
 
   async authorize(info: HandshakeInfo): Promise<AuthResult> {
@@ -126,7 +145,12 @@ export class ServerCore implements SessionHost {
    * over from its record: a `resync` resume. Also refused: a new session that would cross a session
    * limit (4005). The caller closes the connection with a refusal's code.
    */
-  async openSession(hello: HelloFrame, user: unknown, connection: Connection, remoteAddress: string): Promise<ServerSession | HandshakeRefusal> {
+  async openSession(
+    hello: HelloFrame,
+    user: unknown,
+    connection: Connection,
+    remoteAddress: string,
+  ): Promise<ServerSession | HandshakeRefusal> {
     let session = this.findResumable(hello);
     let resumed = session !== undefined;
     let resync = false;
@@ -246,7 +270,8 @@ export class ServerCore implements SessionHost {
 
   /** On a cluster: the record of the session `hello` resumes, when no session of this node has its id. */
   private async storedSession(hello: HelloFrame, user: string): Promise<StoredSession | 'other_user' | null> {
-    if (!this.cluster || hello.sid === undefined || hello.secret === undefined || hello.rx === undefined || this.sessions.has(hello.sid)) return null;
+    if (!this.cluster || hello.sid === undefined || hello.secret === undefined || hello.rx === undefined || this.sessions.has(hello.sid))
+      return null;
     try {
       return await this.cluster.find(hello.sid, hello.secret, user);
     } catch (error) {
@@ -338,7 +363,11 @@ export class ServerCore implements SessionHost {
   // ---- SessionHost ----
 
   overflow(session: ServerSession): void {
-    this.logger.warn('session outbound buffer full; session evicted', { session: session.id, frames: session.out.size, bytes: session.out.bytes });
+    this.logger.warn('session outbound buffer full; session evicted', {
+      session: session.id,
+      frames: session.out.size,
+      bytes: session.out.bytes,
+    });
     this.endSession(session, 'evicted', CloseCode.SlowConsumer, 'outbound buffer overflow: the client could not keep up');
   }
 
@@ -377,7 +406,9 @@ export class ServerCore implements SessionHost {
         case 'leave':
           if (frame.t === 'sub' && !session.subscriptions.has(frame.ch) && session.subscriptions.size >= this.limits.maxSubscriptions) {
             this.counters.limitHits.subscriptions++;
-            session.enqueue(errorFrame('limit_exceeded', `at most ${this.limits.maxSubscriptions} subscriptions per session`, frame.s, frame.ch));
+            session.enqueue(
+              errorFrame('limit_exceeded', `at most ${this.limits.maxSubscriptions} subscriptions per session`, frame.s, frame.ch),
+            );
             return;
           }
           // A `$presence:` channel is readable by whoever may subscribe to the channel it belongs to.
@@ -395,7 +426,9 @@ export class ServerCore implements SessionHost {
           return;
         case 'pub':
           if (presenceTarget(frame.ch) !== null || isStatePatchMessage(frame.d)) {
-            session.enqueue(errorFrame('forbidden', 'presence channels and "$patch" messages are written by the server only', frame.s, frame.ch));
+            session.enqueue(
+              errorFrame('forbidden', 'presence channels and "$patch" messages are written by the server only', frame.s, frame.ch),
+            );
             return;
           }
           if (!(await this.allowed(this.hooks.canPublish, false, session, frame.ch, frame.d))) {
@@ -455,7 +488,8 @@ export class ServerCore implements SessionHost {
 
   /** On a shared broker, at most once: the frame may come again through another node if this one dies unacknowledged. */
   private async publishClientFrame(session: ServerSession, channel: string, json: string, seq: number): Promise<void> {
-    if (this.cluster && this.broker.publishOnce) await this.broker.publishOnce(channel, json, { session: session.id, seq, ttl: 2 * this.options.sessionTtl });
+    if (this.cluster && this.broker.publishOnce)
+      await this.broker.publishOnce(channel, json, { session: session.id, seq, ttl: 2 * this.options.sessionTtl });
     else await this.broker.publish(channel, json);
   }
 

@@ -5,7 +5,15 @@ export { IdempotencyKeyReusedError, type IdempotencyOptions } from './idempotenc
 export type { HttpApiOptions } from './http-api/http-api.js';
 export { MemoryBroker, memoryBroker, type HistoryLimits, type MemoryBrokerOptions } from './broker/memory.js';
 export { RedisBroker, redisBroker, type RedisBrokerOptions, type RedisConnectionOptions } from './broker/redis.js';
-export type { Broker, BrokerListener, BrokerMessage, HistoryQuery, HistoryResult, IdempotencyKey, IdempotentPublish } from './broker/broker.js';
+export type {
+  Broker,
+  BrokerListener,
+  BrokerMessage,
+  HistoryQuery,
+  HistoryResult,
+  IdempotencyKey,
+  IdempotentPublish,
+} from './broker/broker.js';
 export type {
   AuthResult,
   HandshakeInfo,

@@ -23,7 +23,8 @@ export type ResolvedLimits = Required<LimitOptions>;
 /** The limits with their defaults; given `maxPayload`, checks that a frame of that size can pass the byte bucket. */
 export function resolveLimits(options: LimitOptions = {}, maxPayload = 0): ResolvedLimits {
   const byteBurst = options.byteBurst ?? 4 * 1024 * 1024;
-  if (byteBurst < maxPayload) throw new RangeError(`pushwire: option limits.byteBurst (${byteBurst}) must be at least maxPayload (${maxPayload})`);
+  if (byteBurst < maxPayload)
+    throw new RangeError(`pushwire: option limits.byteBurst (${byteBurst}) must be at least maxPayload (${maxPayload})`);
   return {
     maxSessions: options.maxSessions ?? 50_000,
     maxSessionsPerAddress: options.maxSessionsPerAddress ?? 1_000,

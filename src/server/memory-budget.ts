@@ -240,7 +240,8 @@ export class MemoryBudget {
   shed(): void {
     this.shedScheduled = false;
     for (const [name, address] of this.addresses) {
-      if (address.bytes > this.limits.addressBytes) this.shedWhile(() => address.bytes > this.limits.addressBytes * SHED_TARGET, 'address', name);
+      if (address.bytes > this.limits.addressBytes)
+        this.shedWhile(() => address.bytes > this.limits.addressBytes * SHED_TARGET, 'address', name);
     }
     if (this.bytes > this.limits.processBytes) this.shedWhile(() => this.bytes > this.limits.processBytes * SHED_TARGET, 'process');
   }

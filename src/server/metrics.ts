@@ -78,7 +78,9 @@ export function renderPrometheus(stats: ServerStats): string {
     Object.entries(stats.byTransport).map(([transport, n]) => [`{transport="${transport}"}`, n]),
   );
   metric('channels', 'gauge', 'Channels with subscribers on this node.', [['', stats.channels]]);
-  metric('memory_bytes', 'gauge', 'Bytes held by sessions (shared frames once): unacknowledged frames, inboxes, connection queues.', [['', stats.memory.bytes]]);
+  metric('memory_bytes', 'gauge', 'Bytes held by sessions (shared frames once): unacknowledged frames, inboxes, connection queues.', [
+    ['', stats.memory.bytes],
+  ]);
   metric('memory_budget_bytes', 'gauge', 'The process memory budget (memory.processBytes).', [['', stats.memory.budget]]);
   metric('memory_inbox_bytes', 'gauge', 'Bytes of client frames received and not yet handled.', [['', stats.memory.inbox]]);
   metric('sessions_opened_total', 'counter', 'New sessions.', [['', c.sessionsOpened]]);

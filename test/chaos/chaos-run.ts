@@ -179,7 +179,8 @@ export class ChaosRun {
     const progress = (): number => sum(this.downSent, (n) => n) + sum(this.upSent, (n) => n);
     const half = progress() + count; // half of this exchange's 2·count messages
     while (true) {
-      if (Date.now() > deadline) throw new Error(`chaos run over its time limit of ${this.config.timeLimit} ms: ${JSON.stringify(this.counts())}`);
+      if (Date.now() > deadline)
+        throw new Error(`chaos run over its time limit of ${this.config.timeLimit} ms: ${JSON.stringify(this.counts())}`);
       let idle = true;
       for (let i = 0; i < this.config.channels; i++) {
         // Server → client, paced by what the client received.
@@ -195,7 +196,12 @@ export class ChaosRun {
           const outcome = this.upOutcome[i]!;
           outcome.set(n, 'pending');
           inFlight++;
-          if (n % REQUEST_EVERY === 0) this.request(`${i}:${n}`, () => inFlight++, () => inFlight--);
+          if (n % REQUEST_EVERY === 0)
+            this.request(
+              `${i}:${n}`,
+              () => inFlight++,
+              () => inFlight--,
+            );
           this.client.publish(`up-${i}`, { n }).then(
             () => {
               inFlight--;

@@ -23,7 +23,9 @@ const AFTER_RESTART = Math.min(4_000, Math.max(400, Math.floor(MESSAGES / 10)));
 
 function print(title: string, report: PhaseReport): void {
   const { counts, examples, ...rest } = report;
-  console.log(`[chaos] ${title}\n${JSON.stringify({ ...counts, ...rest }, null, 1)}${examples.length ? `\nexamples: ${examples.join('; ')}` : ''}`);
+  console.log(
+    `[chaos] ${title}\n${JSON.stringify({ ...counts, ...rest }, null, 1)}${examples.length ? `\nexamples: ${examples.join('; ')}` : ''}`,
+  );
 }
 
 describe.each(selected)('chaos over %s through a fault-injecting proxy', (name) => {

@@ -160,9 +160,14 @@ export class HonestPeer {
 export function honestReport(peers: HonestPeer[]) {
   const rejected: Record<string, number> = {};
   for (const peer of peers) {
-    for (const outcome of peer.outcomes.values()) if (outcome !== 'ok' && outcome !== 'pending') rejected[outcome] = (rejected[outcome] ?? 0) + 1;
+    for (const outcome of peer.outcomes.values())
+      if (outcome !== 'ok' && outcome !== 'pending') rejected[outcome] = (rejected[outcome] ?? 0) + 1;
   }
-  const lost = peers.flatMap((subscriber) => peers.flatMap((publisher) => subscriber.silentlyLost(publisher).map((n) => `peer ${subscriber.id} never got ${n} from ${publisher.id}`)));
+  const lost = peers.flatMap((subscriber) =>
+    peers.flatMap((publisher) =>
+      subscriber.silentlyLost(publisher).map((n) => `peer ${subscriber.id} never got ${n} from ${publisher.id}`),
+    ),
+  );
   return {
     published: sum(peers, (peer) => peer.sent),
     delivered: sum(peers, (peer) => sum(peer.arrived.values(), (set) => set.size)),
@@ -227,27 +232,42 @@ export class HostilePeers {
   wave(): void {
     const url = this.urls[this.waves.count++ % this.urls.length]!;
     // Pings before hello, never reading the pongs.
-    this.sockets.add(closer(rawSocket(url, (socket) => {
-      socket.pause();
-      for (let id = 0; id < 500; id++) socket.send(`{"t":"ping","id":${id}}`);
-    })));
+    this.sockets.add(
+      closer(
+        rawSocket(url, (socket) => {
+          socket.pause();
+          for (let id = 0; id < 500; id++) socket.send(`{"t":"ping","id":${id}}`);
+        }),
+      ),
+    );
     // A subscriber to a busy channel that never reads.
-    this.sockets.add(closer(rawSocket(url, (socket) => {
-      socket.send(`{"t":"hello","v":1}\n{"t":"sub","s":1,"ch":"${soakChannel(0)}","rewind":1000}`);
-      socket.pause();
-    })));
+    this.sockets.add(
+      closer(
+        rawSocket(url, (socket) => {
+          socket.send(`{"t":"hello","v":1}\n{"t":"sub","s":1,"ch":"${soakChannel(0)}","rewind":1000}`);
+          socket.pause();
+        }),
+      ),
+    );
     // Garbage, unknown frames, an oversize frame, then a flood of pings past the rate limit.
-    this.sockets.add(closer(rawSocket(url, (socket) => {
-      socket.send('{"t":"hello","v":1}');
-      for (const text of ['{', '{"t":"nope"}', '[]', `{"t":"msg","s":1,"d":"${'x'.repeat(70_000)}"}`]) socket.send(text);
-      for (let id = 0; id < 3_000; id++) socket.send(`{"t":"ping","id":${id}}`);
-    })));
+    this.sockets.add(
+      closer(
+        rawSocket(url, (socket) => {
+          socket.send('{"t":"hello","v":1}');
+          for (const text of ['{', '{"t":"nope"}', '[]', `{"t":"msg","s":1,"d":"${'x'.repeat(70_000)}"}`]) socket.send(text);
+          for (let id = 0; id < 3_000; id++) socket.send(`{"t":"ping","id":${id}}`);
+        }),
+      ),
+    );
     // A forged resume: another session's id, a made-up secret.
-    this.sockets.add(closer(rawSocket(url, (socket) => socket.send('{"t":"hello","v":1,"sid":"AAAAAAAAAAAAAAAAAAAAAA","secret":"forged","rx":0}'))));
+    this.sockets.add(
+      closer(rawSocket(url, (socket) => socket.send('{"t":"hello","v":1,"sid":"AAAAAAAAAAAAAAAAAAAAAA","secret":"forged","rx":0}'))),
+    );
     // Channel streams nobody reads.
     for (let i = 0; i < 4; i++) this.streams.add(held(httpRequest(`${url}/events?channel=${soakChannel(i % 2)}&rewind=1000`)));
     // Polls and posts without a session, an oversize hello over HTTP.
-    for (let i = 0; i < 10; i++) void fetch(`${url}/poll`, { headers: { 'pushwire-connection': `x${i}`, 'pushwire-received': '0' } }).catch(() => {});
+    for (let i = 0; i < 10; i++)
+      void fetch(`${url}/poll`, { headers: { 'pushwire-connection': `x${i}`, 'pushwire-received': '0' } }).catch(() => {});
     void fetch(`${url}/poll`, { method: 'POST', body: 'garbage' }).catch(() => {});
     void fetch(`${url}/sse`, { method: 'POST', body: `{"t":"hello","v":1,"auth":"${'x'.repeat(100_000)}"}` }).catch(() => {});
     // A connection that never says anything (until the handshake timeout).

@@ -54,11 +54,20 @@ describe.skipIf(!redisProgram.available)('soak: two nodes on Redis, honest and h
       const ports = nodes.map((node) => node.port);
       // Each honest peer reaches the nodes through a proxy that cuts, stalls and delays; the proxies
       // swap nodes now and then (a load balancer's choice), so reconnects move sessions between nodes.
-      const faults = { cutAfter: [500, 4_000] as [number, number], stallChance: 0.05, stallFor: [5, 80] as [number, number], delay: [0, 3] as [number, number] };
+      const faults = {
+        cutAfter: [500, 4_000] as [number, number],
+        stallChance: 0.05,
+        stallFor: [5, 80] as [number, number],
+        delay: [0, 3] as [number, number],
+      };
       const proxies = [closeAfterTest(new FaultProxy(ports[0]!, faults)), closeAfterTest(new FaultProxy(ports[1]!, faults))];
       const proxyPorts = await Promise.all(proxies.map((proxy) => proxy.listen()));
       const peers = TRANSPORTS.flatMap((transport, t) =>
-        [0, 1].map((side) => closeAfterTest(new HonestPeer(t * 2 + side, transport, `http://127.0.0.1:${proxyPorts[side]}/pushwire`, CHANNELS), (peer) => peer.client.close())),
+        [0, 1].map((side) =>
+          closeAfterTest(new HonestPeer(t * 2 + side, transport, `http://127.0.0.1:${proxyPorts[side]}/pushwire`, CHANNELS), (peer) =>
+            peer.client.close(),
+          ),
+        ),
       );
       await waitFor(() => peers.every((peer) => peer.subscribed >= CHANNELS), 'every honest peer subscribed', 20_000);
       const hostile = closeAfterTest(new HostilePeers(nodes.map((node) => node.url)));
@@ -140,13 +149,20 @@ describe.skipIf(!redisProgram.available)('soak: two nodes on Redis, honest and h
       for (const peer of peers) peer.publish();
       const reached = (): boolean =>
         peers.every((peer) => peer.unsettled === 0) &&
-        peers.every((subscriber) => peers.every((publisher) => subscriber.received(publisher.ownChannel, publisher.id).has(publisher.lastAcknowledged)));
+        peers.every((subscriber) =>
+          peers.every((publisher) => subscriber.received(publisher.ownChannel, publisher.id).has(publisher.lastAcknowledged)),
+        );
       await waitFor(reached, 'every acknowledged publish reached every honest peer', 60_000).catch(() => {});
       await watchMemory();
 
       const report = honestReport(peers);
       const counters = await Promise.all(nodes.map(async (node) => (await fetch(`${node.url}/metrics`)).text()));
-      const limitHits = counters.map((text) => [...text.matchAll(/^pushwire_limit_hits_total\{limit="(\w+)"\} (\d+)$/gm)].filter(([, , n]) => n !== '0').map(([, limit, n]) => `${limit}=${n}`).join(' '));
+      const limitHits = counters.map((text) =>
+        [...text.matchAll(/^pushwire_limit_hits_total\{limit="(\w+)"\} (\d+)$/gm)]
+          .filter(([, , n]) => n !== '0')
+          .map(([, limit, n]) => `${limit}=${n}`)
+          .join(' '),
+      );
       console.log(
         `[soak] ${SECONDS} s, faults: ${faultLog.join('; ')}\n` +
           `${JSON.stringify({ ...report, hostileWaves: hostile.waves.count, cuts: proxies.map((proxy) => proxy.stats.cuts) })}\n` +
@@ -160,7 +176,8 @@ describe.skipIf(!redisProgram.available)('soak: two nodes on Redis, honest and h
       expect(report.duplicates, 'nothing delivered twice').toBe(0);
       expect(report.silentlyLost, 'every acknowledged publish arrived, or a reset said it was lost').toBe(0);
       expect(reached(), 'every acknowledged publish reached every honest peer').toBe(true);
-      for (const code of Object.keys(report.rejected)) expect(code, 'publishes fail only explicitly, with the session').toBe('session_lost');
+      for (const code of Object.keys(report.rejected))
+        expect(code, 'publishes fail only explicitly, with the session').toBe('session_lost');
       expect(report.requests.wrong, 'every answer is its own request’s').toBe(0);
       for (const code of Object.keys(report.requests.failed)) expect(code).toBe('session_lost');
       expect(report.echoedTwice, 'no message handled twice').toBe(0);

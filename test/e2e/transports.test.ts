@@ -17,7 +17,10 @@ describe.skipIf(!chromiumProgram.available)('demo transports in Chromium', () =>
   it('the inspector forces a transport from the list the library offers (reloads with ?transport=)', async () => {
     const { page, context, errors } = await openPage(env.browser, `${env.demo.url}/react/`);
     await factIs(page, 'state', 'open');
-    const offered = await page.getByTestId('transport-select').locator('option').evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value));
+    const offered = await page
+      .getByTestId('transport-select')
+      .locator('option')
+      .evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value));
     expect(built).toEqual(['websocket', 'sse', 'long-polling']);
     expect(offered).toEqual(['', ...built]);
     await factIs(page, 'transport', 'websocket');

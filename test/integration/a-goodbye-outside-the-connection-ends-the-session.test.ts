@@ -24,13 +24,17 @@ async function session(url: string): Promise<{ sid: string; secret: string }> {
   return { sid: welcome.sid, secret: welcome.secret };
 }
 
-const goodbye = (url: string, body: string, method = 'POST'): Promise<Response> => fetch(`${url}/bye`, { method, body: method === 'POST' ? body : null });
+const goodbye = (url: string, body: string, method = 'POST'): Promise<Response> =>
+  fetch(`${url}/bye`, { method, body: method === 'POST' ? body : null });
 
 describe('POST {path}/bye', () => {
   it('ends the session when the secret is its own; a wrong secret or an unknown session changes nothing, and every answer is the same 204', async () => {
     const { server, ended } = await recordingServer();
     const { sid, secret } = await session(server.url);
-    const wrong = await goodbye(server.url, JSON.stringify({ t: 'bye', sid, secret: secret.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')) }));
+    const wrong = await goodbye(
+      server.url,
+      JSON.stringify({ t: 'bye', sid, secret: secret.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')) }),
+    );
     const unknown = await goodbye(server.url, JSON.stringify({ t: 'bye', sid: 'A'.repeat(sid.length), secret }));
     expect([wrong.status, unknown.status]).toEqual([204, 204]);
     expect(server.pushwire.stats().sessions).toBe(1);

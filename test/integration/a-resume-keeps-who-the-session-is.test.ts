@@ -16,7 +16,9 @@ afterEach(closeAll);
 const HOOKS: ServerOptions = {
   authorize: ({ auth }) => {
     const token = (auth as { token?: string } | undefined)?.token;
-    return token === 'alice-token' || token === 'bob-token' ? { ok: true, user: { id: token.replace('-token', ''), token } } : { ok: false, reason: 'bad token' };
+    return token === 'alice-token' || token === 'bob-token'
+      ? { ok: true, user: { id: token.replace('-token', ''), token } }
+      : { ok: false, reason: 'bad token' };
   },
   canSubscribe: (session, channel) => !channel.startsWith('private:') || channel === `private:${(session.user as { id: string }).id}`,
 };
@@ -27,7 +29,11 @@ type Frame = Record<string, unknown>;
  * A raw WebSocket that sends `hello` (and any frames after it) and collects what comes back: the
  * frames, until `enough` says so or the server closes (its close code; 0 if still open), at most 10 s.
  */
-async function rawConnection(url: string, frames: object[], enough: (got: Frame[]) => boolean = () => false): Promise<{ frames: Frame[]; code: number }> {
+async function rawConnection(
+  url: string,
+  frames: object[],
+  enough: (got: Frame[]) => boolean = () => false,
+): Promise<{ frames: Frame[]; code: number }> {
   const socket = closeAfterTest(new WebSocket(`${url.replace(/^http/, 'ws')}/ws`), (ws) => ws.terminate());
   const received: Frame[] = [];
   await new Promise((resolve) => socket.once('open', resolve));
@@ -67,10 +73,14 @@ describe('a resume re-authorizes and keeps the session’s user', () => {
     expect(bob.code).toBe(4201);
     expect(server.pushwire.stats().counters.limitHits.other_user).toBe(1);
     // Alice herself still resumes her session, and reads her channel.
-    const herself = await rawConnection(server.url, [
-      { t: 'hello', v: 1, sid, secret, rx: 0, auth: { token: 'alice-token' } },
-      { t: 'sub', s: 1, ch: 'private:alice' },
-    ], has('subd'));
+    const herself = await rawConnection(
+      server.url,
+      [
+        { t: 'hello', v: 1, sid, secret, rx: 0, auth: { token: 'alice-token' } },
+        { t: 'sub', s: 1, ch: 'private:alice' },
+      ],
+      has('subd'),
+    );
     expect(herself.frames[0]).toMatchObject({ t: 'welcome', resumed: true, sid });
     expect(herself.frames.find((frame) => frame.t === 'subd')).toMatchObject({ ch: 'private:alice', st: 'new' });
   });
@@ -79,7 +89,11 @@ describe('a resume re-authorizes and keeps the session’s user', () => {
     let round = 0;
     const server = await startTestServer({ ...HOOKS, authorize: () => ({ ok: true, user: { id: 'alice', round: ++round } }) });
     const [welcome] = (await rawConnection(server.url, [{ t: 'hello', v: 1 }], has('welcome'))).frames;
-    const again = await rawConnection(server.url, [{ t: 'hello', v: 1, sid: welcome!.sid, secret: welcome!.secret, rx: 0 }], has('welcome'));
+    const again = await rawConnection(
+      server.url,
+      [{ t: 'hello', v: 1, sid: welcome!.sid, secret: welcome!.secret, rx: 0 }],
+      has('welcome'),
+    );
     expect(again.frames[0]).toMatchObject({ t: 'welcome', resumed: true, sid: welcome!.sid });
   });
 

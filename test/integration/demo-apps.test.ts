@@ -34,7 +34,11 @@ describe('demo chat room', () => {
     await ana.send({ app: 'chat', type: 'say', text: '<img src=x onerror=alert(1)> hi', name: 'Mallory' });
     ana.close();
     await waitFor(() => seenByBen.length === 3, 'join, message, leave');
-    expect(seenByBen.map((e) => [e.kind, e.name])).toEqual([['join', 'Ana'], ['message', 'Ana'], ['leave', 'Ana']]);
+    expect(seenByBen.map((e) => [e.kind, e.name])).toEqual([
+      ['join', 'Ana'],
+      ['message', 'Ana'],
+      ['leave', 'Ana'],
+    ]);
     // Delivered as the plain text it is; pages render it as text.
     expect(seenByBen[1]).toMatchObject({ text: '<img src=x onerror=alert(1)> hi' });
   });
@@ -102,7 +106,15 @@ describe('demo Connect Four', () => {
     }
     await red.send({ app: 'game', type: 'move', column: 3 });
     await waitFor(() => states.at(-1)?.phase === 'won', 'won');
-    expect(states.at(-1)).toMatchObject({ winner: 1, line: [[2, 3], [3, 3], [4, 3], [5, 3]] });
+    expect(states.at(-1)).toMatchObject({
+      winner: 1,
+      line: [
+        [2, 3],
+        [3, 3],
+        [4, 3],
+        [5, 3],
+      ],
+    });
     await expect(yellow.send({ app: 'game', type: 'move', column: 4 })).rejects.toThrow(/not running/);
     // Every change was published in order.
     expect(states.map((s) => s.version)).toEqual(states.map((_, i) => states[0]!.version + i));

@@ -25,7 +25,14 @@ describe('demo server', () => {
   it('serves the React page with its ESM bundle, and every asset locally', async () => {
     const html = await (await fetch(`${base}/react/`)).text();
     expect(html).toContain('<script type="module" src="/dist/demo/react.js"></script>');
-    for (const path of ['/styles.css', '/favicon.svg', '/dist/pushwire.global.js', '/dist/pushwire-sync.global.js', '/dist/demo/vanilla.js', '/dist/demo/react.js']) {
+    for (const path of [
+      '/styles.css',
+      '/favicon.svg',
+      '/dist/pushwire.global.js',
+      '/dist/pushwire-sync.global.js',
+      '/dist/demo/vanilla.js',
+      '/dist/demo/react.js',
+    ]) {
       const response = await fetch(`${base}${path}`);
       expect(response.status, path).toBe(200);
     }

@@ -38,24 +38,32 @@ const hostileNumber = fc.oneof(
   fc.double({ noNaN: false }),
   fc.string({ maxLength: 5 }),
 );
-const hostileValue = fc.oneof(hostileNumber, fc.string({ maxLength: 30 }), fc.constant(null), fc.array(fc.integer(), { maxLength: 3 }), fc.json());
-const hostileObject = fc.record(
-  {
-    t: fc.constantFrom(...types),
-    v: fc.oneof(fc.constant(1), hostileNumber),
-    s: hostileNumber,
-    n: hostileNumber,
-    id: hostileNumber,
-    ch: fc.oneof(fc.constantFrom('calm', 'x', 'a b', ''), fc.string({ maxLength: 300 })),
-    d: fc.oneof(hostileValue, fc.string({ minLength: MAX_PAYLOAD, maxLength: MAX_PAYLOAD * 3 })),
-    from: fc.oneof(fc.tuple(fc.string({ maxLength: 10 }), hostileNumber), hostileValue),
-    rewind: hostileNumber,
-    sid: fc.string({ maxLength: 40 }),
-    secret: fc.string({ maxLength: 40 }),
-    rx: hostileNumber,
-  },
-  { requiredKeys: [] },
-).map((frame) => JSON.stringify(frame));
+const hostileValue = fc.oneof(
+  hostileNumber,
+  fc.string({ maxLength: 30 }),
+  fc.constant(null),
+  fc.array(fc.integer(), { maxLength: 3 }),
+  fc.json(),
+);
+const hostileObject = fc
+  .record(
+    {
+      t: fc.constantFrom(...types),
+      v: fc.oneof(fc.constant(1), hostileNumber),
+      s: hostileNumber,
+      n: hostileNumber,
+      id: hostileNumber,
+      ch: fc.oneof(fc.constantFrom('calm', 'x', 'a b', ''), fc.string({ maxLength: 300 })),
+      d: fc.oneof(hostileValue, fc.string({ minLength: MAX_PAYLOAD, maxLength: MAX_PAYLOAD * 3 })),
+      from: fc.oneof(fc.tuple(fc.string({ maxLength: 10 }), hostileNumber), hostileValue),
+      rewind: hostileNumber,
+      sid: fc.string({ maxLength: 40 }),
+      secret: fc.string({ maxLength: 40 }),
+      rx: hostileNumber,
+    },
+    { requiredKeys: [] },
+  )
+  .map((frame) => JSON.stringify(frame));
 /** Anything a hostile or broken peer might send: garbage, wrong types, huge numbers, truncated frames. */
 const hostileFrame = fc.oneof(
   hostileObject,
@@ -67,7 +75,10 @@ const hostileFrame = fc.oneof(
 /** Sequences that also replay sequence numbers: valid publishes, each possibly sent twice. */
 const replayedPublishes = fc
   .array(fc.integer({ min: 1, max: 20 }), { maxLength: 20 })
-  .map((seqs) => ['{"t":"hello","v":1}', ...seqs.flatMap((s) => [JSON.stringify({ t: 'pub', s, ch: 'x', d: s }), JSON.stringify({ t: 'pub', s, ch: 'x', d: s })])]);
+  .map((seqs) => [
+    '{"t":"hello","v":1}',
+    ...seqs.flatMap((s) => [JSON.stringify({ t: 'pub', s, ch: 'x', d: s }), JSON.stringify({ t: 'pub', s, ch: 'x', d: s })]),
+  ]);
 
 async function play(frames: string[], peers: number): Promise<void> {
   const sockets = await Promise.all(
@@ -118,10 +129,22 @@ function hostileRequest(route: string, method: string, headers: Record<string, s
 const hostileRequestArb = fc.record({
   route: fc.constantFrom('/sse', '/poll', '/send', '/events', '/ws', '/nope', ''),
   method: fc.constantFrom('GET', 'POST', 'PUT', 'OPTIONS', 'DELETE'),
-  connection: fc.oneof(fc.constant(''), fc.string({ maxLength: 40 }), fc.string({ unit: fc.constantFrom(...'0123456789abcdefABCDEF_-'), minLength: 24, maxLength: 24 })),
+  connection: fc.oneof(
+    fc.constant(''),
+    fc.string({ maxLength: 40 }),
+    fc.string({ unit: fc.constantFrom(...'0123456789abcdefABCDEF_-'), minLength: 24, maxLength: 24 }),
+  ),
   received: fc.oneof(fc.constant(''), hostileNumber.map(String)),
-  query: fc.oneof(fc.constant(''), fc.string({ maxLength: 30 }).map((q) => `?channel=${encodeURIComponent(q)}`), fc.constant('?channel=calm&rewind=-1')),
-  body: fc.oneof(fc.array(hostileFrame, { maxLength: 8 }).map((frames) => frames.join('\n')), fc.constant('{"t":"hello","v":1}'), fc.string({ maxLength: 100 })),
+  query: fc.oneof(
+    fc.constant(''),
+    fc.string({ maxLength: 30 }).map((q) => `?channel=${encodeURIComponent(q)}`),
+    fc.constant('?channel=calm&rewind=-1'),
+  ),
+  body: fc.oneof(
+    fc.array(hostileFrame, { maxLength: 8 }).map((frames) => frames.join('\n')),
+    fc.constant('{"t":"hello","v":1}'),
+    fc.string({ maxLength: 100 }),
+  ),
 });
 
 describe('fuzzing the HTTP endpoints with hostile requests', () => {

@@ -72,7 +72,8 @@ describe('limits', () => {
     const client = await openClient(server.url);
     const errors: string[] = [];
     let ok = 0;
-    for (const channel of ['a', 'b', 'c']) client.subscribe(channel, { onSubscribed: () => ok++, onError: (error) => errors.push(error.code) });
+    for (const channel of ['a', 'b', 'c'])
+      client.subscribe(channel, { onSubscribed: () => ok++, onError: (error) => errors.push(error.code) });
     await waitFor(() => ok + errors.length === 3, 'all answered');
     expect(ok).toBe(2);
     expect(errors).toEqual(['limit_exceeded']);
@@ -141,7 +142,12 @@ describe('graceful shutdown', () => {
 });
 
 /** A raw HTTP request (Node's fetch won't let a test set Origin freely). */
-function request(url: string, method: string, headers: Record<string, string>, body = ''): Promise<{ status: number; headers: Record<string, unknown> }> {
+function request(
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+  body = '',
+): Promise<{ status: number; headers: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(url, { method, headers }, (res) => {
       res.resume();
@@ -167,11 +173,21 @@ describe('origin checks on the HTTP transports (CSRF)', () => {
 
   it('by default refuses an https:// page on an http server, without CORS headers that would let it read the answer', async () => {
     const server = await startTestServer();
-    const res = await request(`${server.url}/poll`, 'POST', { Origin: `https://127.0.0.1:${server.port}`, 'content-type': 'text/plain' }, hello);
+    const res = await request(
+      `${server.url}/poll`,
+      'POST',
+      { Origin: `https://127.0.0.1:${server.port}`, 'content-type': 'text/plain' },
+      hello,
+    );
     expect(res.status).toBe(403);
     expect(res.headers['access-control-allow-origin']).toBeUndefined();
     expect(server.pushwire.stats().sessions).toBe(0);
-    const same = await request(`${server.url}/poll`, 'POST', { Origin: `http://127.0.0.1:${server.port}`, 'content-type': 'text/plain' }, hello);
+    const same = await request(
+      `${server.url}/poll`,
+      'POST',
+      { Origin: `http://127.0.0.1:${server.port}`, 'content-type': 'text/plain' },
+      hello,
+    );
     expect(same.status).toBe(200);
   });
 

@@ -59,7 +59,8 @@ describe('load', () => {
     await waitFor(() => flooderReady, 'flooder welcomed');
     let s = 0;
     const flood = setInterval(() => {
-      for (let i = 0; i < 500 && flooder.socket.readyState === WebSocket.OPEN; i++) flooder.socket.send(`{"t":"pub","s":${++s},"ch":"flood","d":${s}}`);
+      for (let i = 0; i < 500 && flooder.socket.readyState === WebSocket.OPEN; i++)
+        flooder.socket.send(`{"t":"pub","s":${++s},"ch":"flood","d":${s}}`);
     }, 5);
 
     for (let i = 1; i <= BROADCASTS; i++) {

@@ -29,7 +29,9 @@ interface BareSession {
 /** A bare WebSocket session: says hello, reads every frame, and never sends a receipt. */
 async function bareSession(port: number): Promise<BareSession> {
   const socket = closeAfterTest(new WebSocket(`ws://127.0.0.1:${port}/pushwire/ws`), (open) => open.terminate());
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+  );
   const session: BareSession = { socket, frames: [], closed };
   socket.on('message', (data) => {
     const text = String(data);
@@ -109,10 +111,12 @@ describe("a session's inbox (finding 9)", () => {
     for (let i = 1; i <= total; i++) client.socket.send(JSON.stringify({ t: 'msg', s: i, d: { i, payload } }));
     await waitFor(() => client.frames.some((frame) => frame.t === 'ack' && frame.s === total), 'the ack of every frame', 30_000);
 
-    const refused = client.frames.filter((frame) => frame.t === 'err').map((frame) => {
-      expect(frame.code).toBe('limit_exceeded');
-      return frame.s as number;
-    });
+    const refused = client.frames
+      .filter((frame) => frame.t === 'err')
+      .map((frame) => {
+        expect(frame.code).toBe('limit_exceeded');
+        return frame.s as number;
+      });
     expect(refused.length).toBeGreaterThan(0);
     expect([...handled, ...refused].sort((a, b) => a - b)).toEqual(Array.from({ length: total }, (_, index) => index + 1));
     expect(peakInbox).toBeGreaterThan(0);

@@ -7,7 +7,8 @@ import { delay, waitFor } from '../support/wait.js';
 
 afterEach(closeAll);
 
-const refusedForRate = (frames: Array<Record<string, unknown>>): number => frames.filter((f) => f.t === 'err' && f.code === 'rate_limited').length;
+const refusedForRate = (frames: Array<Record<string, unknown>>): number =>
+  frames.filter((f) => f.t === 'err' && f.code === 'rate_limited').length;
 
 describe('before hello', () => {
   it('a peer sending pings before hello gets a few pongs, then is cut off with 4101', async () => {

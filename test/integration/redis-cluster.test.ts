@@ -51,11 +51,14 @@ function listen(client: PushwireClient, channel: string): Listener {
   return listener;
 }
 
-const viaBalancer = (transport: typeof sse): PushwireClient => connectClient(balancer!.url, { transports: [transport], welcomeTimeout: 5_000 });
+const viaBalancer = (transport: typeof sse): PushwireClient =>
+  connectClient(balancer!.url, { transports: [transport], welcomeTimeout: 5_000 });
 
 describe.skipIf(!available)('sessions on Redis, three nodes behind a round-robin balancer', () => {
   it('SSE and long-polling work without sticky sessions: POSTs and polls that land on another node are passed on', async () => {
-    const listeners = [viaBalancer(sse), viaBalancer(sse), viaBalancer(longPolling), viaBalancer(longPolling)].map((client) => listen(client, 'round-robin'));
+    const listeners = [viaBalancer(sse), viaBalancer(sse), viaBalancer(longPolling), viaBalancer(longPolling)].map((client) =>
+      listen(client, 'round-robin'),
+    );
     await waitFor(() => listeners.every((l) => l.statuses.length === 1), 'all subscribed', 15_000);
 
     const sends: Array<Promise<void>> = [];
@@ -117,7 +120,11 @@ describe.skipIf(!available)('sessions on Redis, three nodes behind a round-robin
     expect(mine.statuses).toEqual(['new', 'recovered']);
     // The dead node's presence entry goes once its heartbeats stop (node timeout 2 s); the client's
     // new one, joined on node 1, stays.
-    await waitFor(() => watched.list().length === 1 && Object.keys(watched.list()[0]!.connections).length === 1, 'one presence entry', 10_000);
+    await waitFor(
+      () => watched.list().length === 1 && Object.keys(watched.list()[0]!.connections).length === 1,
+      'one presence entry',
+      10_000,
+    );
     expect(Object.values(watched.list()[0]!.connections)).toEqual([{ name: 'crashing' }]);
     client.close();
     observer.client.close();
@@ -125,7 +132,9 @@ describe.skipIf(!available)('sessions on Redis, three nodes behind a round-robin
 
   it('SSE and long-polling clients whose node is killed mid-stream resume on the others: nothing lost, nothing twice', async () => {
     const alive = nodes.slice(1);
-    const listeners = [viaBalancer(sse), viaBalancer(longPolling), viaBalancer(sse), viaBalancer(longPolling)].map((client) => listen(client, 'kill'));
+    const listeners = [viaBalancer(sse), viaBalancer(longPolling), viaBalancer(sse), viaBalancer(longPolling)].map((client) =>
+      listen(client, 'kill'),
+    );
     const publisher = connectClient(balancer!.url, { transports: [websocket] });
     await waitFor(() => listeners.every((l) => l.statuses.length === 1) && publisher.state === 'open', 'all subscribed', 15_000);
     const opened = await Promise.all(alive.map((node) => counter('connections', [node])));
@@ -141,6 +150,11 @@ describe.skipIf(!available)('sessions on Redis, three nodes behind a round-robin
     await waitFor(() => listeners.every((l) => l.got.length >= 300), 'all 300 everywhere', 30_000);
     await delay(300);
     for (const l of listeners) expect(l.got).toEqual([...Array(300).keys()]);
-    expect(await counter('sessions_adopted_total', alive.filter((node) => node !== victim))).toBeGreaterThan(0);
+    expect(
+      await counter(
+        'sessions_adopted_total',
+        alive.filter((node) => node !== victim),
+      ),
+    ).toBeGreaterThan(0);
   }, 60_000);
 });

@@ -121,13 +121,19 @@ describe.skipIf(!redis.available)('a Redis stall', () => {
     await admin.call('CLIENT', 'PAUSE', '2500', 'ALL');
 
     // As many clients as the limit allows say hello, get no welcome (the session's record write waits for Redis), give up.
-    const sockets = Array.from({ length: 3 }, () => closeAfterTest(new WebSocket(`${server.url.replace(/^http/, 'ws')}/ws`), (socket) => socket.terminate()));
+    const sockets = Array.from({ length: 3 }, () =>
+      closeAfterTest(new WebSocket(`${server.url.replace(/^http/, 'ws')}/ws`), (socket) => socket.terminate()),
+    );
     await Promise.all(sockets.map((socket) => new Promise((resolve) => socket.once('open', resolve))));
     for (const socket of sockets) socket.send('{"t":"hello","v":1}');
     await delay(500);
     for (const socket of sockets) socket.close();
 
-    await waitFor(() => server.pushwire.stats().sessions === 0 && server.pushwire.stats().counters.sessionsEnded.expired === 3, 'abandoned sessions ended', 10_000);
+    await waitFor(
+      () => server.pushwire.stats().sessions === 0 && server.pushwire.stats().counters.sessionsEnded.expired === 3,
+      'abandoned sessions ended',
+      10_000,
+    );
     const closes: number[] = [];
     const client = connectClient(server.url);
     client.on('close', ({ code }) => closes.push(code));

@@ -55,7 +55,10 @@ describe.skipIf(!redis.available)('server nodes sharing channels through Redis',
 describe.skipIf(!redis.available)('a client that reconnects to another node while its node lives', () => {
   it('the other node takes the session over: the old one releases it (reason moved), answers and unacknowledged publishes arrive once', async () => {
     const ended: string[] = [];
-    const answer = { onRequest: (_session: unknown, data: unknown) => ({ answer: data }), onClose: (_session: unknown, reason: string) => ended.push(reason) };
+    const answer = {
+      onRequest: (_session: unknown, data: unknown) => ({ answer: data }),
+      onClose: (_session: unknown, reason: string) => ended.push(reason),
+    };
     const [a, b] = [await node('nodes4:', answer), await node('nodes4:', answer)];
     const network = controlledWebSocket();
     const client = await openClient(a.url, { WebSocket: network.WebSocket });

@@ -39,11 +39,15 @@ describe('gaps that history cannot fill end in an explicit reset', () => {
     const statuses: SubscribedInfo[] = [];
     const resets: SubscribedInfo[] = [];
     const got: number[] = [];
-    client.subscribe<number>('feed', {
-      onMessage: (value) => got.push(value),
-      onSubscribed: (info) => statuses.push(info),
-      onReset: (info) => resets.push(info),
-    }, { from: [first.epoch, first.seq] });
+    client.subscribe<number>(
+      'feed',
+      {
+        onMessage: (value) => got.push(value),
+        onSubscribed: (info) => statuses.push(info),
+        onReset: (info) => resets.push(info),
+      },
+      { from: [first.epoch, first.seq] },
+    );
     await waitFor(() => statuses.length === 1, 'subscription answered');
     expect(statuses[0]).toMatchObject({ status: 'reset', epoch: first.epoch, seq: 51, head: 51 });
     expect(resets).toHaveLength(1);
@@ -59,9 +63,13 @@ describe('gaps that history cannot fill end in an explicit reset', () => {
     const client = await openClient(server.url);
     const statuses: string[] = [];
     const got: number[] = [];
-    client.subscribe<number>('feed', { onMessage: (v) => got.push(v), onSubscribed: (info) => statuses.push(info.status) }, {
-      from: [first.epoch, 5],
-    });
+    client.subscribe<number>(
+      'feed',
+      { onMessage: (v) => got.push(v), onSubscribed: (info) => statuses.push(info.status) },
+      {
+        from: [first.epoch, 5],
+      },
+    );
     await waitFor(() => got.length === 15, 'replayed 6..20');
     expect(statuses).toEqual(['recovered']);
     expect(got).toEqual(Array.from({ length: 15 }, (_, i) => i + 6));

@@ -18,7 +18,10 @@ const FRAME_BYTES = 1_000;
  * messages as the buffer holds, each exactly FRAME_BYTES bytes as a frame (so the buffer is full by
  * count and by bytes).
  */
-async function sessionWithFullBuffer(port: number, publish: (n: number, filler: string) => Promise<unknown>): Promise<{ sid: string; secret: string }> {
+async function sessionWithFullBuffer(
+  port: number,
+  publish: (n: number, filler: string) => Promise<unknown>,
+): Promise<{ sid: string; secret: string }> {
   const socket = closeAfterTest(new WebSocket(`ws://127.0.0.1:${port}/pushwire/ws`), (open) => open.terminate());
   const frames: Frame[] = [];
   socket.on('message', (data) => frames.push(JSON.parse(String(data)) as Frame));
@@ -64,7 +67,10 @@ async function readEvents(res: Response, until: (frames: Frame[]) => boolean): P
 
 /** Long-polls connection `token` until `until` holds for the frames received so far (bounded). */
 async function pollUntil(url: string, token: string, first: string, until: (frames: Frame[]) => boolean): Promise<Frame[]> {
-  const frames: Frame[] = first.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Frame);
+  const frames: Frame[] = first
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Frame);
   let received = 1;
   for (let polls = 0; polls < 20 && !until(frames) && !frames.some((frame) => frame.t === 'close'); polls++) {
     const res = await fetch(`${url}/poll`, { headers: { 'pushwire-connection': token, 'pushwire-received': String(received) } });
@@ -93,7 +99,9 @@ describe.each(['sse', 'long-polling'] as const)('a resume over %s when the sessi
 
     expect(frames[0]).toMatchObject({ t: 'welcome', resumed: true, rx: 1 });
     expect(frames.filter((frame) => frame.t === 'close')).toEqual([]);
-    expect(frames.filter((frame) => frame.t === 'm').map((frame) => frame.q)).toEqual(Array.from({ length: BUFFER_FRAMES }, (_, index) => index + 1));
+    expect(frames.filter((frame) => frame.t === 'm').map((frame) => frame.q)).toEqual(
+      Array.from({ length: BUFFER_FRAMES }, (_, index) => index + 1),
+    );
     expect(server.pushwire.stats().counters.sessionsEnded.evicted).toBe(0);
     // A long-polling connection keeps its last batch until a poll confirms it: counted in the budget.
     if (transport === 'long-polling') expect(server.pushwire.stats().memory.queues).toBeGreaterThan(0);

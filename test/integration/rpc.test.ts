@@ -37,7 +37,10 @@ describe('request/response against the real server', () => {
         return a + b;
       },
     });
-    const [sum, product] = await Promise.all([c.request<number>({ op: 'add', a: 2, b: 3 }), c.request<number>({ op: 'later', a: 4, b: 5 })]);
+    const [sum, product] = await Promise.all([
+      c.request<number>({ op: 'add', a: 2, b: 3 }),
+      c.request<number>({ op: 'later', a: 4, b: 5 }),
+    ]);
     expect(sum).toBe(5);
     expect(product).toBe(20);
     expect(seen).toEqual([

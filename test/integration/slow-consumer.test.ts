@@ -10,9 +10,14 @@ import { delay, waitFor } from '../support/wait.js';
 afterEach(closeAll);
 
 /** A bare WebSocket client that says hello, subscribes, and then stops reading its socket. */
-async function stalledSubscriber(port: number, channel: string): Promise<{ socket: WebSocket; closed: Promise<{ code: number; reason: string }> }> {
+async function stalledSubscriber(
+  port: number,
+  channel: string,
+): Promise<{ socket: WebSocket; closed: Promise<{ code: number; reason: string }> }> {
   const socket = closeAfterTest(new WebSocket(`ws://127.0.0.1:${port}/pushwire/ws`), (stalled) => stalled.terminate());
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+  );
   await new Promise<void>((resolve, reject) => {
     socket.once('open', () => resolve());
     socket.once('error', reject);
@@ -52,7 +57,9 @@ describe('a connection that does not drain its writes', () => {
     const client = connectClient(server.url);
     let received = 0;
     let inOrder = true;
-    await new Promise<void>((resolve) => client.subscribe<{ i: number }>('feed', { onMessage: (data) => (inOrder &&= data.i === ++received), onSubscribed: () => resolve() }));
+    await new Promise<void>((resolve) =>
+      client.subscribe<{ i: number }>('feed', { onMessage: (data) => (inOrder &&= data.i === ++received), onSubscribed: () => resolve() }),
+    );
 
     const payload = 'x'.repeat(16 * 1024);
     const total = 1_500; // ~24 MB: more than loopback socket buffers absorb

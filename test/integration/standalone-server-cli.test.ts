@@ -26,7 +26,9 @@ async function serve(args: string[] = [], env: Record<string, string> = {}): Pro
 /** The status line of a request written byte for byte (fetch would not send a malformed URL as it is). */
 function rawStatus(port: number, target: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const socket = connectTcp(port, '127.0.0.1', () => socket.write(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`));
+    const socket = connectTcp(port, '127.0.0.1', () =>
+      socket.write(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`),
+    );
     let answer = '';
     socket.setTimeout(5_000, () => socket.destroy(new Error(`no answer to GET ${target}`)));
     socket.on('data', (chunk: Buffer) => void (answer += chunk.toString()));
@@ -53,7 +55,15 @@ describe('pushwire CLI', () => {
   it('lists every serve option with its environment variable and config key in serve --help', async () => {
     const help = new CliProcess(['serve', '--help']);
     expect(await help.exited).toBe(0);
-    for (const text of ['--port N', 'PUSHWIRE_PORT, PORT', '--allowed-origins LIST', 'REDIS_URL', '"history.size"', '--config FILE', '--log-level LEVEL']) {
+    for (const text of [
+      '--port N',
+      'PUSHWIRE_PORT, PORT',
+      '--allowed-origins LIST',
+      'REDIS_URL',
+      '"history.size"',
+      '--config FILE',
+      '--log-level LEVEL',
+    ]) {
       expect(help.stdout).toContain(text);
     }
   });

@@ -18,7 +18,10 @@ afterEach(closeAll);
 /** Opens a long-polling connection with `hello` and returns the frames of its first answer. */
 async function handshake(url: string, hello: object): Promise<Array<Record<string, unknown>>> {
   const res = await fetch(`${url}/poll`, { method: 'POST', body: JSON.stringify(hello) });
-  return (await res.text()).split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+  return (await res.text())
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
 /** A new session's id and secret, and a secret one character off. */
@@ -46,7 +49,9 @@ describe('resume secrets', () => {
 
     const unknown = await work(() => handshake(server.url, { t: 'hello', v: 1, sid: 'A'.repeat(sid.length), secret, rx: 0 }));
     const wrong = await work(() => handshake(server.url, { t: 'hello', v: 1, sid, secret: wrongSecret, rx: 0 }));
-    const right = await work(async () => expect((await handshake(server.url, { t: 'hello', v: 1, sid, secret, rx: 0 }))[0]).toMatchObject({ resumed: true }));
+    const right = await work(async () =>
+      expect((await handshake(server.url, { t: 'hello', v: 1, sid, secret, rx: 0 }))[0]).toMatchObject({ resumed: true }),
+    );
 
     expect(wrong).toEqual({ sha256: 2, compared: 1 });
     expect(unknown, 'an unknown session does the work of a wrong secret').toEqual(wrong);

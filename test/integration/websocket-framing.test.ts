@@ -89,7 +89,11 @@ describe('several client frames in one WebSocket message', () => {
   it('handles a hello followed by subscriptions in one message, in order, as if each had its own message', async () => {
     const server = await startTestServer();
     const { socket, frames } = await rawSocket(server.url);
-    const batch = [{ t: 'hello', v: PROTOCOL_VERSION }, { t: 'sub', s: 1, ch: 'a' }, { t: 'sub', s: 2, ch: 'b' }];
+    const batch = [
+      { t: 'hello', v: PROTOCOL_VERSION },
+      { t: 'sub', s: 1, ch: 'a' },
+      { t: 'sub', s: 2, ch: 'b' },
+    ];
     socket.send(batch.map((frame) => JSON.stringify(frame)).join('\n'));
     await waitFor(() => frames.some((frame) => frame.t === 'ack' && frame.s === 2), 'both subscriptions acknowledged');
     expect(frames[0]).toMatchObject({ t: 'welcome', resumed: false });

@@ -51,7 +51,10 @@ describe('the packed package installed in a fresh folder', () => {
     react19 = freshFolder(base, 'react19');
     react18 = freshFolder(base, 'react18');
     // One after the other: two npm installs at once on a shared 2-core machine only slow each other.
-    await runOk('npm', [...NPM_INSTALL, tarball, 'react@19', 'react-dom@19', '@types/react@19', '@types/node@20'], { cwd: react19, timeoutMs: 240_000 });
+    await runOk('npm', [...NPM_INSTALL, tarball, 'react@19', 'react-dom@19', '@types/react@19', '@types/node@20'], {
+      cwd: react19,
+      timeoutMs: 240_000,
+    });
     await runOk('npm', [...NPM_INSTALL, tarball, 'react@18', 'react-dom@18'], { cwd: react18, timeoutMs: 240_000 });
     for (const file of ['app.cjs', 'app.mjs', 'check.ts', 'react-app.mjs']) copyFileSync(join(FIXTURES, file), join(react19, file));
     copyFileSync(join(FIXTURES, 'check.ts'), join(react19, 'check.mts'));
@@ -64,13 +67,21 @@ describe('the packed package installed in a fresh folder', () => {
   });
 
   it('works from ESM, and the server serves the client script from the installed package', async () => {
-    expect(await runJson(react19, 'app.mjs')).toEqual({ got: 'hello from esm', transport: 'websocket', syncedState: 'function', script: 200 });
+    expect(await runJson(react19, 'app.mjs')).toEqual({
+      got: 'hello from esm',
+      transport: 'websocket',
+      syncedState: 'function',
+      script: 200,
+    });
   });
 
   it('refuses a Redis broker at creation, saying to npm install ioredis, when ioredis is not installed', async () => {
     const result = await runJson(react19, 'app.cjs');
     expect(result.redisError).toContain('npm install ioredis');
-    const cli = await runCommand(join(react19, 'node_modules/.bin/pushwire'), ['serve', '--port=0', '--redis-url', 'redis://127.0.0.1:1'], { cwd: react19, timeoutMs: 30_000 });
+    const cli = await runCommand(join(react19, 'node_modules/.bin/pushwire'), ['serve', '--port=0', '--redis-url', 'redis://127.0.0.1:1'], {
+      cwd: react19,
+      timeoutMs: 30_000,
+    });
     expect(cli.code).toBe(1);
     expect(cli.stderr).toContain('npm install ioredis');
   });
@@ -78,7 +89,16 @@ describe('the packed package installed in a fresh folder', () => {
   // Concurrently: each tsc is one core's work, and these four are most of this file's time.
   it.concurrent.each(Object.keys(RESOLUTIONS))('type-checks with moduleResolution %s (strict, no ioredis installed)', async (name) => {
     const { module, moduleResolution, files, skipLibCheck } = RESOLUTIONS[name]!;
-    const compilerOptions = { module, moduleResolution, target: 'es2022', strict: true, noEmit: true, skipLibCheck, jsx: 'react-jsx', types: ['node'] };
+    const compilerOptions = {
+      module,
+      moduleResolution,
+      target: 'es2022',
+      strict: true,
+      noEmit: true,
+      skipLibCheck,
+      jsx: 'react-jsx',
+      types: ['node'],
+    };
     writeFileSync(join(react19, `tsconfig.${name}.json`), JSON.stringify({ compilerOptions, files }));
     const result = await runCommand(process.execPath, [TSC, '-p', `tsconfig.${name}.json`], { cwd: react19, timeoutMs: 120_000 });
     expect(result.code, result.stdout + result.stderr).toBe(0);
@@ -111,7 +131,16 @@ describe('the packed package installed in a fresh folder', () => {
           }
         });
       });
-      for (const path of ['/', '/react/', '/styles.css', '/favicon.svg', '/dist/pushwire.global.js', '/dist/pushwire-sync.global.js', '/dist/demo/vanilla.js', '/dist/demo/react.js']) {
+      for (const path of [
+        '/',
+        '/react/',
+        '/styles.css',
+        '/favicon.svg',
+        '/dist/pushwire.global.js',
+        '/dist/pushwire-sync.global.js',
+        '/dist/demo/vanilla.js',
+        '/dist/demo/react.js',
+      ]) {
         expect((await fetch(`http://127.0.0.1:${port}${path}`)).status, path).toBe(200);
       }
     } finally {

@@ -40,9 +40,23 @@ function expectRoundTrips(result: SmokeResult, transports = ['websocket', 'sse',
 describe('the built server and client on other runtimes', () => {
   beforeAll(async () => {
     if (!existsSync(NODE_22)) {
-      await runOk('npm', ['install', '--prefix', NODE_22_FOLDER, '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--prefer-offline', NODE_22_PACKAGE], {
-        timeoutMs: 240_000,
-      });
+      await runOk(
+        'npm',
+        [
+          'install',
+          '--prefix',
+          NODE_22_FOLDER,
+          '--no-save',
+          '--no-package-lock',
+          '--no-audit',
+          '--no-fund',
+          '--prefer-offline',
+          NODE_22_PACKAGE,
+        ],
+        {
+          timeoutMs: 240_000,
+        },
+      );
     }
   });
 
@@ -72,4 +86,3 @@ describe('the built server and client on other runtimes', () => {
     expect(bare.results.websocket?.error).toContain('timed out');
   });
 });
-

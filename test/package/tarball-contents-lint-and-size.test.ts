@@ -43,7 +43,16 @@ describe('the npm tarball', () => {
   it(`holds the library, its types, the <script> builds and the pages pushwire demo serves, within ${UNPACKED_BUDGET} bytes unpacked`, () => {
     console.log(`tarball: ${files.length} files, ${unpackedSize} bytes unpacked (budget ${UNPACKED_BUDGET})`);
     expect(files.map((file) => file.path).filter((path) => !ALLOWED.some((pattern) => pattern.test(path)))).toEqual([]);
-    for (const needed of ['LICENSE', 'CHANGELOG.md', 'dist/index.cjs', 'dist/server.cjs', 'dist/server.d.cts', 'dist/pushwire.global.js', 'dist/cli.js', 'demo/index.html']) {
+    for (const needed of [
+      'LICENSE',
+      'CHANGELOG.md',
+      'dist/index.cjs',
+      'dist/server.cjs',
+      'dist/server.d.cts',
+      'dist/pushwire.global.js',
+      'dist/cli.js',
+      'demo/index.html',
+    ]) {
       expect(files.map((file) => file.path)).toContain(needed);
     }
     expect(unpackedSize).toBeLessThanOrEqual(UNPACKED_BUDGET);
@@ -55,7 +64,10 @@ describe('the npm tarball', () => {
     for (const path of declarations) {
       const text = readFileSync(join(root, path), 'utf8');
       const specifiers = [...text.matchAll(/(?:from|import)\s*\(?\s*'([^']+)'/g)].map((match) => match[1]!);
-      expect(specifiers.filter((specifier) => !/^(node:|react$|pushwire(\/sync)?$|\.\/)/.test(specifier)), path).toEqual([]);
+      expect(
+        specifiers.filter((specifier) => !/^(node:|react$|pushwire(\/sync)?$|\.\/)/.test(specifier)),
+        path,
+      ).toEqual([]);
     }
   });
 
@@ -69,9 +81,13 @@ describe('the npm tarball', () => {
     const { stdout } = await runOk('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', folder], { cwd: root });
     const [{ filename }] = JSON.parse(stdout) as [{ filename: string }];
     // The <script> builds are not modules: nothing imports them, so they have no types to check.
-    const result = await runCommand(bin('attw'), [join(folder, filename), '--exclude-entrypoints', 'pushwire.global.js', 'pushwire-sync.global.js', '--format', 'table-flipped'], {
-      cwd: root,
-    });
+    const result = await runCommand(
+      bin('attw'),
+      [join(folder, filename), '--exclude-entrypoints', 'pushwire.global.js', 'pushwire-sync.global.js', '--format', 'table-flipped'],
+      {
+        cwd: root,
+      },
+    );
     expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(result.stdout).toContain('No problems found');
   });

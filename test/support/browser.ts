@@ -12,7 +12,14 @@ export const chromiumProgram = requireProgram(CHROMIUM, 'chromium');
 export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 
@@ -24,11 +31,7 @@ export interface OpenedPage {
 }
 
 /** A page in a context of its own (its own sessionStorage and connections: another user). */
-export async function openPage(
-  browser: Browser,
-  url: string,
-  options: { initScript?: string; width?: number } = {},
-): Promise<OpenedPage> {
+export async function openPage(browser: Browser, url: string, options: { initScript?: string; width?: number } = {}): Promise<OpenedPage> {
   const context = await browser.newContext({ viewport: { width: options.width ?? 1400, height: 900 } });
   if (options.initScript) await context.addInitScript(options.initScript);
   const page = await context.newPage();
@@ -36,7 +39,8 @@ export async function openPage(
   page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
   page.on('console', (message) => {
     // A dropped connection logs a network error by design; everything else is a bug.
-    if (message.type() === 'error' && !/WebSocket|ERR_CONNECTION_REFUSED|net::/.test(message.text())) errors.push(`console: ${message.text()} (${message.location().url})`);
+    if (message.type() === 'error' && !/WebSocket|ERR_CONNECTION_REFUSED|net::/.test(message.text()))
+      errors.push(`console: ${message.text()} (${message.location().url})`);
   });
   await page.goto(url);
   return { page, context, errors };

@@ -18,7 +18,14 @@ export interface NetworkSwitch {
 }
 
 export function controlledWebSocket(): NetworkSwitch {
-  const network: NetworkSwitch = { offline: false, route: null, muteDown: false, muteUp: false, sockets: [], WebSocket: undefined as never };
+  const network: NetworkSwitch = {
+    offline: false,
+    route: null,
+    muteDown: false,
+    muteUp: false,
+    sockets: [],
+    WebSocket: undefined as never,
+  };
 
   class ControlledWebSocket implements WebSocketLike {
     onopen: WebSocketLike['onopen'] = null;

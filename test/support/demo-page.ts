@@ -28,5 +28,7 @@ export function fact(page: Page, id: Fact) {
 
 /** Waits until an inspector fact reads `value`. */
 export async function factIs(page: Page, id: Fact, value: string | RegExp, timeout = 15_000): Promise<void> {
-  await expect.poll(async () => (await fact(page, id).textContent())?.trim(), { timeout }).toMatch(value instanceof RegExp ? value : new RegExp(`^${value}$`));
+  await expect
+    .poll(async () => (await fact(page, id).textContent())?.trim(), { timeout })
+    .toMatch(value instanceof RegExp ? value : new RegExp(`^${value}$`));
 }

@@ -34,7 +34,11 @@ export function startBalancer(upstreamPorts: number[]): Promise<RunningNginx> {
     proxy_set_header Connection $connection_upgrade;
     proxy_buffering off;
     proxy_read_timeout 60s;`;
-  return runNginx(`upstream pushwire { ${servers} }\n  map $http_upgrade $connection_upgrade { default upgrade; '' close; }`, streaming, '');
+  return runNginx(
+    `upstream pushwire { ${servers} }\n  map $http_upgrade $connection_upgrade { default upgrade; '' close; }`,
+    streaming,
+    '',
+  );
 }
 
 async function runNginx(upstream: string, proxySettings: string, locations: string): Promise<RunningNginx> {

@@ -32,7 +32,9 @@ export class NodeProcess {
   /** `options`: more server options (JSON-serializable: limits, memory budget, heartbeat…). */
   static async start(redisUrl: string, prefix: string, options: object = {}): Promise<NodeProcess> {
     const port = await freePort();
-    const child = spawn(process.execPath, [FIXTURE, String(port), redisUrl, prefix, JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [FIXTURE, String(port), redisUrl, prefix, JSON.stringify(options)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('node process did not start within 10 s')), 10_000);
       child.stdout!.on('data', (chunk: Buffer) => {

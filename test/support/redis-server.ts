@@ -77,7 +77,12 @@ export class TestRedis {
  * The redis-server of one test file: started before its tests, stopped after. Missing locally, the
  * file's Redis tests skip (`available` false); under CI=true a missing redis-server fails instead.
  */
-export function useTestRedis(): { readonly available: boolean; readonly server: TestRedis; readonly url: string; prefix(name: string): string } {
+export function useTestRedis(): {
+  readonly available: boolean;
+  readonly server: TestRedis;
+  readonly url: string;
+  prefix(name: string): string;
+} {
   const program = requireProgram(REDIS_SERVER, 'redis-server');
   let server: TestRedis | undefined;
   let prefixes = 0;

@@ -1,7 +1,14 @@
 // @vitest-environment node
 // esbuild refuses to run under a DOM environment (its TextEncoder check), and this measures a build.
 import { describe, expect, it } from 'vitest';
-import { bytesByModule, clientSizes, FULL_CLIENT_BUDGET, FULL_CLIENT_CEILING, type ClientSizes, unmangledPrivateMembers } from '../../bench/bundle.js';
+import {
+  bytesByModule,
+  clientSizes,
+  FULL_CLIENT_BUDGET,
+  FULL_CLIENT_CEILING,
+  type ClientSizes,
+  unmangledPrivateMembers,
+} from '../../bench/bundle.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 let sizes: ClientSizes | undefined;
@@ -17,7 +24,9 @@ describe('client bundle size (esbuild minify, gzip -9)', () => {
       `bundle: full ${full.gzip} B gz (IIFE ${iife.gzip} B), no transport ${core.gzip} B, ` +
         withTransport.map((t) => `${t.name} only ${t.gzip} B`).join(', ') +
         `, pushwire/sync add-on +${withSync.gzip - full.gzip} B` +
-        (budget >= 0 ? `; ${budget} B under the ${FULL_CLIENT_BUDGET} B budget` : `; OVER the ${FULL_CLIENT_BUDGET} B budget by ${-budget} B`),
+        (budget >= 0
+          ? `; ${budget} B under the ${FULL_CLIENT_BUDGET} B budget`
+          : `; OVER the ${FULL_CLIENT_BUDGET} B budget by ${-budget} B`),
     );
     expect(full.gzip).toBeLessThanOrEqual(limit);
     expect(iife.gzip).toBeLessThanOrEqual(limit + 256); // the IIFE wrapper and its global add a little

@@ -1,5 +1,11 @@
 import { afterEach, beforeEach, vi } from 'vitest';
-import { type ClientOptions, PushwireClient, type Transport, type TransportDefinition, type TransportHandlers } from '../../src/client/index.js';
+import {
+  type ClientOptions,
+  PushwireClient,
+  type Transport,
+  type TransportDefinition,
+  type TransportHandlers,
+} from '../../src/client/index.js';
 import type { ReceiptPacing } from '../../src/client/transports/transport.js';
 
 /** One connection of the fake transport: what the client sent, and a way to play the server. */
@@ -28,7 +34,18 @@ export class FakePipe {
     this.handlers.open();
     await Promise.resolve(); // the client sends hello after resolving its auth option
     const resync = options.resync ? { resync: true } : {};
-    this.receive({ t: 'welcome', v: 1, sid: options.sid ?? 'session-1', secret: 'secret', resumed: options.resumed ?? false, ...resync, rx: options.rx ?? 0, hb: 25_000, max: 65_536, tr: ['websocket'] });
+    this.receive({
+      t: 'welcome',
+      v: 1,
+      sid: options.sid ?? 'session-1',
+      secret: 'secret',
+      resumed: options.resumed ?? false,
+      ...resync,
+      rx: options.rx ?? 0,
+      hb: 25_000,
+      max: 65_536,
+      tr: ['websocket'],
+    });
   }
 
   /** The server side ends the connection. */
@@ -68,7 +85,9 @@ export function fakeTransport(receipts?: ReceiptPacing): { definition: Transport
  * Fake timers around each test, and a `start` that makes a client on a fake transport (closed after
  * the test), resolving once its first connection attempt exists (it starts on a microtask).
  */
-export function useFakeClient(): (options?: ClientOptions & { receipts?: ReceiptPacing }) => Promise<{ client: PushwireClient } & ReturnType<typeof fakeTransport>> {
+export function useFakeClient(): (
+  options?: ClientOptions & { receipts?: ReceiptPacing },
+) => Promise<{ client: PushwireClient } & ReturnType<typeof fakeTransport>> {
   let client: PushwireClient | undefined;
   beforeEach(() => {
     vi.useFakeTimers();

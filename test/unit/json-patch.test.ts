@@ -31,7 +31,8 @@ function pointers(doc: unknown, prefix = ''): string[] {
     doc.forEach((item, i) => out.push(...pointers(item, `${prefix}/${i}`)));
     out.push(`${prefix}/-`);
   } else if (typeof doc === 'object' && doc !== null) {
-    for (const [key, value] of Object.entries(doc)) out.push(...pointers(value, `${prefix}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`));
+    for (const [key, value] of Object.entries(doc))
+      out.push(...pointers(value, `${prefix}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`));
     out.push(`${prefix}/new`);
   }
   return out;
@@ -59,7 +60,10 @@ describe('JSON Patch (RFC 6902)', () => {
     expect(applyPatch({ baz: 'qux', foo: 'bar' }, [{ op: 'replace', path: '/baz', value: 'boo' }])).toEqual({ baz: 'boo', foo: 'bar' });
     expect(applyPatch({ foo: ['bar'] }, [{ op: 'add', path: '/foo/-', value: ['abc', 'def'] }])).toEqual({ foo: ['bar', ['abc', 'def']] });
     expect(applyPatch({ '/': 9, '~1': 10 }, [{ op: 'replace', path: '/~01', value: 1 }])).toEqual({ '/': 9, '~1': 1 });
-    expect(expandPatch({ foo: { bar: 'baz', waldo: 'fred' }, qux: { corge: 'grault' } }, [{ op: 'move', from: '/foo/waldo', path: '/qux/thud' }]).doc).toEqual({
+    expect(
+      expandPatch({ foo: { bar: 'baz', waldo: 'fred' }, qux: { corge: 'grault' } }, [{ op: 'move', from: '/foo/waldo', path: '/qux/thud' }])
+        .doc,
+    ).toEqual({
       foo: { bar: 'baz' },
       qux: { corge: 'grault', thud: 'fred' },
     });

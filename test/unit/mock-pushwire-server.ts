@@ -56,7 +56,18 @@ export class MockConnection {
 
   /** Answers the hello; defaults describe a new session `sid-1` with a 25 s heartbeat. */
   welcome(fields: Partial<Omit<WelcomeFrame, 't'>> = {}): void {
-    this.send({ t: 'welcome', v: 1, sid: 'sid-1', secret: 'secret-1', resumed: false, rx: 0, hb: 25_000, max: 65_536, tr: ['websocket'], ...fields });
+    this.send({
+      t: 'welcome',
+      v: 1,
+      sid: 'sid-1',
+      secret: 'secret-1',
+      resumed: false,
+      rx: 0,
+      hb: 25_000,
+      max: 65_536,
+      tr: ['websocket'],
+      ...fields,
+    });
   }
 
   /** The server ends the connection. */

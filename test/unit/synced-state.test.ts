@@ -135,7 +135,14 @@ const step = fc.oneof(
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('cut' as const) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('reconnect' as const) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('trim' as const), keep: fc.integer({ min: 0, max: 3 }) }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('answer' as const), pick: fc.double({ min: 0, max: 0.999, noNaN: true }), fail: fc.boolean() }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('answer' as const),
+      pick: fc.double({ min: 0, max: 0.999, noNaN: true }),
+      fail: fc.boolean(),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('epoch' as const) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('tick' as const) }) },
 );
@@ -196,7 +203,11 @@ describe('SyncedState', () => {
         }
         // Heal: reconnect, answer every request (retries included), until the client is in step.
         model.reconnect();
-        for (let i = 0; i < 20 && (model.fetches.length > 0 || !synced.ready || synced.epoch !== model.epoch || synced.seq !== model.head); i++) {
+        for (
+          let i = 0;
+          i < 20 && (model.fetches.length > 0 || !synced.ready || synced.epoch !== model.epoch || synced.seq !== model.head);
+          i++
+        ) {
           model.answer(0.5, false);
           await vi.advanceTimersByTimeAsync(1000);
         }

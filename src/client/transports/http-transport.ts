@@ -34,7 +34,10 @@ export interface HttpConnection {
  * connection ends), and every later frame goes up in batched POSTs. Receipts are paced as
  * HTTP_RECEIPTS says.
  */
-export function httpTransport(name: TransportName, open: (connection: HttpConnection, hello: string) => Promise<void>): TransportDefinition {
+export function httpTransport(
+  name: TransportName,
+  open: (connection: HttpConnection, hello: string) => Promise<void>,
+): TransportDefinition {
   return {
     name,
     receipts: HTTP_RECEIPTS,
@@ -52,7 +55,8 @@ export function httpTransport(name: TransportName, open: (connection: HttpConnec
           upstream.stop_();
           handlers.close(code, `${name}: ${reason}`);
         },
-        failHttp_: (status, body, detail = '') => connection.fail_(`HTTP ${status}${detail}: ${body.slice(0, 200)}`, status === 413 ? 1009 : 1006),
+        failHttp_: (status, body, detail = '') =>
+          connection.fail_(`HTTP ${status}${detail}: ${body.slice(0, 200)}`, status === 413 ? 1009 : 1006),
       };
       queueMicrotask(() => connection.closed_ || handlers.open());
       return {

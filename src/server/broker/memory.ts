@@ -1,6 +1,15 @@
 import { createHash } from 'node:crypto';
 import type { Position } from '../../protocol/frames.js';
-import { type Broker, type BrokerListener, type BrokerMessage, type HistoryQuery, type HistoryResult, type SnapshotJson, snapshotText, type StateSnapshot } from './broker.js';
+import {
+  type Broker,
+  type BrokerListener,
+  type BrokerMessage,
+  type HistoryQuery,
+  type HistoryResult,
+  type SnapshotJson,
+  snapshotText,
+  type StateSnapshot,
+} from './broker.js';
 import { monotonicNow } from '../clock.js';
 import { randomToken } from '../random.js';
 

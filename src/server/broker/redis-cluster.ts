@@ -1,5 +1,12 @@
 import type { Redis } from 'ioredis';
-import { type ClusterHandlers, type ClusterLink, type NodeAnswer, type NodeCall, NodeNotListening, type StoredSession } from '../cluster/cluster.js';
+import {
+  type ClusterHandlers,
+  type ClusterLink,
+  type NodeAnswer,
+  type NodeCall,
+  NodeNotListening,
+  type StoredSession,
+} from '../cluster/cluster.js';
 import { randomToken } from '../random.js';
 import { userIdentity } from '../user-identity.js';
 
@@ -321,7 +328,10 @@ export class RedisClusterLink implements ClusterLink {
     const { commands } = await this.connect();
     const sentAt = performance.now();
     const id = this.id;
-    const [alive, silent] = (await commands.eval(HEARTBEAT, 2, this.key('nodes'), this.key('dead'), id, this.nodeTimeout)) as [number, string[]];
+    const [alive, silent] = (await commands.eval(HEARTBEAT, 2, this.key('nodes'), this.key('dead'), id, this.nodeTimeout)) as [
+      number,
+      string[],
+    ];
     if (id !== this.id) return true; // a heartbeat of the id this node had before it was fenced: old news
     if (alive !== 1) {
       this.fence();
@@ -361,7 +371,8 @@ export class RedisClusterLink implements ClusterLink {
   private async refreshRecords(): Promise<void> {
     const { commands } = await this.connect();
     const pipeline = commands.pipeline();
-    for (const id of this.handlers?.sessions() ?? []) pipeline.pexpire(this.key('sess', id), this.recordTtl).pexpire(this.key('sout', id), this.recordTtl);
+    for (const id of this.handlers?.sessions() ?? [])
+      pipeline.pexpire(this.key('sess', id), this.recordTtl).pexpire(this.key('sout', id), this.recordTtl);
     await pipeline.exec();
   }
 

@@ -238,7 +238,8 @@ export class RedisBroker implements Broker {
       const [wantedEpoch, seq] = query.after;
       if (wantedEpoch !== epoch || seq > head) return { ok: false, epoch, head };
       // Complete only if it starts right after `seq`, has no hole, and nothing in it has aged out.
-      const complete = entries.length === head - seq && (entries.length === 0 || (entries[0]!.seq === seq + 1 && entries[0]!.time >= minTime));
+      const complete =
+        entries.length === head - seq && (entries.length === 0 || (entries[0]!.seq === seq + 1 && entries[0]!.time >= minTime));
       return complete ? { ok: true, epoch, head, messages: entries } : { ok: false, epoch, head };
     }
     return { ok: true, epoch, head, messages: entries.reverse().filter((message) => message.time >= minTime) };
@@ -246,7 +247,11 @@ export class RedisBroker implements Broker {
 
   async state(channel: string): Promise<StateSnapshot> {
     const { commands } = await this.connect();
-    const [epoch, seq, json] = (await commands.eval(STATE, 4, ...this.keys(channel), randomToken(6), this.idleTtl)) as [string, number, string];
+    const [epoch, seq, json] = (await commands.eval(STATE, 4, ...this.keys(channel), randomToken(6), this.idleTtl)) as [
+      string,
+      number,
+      string,
+    ];
     return { epoch, seq, json };
   }
 

@@ -61,9 +61,12 @@ export class ClusterSessions {
           await this.handlers.purgePresence(node, await this.link.takePresence(node));
         },
         fenced: () => {
-          this.logger.warn('this node was taken for dead by the cluster (its heartbeats lapsed); its sessions end here and resume wherever their clients reconnect', {
-            node: this.link.nodeId,
-          });
+          this.logger.warn(
+            'this node was taken for dead by the cluster (its heartbeats lapsed); its sessions end here and resume wherever their clients reconnect',
+            {
+              node: this.link.nodeId,
+            },
+          );
           this.handlers.fenced();
         },
       },
@@ -122,7 +125,8 @@ export class ClusterSessions {
   async goodbye(sid: string, secret: string): Promise<void> {
     const record = await this.link.loadSession(sid);
     if (!secretHashMatches(record?.secretHash, secret) || !record) return;
-    if (record.node !== this.link.nodeId && (await this.link.isAlive(record.node))) await this.link.call(record.node, { kind: 'bye', sid }, RELEASE_TIMEOUT);
+    if (record.node !== this.link.nodeId && (await this.link.isAlive(record.node)))
+      await this.link.call(record.node, { kind: 'bye', sid }, RELEASE_TIMEOUT);
     else await this.link.deleteSession(sid);
   }
 
@@ -140,7 +144,11 @@ export class ClusterSessions {
       session.id,
       renumbered.map(({ n }) => n),
     );
-    await this.save(session, { secretHash: record.secretHash, user: record.user, handled: record.handled, frames: renumbered }, record.node);
+    await this.save(
+      session,
+      { secretHash: record.secretHash, user: record.user, handled: record.handled, frames: renumbered },
+      record.node,
+    );
   }
 
   private mirror(sid: string, kept?: number[]): SessionMirror {
@@ -158,7 +166,10 @@ export class ClusterSessions {
         this.logger.warn('another node took the session over meanwhile', { session: session.id });
       }
     } catch (error) {
-      this.logger.warn('session record write failed; this session cannot move to another node', { session: session.id, error: String(error) });
+      this.logger.warn('session record write failed; this session cannot move to another node', {
+        session: session.id,
+        error: String(error),
+      });
     }
   }
 
@@ -169,6 +180,8 @@ export class ClusterSessions {
     void mirror
       .settled()
       .then(() => this.link.deleteSession(session.id))
-      .catch((error: unknown) => this.logger.warn('session record delete failed (it expires on its own)', { session: session.id, error: String(error) }));
+      .catch((error: unknown) =>
+        this.logger.warn('session record delete failed (it expires on its own)', { session: session.id, error: String(error) }),
+      );
   }
 }

@@ -65,7 +65,10 @@ export class SessionMirror {
         return owned && (await previous);
       },
       (error: unknown) => {
-        this.logger.warn('session record write failed; a move of this session to another node may lose it', { session: this.id, error: String(error) });
+        this.logger.warn('session record write failed; a move of this session to another node may lose it', {
+          session: this.id,
+          error: String(error),
+        });
         return previous;
       },
     );

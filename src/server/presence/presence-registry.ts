@@ -85,32 +85,38 @@ export class PresenceRegistry {
   async join(session: Session & { readonly ended: boolean }, channel: string, meta: unknown): Promise<StatePosition> {
     const value = toJson(meta);
     const bytes = new TextEncoder().encode(JSON.stringify(value)).length;
-    if (bytes > this.maxMetaBytes) throw new PresenceRefusal('too_large', `presence metadata of ${bytes} bytes exceeds ${this.maxMetaBytes}`);
+    if (bytes > this.maxMetaBytes)
+      throw new PresenceRefusal('too_large', `presence metadata of ${bytes} bytes exceeds ${this.maxMetaBytes}`);
     const membership = this.membership(session);
     if (!membership.updates.take(monotonicNow())) {
-      throw new PresenceRefusal('rate_limited', `at most ${this.updatesPerSecond} presence updates per second (bursts of ${this.updateBurst})`);
+      throw new PresenceRefusal(
+        'rate_limited',
+        `at most ${this.updatesPerSecond} presence updates per second (bursts of ${this.updateBurst})`,
+      );
     }
     const joining = !membership.channels.has(channel);
     membership.channels.add(channel);
     const { key, connection } = membership;
     if (joining) await this.node?.trackPresence(channel);
-    const position = await this.state.update(presenceChannel(channel), (current) => {
-      const doc = (current ?? {}) as PresenceDocument;
-      const member = Object.prototype.hasOwnProperty.call(doc, key) ? doc[key] : undefined;
-      const keyPath = `/${escapePointerToken(key)}`;
-      if (!member) {
-        if (Object.keys(doc).length >= this.maxMembers) {
-          throw new PresenceRefusal('limit_exceeded', `presence of "${channel}" is full (${this.maxMembers} members)`);
+    const position = await this.state
+      .update(presenceChannel(channel), (current) => {
+        const doc = (current ?? {}) as PresenceDocument;
+        const member = Object.prototype.hasOwnProperty.call(doc, key) ? doc[key] : undefined;
+        const keyPath = `/${escapePointerToken(key)}`;
+        if (!member) {
+          if (Object.keys(doc).length >= this.maxMembers) {
+            throw new PresenceRefusal('limit_exceeded', `presence of "${channel}" is full (${this.maxMembers} members)`);
+          }
+          if (current === null) return [{ op: 'add', path: '', value: { [key]: { [connection]: value } } }];
+          return [{ op: 'add', path: keyPath, value: { [connection]: value } }];
         }
-        if (current === null) return [{ op: 'add', path: '', value: { [key]: { [connection]: value } } }];
-        return [{ op: 'add', path: keyPath, value: { [connection]: value } }];
-      }
-      if (Object.prototype.hasOwnProperty.call(member, connection) && jsonEqual(member[connection], value)) return null;
-      return [{ op: 'add', path: `${keyPath}/${escapePointerToken(connection)}`, value }];
-    }).catch((error: unknown) => {
-      if (joining) this.forget(session, membership, channel);
-      throw error;
-    });
+        if (Object.prototype.hasOwnProperty.call(member, connection) && jsonEqual(member[connection], value)) return null;
+        return [{ op: 'add', path: `${keyPath}/${escapePointerToken(connection)}`, value }];
+      })
+      .catch((error: unknown) => {
+        if (joining) this.forget(session, membership, channel);
+        throw error;
+      });
     // The session may have ended while the join was on its way: don't leave a ghost behind.
     if (session.ended) await this.remove(channel, key, connection);
     return position;

@@ -13,7 +13,8 @@ export function valueAt(doc: unknown, pointer: string): unknown {
   let node = doc;
   for (const key of parsePointer(pointer)) {
     if (Array.isArray(node)) node = node[arrayIndex(key, node.length, false)];
-    else if (typeof node === 'object' && node !== null && Object.prototype.hasOwnProperty.call(node, key)) node = (node as Record<string, unknown>)[key];
+    else if (typeof node === 'object' && node !== null && Object.prototype.hasOwnProperty.call(node, key))
+      node = (node as Record<string, unknown>)[key];
     else fail(`no ${pointer}`);
   }
   return node;

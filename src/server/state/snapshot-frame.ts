@@ -15,5 +15,10 @@ export async function answerGet(broker: Broker, s: number, channel: string, maxB
   const snapshot = await broker.state(channel);
   const frame = snapshotFrame(s, channel, snapshot.epoch, snapshot.seq, snapshot.json);
   if (frame.bytes <= maxBytes) return frame;
-  return errorFrame('too_large', `the state of "${channel}" (${frame.bytes} bytes) exceeds what a session can buffer (${maxBytes} bytes)`, s, channel);
+  return errorFrame(
+    'too_large',
+    `the state of "${channel}" (${frame.bytes} bytes) exceeds what a session can buffer (${maxBytes} bytes)`,
+    s,
+    channel,
+  );
 }

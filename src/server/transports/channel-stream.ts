@@ -21,7 +21,16 @@ import { SSE_HEADERS, type HttpConnectionLimits } from './sse.js';
  * Other frames are none of a plain consumer's business and become nothing ('').
  */
 function channelEvent(text: string): string {
-  const frame = JSON.parse(text) as { t: string; e?: string; q?: number; h?: number; st?: string; d?: unknown; code?: string; msg?: string };
+  const frame = JSON.parse(text) as {
+    t: string;
+    e?: string;
+    q?: number;
+    h?: number;
+    st?: string;
+    d?: unknown;
+    code?: string;
+    msg?: string;
+  };
   switch (frame.t) {
     case 'm':
       return `id: ${frame.e}:${frame.q}\ndata: ${JSON.stringify(frame.d)}\n\n`;
@@ -94,7 +103,8 @@ export async function openChannelStream(
 ): Promise<void> {
   const params = new URL(req.url ?? '/', 'http://localhost').searchParams;
   const channel = params.get('channel');
-  if (!isValidChannelName(channel)) return replyText(res, 400, 'bad_channel: ?channel= must be a channel name of 1-200 printable ASCII characters');
+  if (!isValidChannelName(channel))
+    return replyText(res, 400, 'bad_channel: ?channel= must be a channel name of 1-200 printable ASCII characters');
   const lastId = req.headers['last-event-id'];
   let from: Position | undefined;
   if (typeof lastId === 'string' && lastId !== '') {
@@ -104,24 +114,32 @@ export async function openChannelStream(
   }
   const rewindParam = params.get('rewind');
   const rewind = rewindParam === null ? undefined : Number(rewindParam);
-  if (rewind !== undefined && (!Number.isSafeInteger(rewind) || rewind < 0)) return replyText(res, 400, 'bad_frame: rewind must be a non-negative integer');
+  if (rewind !== undefined && (!Number.isSafeInteger(rewind) || rewind < 0))
+    return replyText(res, 400, 'bad_frame: rewind must be a non-negative integer');
 
   const info = requestInfo(req, core.options.trustProxy);
   const auth = await core.authorize({ ...info, auth: undefined, transport: 'sse' });
   if (!auth.ok) return replyText(res, 401, `unauthorized: ${auth.reason ?? 'unauthorized'}`);
   let ended = false;
-  const session = new ServerSession(randomToken(16), '', auth.user, { maxFrames: core.options.outboundMaxFrames, maxBytes: core.options.outboundMaxBytes }, {
-    handle: async () => {},
-    overflow: () => res.destroy(),
-    end: () => res.end(),
-  });
+  const session = new ServerSession(
+    randomToken(16),
+    '',
+    auth.user,
+    { maxFrames: core.options.outboundMaxFrames, maxBytes: core.options.outboundMaxBytes },
+    {
+      handle: async () => {},
+      overflow: () => res.destroy(),
+      end: () => res.end(),
+    },
+  );
   session.remoteAddress = info.remoteAddress;
   // A `$presence:` channel is readable by whoever may subscribe to the channel it belongs to.
   const allowed = hooks.canSubscribe ? (await hooks.canSubscribe(session, presenceTarget(channel) ?? channel)) === true : true;
   if (!allowed) return replyText(res, 403, `forbidden: not allowed to subscribe to "${channel}"`);
   if (res.destroyed || req.destroyed) return;
   // A stream is a session for the session limits (maxSessions, maxSessionsPerAddress).
-  if (!core.openStream(info.remoteAddress)) return replyText(res, 503, 'server_full: too many sessions; try again later', { 'retry-after': '5' });
+  if (!core.openStream(info.remoteAddress))
+    return replyText(res, 503, 'server_full: too many sessions; try again later', { 'retry-after': '5' });
 
   res.writeHead(200, SSE_HEADERS);
   res.write(': pushwire channel stream\nretry: 1000\n\n');

@@ -136,7 +136,14 @@ export class HttpEndpoints {
       this.connections.set(token, connection);
       eachFrame(hello, (frame) => connection.receive(frame));
     } else {
-      const connection = new LongPollConnection(token, this.core, requestInfo(req, this.core.options.trustProxy), this.options.pollTimeout, this.limits, forget);
+      const connection = new LongPollConnection(
+        token,
+        this.core,
+        requestInfo(req, this.core.options.trustProxy),
+        this.options.pollTimeout,
+        this.limits,
+        forget,
+      );
       this.connections.set(token, connection);
       eachFrame(hello, (frame) => connection.receive(frame));
       connection.poll(httpPollResponder(req, res), 0);
@@ -145,7 +152,8 @@ export class HttpEndpoints {
 
   private poll(req: IncomingMessage, res: ServerResponse): void {
     const received = Number(req.headers[HttpHeader.received] ?? 0);
-    if (!Number.isSafeInteger(received) || received < 0) return replyText(res, 400, `${HttpHeader.received} must be a non-negative integer`);
+    if (!Number.isSafeInteger(received) || received < 0)
+      return replyText(res, 400, `${HttpHeader.received} must be a non-negative integer`);
     const token = this.token(req);
     const owner = this.remoteOwner(token);
     if (owner) {
@@ -190,7 +198,9 @@ export class HttpEndpoints {
     const connection = this.connections.get(call.token);
     if (!(connection instanceof LongPollConnection)) return Promise.resolve(UNKNOWN_CONNECTION_ANSWER);
     // The asking node waits for the answer; if its client hangs up, the next poll ends this one.
-    return new Promise((resolve) => connection.poll({ respond: (status, headers, body) => resolve({ status, headers, body }), onGone: () => {} }, call.received));
+    return new Promise((resolve) =>
+      connection.poll({ respond: (status, headers, body) => resolve({ status, headers, body }), onGone: () => {} }, call.received),
+    );
   }
 
   /** Passes a request on to the node that holds its connection, and gives its answer as this response. */

@@ -220,7 +220,11 @@ export class LongPollConnection implements Connection {
   }
 
   private respond(reply: PollResponder, batch: Batch): void {
-    reply.respond(200, { ...this.headers(), 'content-type': 'application/x-ndjson; charset=utf-8', [HttpHeader.batch]: String(batch.n) }, batch.body);
+    reply.respond(
+      200,
+      { ...this.headers(), 'content-type': 'application/x-ndjson; charset=utf-8', [HttpHeader.batch]: String(batch.n) },
+      batch.body,
+    );
   }
 
   private headers(): Record<string, string> {

@@ -143,7 +143,11 @@ export class WebSocketEndpoint {
     this.closing = true;
     const open = [...this.sockets];
     await Promise.race([
-      Promise.all(open.map((socket) => (socket.readyState === WebSocket.CLOSED ? undefined : new Promise((resolve) => socket.once('close', resolve))))),
+      Promise.all(
+        open.map((socket) =>
+          socket.readyState === WebSocket.CLOSED ? undefined : new Promise((resolve) => socket.once('close', resolve)),
+        ),
+      ),
       new Promise((resolve) => setTimeout(resolve, grace).unref()),
     ]);
     for (const socket of this.sockets) socket.terminate();

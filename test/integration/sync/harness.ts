@@ -90,7 +90,10 @@ export interface Harness {
 }
 
 export async function startHarness(transport: TransportCase, options: ServerOptions = {}): Promise<Harness> {
-  const server = await startTestServer({ logger: { debug() {}, info() {}, warn() {}, error: (message, fields) => console.error(message, fields) }, ...options });
+  const server = await startTestServer({
+    logger: { debug() {}, info() {}, warn() {}, error: (message, fields) => console.error(message, fields) },
+    ...options,
+  });
   const proxy = closeAfterTest(await NetworkProxy.start(server.port));
   return {
     server: server.pushwire,

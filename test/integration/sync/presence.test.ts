@@ -51,7 +51,13 @@ describe.each(transportCases)('presence over $name', (transport) => {
     await waitFor(() => alice.seen.events.includes('leave user:bob'), 'bob leaves');
     aliceTab2.close();
     await waitFor(() => alice.seen.events.includes('update user:alice 2→1'), 'second tab leaves, alice stays');
-    expect(alice.seen.events).toEqual(['join user:alice 1', 'update user:alice 1→2', 'join user:bob 1', 'leave user:bob', 'update user:alice 2→1']);
+    expect(alice.seen.events).toEqual([
+      'join user:alice 1',
+      'update user:alice 1→2',
+      'join user:bob 1',
+      'leave user:bob',
+      'update user:alice 2→1',
+    ]);
     expect(await h.server.presence('room')).toEqual({ 'user:alice': expect.any(Object) });
   });
 

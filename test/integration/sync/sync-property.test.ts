@@ -53,10 +53,13 @@ class LossyBroker implements Broker {
   }
 }
 
-
-const doc = fc.dictionary(fc.constantFrom('a', 'b', 'c'), fc.oneof(fc.integer({ min: 0, max: 9 }), fc.array(fc.integer({ min: 0, max: 9 }), { maxLength: 3 })), {
-  maxKeys: 3,
-});
+const doc = fc.dictionary(
+  fc.constantFrom('a', 'b', 'c'),
+  fc.oneof(fc.integer({ min: 0, max: 9 }), fc.array(fc.integer({ min: 0, max: 9 }), { maxLength: 3 })),
+  {
+    maxKeys: 3,
+  },
+);
 
 const action = fc.oneof(
   { weight: 5, arbitrary: fc.record({ kind: fc.constant('set' as const), doc }) },

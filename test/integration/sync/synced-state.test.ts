@@ -135,7 +135,9 @@ describe.each(transportCases)('synced state over $name', (transport) => {
     const chat = await h.server.publish('room', { text: 'hello' });
     await waitFor(() => room.seq === chat.seq, 'the chat message passes');
     expect(room.state).toEqual({ topic: 'hi' });
-    await expect(client.publish('room', { $patch: [{ op: 'replace', path: '/topic', value: 'evil' }] })).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(client.publish('room', { $patch: [{ op: 'replace', path: '/topic', value: 'evil' }] })).rejects.toMatchObject({
+      code: 'forbidden',
+    });
     await expect(h.server.publish('room', { $patch: [] })).rejects.toThrow(TypeError);
     expect((await h.server.getState('room')).state).toEqual({ topic: 'hi' });
   });

@@ -47,7 +47,9 @@ afterAll(async () => {
 afterEach(closeAll);
 
 /** The real server (which also serves the page and the build), nginx in front of it, Chromium on the page. */
-async function openPageBehindNginx(locations: (port: number) => string): Promise<{ server: TestServer; tab: Page; read: () => Promise<PageState> }> {
+async function openPageBehindNginx(
+  locations: (port: number) => string,
+): Promise<{ server: TestServer; tab: Page; read: () => Promise<PageState> }> {
   const script = readFileSync('dist/pushwire.global.js');
   // The page's own listener; Pushwire, attached after it, passes it every request outside /pushwire.
   const http = createHttpServer((req, res) => {
@@ -64,7 +66,15 @@ async function openPageBehindNginx(locations: (port: number) => string): Promise
 }
 
 /** Open and subscribed; 500 messages from the server and one from the page arrive exactly once, in order. */
-async function streamsThrough({ server, tab, read }: { server: TestServer; tab: Page; read: () => Promise<PageState> }): Promise<PageState> {
+async function streamsThrough({
+  server,
+  tab,
+  read,
+}: {
+  server: TestServer;
+  tab: Page;
+  read: () => Promise<PageState>;
+}): Promise<PageState> {
   let page: PageState | undefined;
   const until = async (check: (page: PageState) => boolean, what: string): Promise<void> => {
     const started = Date.now();

@@ -25,7 +25,10 @@ async function readUntil(res: Response, until: (text: string) => boolean, timeou
 }
 
 function frames(body: string): { t: string; [key: string]: unknown }[] {
-  return body.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { t: string });
+  return body
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { t: string });
 }
 
 /** Opens a long-polling connection with a bare hello; returns its token once the welcome is read. */
@@ -75,7 +78,11 @@ describe('SSE endpoint', () => {
 describe('upstream POST endpoint', () => {
   it('answers 404 for an unknown connection, 413 for a body over the max payload, and the connection keeps working', async () => {
     const server = await startTestServer({ maxPayload: 1024, canPublish: () => true });
-    const unknown = await fetch(`${server.url}/send`, { method: 'POST', headers: { 'pushwire-connection': 'nope' }, body: '{"t":"ping","id":1}' });
+    const unknown = await fetch(`${server.url}/send`, {
+      method: 'POST',
+      headers: { 'pushwire-connection': 'nope' },
+      body: '{"t":"ping","id":1}',
+    });
     expect(unknown.status).toBe(404);
     expect(await unknown.text()).toMatch(/^unknown_connection/);
 
@@ -86,7 +93,10 @@ describe('upstream POST endpoint', () => {
     const ok = await postFrames(server.url, token, '{"t":"ping","id":7}\n{"t":"ping","id":8}');
     expect(ok.status).toBe(204);
     const poll = await fetch(`${server.url}/poll`, { headers: { 'pushwire-connection': token, 'pushwire-received': '1' } });
-    expect(frames(await poll.text())).toEqual([{ t: 'pong', id: 7 }, { t: 'pong', id: 8 }]);
+    expect(frames(await poll.text())).toEqual([
+      { t: 'pong', id: 7 },
+      { t: 'pong', id: 8 },
+    ]);
   });
 
   it('answers 405 to a wrong method and 404 to a disabled transport', async () => {
@@ -114,7 +124,8 @@ describe('long-polling endpoint', () => {
     const token = open.headers.get('pushwire-connection')!;
     expect(open.headers.get('pushwire-batch')).toBe('1');
     const welcome = await open.text();
-    const poll = (received: number): Promise<Response> => fetch(`${server.url}/poll`, { headers: { 'pushwire-connection': token, 'pushwire-received': String(received) } });
+    const poll = (received: number): Promise<Response> =>
+      fetch(`${server.url}/poll`, { headers: { 'pushwire-connection': token, 'pushwire-received': String(received) } });
 
     // The answer to the open was "lost": a poll that received nothing gets batch 1 again, byte for byte.
     const again = await poll(0);

@@ -10,7 +10,10 @@ afterEach(closeAll);
 const HELLO = '{"t":"hello","v":1}';
 
 function frames(body: string): { t: string; [key: string]: unknown }[] {
-  return body.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { t: string });
+  return body
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { t: string });
 }
 
 /** Opens a long-polling connection; its token and the frames of the first answer. */
@@ -67,14 +70,19 @@ describe('channel event streams (GET /events)', () => {
   it('count against maxSessionsPerAddress like any session, and give their place back when they end', async () => {
     const server = await startTestServer({ limits: { maxSessionsPerAddress: 3 } });
     const controllers = Array.from({ length: 10 }, () => new AbortController());
-    const answers = await Promise.all(controllers.map((controller) => fetch(`${server.url}/events?channel=news`, { signal: controller.signal })));
+    const answers = await Promise.all(
+      controllers.map((controller) => fetch(`${server.url}/events?channel=news`, { signal: controller.signal })),
+    );
     const statuses = answers.map((res) => res.status);
     expect(statuses.filter((status) => status === 200).length).toBe(3);
     expect(statuses.filter((status) => status === 503).length).toBe(7);
     expect(server.pushwire.stats().counters.limitHits.sessions_per_address).toBe(7);
     const open = answers.findIndex((res) => res.status === 200);
     controllers[open]!.abort();
-    await waitFor(async () => (await fetch(`${server.url}/events?channel=news`, { signal: AbortSignal.timeout(2_000) })).status === 200, 'a place freed');
+    await waitFor(
+      async () => (await fetch(`${server.url}/events?channel=news`, { signal: AbortSignal.timeout(2_000) })).status === 200,
+      'a place freed',
+    );
     for (const controller of controllers) controller.abort();
   });
 });

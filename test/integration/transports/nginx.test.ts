@@ -14,7 +14,9 @@ afterEach(closeAll);
 
 const ALL = [TRANSPORTS.websocket, TRANSPORTS.sse, TRANSPORTS['long-polling']];
 
-async function throughProxy(locations: (upstreamPort: number) => string): Promise<{ server: TestServer; client: PushwireClient; fallbacks: FallbackInfo[] }> {
+async function throughProxy(
+  locations: (upstreamPort: number) => string,
+): Promise<{ server: TestServer; client: PushwireClient; fallbacks: FallbackInfo[] }> {
   const server = await startTestServer();
   const proxy = closeAfterTest(await startNginx(server.port, locations(server.port)), (nginx) => nginx.stop());
   const client = connectClient(proxy.url, { transports: ALL, welcomeTimeout: 3000, upgrade: { min: 60_000 } });

@@ -15,7 +15,9 @@ const HELLO = '{"t":"hello","v":1}';
 function rawStream(port: number, path: string): { bytes: () => string; close: () => void } {
   let received = '';
   const socket = connectTcp(port, '127.0.0.1', () => {
-    socket.write(`POST ${path}/sse HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\nContent-Length: ${HELLO.length}\r\n\r\n${HELLO}`);
+    socket.write(
+      `POST ${path}/sse HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\nContent-Length: ${HELLO.length}\r\n\r\n${HELLO}`,
+    );
   });
   socket.setEncoding('utf8');
   socket.on('data', (chunk: string) => (received += chunk));
@@ -33,7 +35,11 @@ describe('SSE write path', () => {
       expect(head.toLowerCase()).not.toContain('transfer-encoding');
       expect(head.toLowerCase()).toContain('connection: close');
       const token = /pushwire-connection: (\S+)/i.exec(head)![1]!;
-      const sent = await fetch(`${server.url}/send`, { method: 'POST', headers: { 'pushwire-connection': token }, body: '{"t":"sub","s":1,"ch":"news"}' });
+      const sent = await fetch(`${server.url}/send`, {
+        method: 'POST',
+        headers: { 'pushwire-connection': token },
+        body: '{"t":"sub","s":1,"ch":"news"}',
+      });
       expect(sent.status).toBe(204);
       await waitFor(() => stream.bytes().includes('"t":"subd"'), 'the subscription');
       await server.pushwire.publish('news', { n: 1 });
@@ -64,7 +70,11 @@ describe('SSE write path', () => {
     try {
       await waitFor(() => stream.bytes().includes('"t":"welcome"'), 'the welcome');
       const token = /pushwire-connection: (\S+)/i.exec(stream.bytes())![1]!;
-      await fetch(`http://127.0.0.1:${port}/pushwire/send`, { method: 'POST', headers: { 'pushwire-connection': token }, body: '{"t":"sub","s":1,"ch":"news"}' });
+      await fetch(`http://127.0.0.1:${port}/pushwire/send`, {
+        method: 'POST',
+        headers: { 'pushwire-connection': token },
+        body: '{"t":"sub","s":1,"ch":"news"}',
+      });
       await waitFor(() => stream.bytes().includes('"t":"subd"'), 'the subscription');
       await pushwire.publish('news', 'through the wrapper');
       await waitFor(() => stream.bytes().includes('through the wrapper'), 'the message');

@@ -38,7 +38,8 @@ export async function publishStream(
   await result.subscribed;
   for (let i = 1; i <= total; i++) {
     await at(i);
-    if (i - result.received.length > window) await waitFor(() => i - result.received.length <= window, `the client to catch up to ${i - window}`);
+    if (i - result.received.length > window)
+      await waitFor(() => i - result.received.length <= window, `the client to catch up to ${i - window}`);
     await server.pushwire.publish(channel, i);
     if (i % 100 === 0) await new Promise((resolve) => setImmediate(resolve));
   }

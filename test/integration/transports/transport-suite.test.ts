@@ -86,7 +86,11 @@ describe('transport switches in the middle of a stream', () => {
   it.each(['sse', 'long-polling'] as const)('upgrades from %s to WebSocket without losing or repeating a message', async (fallback) => {
     const { WebSocket, gate } = gatedWebSocket();
     const server = await startTestServer();
-    const client = connectClient(server.url, { transports: [TRANSPORTS.websocket, TRANSPORTS[fallback]], WebSocket, upgrade: { min: 50, max: 100 } });
+    const client = connectClient(server.url, {
+      transports: [TRANSPORTS.websocket, TRANSPORTS[fallback]],
+      WebSocket,
+      upgrade: { min: 50, max: 100 },
+    });
     const fallbacks: FallbackInfo[] = [];
     client.on('fallback', (info) => fallbacks.push(info));
     let upgradedAt = -1;
@@ -117,7 +121,11 @@ describe('transport switches in the middle of a stream', () => {
     const { WebSocket, gate } = gatedWebSocket();
     gate.blocked = false;
     const server = await startTestServer();
-    const client = connectClient(server.url, { transports: [TRANSPORTS.websocket, TRANSPORTS.sse], WebSocket, upgrade: { min: 50, max: 100 } });
+    const client = connectClient(server.url, {
+      transports: [TRANSPORTS.websocket, TRANSPORTS.sse],
+      WebSocket,
+      upgrade: { min: 50, max: 100 },
+    });
     const transports: string[] = [];
     client.on('open', (info) => transports.push(info.transport));
     const result = collect(client, 'stream');

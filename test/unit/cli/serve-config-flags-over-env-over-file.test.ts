@@ -42,7 +42,10 @@ describe('pushwire serve settings', () => {
   });
 
   it('takes boolean flags alone or with a value', () => {
-    expect(loadServeConfig(['--metrics', '--trust-proxy=false'], { PUSHWIRE_TRUST_PROXY: 'true' })).toMatchObject({ metrics: true, trustProxy: false });
+    expect(loadServeConfig(['--metrics', '--trust-proxy=false'], { PUSHWIRE_TRUST_PROXY: 'true' })).toMatchObject({
+      metrics: true,
+      trustProxy: false,
+    });
   });
 
   it('refuses unknown keys, wrong types and values out of range with a message naming the source', () => {
@@ -64,7 +67,10 @@ describe('pushwire serve settings', () => {
   });
 
   it('reads only the settings it is asked for (pushwire demo: port and host)', () => {
-    expect(loadServeConfig(['--port', '8080'], { PUSHWIRE_PATH: '/elsewhere' }, ['port', 'host'])).toMatchObject({ port: 8080, path: '/pushwire' });
+    expect(loadServeConfig(['--port', '8080'], { PUSHWIRE_PATH: '/elsewhere' }, ['port', 'host'])).toMatchObject({
+      port: 8080,
+      path: '/pushwire',
+    });
     expect(() => loadServeConfig(['--metrics'], {}, ['port', 'host'])).toThrow('unknown option "--metrics"');
   });
 });

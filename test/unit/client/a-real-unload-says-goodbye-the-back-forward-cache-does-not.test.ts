@@ -65,7 +65,9 @@ describe('leaving the page', () => {
       beacons.length = 0;
       const { client: opened, last } = await openOn(name);
       pagehide(false);
-      expect(beacons).toEqual([{ url: 'http://example.test/pushwire/bye', body: JSON.stringify({ t: 'bye', sid: 's1', secret: 'secret' }), keepalive: true }]);
+      expect(beacons).toEqual([
+        { url: 'http://example.test/pushwire/bye', body: JSON.stringify({ t: 'bye', sid: 's1', secret: 'secret' }), keepalive: true },
+      ]);
       expect(last().framesOf('bye'), 'not on the connection, whose stream may end first').toEqual([]);
       expect(opened.state).toBe('closed');
     }

@@ -4,7 +4,6 @@ import type { ReconnectInfo } from '../../../src/client/index.js';
 import { advance, record, settle, useMockServer } from '../mock-pushwire-server.js';
 import { seeded } from '../../support/seeded-random.js';
 
-
 const JUST_BELOW_ONE = 1 - 2 ** -53;
 
 describe('backoffDelay: full jitter applied after the cap', () => {

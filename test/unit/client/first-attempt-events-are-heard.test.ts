@@ -43,7 +43,10 @@ describe('connect timeout per transport', () => {
     try {
       const hanging: TransportDefinition = { name: 'websocket', create: () => ({ send() {}, close() {} }) };
       const hangingSse: TransportDefinition = { name: 'sse', create: () => ({ send() {}, close() {} }) };
-      const client = connect('http://pushwire.test/pushwire', { transports: [hanging, hangingSse, silent], transportMemory: { storage: null } });
+      const client = connect('http://pushwire.test/pushwire', {
+        transports: [hanging, hangingSse, silent],
+        transportMemory: { storage: null },
+      });
       const reasons: string[] = [];
       client.on('fallback', (info) => reasons.push(info.reason));
       await vi.advanceTimersByTimeAsync(3_999);
@@ -53,7 +56,10 @@ describe('connect timeout per transport', () => {
       await vi.advanceTimersByTimeAsync(9_999);
       expect(reasons).toHaveLength(1);
       await vi.advanceTimersByTimeAsync(2);
-      expect(reasons).toEqual(['websocket: no welcome within 4000 ms (connect timeout)', 'sse: no welcome within 10000 ms (connect timeout)']);
+      expect(reasons).toEqual([
+        'websocket: no welcome within 4000 ms (connect timeout)',
+        'sse: no welcome within 10000 ms (connect timeout)',
+      ]);
       client.close();
     } finally {
       vi.useRealTimers();

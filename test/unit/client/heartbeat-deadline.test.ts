@@ -144,7 +144,6 @@ describe('the deadline is also checked where throttled timers would miss it', ()
     expect(states).toEqual([]);
     expect(mock.connections).toHaveLength(1);
   });
-
 });
 
 describe('client ping()', () => {

@@ -20,7 +20,8 @@ function fakeSource() {
   };
   const subscribed = (status: 'new' | 'recovered' | 'reset', seq: number) =>
     handlers.onSubscribed?.({ channel: '$presence:room', status, epoch: 'E', seq, head: seq });
-  const message = (seq: number, patch: unknown[]) => handlers.onMessage?.({ $patch: patch }, { channel: '$presence:room', epoch: 'E', seq });
+  const message = (seq: number, patch: unknown[]) =>
+    handlers.onMessage?.({ $patch: patch }, { channel: '$presence:room', epoch: 'E', seq });
   const reply = async (q: number, d: unknown) => {
     replies.shift()!({ e: 'E', q, d });
     await Promise.resolve();

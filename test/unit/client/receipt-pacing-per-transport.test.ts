@@ -19,7 +19,10 @@ describe('receipts are paced by the transport in use', () => {
     expect(last().framesOf('ack')).toEqual([{ t: 'ack', n: 128 }]);
     sendMessages(last(), 3);
     await vi.advanceTimersByTimeAsync(1000); // random 0.5 → 1 × 1000 ms
-    expect(last().framesOf('ack')).toEqual([{ t: 'ack', n: 128 }, { t: 'ack', n: 131 }]);
+    expect(last().framesOf('ack')).toEqual([
+      { t: 'ack', n: 128 },
+      { t: 'ack', n: 131 },
+    ]);
   });
 
   it('where each receipt is an HTTP request (every 512 frames or ~3 s): none at 128 frames nor after 1.5 s, one at 512, then one 3 s after', async () => {
@@ -34,7 +37,10 @@ describe('receipts are paced by the transport in use', () => {
     await vi.advanceTimersByTimeAsync(2999);
     expect(last().framesOf('ack')).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(1);
-    expect(last().framesOf('ack')).toEqual([{ t: 'ack', n: 512 }, { t: 'ack', n: 513 }]);
+    expect(last().framesOf('ack')).toEqual([
+      { t: 'ack', n: 512 },
+      { t: 'ack', n: 513 },
+    ]);
   });
 
   it('SSE and long-polling (a POST per receipt) declare the spaced pacing; WebSocket keeps the default', () => {

@@ -4,7 +4,6 @@ import { seeded } from '../../support/seeded-random.js';
 
 const mock = useMockServer();
 
-
 /**
  * The server side, reduced to what resume needs: one channel with a full history, and a session that
  * numbers every reliable frame it sends, replays after the client's `rx` on a resume, handles client

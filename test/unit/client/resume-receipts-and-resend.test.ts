@@ -142,7 +142,10 @@ describe('resume: unacknowledged frames are sent again after the welcome', () =>
     client.subscribe('news', () => {});
     track(client.publish('news', 'early'));
     await settle();
-    expect(mock.last.frames).toEqual([{ t: 'hello', v: 1 }, { t: 'sub', s: 1, ch: 'news' }]);
+    expect(mock.last.frames).toEqual([
+      { t: 'hello', v: 1 },
+      { t: 'sub', s: 1, ch: 'news' },
+    ]);
     mock.last.welcome();
     await settle();
     expect(mock.last.frames.slice(2)).toEqual([{ t: 'pub', s: 2, ch: 'news', d: 'early' }]);
@@ -155,10 +158,18 @@ describe('resume: unacknowledged frames are sent again after the welcome', () =>
     track(client.publish('a', 'early'));
     client.subscribe('c', () => {});
     await settle();
-    expect(mock.last.frames).toEqual([{ t: 'hello', v: 1 }, { t: 'sub', s: 1, ch: 'a' }, { t: 'sub', s: 2, ch: 'b' }]);
+    expect(mock.last.frames).toEqual([
+      { t: 'hello', v: 1 },
+      { t: 'sub', s: 1, ch: 'a' },
+      { t: 'sub', s: 2, ch: 'b' },
+    ]);
     mock.last.close(1006);
     await advance(1000);
-    expect(mock.last.frames).toEqual([{ t: 'hello', v: 1 }, { t: 'sub', s: 1, ch: 'a' }, { t: 'sub', s: 2, ch: 'b' }]);
+    expect(mock.last.frames).toEqual([
+      { t: 'hello', v: 1 },
+      { t: 'sub', s: 1, ch: 'a' },
+      { t: 'sub', s: 2, ch: 'b' },
+    ]);
     mock.last.welcome();
     await settle();
     expect(mock.last.frames.slice(3)).toEqual([
@@ -173,7 +184,11 @@ describe('resume: unacknowledged frames are sent again after the welcome', () =>
     await settle();
     expect(mock.last.messages).toBe(1);
     // Each `sub` is ~30 characters: about 100 characters (300 bytes at worst) hold the hello and two.
-    expect(mock.last.frames).toEqual([{ t: 'hello', v: 1 }, { t: 'sub', s: 1, ch: 'channel-0' }, { t: 'sub', s: 2, ch: 'channel-1' }]);
+    expect(mock.last.frames).toEqual([
+      { t: 'hello', v: 1 },
+      { t: 'sub', s: 1, ch: 'channel-0' },
+      { t: 'sub', s: 2, ch: 'channel-1' },
+    ]);
     mock.last.welcome();
     await settle();
     expect(mock.last.frames.slice(3).map((frame) => frame.s)).toEqual(Array.from({ length: 18 }, (_, i) => 3 + i));

@@ -16,7 +16,10 @@ void ([WebSocket, globalThis.WebSocket] satisfies WebSocketConstructor[]);
 afterEach(closeAll);
 
 async function hangUpServer(): Promise<number> {
-  const server = closeAfterTest(createServer((socket) => socket.destroy()), (tcp) => new Promise((resolve) => tcp.close(resolve)));
+  const server = closeAfterTest(
+    createServer((socket) => socket.destroy()),
+    (tcp) => new Promise((resolve) => tcp.close(resolve)),
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   if (typeof address !== 'object' || !address) throw new Error('no address');
@@ -27,7 +30,9 @@ describe('WebSocket transport on Node `ws`', () => {
   it('survives failed connection attempts (ws emits error before close) and keeps retrying', async () => {
     const port = await hangUpServer();
     const attempts: ReconnectInfo[] = [];
-    const client = closeAfterTest(connect(`http://127.0.0.1:${port}/pushwire`, { transports: [websocket], WebSocket, reconnect: { min: 5, max: 5 } }));
+    const client = closeAfterTest(
+      connect(`http://127.0.0.1:${port}/pushwire`, { transports: [websocket], WebSocket, reconnect: { min: 5, max: 5 } }),
+    );
     await new Promise<void>((resolve) => {
       client.on('reconnecting', (info) => {
         attempts.push(info);

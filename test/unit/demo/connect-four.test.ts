@@ -22,21 +22,78 @@ describe('Connect Four rules', () => {
   });
 
   it('finds four in a row horizontally, vertically and on both diagonals', () => {
-    const horizontal = play([[0, 1], [1, 1], [2, 1], [3, 1]]);
-    expect(winningLine(horizontal.board, ...horizontal.last)).toEqual([[5, 0], [5, 1], [5, 2], [5, 3]]);
-    const vertical = play([[6, 2], [6, 2], [6, 2], [6, 2]]);
+    const horizontal = play([
+      [0, 1],
+      [1, 1],
+      [2, 1],
+      [3, 1],
+    ]);
+    expect(winningLine(horizontal.board, ...horizontal.last)).toEqual([
+      [5, 0],
+      [5, 1],
+      [5, 2],
+      [5, 3],
+    ]);
+    const vertical = play([
+      [6, 2],
+      [6, 2],
+      [6, 2],
+      [6, 2],
+    ]);
     expect(winningLine(vertical.board, ...vertical.last)).toHaveLength(4);
     // ↗ from (5,0): fill columns 1..3 underneath with the other colour first.
-    const rising = play([[1, 2], [2, 2], [2, 2], [3, 2], [3, 2], [3, 2], [0, 1], [1, 1], [2, 1], [3, 1]]);
-    expect(winningLine(rising.board, ...rising.last)).toEqual([[2, 3], [3, 2], [4, 1], [5, 0]]);
-    const falling = play([[5, 2], [4, 2], [4, 2], [3, 2], [3, 2], [3, 2], [6, 1], [5, 1], [4, 1], [3, 1]]);
-    expect(winningLine(falling.board, ...falling.last)).toEqual([[2, 3], [3, 4], [4, 5], [5, 6]]);
+    const rising = play([
+      [1, 2],
+      [2, 2],
+      [2, 2],
+      [3, 2],
+      [3, 2],
+      [3, 2],
+      [0, 1],
+      [1, 1],
+      [2, 1],
+      [3, 1],
+    ]);
+    expect(winningLine(rising.board, ...rising.last)).toEqual([
+      [2, 3],
+      [3, 2],
+      [4, 1],
+      [5, 0],
+    ]);
+    const falling = play([
+      [5, 2],
+      [4, 2],
+      [4, 2],
+      [3, 2],
+      [3, 2],
+      [3, 2],
+      [6, 1],
+      [5, 1],
+      [4, 1],
+      [3, 1],
+    ]);
+    expect(winningLine(falling.board, ...falling.last)).toEqual([
+      [2, 3],
+      [3, 4],
+      [4, 5],
+      [5, 6],
+    ]);
   });
 
   it('does not count three, or four broken by the other colour', () => {
-    const three = play([[0, 1], [1, 1], [2, 1]]);
+    const three = play([
+      [0, 1],
+      [1, 1],
+      [2, 1],
+    ]);
     expect(winningLine(three.board, ...three.last)).toBeNull();
-    const broken = play([[0, 1], [1, 1], [2, 2], [3, 1], [4, 1]]);
+    const broken = play([
+      [0, 1],
+      [1, 1],
+      [2, 2],
+      [3, 1],
+      [4, 1],
+    ]);
     expect(winningLine(broken.board, ...broken.last)).toBeNull();
   });
 

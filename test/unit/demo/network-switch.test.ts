@@ -44,7 +44,7 @@ describe('demo network switch (the inspector\'s "simulate network drop")', () =>
     expect(retries.slice(1).every((info) => /offline/.test(info.reason))).toBe(true);
   });
 
-  it('finds the library\'s transports in fallback order, and forces one from the URL', () => {
+  it("finds the library's transports in fallback order, and forces one from the URL", () => {
     expect(availableTransports(pushwire).map((t) => t.name)).toEqual(['websocket', 'sse', 'long-polling']);
     expect(forcedTransport(pushwire, '?transport=sse')?.name).toBe('sse');
     expect(forcedTransport(pushwire, '?transport=carrier-pigeon')).toBeUndefined();

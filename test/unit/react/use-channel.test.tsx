@@ -45,7 +45,11 @@ describe('useChannel', () => {
     await waitFor(() => status(probe) === 'new', 'subscribed');
     for (let i = 1; i <= 3; i++) await server.pushwire!.publish('news', i);
     await waitFor(() => probe.received.length === 3, 'three messages');
-    expect(probe.received.map((r) => [r.data, r.seq])).toEqual([[1, 1], [2, 2], [3, 3]]);
+    expect(probe.received.map((r) => [r.data, r.seq])).toEqual([
+      [1, 1],
+      [2, 2],
+      [3, 3],
+    ]);
   });
 
   it('calls the latest handler without subscribing again', async () => {

@@ -29,7 +29,13 @@ describe('useConnection', () => {
     const seen = watchConnection(client);
     await waitFor(() => seen.at(-1)?.state === 'open', 'hook reports open');
     expect(seen[0]!.state).toBe('connecting');
-    expect(seen.at(-1)).toMatchObject({ state: 'open', transport: 'websocket', sessionId: client.sessionId, reconnects: 0, newSessions: 0 });
+    expect(seen.at(-1)).toMatchObject({
+      state: 'open',
+      transport: 'websocket',
+      sessionId: client.sessionId,
+      reconnects: 0,
+      newSessions: 0,
+    });
     expect(client.sessionId).toMatch(/.+/);
   });
 

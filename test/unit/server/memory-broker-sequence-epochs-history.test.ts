@@ -187,7 +187,6 @@ describe('MemoryBroker history by age', () => {
 });
 
 describe('MemoryBroker history against a model (seeded random operations)', () => {
-
   for (const seed of [1, 2, 3]) {
     it(`answers every query as the model does (size 7, ttl 50, seed ${seed})`, async () => {
       const random = seeded(seed);
@@ -208,7 +207,10 @@ describe('MemoryBroker history against a model (seeded random operations)', () =
         } else {
           // The model: the last 7 messages, minus those older than ttl.
           const head = published.length;
-          const retained = published.slice(-7).filter((m) => m.time >= now - 50).map((m) => m.seq);
+          const retained = published
+            .slice(-7)
+            .filter((m) => m.time >= now - 50)
+            .map((m) => m.seq);
           const oldest = retained[0] ?? head + 1;
           const after = Math.floor(random() * (head + 3)) - 1;
           const result = await b.history('a', { after: [epoch, after] });

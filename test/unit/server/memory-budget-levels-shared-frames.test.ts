@@ -16,12 +16,16 @@ function budget(limits: Partial<{ inboxBytes: number; addressBytes: number; proc
   const shed: Array<[string, MemoryLevel]> = [];
   const counters = new Counters();
   const accounts = new Map<string, { memory: SessionMemory; buffer: OutboundBuffer }>();
-  const memory = new MemoryBudget({ inboxBytes: Infinity, addressBytes: Infinity, processBytes: Infinity, ...limits }, counters, (account, level) => {
-    shed.push([account.sessionId, level]);
-    const shedOne = accounts.get(account.sessionId)!;
-    shedOne.buffer.clear();
-    memory.close(account);
-  });
+  const memory = new MemoryBudget(
+    { inboxBytes: Infinity, addressBytes: Infinity, processBytes: Infinity, ...limits },
+    counters,
+    (account, level) => {
+      shed.push([account.sessionId, level]);
+      const shedOne = accounts.get(account.sessionId)!;
+      shedOne.buffer.clear();
+      memory.close(account);
+    },
+  );
   const open = (id: string, address: string): OutboundBuffer => {
     const account = memory.open(id, address);
     const buffer = new OutboundBuffer(1e9, 1e12, account);
@@ -120,9 +124,22 @@ describe("a session's inbox bound", () => {
       overflow: () => {},
       end: () => {},
     };
-    const session = new ServerSession('sid', 'secret', null, { maxFrames: 100, maxBytes: 1 << 20 }, host, new Counters(), memory.open('sid', ''));
+    const session = new ServerSession(
+      'sid',
+      'secret',
+      null,
+      { maxFrames: 100, maxBytes: 1 << 20 },
+      host,
+      new Counters(),
+      memory.open('sid', ''),
+    );
     const closes: number[] = [];
-    session.connection = { transport: 'websocket', pendingBytes: 0, send: () => {}, close: (code) => closes.push(code) } satisfies Connection;
+    session.connection = {
+      transport: 'websocket',
+      pendingBytes: 0,
+      send: () => {},
+      close: (code) => closes.push(code),
+    } satisfies Connection;
     const receive = (s: number): void => session.receive({ s, frame: { t: 'msg', s, d: s } }, 500);
     for (let s = 1; s <= 3; s++) receive(s);
     expect(memory.inbox).toBe(3 * 700); // 500 bytes each plus the entry's overhead

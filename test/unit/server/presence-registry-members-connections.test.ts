@@ -11,7 +11,17 @@ type FakeSession = Session & { ended: boolean };
 
 let sessions = 0;
 function session(user: unknown): FakeSession {
-  return { id: `s${++sessions}`, user, ended: false, transport: null, remoteAddress: '', data: {}, channels: () => [], send() {}, close() {} };
+  return {
+    id: `s${++sessions}`,
+    user,
+    ended: false,
+    transport: null,
+    remoteAddress: '',
+    data: {},
+    channels: () => [],
+    send() {},
+    close() {},
+  };
 }
 
 afterEach(closeAll);

@@ -12,7 +12,17 @@ type FakeSession = Session & { ended: boolean };
 
 let sessions = 0;
 function session(user: unknown): FakeSession {
-  return { id: `s${++sessions}`, user, ended: false, transport: null, remoteAddress: '', data: {}, channels: () => [], send() {}, close() {} };
+  return {
+    id: `s${++sessions}`,
+    user,
+    ended: false,
+    transport: null,
+    remoteAddress: '',
+    data: {},
+    channels: () => [],
+    send() {},
+    close() {},
+  };
 }
 
 /** The memory broker, counting the bytes of state snapshots serialized for it (when, and only if, they are). */
@@ -61,7 +71,9 @@ describe('presence updates', () => {
     const { registry } = setup({ updatesPerSecond: 5, updateBurst: 5 });
     const busy = session('busy');
     const results = await Promise.allSettled(Array.from({ length: 50 }, (_, i) => registry.join(busy, 'room', { typing: i })));
-    const refused = results.filter((result) => result.status === 'rejected').map((result) => (result as PromiseRejectedResult).reason as PresenceRefusal);
+    const refused = results
+      .filter((result) => result.status === 'rejected')
+      .map((result) => (result as PromiseRejectedResult).reason as PresenceRefusal);
     expect(results.length - refused.length).toBeLessThanOrEqual(6); // the burst (and at most one refilled)
     expect(refused.length).toBeGreaterThanOrEqual(44);
     expect(refused.every((refusal) => refusal instanceof PresenceRefusal && refusal.code === 'rate_limited')).toBe(true);

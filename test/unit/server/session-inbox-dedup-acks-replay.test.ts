@@ -32,7 +32,16 @@ function recordingHost() {
     overflow: () => void overflows++,
     end: () => {},
   };
-  return { host, handled, get maxActive() { return maxActive; }, get overflows() { return overflows; } };
+  return {
+    host,
+    handled,
+    get maxActive() {
+      return maxActive;
+    },
+    get overflows() {
+      return overflows;
+    },
+  };
 }
 
 const msg = (s: number): InboundItem => ({ s, frame: { t: 'msg', s, d: s } });

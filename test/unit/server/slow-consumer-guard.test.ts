@@ -17,7 +17,11 @@ describe('SlowConsumerGuard', () => {
   beforeEach(() => {
     vi.useFakeTimers();
     evicted = [];
-    guard = new SlowConsumerGuard({ maxPendingBytes: 1_000, maxStallTime: 400, maxReceiptStall: 800 }, (session) => evicted.push(session), () => Date.now());
+    guard = new SlowConsumerGuard(
+      { maxPendingBytes: 1_000, maxStallTime: 400, maxReceiptStall: 800 },
+      (session) => evicted.push(session),
+      () => Date.now(),
+    );
   });
 
   afterEach(() => {

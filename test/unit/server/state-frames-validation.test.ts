@@ -5,7 +5,10 @@ import { parseClientFrame } from '../../../src/protocol/validate.js';
 describe('validation of the synced-state and presence frames', () => {
   it('accepts get, join and leave with a sequence number and a channel', () => {
     expect(parseClientFrame('{"t":"get","s":1,"ch":"game"}')).toMatchObject({ ok: true, frame: { t: 'get', ch: 'game' } });
-    expect(parseClientFrame('{"t":"join","s":2,"ch":"room","meta":{"name":"Ann"}}')).toMatchObject({ ok: true, frame: { meta: { name: 'Ann' } } });
+    expect(parseClientFrame('{"t":"join","s":2,"ch":"room","meta":{"name":"Ann"}}')).toMatchObject({
+      ok: true,
+      frame: { meta: { name: 'Ann' } },
+    });
     expect(parseClientFrame('{"t":"join","s":2,"ch":"room","meta":null}')).toMatchObject({ ok: true });
     expect(parseClientFrame('{"t":"leave","s":3,"ch":"room"}')).toMatchObject({ ok: true });
   });

@@ -10,7 +10,7 @@ beforeAll(() => network.listen({ onUnhandledRequest: 'error' }));
 afterEach(() => network.resetHandlers());
 afterAll(() => network.close());
 
-it('cuts batches at the server\'s max body, keeps one POST in flight and the order of the frames', async () => {
+it("cuts batches at the server's max body, keeps one POST in flight and the order of the frames", async () => {
   const bodies: string[] = [];
   let inFlight = 0;
   let most = 0;
@@ -38,7 +38,7 @@ it('cuts batches at the server\'s max body, keeps one POST in flight and the ord
   expect(bodies.join('\n').split('\n')).toEqual(frames);
 });
 
-it('fails the pipe with the server\'s answer when a POST is refused, and sends nothing more', async () => {
+it("fails the pipe with the server's answer when a POST is refused, and sends nothing more", async () => {
   let posts = 0;
   network.use(
     http.post(`${BASE}/send`, () => {

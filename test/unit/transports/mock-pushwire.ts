@@ -147,7 +147,8 @@ export class MockPushwire {
       return this.batch(connection, connection.last);
     }
     for (let waited = 0; connection.queue.length === 0 && waited < 2000; waited += 5) await delay(5);
-    if (connection.queue.length === 0 || this.longPolling === 'silent') return new HttpResponse(null, { status: 204 }) as HttpResponse<string>;
+    if (connection.queue.length === 0 || this.longPolling === 'silent')
+      return new HttpResponse(null, { status: 204 }) as HttpResponse<string>;
     connection.last = { n: ++connection.batch, body: connection.queue.splice(0).join('\n') };
     if (this.loseNextBatch) {
       this.loseNextBatch = false;
@@ -170,7 +171,19 @@ export class MockPushwire {
     this.sessions.set(session.sid, session);
     const rx = resumed ? Number(hello.rx) : 0;
     session.send = send;
-    send(JSON.stringify({ t: 'welcome', v: 1, sid: session.sid, secret: session.secret, resumed, rx, hb: 25_000, max: 65_536, tr: ['websocket', 'sse', 'long-polling'] }));
+    send(
+      JSON.stringify({
+        t: 'welcome',
+        v: 1,
+        sid: session.sid,
+        secret: session.secret,
+        resumed,
+        rx,
+        hb: 25_000,
+        max: 65_536,
+        tr: ['websocket', 'sse', 'long-polling'],
+      }),
+    );
     for (const frame of session.out.slice(rx)) send(frame);
     return session;
   }
@@ -179,7 +192,10 @@ export class MockPushwire {
     if (frame.t === 'sub') {
       const ch = String(frame.ch);
       if (!session.channels.has(ch)) session.channels.set(ch, 0);
-      this.reliable(session, JSON.stringify({ t: 'subd', ch, e: 'E', q: session.channels.get(ch), h: session.channels.get(ch), st: 'new' }));
+      this.reliable(
+        session,
+        JSON.stringify({ t: 'subd', ch, e: 'E', q: session.channels.get(ch), h: session.channels.get(ch), st: 'new' }),
+      );
       session.send?.(JSON.stringify({ t: 'ack', s: frame.s }));
     } else if (frame.t === 'pub' || frame.t === 'msg') {
       session.send?.(JSON.stringify({ t: 'ack', s: frame.s }));

@@ -116,7 +116,9 @@ describe('fallback triggers', () => {
     const fallbacks = fallbacksOf(client);
     await waitFor(() => client.state === 'open', 'open', 5_000);
     expect(client.transport).toBe('sse');
-    expect(fallbacks).toEqual([{ from: 'websocket', to: 'sse', code: 1006, reason: 'websocket: no welcome within 200 ms (connect timeout)' }]);
+    expect(fallbacks).toEqual([
+      { from: 'websocket', to: 'sse', code: 1006, reason: 'websocket: no welcome within 200 ms (connect timeout)' },
+    ]);
   });
 
   it('a WebSocket silent after open: the health check moves on to SSE', async () => {
@@ -125,7 +127,9 @@ describe('fallback triggers', () => {
     const fallbacks = fallbacksOf(client);
     await waitFor(() => client.state === 'open', 'open', 5_000);
     expect(client.transport).toBe('sse');
-    expect(fallbacks).toEqual([{ from: 'websocket', to: 'sse', code: 1006, reason: 'websocket: no welcome within 1000 ms (health check)' }]);
+    expect(fallbacks).toEqual([
+      { from: 'websocket', to: 'sse', code: 1006, reason: 'websocket: no welcome within 1000 ms (health check)' },
+    ]);
   });
 
   it('a buffered SSE stream: the health check moves on to long-polling', async () => {

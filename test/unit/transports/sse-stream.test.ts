@@ -16,7 +16,11 @@ afterAll(() => network.close());
 function recorder(): { handlers: TransportHandlers; frames: string[]; closes: string[] } {
   const frames: string[] = [];
   const closes: string[] = [];
-  return { frames, closes, handlers: { open: () => {}, frame: (text) => frames.push(text), close: (code, reason) => closes.push(`${code} ${reason}`) } };
+  return {
+    frames,
+    closes,
+    handlers: { open: () => {}, frame: (text) => frames.push(text), close: (code, reason) => closes.push(`${code} ${reason}`) },
+  };
 }
 
 it('SSE: reassembles frames split anywhere, even inside a multi-byte character, and skips comments and other events', async () => {
@@ -42,7 +46,7 @@ it('SSE: reassembles frames split anywhere, even inside a multi-byte character, 
   expect(closes).toEqual(['1006 sse: stream ended']);
 });
 
-it('SSE: a response that is not an event stream fails the pipe with the status and the server\'s words', async () => {
+it("SSE: a response that is not an event stream fails the pipe with the status and the server's words", async () => {
   network.use(http.post(`${BASE}/sse`, () => new HttpResponse('the sse transport is disabled on this server', { status: 404 })));
   const { handlers, closes } = recorder();
   sse.create({ url: BASE, handlers }).send('{"t":"hello","v":1}');
@@ -51,7 +55,9 @@ it('SSE: a response that is not an event stream fails the pipe with the status a
 });
 
 it('long-polling: a 413 on the open fails the pipe with 1009 and the reason', async () => {
-  network.use(http.post(`${BASE}/poll`, () => new HttpResponse('too_large: request body exceeds the max payload of 10 bytes', { status: 413 })));
+  network.use(
+    http.post(`${BASE}/poll`, () => new HttpResponse('too_large: request body exceeds the max payload of 10 bytes', { status: 413 })),
+  );
   const { handlers, closes } = recorder();
   longPolling.create({ url: BASE, handlers }).send('{"t":"hello","v":1}');
   await waitFor(() => closes.length === 1, 'the close', 5_000);
@@ -81,7 +87,12 @@ it('a stream that goes silent after the welcome is declared dead by the heartbea
       return new HttpResponse(null, { status: 204 });
     }),
   );
-  const client = new PushwireClient(BASE, { transports: [sse], transportMemory: false, heartbeatGrace: 50, reconnect: { min: 10, max: 20 } });
+  const client = new PushwireClient(BASE, {
+    transports: [sse],
+    transportMemory: false,
+    heartbeatGrace: 50,
+    reconnect: { min: 10, max: 20 },
+  });
   const reasons: string[] = [];
   client.on('reconnecting', (info) => reasons.push(`${info.code} ${info.reason}`));
   await waitFor(() => opens >= 2 && client.state === 'open', 'open again', 5_000);
