@@ -5,7 +5,9 @@ import type { ServerOptions } from 'pushwire/server';
 import { pushwirePlugin } from './pushwire-plugin.js';
 
 export async function startFastifyApp(port = 3000, options: ServerOptions = {}): Promise<FastifyInstance> {
-  const app = Fastify();
+  // forceCloseConnections: on close, destroy the connections still open (a page's keep-alive sockets
+  // and the last long-lived requests) instead of waiting for them to end on their own.
+  const app = Fastify({ forceCloseConnections: true });
   await app.register(pushwirePlugin, options);
   app.get('/', async (_req, reply) => reply.type('text/html').send('<h1>Fastify + Pushwire</h1>'));
   app.post('/announce', async (req) => app.pushwire.publish('news', req.body));
