@@ -19,7 +19,7 @@ describe.skipIf(!chromiumProgram.available)('demo pages across a server restart,
     for (const { page } of [ana, ben]) {
       await expect.poll(() => page.getByTestId('odds-table').locator('tbody tr').count()).toBe(20);
       const first = await page.getByTestId('odds-seq').textContent();
-      await expect.poll(() => page.getByTestId('odds-seq').textContent()).not.toBe(first);
+      await expect.poll(() => page.getByTestId('odds-seq').textContent(), { timeout: 10_000 }).not.toBe(first);
       expect(await page.getByTestId('odds-reset').isVisible()).toBe(false);
     }
     await joinChat(ana.page, 'Ana');
