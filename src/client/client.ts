@@ -441,7 +441,7 @@ function session(client: PushwireClient, url: string, options: ClientOptions, em
       case 'subd':
         return channels.subscribed_(frame);
       case 'err': {
-        const error = new PushwireError(frame.code as ErrorCode, frame.msg);
+        const error = new PushwireError(frame.code as ErrorCode, frame.msg, frame.appCode, frame.d);
         const entry = frame.s === undefined ? undefined : outbox.take_(frame.s);
         entry?.reject_?.(error);
         if (entry?.body_.t === 'sub') channels.refused_(entry.body_.ch, entry.s, error);

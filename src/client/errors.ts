@@ -3,11 +3,17 @@ import type { ErrorCode } from '../protocol/codes.js';
 /**
  * Every error the client reports. `code` is stable and typed: switch on it rather than on the message.
  * Server codes come from `err` frames; `timeout`, `closed`, `session_lost` and `queue_full` are the client's own.
+ * A `handler_error` from an error the server application meant for the client (its `PublicError`)
+ * carries that error's message, its code as `appCode` and its `data`; any other says only that the server failed.
  */
 export class PushwireError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
+    /** `handler_error` only: the server application's own code for what went wrong. */
+    readonly appCode?: string,
+    /** `handler_error` only: the data the server application sent with it. */
+    readonly data?: unknown,
   ) {
     super(message);
     this.name = 'PushwireError';

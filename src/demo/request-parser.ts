@@ -1,7 +1,12 @@
+import { PublicError } from '../server/index.js';
 import { type DemoRequest, NAME_MAX, TEXT_MAX } from './demo-messages.js';
 
-/** A request the demo refuses; its message is what the page shows (it reaches the client as `handler_error`). */
-export class DemoError extends Error {}
+/** A request the demo refuses; its message is what the page shows (a PublicError: it reaches the client as `handler_error` with it). */
+export class DemoError extends PublicError {
+  constructor(message: string) {
+    super('refused', message);
+  }
+}
 
 /** Control characters (Unicode category Cc: U+0000–U+001F, U+007F–U+009F) and the line/paragraph separators. */
 const CONTROL = /[\p{Cc}\u2028\u2029]/u;

@@ -168,6 +168,10 @@ export interface ErrorFrame {
   code: string;
   msg: string;
   ch?: string;
+  /** `handler_error` from an error the application meant for the client (PublicError): its own code… */
+  appCode?: string;
+  /** …and its data. */
+  d?: unknown;
 }
 /** A message from the server application to this session only. */
 export interface DirectFrame {

@@ -15,6 +15,7 @@ import { randomToken } from './random.js';
 import { secretMatches } from './session-secret.js';
 import { userIdentity } from './user-identity.js';
 import { answerRequest } from './requests.js';
+import { callHook, HookFailure, type HookName, hookErrorFrame, logHookError, notifyHook, PublicError } from './hook-errors.js';
 import { SlowConsumerGuard } from './slow-consumer.js';
 import { MemoryBudget, type MemoryLevel, type SessionMemory } from './memory-budget.js';
 import { type InboundItem, ServerSession, type SessionHost } from './session.js';
@@ -131,8 +132,8 @@ export class ServerCore implements SessionHost {
     try {
       return await this.hooks.authorize(info);
     } catch (error) {
-      this.logger.warn('authorize hook threw; handshake refused', { error: String(error) });
-      return { ok: false, reason: 'authorization failed' };
+      logHookError(this.logger, 'authorize', error, { transport: info.transport, remoteAddress: info.remoteAddress });
+      return { ok: false, reason: error instanceof PublicError ? error.message : 'authorization failed' };
     }
   }
 
@@ -197,7 +198,7 @@ export class ServerCore implements SessionHost {
       tr: this.transports,
     });
     session.attach(connection, welcome, rx);
-    if (!resumed || resync) this.hooks.onConnection?.(session);
+    if (!resumed || resync) notifyHook(this.logger, 'onConnection', { session: session.id }, () => this.hooks.onConnection?.(session));
     this.logger.debug('session open', { session: session.id, resumed, resync, transport: connection.transport });
     return session;
   }
@@ -353,11 +354,7 @@ export class ServerCore implements SessionHost {
     session.connection = null;
     connection?.close(code, message);
     this.logger.debug('session end', { session: session.id, reason });
-    try {
-      this.hooks.onClose?.(session, reason);
-    } catch (error) {
-      this.logger.error('onClose hook threw', { error: String(error) });
-    }
+    notifyHook(this.logger, 'onClose', { session: session.id, reason }, () => this.hooks.onClose?.(session, reason));
   }
 
   // ---- SessionHost ----
@@ -412,7 +409,9 @@ export class ServerCore implements SessionHost {
             return;
           }
           // A `$presence:` channel is readable by whoever may subscribe to the channel it belongs to.
-          if (!(await this.allowed(this.hooks.canSubscribe, true, session, presenceTarget(frame.ch) ?? frame.ch))) {
+          if (
+            !(await this.allowed('canSubscribe', this.hooks.canSubscribe, true, session, frame.s, presenceTarget(frame.ch) ?? frame.ch))
+          ) {
             session.enqueue(errorFrame('forbidden', `not allowed to subscribe to "${frame.ch}"`, frame.s, frame.ch));
             return;
           }
@@ -431,33 +430,39 @@ export class ServerCore implements SessionHost {
             );
             return;
           }
-          if (!(await this.allowed(this.hooks.canPublish, false, session, frame.ch, frame.d))) {
+          if (!(await this.allowed('canPublish', this.hooks.canPublish, false, session, frame.s, frame.ch, frame.d))) {
             session.enqueue(errorFrame('forbidden', `not allowed to publish to "${frame.ch}"`, frame.s, frame.ch));
             return;
           }
           await this.publishClientFrame(session, frame.ch, JSON.stringify(frame.d ?? null), frame.s);
           return;
-        case 'msg':
-          if (!this.hooks.onMessage) {
+        case 'msg': {
+          const onMessage = this.hooks.onMessage;
+          if (!onMessage) {
             session.enqueue(errorFrame('no_handler', 'this server does not accept messages (no onMessage hook)', frame.s));
             return;
           }
-          try {
-            await this.hooks.onMessage(session, frame.d);
-          } catch (error) {
-            session.enqueue(errorFrame('handler_error', error instanceof Error ? error.message : String(error), frame.s));
-          }
+          await this.hook('onMessage', session, frame.s, () => onMessage.call(this.hooks, session, frame.d));
           return;
-        case 'req':
-          await answerRequest(session, frame.s, frame.d, this.hooks.onRequest?.bind(this.hooks));
+        }
+        case 'req': {
+          const onRequest = this.hooks.onRequest;
+          const handler = onRequest && (() => this.hook('onRequest', session, frame.s, () => onRequest.call(this.hooks, session, frame.d)));
+          await answerRequest(session, frame.s, handler, this.logger);
           return;
+        }
       }
     } catch (error) {
+      if (error instanceof HookFailure) {
+        session.enqueue(hookErrorFrame(error.thrown, frame.s, 'ch' in frame ? frame.ch : undefined));
+        return;
+      }
       if (error instanceof PresenceRefusal) {
         session.enqueue(errorFrame(error.code, error.message, frame.s, 'ch' in frame ? frame.ch : undefined));
         return;
       }
-      this.logger.error('frame handling failed', { session: session.id, type: frame.t, error: String(error) });
+      const stack = error instanceof Error ? error.stack : undefined;
+      this.logger.error('frame handling failed', { session: session.id, type: frame.t, error: String(error), stack });
       session.enqueue(errorFrame('internal', 'internal server error', frame.s));
     }
   }
@@ -493,13 +498,22 @@ export class ServerCore implements SessionHost {
     else await this.broker.publish(channel, json);
   }
 
+  /** Asks a permission hook (`name`) about frame `s`; `fallback` without one. A throw is a HookFailure. */
   private async allowed<A extends unknown[]>(
+    name: HookName,
     hook: ((session: ServerSession, ...args: A) => boolean | Promise<boolean>) | undefined,
     fallback: boolean,
     session: ServerSession,
+    s: number,
     ...args: A
   ): Promise<boolean> {
-    return hook ? (await hook(session, ...args)) === true : fallback;
+    if (!hook) return fallback;
+    return (await this.hook(name, session, s, () => hook(session, ...args))) === true;
+  }
+
+  /** Runs a hook for frame `s` of `session`: a throw is logged and becomes a HookFailure, answered `handler_error`. */
+  private hook<T>(name: HookName, session: ServerSession, s: number, call: () => T | Promise<T>): Promise<T> {
+    return callHook(this.logger, name, { session: session.id, s }, call);
   }
 
   private findResumable(hello: HelloFrame): ServerSession | undefined {

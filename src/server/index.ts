@@ -1,5 +1,6 @@
 export { createServer, PushwireServer, type PublishOptions, type PublishResult } from './server.js';
 export { userIdOf } from './user-id.js';
+export { PublicError } from './hook-errors.js';
 export { jwtAuth, type JwtAuthHooks, type JwtAuthOptions, type JwtUser, type JwtClaims } from './auth/jwt-auth.js';
 export { IdempotencyKeyReusedError, type IdempotencyOptions } from './idempotency.js';
 export type { HttpApiOptions } from './http-api/http-api.js';

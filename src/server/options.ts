@@ -61,11 +61,14 @@ export interface ServerHooks {
   canPublish?(session: Session, channel: string, data: unknown): boolean | Promise<boolean>;
   /** A new session started (not called again when it resumes on a new connection). */
   onConnection?(session: Session): void;
-  /** The client called `send(data)`. A throw rejects the client's promise with `handler_error`. */
+  /**
+   * The client called `send(data)`. A throw rejects the client's promise with `handler_error`: without
+   * the thrown text (it is logged), unless it is a PublicError, whose code, message and data the client gets.
+   */
   onMessage?(session: Session, data: unknown): void | Promise<void>;
   /**
    * The client called `request(data)`: the value returned (or resolved) is the answer, sent back as JSON.
-   * A throw rejects the client's promise with `handler_error`. Without this hook requests get `no_handler`.
+   * A throw rejects the client's promise with `handler_error`, as for `onMessage`. Without this hook requests get `no_handler`.
    */
   onRequest?(session: Session, data: unknown): unknown;
   /** The session ended. */

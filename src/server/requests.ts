@@ -1,27 +1,36 @@
-import type { Session } from './options.js';
+import type { Logger } from './logger.js';
 import type { ServerSession } from './session.js';
 import { errorFrame, responseFrame } from './frames.js';
 
-export type RequestHandler = (session: Session, data: unknown) => unknown;
-
 /**
- * Answers a client's `req` frame `s` with the handler's result as a reliable `res` frame (kept and
- * replayed like any other, so the answer survives a reconnect), or with an `err` frame for `s`.
- * Either goes out before the ack that covers `s`, because the session acks only after this resolves.
+ * Answers a client's `req` frame `s` with what `handler` (the onRequest hook, bound to the session and
+ * the request's data) returns, as a reliable `res` frame (kept and replayed like any other, so the
+ * answer survives a reconnect), or with an `err` frame for `s`. Either goes out before the ack that
+ * covers `s`, because the session acks only after this resolves. A throw of the handler is the
+ * caller's to answer (see hook-errors.ts).
  */
-export async function answerRequest(session: ServerSession, s: number, data: unknown, handler: RequestHandler | undefined): Promise<void> {
+export async function answerRequest(
+  session: ServerSession,
+  s: number,
+  handler: (() => unknown) | undefined,
+  logger: Logger,
+): Promise<void> {
   if (!handler) {
     session.enqueue(errorFrame('no_handler', 'this server does not answer requests (no onRequest hook)', s));
     return;
   }
+  const result = await handler();
   let json: string | undefined;
+  let why = 'a function or symbol has no JSON form';
   try {
-    json = JSON.stringify((await handler(session, data)) ?? null);
+    json = JSON.stringify(result ?? null);
   } catch (error) {
-    session.enqueue(errorFrame('handler_error', error instanceof Error ? error.message : String(error), s));
-    return;
+    why = String(error); // a cycle, a BigInt
   }
-  // JSON.stringify gives undefined for a function or symbol: the answer has no JSON form.
-  if (json === undefined) session.enqueue(errorFrame('handler_error', 'the onRequest result is not JSON-serializable', s));
-  else session.enqueue(responseFrame(s, json));
+  if (json === undefined) {
+    logger.error('the onRequest result is not JSON-serializable', { session: session.id, hook: 'onRequest', s, error: why });
+    session.enqueue(errorFrame('handler_error', 'the onRequest result is not JSON-serializable', s));
+  } else {
+    session.enqueue(responseFrame(s, json));
+  }
 }

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { PublicError } from './hook-errors.js';
 import type { ServerCore } from './core.js';
 import type { ServerHooks } from './options.js';
 import { readBody } from './transports/http-body.js';
@@ -37,12 +38,12 @@ export function testModeHooks(hooks: ServerHooks): ServerHooks {
     canPublish: (session, channel, data) => channel.startsWith(PUBLISHABLE) || (hooks.canPublish?.(session, channel, data) ?? false),
     onMessage: (session, data) => {
       const text = field(data, 'throw');
-      if (typeof text === 'string') throw new Error(text);
+      if (typeof text === 'string') throw new PublicError('thrown', text);
       return hooks.onMessage?.(session, data);
     },
     onRequest: async (session, data) => {
       const text = field(data, 'throw');
-      if (typeof text === 'string') throw new Error(text);
+      if (typeof text === 'string') throw new PublicError('thrown', text);
       const delay = field(data, 'delay');
       if (typeof delay === 'number' && delay > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(delay, MAX_DELAY)));
       return hooks.onRequest ? hooks.onRequest(session, data) : { echo: data };

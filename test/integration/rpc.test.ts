@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type PushwireClient, PushwireError } from '../../src/client/index.js';
-import type { ServerOptions } from '../../src/server/index.js';
+import { PublicError, type ServerOptions } from '../../src/server/index.js';
 import { openClient } from '../support/client-harness.js';
 import { closeAfterTest, closeAll } from '../support/close-after-test.js';
 import { FaultProxy } from '../support/fault-proxy.js';
@@ -49,15 +49,18 @@ describe('request/response against the real server', () => {
     ]);
   });
 
-  it('rejects with handler_error carrying the message when the hook throws, and with no_handler without a hook', async () => {
+  it('rejects with handler_error when the hook throws (with what a PublicError says, nothing of another error), and with no_handler without a hook', async () => {
     const c = await setUp({
-      onRequest: () => {
-        throw new Error('no such account');
+      onRequest: (_session, data) => {
+        if (data === 'public') throw new PublicError('no_account', 'no such account', { id: 7 });
+        throw new Error('db password hunter2 refused');
       },
     });
     const error = await rejection(c.request('x'));
     expect(error.code).toBe('handler_error');
-    expect(error.message).toBe('no such account');
+    expect(error.message).not.toContain('hunter2');
+    const told = await rejection(c.request('public'));
+    expect(told).toMatchObject({ code: 'handler_error', message: 'no such account', appCode: 'no_account', data: { id: 7 } });
     await closeAll(); // this server and its client, before a server without the hook
 
     const bare = await setUp({});

@@ -4,6 +4,7 @@ import type { Position } from '../../protocol/frames.js';
 import { presenceTarget } from '../../protocol/presence.js';
 import type { Connection } from '../connection.js';
 import type { ServerCore } from '../core.js';
+import { callHook, type HookFailure, toldMessage } from '../hook-errors.js';
 import type { ServerHooks } from '../options.js';
 import type { OutFrame } from '../out-frame.js';
 import { randomToken } from '../random.js';
@@ -134,7 +135,17 @@ export async function openChannelStream(
   );
   session.remoteAddress = info.remoteAddress;
   // A `$presence:` channel is readable by whoever may subscribe to the channel it belongs to.
-  const allowed = hooks.canSubscribe ? (await hooks.canSubscribe(session, presenceTarget(channel) ?? channel)) === true : true;
+  let allowed = true;
+  const canSubscribe = hooks.canSubscribe;
+  if (canSubscribe) {
+    const fields = { channel, remoteAddress: info.remoteAddress };
+    try {
+      allowed =
+        (await callHook(core.logger, 'canSubscribe', fields, () => canSubscribe(session, presenceTarget(channel) ?? channel))) === true;
+    } catch (failure) {
+      return replyText(res, 500, `handler_error: ${toldMessage((failure as HookFailure).thrown)}`);
+    }
+  }
   if (!allowed) return replyText(res, 403, `forbidden: not allowed to subscribe to "${channel}"`);
   if (res.destroyed || req.destroyed) return;
   // A stream is a session for the session limits (maxSessions, maxSessionsPerAddress).
