@@ -31,8 +31,11 @@ export interface HandshakeRefusal {
   reason: string;
 }
 
-const SERVER_FULL: HandshakeRefusal = { code: CloseCode.ServerFull, reason: 'too many sessions; try again later' };
-const OTHER_USER: HandshakeRefusal = { code: CloseCode.OtherUser, reason: 'this session belongs to another user; start a new session' };
+/** What a handshake opens: a session, or a refusal. */
+export type OpenedSession = { session: ServerSession } | { refused: HandshakeRefusal };
+
+const SERVER_FULL = { refused: { code: CloseCode.ServerFull, reason: 'too many sessions; try again later' } };
+const OTHER_USER = { refused: { code: CloseCode.OtherUser, reason: 'this session belongs to another user; start a new session' } };
 
 /**
  * The session layer of the server, shared by every transport: handshakes, sessions and their expiry,
@@ -150,7 +153,7 @@ export class ServerCore implements SessionHost {
     user: unknown,
     connection: Connection,
     remoteAddress: string,
-  ): Promise<ServerSession | HandshakeRefusal> {
+  ): Promise<OpenedSession> {
     let session = this.findResumable(hello);
     let resumed = session !== undefined;
     let resync = false;
@@ -199,7 +202,7 @@ export class ServerCore implements SessionHost {
     session.attach(connection, welcome, rx);
     if (!resumed || resync) this.hooks.onConnection?.(session);
     this.logger.debug('session open', { session: session.id, resumed, resync, transport: connection.transport });
-    return session;
+    return { session };
   }
 
   /** Whether one more session from `remoteAddress` stays within the session limits; counts the limit hit if not. */
@@ -262,7 +265,7 @@ export class ServerCore implements SessionHost {
   }
 
   /** A resume with the credentials of another user than the session's: refused, the session stays as it is. */
-  private otherUser(sid: string): HandshakeRefusal {
+  private otherUser(sid: string): OpenedSession {
     this.counters.limitHits.other_user++;
     this.logger.warn('a session was resumed with the credentials of another user; refused', { session: sid });
     return OTHER_USER;
