@@ -148,12 +148,7 @@ export class ServerCore implements SessionHost {
    * over from its record: a `resync` resume. Also refused: a new session that would cross a session
    * limit (4005). The caller closes the connection with a refusal's code.
    */
-  async openSession(
-    hello: HelloFrame,
-    user: unknown,
-    connection: Connection,
-    remoteAddress: string,
-  ): Promise<OpenedSession> {
+  async openSession(hello: HelloFrame, user: unknown, connection: Connection, remoteAddress: string): Promise<OpenedSession> {
     let session = this.findResumable(hello);
     let resumed = session !== undefined;
     let resync = false;
