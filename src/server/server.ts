@@ -8,7 +8,7 @@ import { MemoryBroker } from './broker/memory.js';
 import { ClientScripts } from './client-script.js';
 import { ServerCore } from './core.js';
 import { resolveLimits } from './limits.js';
-import { defaultLogger } from './logger.js';
+import { adaptLogger } from './logger.js';
 import { renderPrometheus, type ServerStats } from './metrics.js';
 import { resolveOptions, type ServerOptions } from './options.js';
 import { pathnameOf } from './request-info.js';
@@ -56,12 +56,13 @@ export class PushwireServer {
     this.ownsBroker = options.broker === undefined;
     this.broker = options.broker ?? new MemoryBroker(options.history ? { history: options.history } : {});
     const hooks = options.testMode ? testModeHooks(options) : options;
+    const logger = adaptLogger(options.logger);
     this.core = new ServerCore(
       resolved,
       resolveLimits(options.limits, resolved.maxPayload),
       this.broker,
       hooks,
-      options.logger ?? defaultLogger,
+      logger,
       resolved.transports,
     );
     const historyMessages = options.broker ? null : (options.history?.size ?? 1000);
@@ -81,7 +82,6 @@ export class PushwireServer {
       hooks,
     });
     this.idempotency = new Idempotency(this.broker, options.idempotency);
-    const logger = options.logger ?? defaultLogger;
     this.api = options.httpApi ? new HttpApi(this, `${this.path}/api`, options.httpApi, resolved.maxPayload, logger) : null;
   }
 
