@@ -40,7 +40,9 @@ export const FULL_CLIENT_BUDGET = 9_000;
 // (issue 15: session.ts, handshake.ts, liveness.ts, timers.ts, upgrade-probe.ts; function declarations
 // and if statements instead of comma operators and `&&` chains; imports no longer ordered for gzip):
 // 8,693 → 9,197 B gz. To be cut back under the budget by structure.
-export const FULL_CLIENT_CEILING = 9_200;
+// Raised to 9,230 for the `appCode` and `data` a server application's PublicError gives the client's
+// PushwireError (issue 16, server errors): 9,197 → 9,220 B gz.
+export const FULL_CLIENT_CEILING = 9_230;
 
 export interface BundleSize {
   name: string;
