@@ -176,12 +176,6 @@ export class ServerCore implements SessionHost {
         await this.cluster?.opened(session);
       }
     }
-    const previous = session.connection;
-    if (previous && previous !== connection) {
-      session.connection = null;
-      previous.close(CloseCode.Replaced, 'replaced by a newer connection of this session');
-    }
-    session.lastSeen = monotonicNow();
     const rx = resumed && !resync ? hello.rx! : 0;
     const welcome = welcomeFrame({
       v: PROTOCOL_VERSION,
@@ -254,7 +248,6 @@ export class ServerCore implements SessionHost {
       this.counters,
       memory,
     );
-    session.remoteAddress = remoteAddress;
     this.sessions.set(session.id, session);
     return session;
   }
@@ -317,12 +310,11 @@ export class ServerCore implements SessionHost {
 
   /** The connection ended; the session waits `sessionTtl` for the client to come back. */
   detach(session: ServerSession, connection: Connection): void {
-    if (session.connection !== connection) return;
-    session.connection = null;
-    if (session.ended) return;
-    session.expiryTimer = setTimeout(() => this.endSession(session, 'expired'), this.options.sessionTtl);
-    session.expiryTimer.unref?.();
+    session.detach(connection, this.options.sessionTtl, this.expire);
   }
+
+  /** A session whose client stayed away for the session TTL ends. */
+  private readonly expire = (session: ServerSession): void => this.endSession(session, 'expired');
 
   /**
    * The connection ended before its session was open (e.g. while a stalled Redis held the session's
@@ -336,20 +328,16 @@ export class ServerCore implements SessionHost {
 
   endSession(session: ServerSession, reason: SessionEndReason, code: number = CloseCode.ServerShutdown, message: string = reason): void {
     if (session.ended) return;
-    session.ended = true;
+    session.end();
     this.sessions.delete(session.id);
     this.counters.sessionsEnded[reason]++;
     this.perAddress.remove(session.remoteAddress);
-    clearTimeout(session.expiryTimer);
     this.cluster?.ended(session, reason === 'moved');
     this.channels.unsubscribeAll(session);
     void this.presence.leaveAll(session);
     session.out.clear();
     this.memory.close(session.memory);
-    session.flushAck();
-    const connection = session.connection;
-    session.connection = null;
-    connection?.close(code, message);
+    session.disconnect(code, message);
     this.logger.debug('session end', { session: session.id, reason });
     try {
       this.hooks.onClose?.(session, reason);
