@@ -37,8 +37,7 @@ export const basicChecks: ServerCheck[] = [
     title: 'long-polling upstream frames go through POST {path}/send',
     scope: 'long-polling',
     async run(t) {
-      const peer = await t.handshake();
-      await t.subscribe(peer, 1, t.channel());
+      await t.subscribedSession();
     },
   },
 ];

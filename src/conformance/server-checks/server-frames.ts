@@ -9,9 +9,7 @@ export const serverFrameChecks: ServerCheck[] = [
     scope: 'each',
     control: true,
     async run(t) {
-      const ch = t.channel();
-      const peer = await t.handshake();
-      await t.subscribe(peer, 1, ch);
+      const { peer, ch } = await t.subscribedSession();
       await peer.send(
         { t: 'get', s: 2, ch },
         { t: 'req', s: 3, d: 1 },
@@ -46,11 +44,7 @@ export const serverFrameChecks: ServerCheck[] = [
     scope: 'each',
     control: true,
     async run(t) {
-      const ch = t.channel();
-      const peer = await t.handshake();
-      await t.subscribe(peer, 1, ch);
-      await t.control.publish(ch, { text: 'é ✓ "quoted"', n: [1, 2] }, 4);
-      await peer.until(() => peer.frames('m').length === 4, 'four messages');
+      const { peer } = await t.subscribedSession({ messages: 4, data: { text: 'é ✓ "quoted"', n: [1, 2] } });
       peer.cut();
       const again = await t.resume(peer, 1);
       await roundTrip(again);
@@ -87,9 +81,7 @@ export const serverFrameChecks: ServerCheck[] = [
     scope: 'each',
     control: true,
     async run(t) {
-      const ch = t.channel();
-      await t.control.publish(ch, 'x', 3);
-      const peer = await t.handshake();
+      const { peer, ch } = await t.sessionAndHistory(3);
       const subd = await t.subscribe(peer, 1, ch);
       await t.acked(peer, 1);
       expectEqual([subd.t, subd.s, subd.ch, subd.st, subd.q, subd.h], ['subd', 1, ch, 'new', 3, 3], 'subd');
@@ -103,9 +95,7 @@ export const serverFrameChecks: ServerCheck[] = [
     scope: 'each',
     control: true,
     async run(t) {
-      const ch = t.channel();
-      const { epoch } = await t.control.publish(ch, 'x', 6);
-      const peer = await t.handshake();
+      const { peer, ch, epoch } = await t.sessionAndHistory(6);
       const subd = await t.subscribe(peer, 1, ch, { from: [epoch, 2] });
       expectEqual([subd.st, subd.e, subd.q, subd.h], ['recovered', epoch, 2, 6], 'subd');
       await t.control.publish(ch, 'live', 2);
@@ -124,9 +114,7 @@ export const serverFrameChecks: ServerCheck[] = [
     scope: 'each',
     control: true,
     async run(t) {
-      const ch = t.channel();
-      const { epoch } = await t.control.publish(ch, 'x', 3);
-      const peer = await t.handshake();
+      const { peer, ch, epoch } = await t.sessionAndHistory(3);
       const other = await t.subscribe(peer, 1, ch, { from: ['another-epoch', 1] });
       expectEqual(other.st, 'reset', 'st for another epoch');
       const above = await t.subscribe(peer, 2, t.channel(), { from: [epoch, 50] });
@@ -151,9 +139,7 @@ export const serverFrameChecks: ServerCheck[] = [
     scope: 'each',
     control: true,
     async run(t) {
-      const ch = t.channel();
-      await t.control.publish(ch, 'x', 8);
-      const peer = await t.handshake();
+      const { peer, ch } = await t.sessionAndHistory(8);
       const subd = await t.subscribe(peer, 1, ch, { rewind: 3 });
       expectEqual([subd.st, subd.q, subd.h], ['new', 5, 8], 'subd');
       await peer.until(() => peer.frames('m').length === 3, 'three messages');
@@ -170,9 +156,7 @@ export const serverFrameChecks: ServerCheck[] = [
     scope: 'each',
     control: true,
     async run(t) {
-      const ch = t.channel();
-      const { epoch } = await t.control.publish(ch, 'old', 5);
-      const peer = await t.handshake();
+      const { peer, ch, epoch } = await t.sessionAndHistory(5, 'old');
       const publishing = t.control.publish(ch, 'live', 40);
       await peer.send({ t: 'sub', s: 1, ch, from: [epoch, 0] });
       const last = await publishing;
@@ -285,9 +269,7 @@ export const serverFrameChecks: ServerCheck[] = [
     async run(t) {
       const frames = t.config.outboundFrames;
       if (frames > 2_000) throw new Skip(`the outbound bound (${frames} frames) is too large to fill quickly`);
-      const ch = t.channel();
-      const peer = await t.handshake();
-      await t.subscribe(peer, 1, ch);
+      const { peer, ch } = await t.subscribedSession();
       await t.control.publish(ch, 'x', frames + 5);
       expectEqual((await peer.waitClosed('close 4002')).code, 4002, 'close code');
       const again = (await t.resume(peer)).welcome()!;
@@ -304,9 +286,7 @@ export const serverFrameChecks: ServerCheck[] = [
       if (historyMessages === null || historyMessages <= outboundFrames / 2 || historyMessages > 5_000) {
         throw new Skip('needs a history (known, under 5,000) larger than half the outbound buffer');
       }
-      const ch = t.channel();
-      const { epoch, seq } = await t.control.publish(ch, 'x', historyMessages);
-      const peer = await t.handshake();
+      const { peer, ch, epoch, seq } = await t.sessionAndHistory(historyMessages);
       const recovery = await t.subscribe(peer, 1, ch, { from: [epoch, 0] });
       expectEqual([recovery.st, recovery.q], ['reset', seq], 'a recovery over half the buffer');
       const rewind = await t.subscribe(peer, 2, t.channel(), {});

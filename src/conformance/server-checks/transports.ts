@@ -38,8 +38,7 @@ export const transportChecks: ServerCheck[] = [
     title: 'every server frame is a JSON object with a string t',
     scope: 'each',
     async run(t) {
-      const peer = await t.handshake();
-      await t.subscribe(peer, 1, t.channel());
+      const { peer } = await t.subscribedSession();
       await peer.send({ t: 'ping', id: 1 }, { t: 'zap' });
       await peer.until(() => peer.frames('pong').length === 1 && peer.frames('err').length === 1, 'pong and err');
       expectEqual(peer.violations, [], 'frames that are not JSON objects with a string t');
@@ -473,9 +472,9 @@ export const transportChecks: ServerCheck[] = [
     async run(t) {
       const others = t.kit.offered.filter((name) => name !== t.transport);
       if (others.length === 0) throw new Skip('the server offers one transport');
-      const ch = t.channel();
-      let peer = await t.handshake();
-      await t.subscribe(peer, 1, ch);
+      const first = await t.subscribedSession();
+      const ch = first.ch;
+      let peer = first.peer;
       let seq = 0;
       for (const other of others) {
         peer.cut();
