@@ -4,7 +4,7 @@ import type { SnapshotFrame } from '../../src/protocol/frames.js';
 import { jsonEqual } from '../../src/protocol/json-patch.js';
 import { PushwireError } from '../../src/client/errors.js';
 import type { SubscribedInfo, SubscriptionHandlers } from '../../src/client/subscription.js';
-import { type StateChange, SyncedState, type SyncSource } from '../../src/client/synced-state.js';
+import { type StateChange, SyncedState, type SyncSource } from '../../src/sync/synced-state.js';
 import { createPatch } from '../../src/server/state/diff.js';
 
 type Snapshot = Pick<SnapshotFrame, 'e' | 'q' | 'd'>;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Presence, type PresenceSource } from '../../../src/client/presence.js';
+import { Presence, type PresenceSource } from '../../../src/sync/presence.js';
 import type { SubscriptionHandlers } from '../../../src/client/subscription.js';
 import type { SnapshotFrame } from '../../../src/protocol/frames.js';
 

@@ -1,9 +1,9 @@
 import type { SnapshotFrame } from '../protocol/frames.js';
 import { applyPatch, type WireOperation } from '../protocol/json-patch.js';
 import { isStatePatchMessage } from '../protocol/state-message.js';
-import { Emitter } from './emitter.js';
-import type { PushwireError } from './errors.js';
-import type { MessageInfo, SubscribedInfo, SubscriptionHandlers } from './subscription.js';
+import { Emitter } from '../client/emitter.js';
+import type { PushwireError } from '../client/errors.js';
+import type { MessageInfo, SubscribedInfo, SubscriptionHandlers } from '../client/subscription.js';
 
 export interface StateChange<T> {
   /** init: the first snapshot; patch: one diff applied; reset: a gap could not be replayed, so the state was replaced by a fresh snapshot. */

@@ -1,7 +1,7 @@
 import { jsonEqual } from '../protocol/json-patch.js';
 import { presenceChannel, type PresenceDocument } from '../protocol/presence.js';
-import { Emitter } from './emitter.js';
-import type { PushwireError } from './errors.js';
+import { Emitter } from '../client/emitter.js';
+import type { PushwireError } from '../client/errors.js';
 import { type StateChange, SyncedState, type SyncSource } from './synced-state.js';
 
 /** One member of a channel's presence: a user (or an anonymous session) with one connection per session (tab). */
