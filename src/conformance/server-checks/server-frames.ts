@@ -134,6 +134,22 @@ export const serverFrameChecks: ServerCheck[] = [
     },
   },
   {
+    id: 'BD3',
+    title: 'channel history is bounded: past it the oldest are dropped (a resume from before them resets), the newest kept',
+    scope: 'each',
+    control: true,
+    async run(t) {
+      const history = t.config.historyMessages;
+      if (history === null || history > 5_000) throw new Skip('the history limit is unknown or too large to overflow quickly');
+      const { peer, ch, epoch, seq } = await t.sessionAndHistory(history + 5);
+      const dropped = await t.subscribe(peer, 1, ch, { from: [epoch, 1] });
+      expectEqual([dropped.st, dropped.q], ['reset', seq], 'a resume from a dropped message');
+      const kept = await t.subscribe(peer, 2, ch, { from: [epoch, seq - 3] });
+      expectEqual(kept.st, 'recovered', 'a resume from the newest messages');
+      await peer.until(() => peer.frames('m').filter((f) => f.ch === ch).length >= 3, 'the three newest replayed');
+    },
+  },
+  {
     id: 'SB4',
     title: 'rewind N → st new and the N most recent messages, q just before the first',
     scope: 'each',
@@ -219,6 +235,24 @@ export const serverFrameChecks: ServerCheck[] = [
         await peer.send({ t: 'pong', n: receiptCount(peer) });
       }
       expect(peer.closed === null, `closed although it answered every ping: ${JSON.stringify(peer.closed)}`);
+    },
+  },
+  {
+    id: 'CF5',
+    title: 'any client frame is a sign of life: a client that sends receipts but never answers a ping stays connected',
+    scope: 'each',
+    control: true,
+    async run(t) {
+      const { hb, grace } = t.config;
+      if (hb > 5_000) throw new Skip(`hb ${hb} ms is too long to wait for`);
+      const peer = await t.handshake();
+      const deadline = Date.now() + 2 * hb + grace + 500;
+      while (Date.now() < deadline && !peer.closed) {
+        await peer.send({ t: 'ack', n: receiptCount(peer) });
+        await sleep(hb / 2);
+      }
+      expect(peer.frames('ping').length > 0, 'the server sent pings meanwhile');
+      expect(peer.closed === null, `closed although it sent a frame every ${hb / 2} ms: ${JSON.stringify(peer.closed)}`);
     },
   },
   {

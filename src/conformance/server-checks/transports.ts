@@ -134,6 +134,30 @@ export const transportChecks: ServerCheck[] = [
     },
   },
   {
+    id: 'TR3',
+    title: 'the Origin policy applies to every HTTP endpoint: a page origin not allowed gets 403',
+    scope: 'once',
+    async run(t) {
+      const headers = { origin: 'http://evil.example', 'content-type': 'text/plain;charset=UTF-8' };
+      const hello = JSON.stringify({ t: 'hello', v: 1 });
+      const endpoints: [string, string, string?][] = [
+        ['POST', '/sse', hello],
+        ['POST', '/poll', hello],
+        ['GET', '/poll'],
+        ['POST', '/send', JSON.stringify({ t: 'ping', id: 1 })],
+        ['POST', '/bye', JSON.stringify({ sid: 'x', secret: 'y' })],
+        ['GET', `/events?channel=${encodeURIComponent(t.channel())}`],
+      ];
+      for (const [method, path, body] of endpoints) {
+        const answer = await fetchText(`${t.kit.url}${path}`, { method, headers, body });
+        expect(
+          answer.status === 403 && answer.body.startsWith('forbidden: origin not allowed'),
+          `${method} ${path} from a foreign origin: ${answer.status} ${answer.body.slice(0, 80)}`,
+        );
+      }
+    },
+  },
+  {
     id: 'EP4',
     title: "the server's own origin (Origin host = Host) is allowed",
     scope: 'each',
@@ -326,6 +350,26 @@ export const transportChecks: ServerCheck[] = [
       await peer.send({ t: 'bye' });
       await peer.waitFor((f) => f.t === 'close', 'close frame');
       await peer.until(() => peer.rawEvents.length > 0 && peer.received.at(-1)!.frame.t === 'close', 'close last');
+    },
+  },
+  {
+    id: 'LP9',
+    title: 'a long-polling client that stops polling fills its session buffer and is evicted (4002), before its poll queue overflows',
+    scope: 'long-polling',
+    control: true,
+    async run(t) {
+      const frames = t.config.outboundFrames;
+      if (frames > 2_000) throw new Skip(`an outbound buffer of ${frames} frames is too large to fill quickly`);
+      const peer = asPoll(t.open({ t: 'hello', v: 1 }, { manualPolls: true }));
+      await peer.opened();
+      const ch = t.channel();
+      await peer.send({ t: 'sub', s: 1, ch });
+      await peer.poll();
+      await t.control.publish(ch, 'x', frames + 5);
+      for (let polls = 0; polls < 20 && !peer.closed; polls++) {
+        if ((await peer.poll()).status === 404) break;
+      }
+      expectEqual(peer.closed?.code, 4002, 'close code after the client stopped polling');
     },
   },
   {
