@@ -1,4 +1,5 @@
-import { type ServerCheck, expect, expectEqual, indexOf, receiptCount, Skip, sleep } from '../check.js';
+import { type CheckRun, type ServerCheck, expect, expectEqual, indexOf, receiptCount, Skip, sleep } from '../check.js';
+import type { Peer } from '../peer.js';
 import { roundTrip } from './sequencing.js';
 
 /** Section 6: reliable frames, subscriptions, heartbeat, close; section 8 close codes; section 9 bounds. */
@@ -224,17 +225,12 @@ export const serverFrameChecks: ServerCheck[] = [
     scope: 'each',
     control: true,
     async run(t) {
-      const { hb, grace } = t.config;
-      if (hb > 5_000) throw new Skip(`hb ${hb} ms is too long to wait for`);
-      const peer = await t.handshake();
       let answered = 0;
-      const deadline = Date.now() + 2 * hb + grace + 500;
-      while (Date.now() < deadline && !peer.closed) {
+      await staysConnected(t, 'answered every ping', async (peer, hb) => {
         await peer.until(() => peer.frames('ping').length > answered || peer.closed !== null, 'a ping', 2 * hb + 1_000);
         answered = peer.frames('ping').length;
         await peer.send({ t: 'pong', n: receiptCount(peer) });
-      }
-      expect(peer.closed === null, `closed although it answered every ping: ${JSON.stringify(peer.closed)}`);
+      });
     },
   },
   {
@@ -243,16 +239,11 @@ export const serverFrameChecks: ServerCheck[] = [
     scope: 'each',
     control: true,
     async run(t) {
-      const { hb, grace } = t.config;
-      if (hb > 5_000) throw new Skip(`hb ${hb} ms is too long to wait for`);
-      const peer = await t.handshake();
-      const deadline = Date.now() + 2 * hb + grace + 500;
-      while (Date.now() < deadline && !peer.closed) {
+      const peer = await staysConnected(t, 'sent a receipt every hb/2', async (peer, hb) => {
         await peer.send({ t: 'ack', n: receiptCount(peer) });
         await sleep(hb / 2);
-      }
+      });
       expect(peer.frames('ping').length > 0, 'the server sent pings meanwhile');
-      expect(peer.closed === null, `closed although it sent a frame every ${hb / 2} ms: ${JSON.stringify(peer.closed)}`);
     },
   },
   {
@@ -402,3 +393,17 @@ export const serverFrameChecks: ServerCheck[] = [
     },
   },
 ];
+
+/**
+ * A session that does `live` over and over until past the latest heartbeat deadline (2·hb + grace,
+ * SC2) must still be connected; returns its peer.
+ */
+async function staysConnected(t: CheckRun, what: string, live: (peer: Peer, hb: number) => Promise<void>): Promise<Peer> {
+  const { hb, grace } = t.config;
+  if (hb > 5_000) throw new Skip(`hb ${hb} ms is too long to wait for`);
+  const peer = await t.handshake();
+  const deadline = Date.now() + 2 * hb + grace + 500;
+  while (Date.now() < deadline && !peer.closed) await live(peer, hb);
+  expect(peer.closed === null, `closed although it ${what}: ${JSON.stringify(peer.closed)}`);
+  return peer;
+}
