@@ -5,7 +5,7 @@ import { backoffDelay } from './backoff.js';
 import { channelBook } from './channel-book.js';
 import type { ClientEvents, ClientOptions, ClientState } from './client-types.js';
 import { systemClock } from './clock.js';
-import { PushwireError } from './errors.js';
+import { handled, PushwireError } from './errors.js';
 import { handshake } from './handshake.js';
 import { liveness } from './liveness.js';
 import { transportPlan } from './negotiation.js';
@@ -376,8 +376,9 @@ export function createSession(url: string, options: ClientOptions, emit: Emit, p
     return entry;
   }
 
+  /** Queues `body`; the promise (handled: see errors.ts) settles with its ack or answer, its error, or the timeout. */
   function submit<T>(body: OutboundBody, timeout = defaultTimeout(body)): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
+    const promise = new Promise<T>((resolve, reject) => {
       if (status.state_ === 'closed') return reject(closedError());
       let timer: unknown;
       const stopTimer = (): void => {
@@ -406,6 +407,7 @@ export function createSession(url: string, options: ClientOptions, emit: Emit, p
         }, timeout);
       }
     });
+    return handled(promise);
   }
 
   function defaultTimeout(body: OutboundBody): number {
@@ -414,7 +416,7 @@ export function createSession(url: string, options: ClientOptions, emit: Emit, p
 
   function unsubscribe(subscription: Subscription): Promise<void> {
     if (!channels.remove_(subscription) || status.state_ === 'closed') return Promise.resolve();
-    return new Promise((resolve, reject) => enqueue({ t: 'unsub', ch: subscription.channel }, () => resolve(), reject));
+    return handled(new Promise((resolve, reject) => enqueue({ t: 'unsub', ch: subscription.channel }, () => resolve(), reject)));
   }
 
   // ---- the page ----
