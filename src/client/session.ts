@@ -17,6 +17,12 @@ import type { TransportMemory, TransportMemoryOptions } from './transport-memory
 import type { ReceiptPacing, Transport, TransportDefinition, TransportHandlers } from './transports/transport.js';
 import type { ProbeHost, UpgradeProbe } from './upgrade-probe.js';
 
+/**
+ * Refused credentials (close 4200–4299) are tried again with a fresh result of the `auth` function this
+ * many times in a row, with the reconnect backoff; one more refusal and the client stops with an error.
+ */
+const MAX_REAUTH_RETRIES = 3;
+
 /** Receipts (acks of server frames) go out after this many frames, or this long after the first unreceipted one. */
 const DEFAULT_RECEIPTS: ReceiptPacing = { every: 128, delay: 1000 };
 
@@ -102,6 +108,8 @@ export function createSession(url: string, options: ClientOptions, emit: Emit, p
   let retries = 0;
   /** A session was open once: a lost connection is `reconnecting`, not `connecting`. */
   let everOpen = false;
+  /** Refusals of our credentials (4200–4299) since the last welcome. */
+  let refusals = 0;
   let pingId = 0;
 
   const probe =
@@ -212,22 +220,24 @@ export function createSession(url: string, options: ClientOptions, emit: Emit, p
     // next hello starts a new session (no secret: see sendHello), which reports the old one as lost.
     if (code === CloseCode.OtherUser) secret = '';
     const action = closeAction(code);
-    if (action === 'stop' || (action === 'reauth' && typeof options.auth !== 'function')) {
+    if (action === 'reauth') refusals++;
+    if (action === 'stop' || (action === 'reauth' && (typeof options.auth !== 'function' || refusals > MAX_REAUTH_RETRIES))) {
       emit('error', closedError(`refused by the server (${code}): ${reason}`));
       shutdown(code, reason);
       return;
     }
     if (!setState(everOpen ? 'reconnecting' : 'connecting')) return; // a listener closed the client
-    if (failedAttempt && retry === undefined) {
+    if (failedAttempt && retry === undefined && action !== 'reauth') {
       // Before the welcome, any failure is the transport's (unless the server asked for a later
-      // retry: a shutdown): the next transport gets its chance at once.
+      // retry, a shutdown, or refused our credentials: no fault of the transport, which is tried again
+      // with fresh ones and not left for another or forgotten): the next transport gets its chance at once.
       const from = status.transport_!;
       const next = plan.advance_();
       emit('fallback', { from, to: next?.name ?? null, code, reason });
       if ((status.state_ as ClientState) === 'closed') return; // a listener closed the client
       if (next) return timers.set_('retry', 0, connectNow);
     }
-    plan.restart_();
+    plan.restart_(action === 'reauth' ? status.transport_! : undefined);
     const delay = retry === undefined ? backoffDelay(retries, options.reconnect ?? {}, random) : random() * retry;
     retries++;
     timers.set_('retry', delay, connectNow);
@@ -309,6 +319,7 @@ export function createSession(url: string, options: ClientOptions, emit: Emit, p
           channels.resubscribeAll_();
         }
         retries = 0;
+        refusals = 0;
         everOpen = true;
         if (!setState('open')) return;
         alive.watch_();
