@@ -5,8 +5,10 @@ import {
   type Transport,
   type TransportDefinition,
   type TransportHandlers,
-} from '../../src/client/index.js';
-import type { ReceiptPacing } from '../../src/client/transports/transport.js';
+  websocket,
+} from '../../../src/client/index.js';
+import type { ReceiptPacing } from '../../../src/client/transports/transport.js';
+import { parseFrames, welcomeFrame } from './wire.js';
 
 /** One connection of the fake transport: what the client sent, and a way to play the server. */
 export class FakePipe {
@@ -17,8 +19,7 @@ export class FakePipe {
 
   /** Frames the client sent, parsed. */
   get frames(): Record<string, unknown>[] {
-    // A message may carry several frames separated by `\n` (the hello with its pipelined subscriptions).
-    return this.sent.flatMap((text) => text.split('\n').map((line) => JSON.parse(line) as Record<string, unknown>));
+    return this.sent.flatMap(parseFrames);
   }
 
   framesOf(type: string): Record<string, unknown>[] {
@@ -35,16 +36,8 @@ export class FakePipe {
     await Promise.resolve(); // the client sends hello after resolving its auth option
     const resync = options.resync ? { resync: true } : {};
     this.receive({
-      t: 'welcome',
-      v: 1,
-      sid: options.sid ?? 'session-1',
-      secret: 'secret',
-      resumed: options.resumed ?? false,
+      ...welcomeFrame({ sid: options.sid ?? 'session-1', secret: 'secret', resumed: options.resumed ?? false, rx: options.rx ?? 0 }),
       ...resync,
-      rx: options.rx ?? 0,
-      hb: 25_000,
-      max: 65_536,
-      tr: ['websocket'],
     });
   }
 
@@ -55,11 +48,11 @@ export class FakePipe {
   }
 }
 
-/** A transport whose every connection is a FakePipe the test drives. */
+/** A transport whose every connection is a FakePipe the test drives; it states WebSocket's defaults (connect timeout, probe, bye). */
 export function fakeTransport(receipts?: ReceiptPacing): { definition: TransportDefinition; pipes: FakePipe[]; last: () => FakePipe } {
   const pipes: FakePipe[] = [];
   const definition: TransportDefinition = {
-    name: 'websocket',
+    ...websocket,
     ...(receipts ? { receipts } : {}),
     create({ handlers }): Transport {
       const pipe = new FakePipe(handlers);
