@@ -23,7 +23,7 @@ import { isStatePatchMessage } from '../protocol/state-message.js';
 import { PresenceRefusal, PresenceRegistry } from './presence/presence-registry.js';
 import { answerGet } from './state/snapshot-frame.js';
 import { StateStore } from './state/state-store.js';
-import type { StoredSession } from './cluster/cluster.js';
+import type { StoredSession } from './cluster/cluster-link.js';
 
 /** Why a handshake that `authorize` accepted is still refused: the connection closes with `code`. */
 export interface HandshakeRefusal {

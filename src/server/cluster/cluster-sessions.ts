@@ -3,7 +3,7 @@ import { OutFrame } from '../out-frame.js';
 import { secretHash, secretHashMatches } from '../session-secret.js';
 import { userIdentity } from '../user-identity.js';
 import type { ServerSession } from '../session.js';
-import { type ClusterLink, type NodeAnswer, type NodeCall, NodeNotListening, type StoredSession } from './cluster.js';
+import { type ClusterLink, type NodeAnswer, type NodeCall, NodeNotListening, type StoredSession } from './cluster-link.js';
 import { SessionMirror } from './session-mirror.js';
 
 /** How long a node waits for another to give up a session before taking it anyway, ms. */
