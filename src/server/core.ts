@@ -10,7 +10,14 @@ import { PING_FRAME, closeFrame, errorFrame, welcomeFrame } from './frames.js';
 import { AddressCounts, type ResolvedLimits } from './limits.js';
 import type { Logger } from './logger.js';
 import { Counters, type ServerStats } from './metrics.js';
-import type { AuthResult, HandshakeInfo, ResolvedOptions, ServerHooks, SessionEndReason } from './options.js';
+import {
+  ALL_TRANSPORTS,
+  type AuthResult,
+  type HandshakeInfo,
+  type ResolvedOptions,
+  type ServerHooks,
+  type SessionEndReason,
+} from './options.js';
 import { randomToken } from './random.js';
 import { secretMatches } from './session-secret.js';
 import { userIdentity } from './user-identity.js';
@@ -111,7 +118,7 @@ export class ServerCore implements SessionHost {
   }
 
   stats(): ServerStats {
-    const byTransport: Record<TransportName, number> = { websocket: 0, sse: 0, 'long-polling': 0 };
+    const byTransport = Object.fromEntries(ALL_TRANSPORTS.map((name) => [name, 0])) as Record<TransportName, number>;
     let connected = 0;
     for (const session of this.sessions.values()) {
       const transport = session.connection?.transport;
