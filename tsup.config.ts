@@ -11,21 +11,34 @@ const mangle = { esbuildOptions: (options: { mangleProps?: RegExp }) => void (op
 const serverBuild = {
   name: 'server-build',
   setup(build: { onResolve(options: { filter: RegExp }, resolve: () => { path: string; external: boolean }): void }) {
-    build.onResolve({ filter: /\/server\/index\.js$/ }, () => ({ path: './server.js', external: true }));
+    build.onResolve({ filter: /\/server\/index\.js$|^pushwire\/server$/ }, () => ({ path: './server.js', external: true }));
   },
 };
 
 export default defineConfig([
   {
-    // Browser client, its synced state/presence add-on, and the React hooks; ESM and CommonJS.
-    entry: { index: 'src/client/index.ts', sync: 'src/sync/index.ts', react: 'src/react/index.ts' },
+    // Browser client, its WebSocket-only variant, its synced state/presence add-on, and the React hooks;
+    // ESM and CommonJS.
+    entry: {
+      index: 'src/client/index.ts',
+      websocket: 'src/client/websocket-client.ts',
+      sync: 'src/sync/index.ts',
+      react: 'src/react/index.ts',
+    },
     format: ['esm', 'cjs'],
     target: 'es2020',
     removeNodeProtocol: false,
     ...mangle,
     // pushwire/react refers to the client by the package's own name, so its types are the main entry's.
     external: ['pushwire', 'pushwire/sync', 'react'],
-    dts: { entry: { index: 'src/client/index.ts', sync: 'src/sync/index.ts', react: 'src/react/index.ts' } },
+    dts: {
+      entry: {
+        index: 'src/client/index.ts',
+        websocket: 'src/client/websocket-client.ts',
+        sync: 'src/sync/index.ts',
+        react: 'src/react/index.ts',
+      },
+    },
     clean: true,
     splitting: false,
   },
@@ -40,8 +53,8 @@ export default defineConfig([
     splitting: false,
   },
   {
-    // The CLI (ESM only: it is run, never imported). It imports the server build beside it rather than
-    // carrying a second copy of the server.
+    // The CLI (ESM only: it is run, never imported), with the demo's server (demo/server/) for `pushwire
+    // demo`. It imports the server build beside it rather than carrying a second copy of the server.
     entry: { cli: 'src/cli.ts' },
     esbuildPlugins: [serverBuild],
     format: ['esm'],

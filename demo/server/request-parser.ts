@@ -1,5 +1,5 @@
-import { PublicError } from '../server/index.js';
-import { type DemoRequest, NAME_MAX, TEXT_MAX } from './demo-messages.js';
+import { PublicError } from 'pushwire/server';
+import { type DemoRequest, NAME_MAX, TEXT_MAX } from '../shared/demo-messages.js';
 
 /** A request the demo refuses; its message is what the page shows (a PublicError: it reaches the client as `handler_error` with it). */
 export class DemoError extends PublicError {
