@@ -55,9 +55,10 @@ export const WEBSOCKET_ONLY_BUDGET = 5_600;
  * an entry of its own (src/client/websocket-client.ts: no SSE, long-polling, transport memory or upgrade
  * probe; the same client with them was 6,065 B before the split into parts). Lower it with every cut.
  * Raised to 6,020 for the promise policy (issue 16, see FULL_CLIENT_CEILING): 5,981 → 6,012 B gz, and
- * to 6,050 for refused credentials (issue 16): 6,012 → 6,045 B gz.
+ * to 6,050 for refused credentials (issue 16): 6,012 → 6,045 B gz, and to 6,070 for the appCode and
+ * data of a server PublicError (issue 16): 6,045 → 6,067 B gz.
  */
-export const WEBSOCKET_ONLY_CEILING = 6_050;
+export const WEBSOCKET_ONLY_CEILING = 6_070;
 
 export interface BundleSize {
   name: string;
