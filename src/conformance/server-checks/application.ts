@@ -177,6 +177,22 @@ export const applicationChecks: ServerCheck[] = [
     },
   },
   {
+    id: 'ER4',
+    title: 'an error the application meant for the client → handler_error with its message and appCode',
+    scope: 'each',
+    control: true,
+    async run(t) {
+      const peer = await t.handshake();
+      await peer.send({ t: 'msg', s: 1, d: { throw: 'told' } });
+      await t.acked(peer, 1);
+      const err = peer.frames('err')[0];
+      expect(
+        err !== undefined && err.code === 'handler_error' && err.msg === 'told' && err.appCode === 'thrown' && err.s === 1,
+        `expected handler_error with msg "told" and appCode "thrown" for s 1: ${peer.describe()}`,
+      );
+    },
+  },
+  {
     id: 'RQ3',
     title: 'a slow request delays the frames after it, never reorders them',
     scope: 'each',
