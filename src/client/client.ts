@@ -32,7 +32,12 @@ const closedError = (message = 'the client is closed'): PushwireError => new Pus
 const channelError = (channel: string): TypeError | undefined =>
   isValidChannelName(channel) ? undefined : new TypeError(`pushwire: invalid channel name ${JSON.stringify(channel)}`);
 
-/** Receipts (acks of server frames) go out after this many frames, or this long after the first unreceipted one. */
+/**
+ * Receipts (acks of server frames) go out after this many frames, with every `pong`, and this long after
+ * the first unreceipted frame the session holds alone. A channel message (`m`) starts no timer: the
+ * server holds one copy for all its subscribers and asks with a `ping` once a session holds enough
+ * (PROTOCOL.md SC6), so a healthy stream of broadcasts costs it no receipts between heartbeats.
+ */
 const DEFAULT_RECEIPTS: ReceiptPacing = { every: 128, delay: 1000 };
 
 export type {
@@ -388,8 +393,8 @@ function session(client: PushwireClient, url: string, options: ClientOptions, em
       rx++;
       const { every, delay } = plan.current_().receipts ?? DEFAULT_RECEIPTS;
       if (rx - receipted >= every) sendReceipt();
-      // Jittered: after a broadcast, a thousand clients' receipts should not all land in the same millisecond.
-      else if (timers.receipt === undefined) setTimer('receipt', delay * (0.5 + random()), sendReceipt);
+      // Jittered: a thousand clients' receipts should not all land in the same millisecond.
+      else if (frame.t !== 'm' && timers.receipt === undefined) setTimer('receipt', delay * (0.5 + random()), sendReceipt);
     }
     switch (frame.t) {
       case 'welcome': {
@@ -461,6 +466,8 @@ function session(client: PushwireClient, url: string, options: ClientOptions, em
       case 'ack':
         return outbox.ack_(frame.s);
       case 'ping':
+        // The pong is a receipt.
+        clearTimer('receipt');
         receipted = rx;
         return pipe?.send(JSON.stringify({ t: 'pong', n: rx }));
       case 'pong': {

@@ -42,7 +42,10 @@ export interface TransportContext {
   WebSocket?: WebSocketConstructor | undefined;
 }
 
-/** When the client sends a receipt (`ack`): after `every` reliable frames, or about `delay` ms after the first one not covered. */
+/**
+ * When the client sends a receipt (`ack`): after `every` reliable frames, or about `delay` ms after the first one
+ * not covered that is not a channel message (those wait for `every`, or the server's `ping`).
+ */
 export interface ReceiptPacing {
   readonly every: number;
   readonly delay: number;
@@ -52,6 +55,6 @@ export interface TransportDefinition {
   readonly name: TransportName;
   /** Starts connecting at once. Throws if the transport can't run here (e.g. no WebSocket). */
   create(context: TransportContext): Transport;
-  /** Receipt pacing on this transport; default every 128 frames or ~1 s. */
+  /** Receipt pacing on this transport; default every 128 frames or ~1 s (see ReceiptPacing). */
   readonly receipts?: ReceiptPacing;
 }
