@@ -9,8 +9,8 @@ import { gzipSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
 import { MANGLED_PROPERTIES } from '../mangle.config.js';
 
-/** The issue's budget for the full client (all three transports), min+gzip: 6 KiB. */
-export const FULL_CLIENT_BUDGET = 6 * 1024;
+/** The budget for the full client (all three transports), min+gzip (issue 15; it was 6 KiB before). */
+export const FULL_CLIENT_BUDGET = 9_000;
 
 /**
  * What the test suite enforces today. The full client went over the budget when synced state, presence,
@@ -36,7 +36,11 @@ export const FULL_CLIENT_BUDGET = 6 * 1024;
  * keepalive for a `bye` on unload went, no longer needed) and the new session after 4201 (finding 15):
  * 8,566 → 8,693 B gz.
  */
-export const FULL_CLIENT_CEILING = 8_700;
+// Raised to 9,200 when the client was split into parts with one job each, readable rather than golfed
+// (issue 15: session.ts, handshake.ts, liveness.ts, timers.ts, upgrade-probe.ts; function declarations
+// and if statements instead of comma operators and `&&` chains; imports no longer ordered for gzip):
+// 8,693 → 9,197 B gz. To be cut back under the budget by structure.
+export const FULL_CLIENT_CEILING = 9_200;
 
 export interface BundleSize {
   name: string;
@@ -101,9 +105,9 @@ export interface ClientSizes {
   full: BundleSize;
   /** The <script> tag build. */
   iife: BundleSize;
-  /** PushwireClient with no transport: what stays when every transport is left out. */
+  /** PushwireClientBase (no optional part) with no transport: what stays when every transport is left out. */
   core: BundleSize;
-  /** PushwireClient with one transport each. */
+  /** PushwireClientBase with one transport each (websocket: what a WebSocket-only client ships). */
   withTransport: BundleSize[];
   /** The full client and the `pushwire/sync` add-on (synced state, presence) in one bundle, as an app using both ships them. */
   withSync: BundleSize;
@@ -112,7 +116,7 @@ export interface ClientSizes {
 }
 
 export async function clientSizes(root: string): Promise<ClientSizes> {
-  const core = "export { PushwireClient } from './src/client/client.ts';";
+  const core = "export { PushwireClientBase } from './src/client/client.ts';";
   return {
     full: await measure(root, 'full', "export * from './src/client/index.ts';"),
     iife: await measure(root, 'iife', "export * from './src/client/index.ts';", { format: 'iife' }),

@@ -36,6 +36,12 @@ export interface ChannelBook {
   restart_(outbox: Outbox, leading: OutboundBody[]): void;
   /** Every channel subscribes again from its position (the session moved to a server node that doesn't know them). */
   resubscribeAll_(): void;
+  /** Remembers that this client joined `channel`'s presence with `meta` (joined again with every new session). */
+  join_(channel: string, meta: unknown): void;
+  /** Forgets a presence join; false if there was none. */
+  leave_(channel: string): boolean;
+  /** The `join` frames that make every presence join again (a new session, or one moved to another node). */
+  joins_(): OutboundBody[];
 }
 
 /**
@@ -47,6 +53,8 @@ export interface ChannelBook {
  */
 export function channelBook(enqueue: (body: OutboundBody) => OutboxEntry): ChannelBook {
   const channels = new Map<string, ChannelState>();
+  /** Presence this client joined, by channel: joined again with a new session. */
+  const joined = new Map<string, unknown>();
 
   // From the position once there is one, else with the rewind asked for, if any (undefined fields are
   // left out of the frame by JSON.stringify).
@@ -104,7 +112,8 @@ export function channelBook(enqueue: (body: OutboundBody) => OutboxEntry): Chann
       if (!state || (frame.s !== undefined && frame.s !== state.subSeq_)) return;
       state.position_ = [frame.e, frame.q];
       state.live_ = true;
-      const info: SubscribedInfo = (state.lastInfo_ = { channel: frame.ch, status: frame.st, epoch: frame.e, seq: frame.q, head: frame.h });
+      const info: SubscribedInfo = { channel: frame.ch, status: frame.st, epoch: frame.e, seq: frame.q, head: frame.h };
+      state.lastInfo_ = info;
       for (const subscription of state.subscriptions_) {
         callSafely(subscription.handlers.onSubscribed, [info]);
         if (frame.st === 'reset') callSafely(subscription.handlers.onReset, [info]);
@@ -137,5 +146,13 @@ export function channelBook(enqueue: (body: OutboundBody) => OutboxEntry): Chann
     resubscribeAll_() {
       for (const state of channels.values()) resubscribe(state);
     },
+
+    join_(channel, meta) {
+      joined.set(channel, meta);
+    },
+
+    leave_: (channel) => joined.delete(channel),
+
+    joins_: () => [...joined].map(([ch, meta]): OutboundBody => ({ t: 'join', ch, meta })),
   };
 }

@@ -21,9 +21,10 @@ export interface ClientOptions {
   reconnect?: BackoffOptions;
   /**
    * Time for a connection attempt to reach the server's welcome, ms; past it the next transport is
-   * tried. One number for every transport, or one per transport. Default 4,000 for WebSocket (a proxy
-   * that swallows upgrades costs a first page load that long; a fallback on a merely slow network is
-   * undone by the upgrade probe), 10,000 for the others.
+   * tried. One number for every transport, or one per transport. Default: the transport's own
+   * (`TransportDefinition.connectTimeout`): 4,000 for WebSocket (a proxy that swallows upgrades costs a
+   * first page load that long; a fallback on a merely slow network is undone by the upgrade probe),
+   * 10,000 for SSE and long-polling.
    */
   connectTimeout?: number | Partial<Record<TransportName, number>>;
   /**

@@ -3,7 +3,6 @@ import type { Broker, BrokerMessage } from './broker/broker.js';
 import type { Logger } from './logger.js';
 import { Counters } from './metrics.js';
 import { OutFrame } from './out-frame.js';
-import type { ServerSession } from './session.js';
 import { messageFrame, messageFramePrefix, messageFrameText, subscribedFrame } from './frames.js';
 
 interface PendingFrame {
@@ -12,14 +11,24 @@ interface PendingFrame {
   seq: number;
 }
 
-/** One session's subscription to one channel. */
+/** Who receives a channel's frames: a session, or a channel stream (transports/channel-stream.ts). */
+export interface Subscriber {
+  /** Its subscriptions by channel; the registry keeps it. */
+  readonly subscriptions: Map<string, SessionSubscription>;
+  /** Delivers a reliable frame, in order. */
+  enqueue(frame: OutFrame): void;
+  /** Whether a replay of `frames` frames and `bytes` bytes leaves it room for live traffic. */
+  fitsReplay(frames: number, bytes: number): boolean;
+}
+
+/** One subscriber's subscription to one channel. */
 export class SessionSubscription {
   /** Live frames held back while the subscription replays history; null once it is live. */
   pending: PendingFrame[] | null = [];
   removed = false;
 
   constructor(
-    readonly session: ServerSession,
+    readonly session: Subscriber,
     readonly hub: ChannelHub,
   ) {}
 
@@ -230,7 +239,7 @@ export class ChannelRegistry {
    * that arrive meanwhile are held and sent after the replay, so none falls in between. `s` is the
    * client's `sub` frame, named in the answer.
    */
-  async subscribe(session: ServerSession, channel: string, from?: Position, rewind?: number, s?: number): Promise<void> {
+  async subscribe(session: Subscriber, channel: string, from?: Position, rewind?: number, s?: number): Promise<void> {
     const previous = session.subscriptions.get(channel);
     const hub = this.acquire(channel);
     if (previous) this.remove(previous);
@@ -283,7 +292,7 @@ export class ChannelRegistry {
     // several busy channels). Past half the buffer a recovery resets instead; a rewind or a reset
     // replays only the most recent messages that fit.
     const fits = (list: OutFrame[]): boolean =>
-      session.out.fitsReplay(
+      session.fitsReplay(
         list.length,
         list.reduce((sum, frame) => sum + frame.bytes, 0),
       );
@@ -306,12 +315,12 @@ export class ChannelRegistry {
     for (const held of pending) if (held.epoch !== epoch || held.seq > upTo) session.enqueue(held.frame);
   }
 
-  unsubscribe(session: ServerSession, channel: string): void {
+  unsubscribe(session: Subscriber, channel: string): void {
     const sub = session.subscriptions.get(channel);
     if (sub) this.remove(sub);
   }
 
-  unsubscribeAll(session: ServerSession): void {
+  unsubscribeAll(session: Subscriber): void {
     for (const sub of [...session.subscriptions.values()]) this.remove(sub);
   }
 

@@ -7,7 +7,7 @@ import type { Connection, ConnectionHandler } from './connection.js';
 import type { ServerCore } from './core.js';
 import { errorFrame, pongFrame } from './frames.js';
 import type { RequestInfo } from './options.js';
-import { ServerSession } from './session.js';
+import type { ServerSession } from './session.js';
 
 /** Frames a client may send after `hello` and before `welcome` arrives; more is a broken client. */
 const MAX_EARLY_FRAMES = 256;
@@ -131,14 +131,14 @@ export class ConnectionController implements ConnectionHandler {
     const opened = await this.core.openSession(hello, result.user, this.connection, this.remoteAddress);
     if (this.state !== 'authorizing') {
       // The connection ended while the session was being opened (on a cluster that can take a while).
-      if (opened instanceof ServerSession) this.core.abandoned(opened, this.connection, hello);
+      if ('session' in opened) this.core.abandoned(opened.session, this.connection, hello);
       return;
     }
-    if (!(opened instanceof ServerSession)) {
-      this.fail(opened.code, opened.reason);
+    if ('refused' in opened) {
+      this.fail(opened.refused.code, opened.refused.reason);
       return;
     }
-    this.session = opened;
+    this.session = opened.session;
     this.state = 'open';
     this.leaveHandshakeCount();
     const early = this.early;

@@ -31,8 +31,11 @@ export interface HandshakeRefusal {
   reason: string;
 }
 
-const SERVER_FULL: HandshakeRefusal = { code: CloseCode.ServerFull, reason: 'too many sessions; try again later' };
-const OTHER_USER: HandshakeRefusal = { code: CloseCode.OtherUser, reason: 'this session belongs to another user; start a new session' };
+/** What a handshake opens: a session, or a refusal. */
+export type OpenedSession = { session: ServerSession } | { refused: HandshakeRefusal };
+
+const SERVER_FULL = { refused: { code: CloseCode.ServerFull, reason: 'too many sessions; try again later' } };
+const OTHER_USER = { refused: { code: CloseCode.OtherUser, reason: 'this session belongs to another user; start a new session' } };
 
 /**
  * The session layer of the server, shared by every transport: handshakes, sessions and their expiry,
@@ -145,12 +148,7 @@ export class ServerCore implements SessionHost {
    * over from its record: a `resync` resume. Also refused: a new session that would cross a session
    * limit (4005). The caller closes the connection with a refusal's code.
    */
-  async openSession(
-    hello: HelloFrame,
-    user: unknown,
-    connection: Connection,
-    remoteAddress: string,
-  ): Promise<ServerSession | HandshakeRefusal> {
+  async openSession(hello: HelloFrame, user: unknown, connection: Connection, remoteAddress: string): Promise<OpenedSession> {
     let session = this.findResumable(hello);
     let resumed = session !== undefined;
     let resync = false;
@@ -199,7 +197,7 @@ export class ServerCore implements SessionHost {
     session.attach(connection, welcome, rx);
     if (!resumed || resync) this.hooks.onConnection?.(session);
     this.logger.debug('session open', { session: session.id, resumed, resync, transport: connection.transport });
-    return session;
+    return { session };
   }
 
   /** Whether one more session from `remoteAddress` stays within the session limits; counts the limit hit if not. */
@@ -262,7 +260,7 @@ export class ServerCore implements SessionHost {
   }
 
   /** A resume with the credentials of another user than the session's: refused, the session stays as it is. */
-  private otherUser(sid: string): HandshakeRefusal {
+  private otherUser(sid: string): OpenedSession {
     this.counters.limitHits.other_user++;
     this.logger.warn('a session was resumed with the credentials of another user; refused', { session: sid });
     return OTHER_USER;

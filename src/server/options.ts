@@ -117,6 +117,10 @@ export interface ServerOptions extends ServerHooks {
   httpApi?: HttpApiOptions;
   /** Retention of idempotency keys (`server.publish(…, { idempotencyKey })` and the HTTP API's `Idempotency-Key`). */
   idempotency?: IdempotencyOptions;
+  /**
+   * Where the server logs: `{ debug, info, warn, error }(message, fields)`, or a pino or winston logger
+   * as it is (pino's `(fields, message)` order is detected). Default: warnings and errors as JSON lines on stderr.
+   */
   logger?: Logger;
   /**
    * Test mode for conformance kits (docs/PROTOCOL.md, section 15): a control endpoint at `{path}/test`

@@ -8,15 +8,15 @@ import { MemoryBroker } from './broker/memory.js';
 import { ClientScripts } from './client-script.js';
 import { ServerCore } from './core.js';
 import { resolveLimits } from './limits.js';
-import { defaultLogger } from './logger.js';
+import { adaptLogger } from './logger.js';
 import { renderPrometheus, type ServerStats } from './metrics.js';
 import { resolveOptions, type ServerOptions } from './options.js';
 import { pathnameOf } from './request-info.js';
 import { HttpApi } from './http-api/http-api.js';
 import { userIdOf } from './user-id.js';
 import { Idempotency } from './idempotency.js';
-import { HttpEndpoints } from './transports/http-endpoints.js';
-import { WebSocketEndpoint } from './transports/websocket.js';
+import type { Endpoint } from './transports/endpoint.js';
+import { createEndpoints } from './transports/endpoints.js';
 import type { PatchOperation } from '../protocol/json-patch.js';
 import { presenceChannel, presenceTarget, type PresenceDocument } from '../protocol/presence.js';
 import { isStatePatchMessage } from '../protocol/state-message.js';
@@ -38,12 +38,11 @@ export class PushwireServer {
   readonly broker: Broker;
   readonly path: string;
   private readonly core: ServerCore;
-  private readonly websocket: WebSocketEndpoint;
-  private readonly http: HttpEndpoints;
+  /** The transports and the protocol's other HTTP endpoints, asked in turn for each request and upgrade under `path`. */
+  private readonly endpoints: Endpoint[];
   private readonly scripts: ClientScripts;
   private readonly api: HttpApi | null;
   private readonly idempotency: Idempotency;
-  private readonly websocketEnabled: boolean;
   private readonly ownsBroker: boolean;
   private readonly attachments: Attachment[] = [];
   private ownServer: Server | undefined;
@@ -57,12 +56,13 @@ export class PushwireServer {
     this.ownsBroker = options.broker === undefined;
     this.broker = options.broker ?? new MemoryBroker(options.history ? { history: options.history } : {});
     const hooks = options.testMode ? testModeHooks(options) : options;
+    const logger = adaptLogger(options.logger);
     this.core = new ServerCore(
       resolved,
       resolveLimits(options.limits, resolved.maxPayload),
       this.broker,
       hooks,
-      options.logger ?? defaultLogger,
+      logger,
       resolved.transports,
     );
     const historyMessages = options.broker ? null : (options.history?.size ?? 1000);
@@ -74,19 +74,14 @@ export class PushwireServer {
           historyMessages,
         }
       : null;
-    this.websocket = new WebSocketEndpoint(this.core, `${this.path}/ws`);
     this.scripts = new ClientScripts(this.path);
-    this.websocketEnabled = resolved.transports.includes('websocket');
-    this.http = new HttpEndpoints(this.core, {
-      path: this.path,
-      transports: resolved.transports,
+    this.endpoints = createEndpoints(this.core, {
       pollTimeout: resolved.pollTimeout,
       sseKeepalive: resolved.sseKeepalive,
       channelStreams: options.channelStreams ?? true,
       hooks,
     });
     this.idempotency = new Idempotency(this.broker, options.idempotency);
-    const logger = options.logger ?? defaultLogger;
     this.api = options.httpApi ? new HttpApi(this, `${this.path}/api`, options.httpApi, resolved.maxPayload, logger) : null;
   }
 
@@ -106,7 +101,8 @@ export class PushwireServer {
       for (const listener of previous) listener.call(server, req, res);
     };
     const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-      if (this.websocketEnabled && this.websocket.handleUpgrade(req, socket, head)) return;
+      const route = this.routeOf(req);
+      if (route !== null && this.endpoints.some((endpoint) => endpoint.handleUpgrade?.(req, socket, head, route))) return;
       // Nobody else will answer an upgrade we don't take: refuse it rather than leave the socket hanging.
       if (server.listenerCount('upgrade') === 1) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
     };
@@ -139,24 +135,29 @@ export class PushwireServer {
    * to mount Pushwire in a framework's router instead of `attach`.
    */
   handleRequest(req: IncomingMessage, res: ServerResponse): boolean {
-    const pathname = pathnameOf(req);
-    if (pathname !== this.path && !pathname.startsWith(`${this.path}/`)) return false;
-    if (pathname === `${this.path}/metrics` && this.core.options.metrics) {
+    const route = this.routeOf(req);
+    if (route === null) return false;
+    if (route === '/metrics' && this.core.options.metrics) {
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(this.metrics());
       return true;
     }
-    if (pathname === `${this.path}/test` && this.testControl) {
+    if (route === '/test' && this.testControl) {
       void answerTestCommand(req, res, this.testControl);
       return true;
     }
-    if (pathname === `${this.path}/ws`) {
-      res.writeHead(426, { 'content-type': 'text/plain', upgrade: 'websocket' }).end('this endpoint needs a WebSocket upgrade');
-      return true;
-    }
-    if (this.http.handle(req, res, pathname) || this.scripts.handle(req, res, pathname)) return true;
+    if (this.endpoints.some((endpoint) => endpoint.handleRequest(req, res, route))) return true;
+    const pathname = this.path + route;
+    if (this.scripts.handle(req, res, pathname)) return true;
     if (this.api?.handle(req, res, pathname)) return true;
     res.writeHead(404, { 'content-type': 'text/plain' }).end('unknown pushwire endpoint');
     return true;
+  }
+
+  /** The request's path below `path` (e.g. `/ws`), or null if it is not under `path`. */
+  private routeOf(req: IncomingMessage): string | null {
+    const pathname = pathnameOf(req);
+    if (pathname !== this.path && !pathname.startsWith(`${this.path}/`)) return null;
+    return pathname.slice(this.path.length);
   }
 
   /**
@@ -266,8 +267,8 @@ export class PushwireServer {
     this.closed = true;
     this.api?.close();
     await this.core.close(options.reconnectSpread ?? 5_000);
-    this.http.close();
-    await this.websocket.close(options.grace ?? 2_000);
+    const grace = options.grace ?? 2_000;
+    await Promise.all(this.endpoints.map((endpoint) => endpoint.close(grace)));
     for (const { server, onUpgrade, onRequest, previous } of this.attachments) {
       server.off('upgrade', onUpgrade);
       server.off('request', onRequest);

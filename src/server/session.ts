@@ -3,7 +3,7 @@ import { CloseCode, type ServerErrorCode } from '../protocol/codes.js';
 import { monotonicNow } from './clock.js';
 import type { Connection } from './connection.js';
 import type { Session } from './options.js';
-import type { SessionSubscription } from './channels.js';
+import type { SessionSubscription, Subscriber } from './channels.js';
 import { OutboundBuffer } from './outbound-buffer.js';
 import type { OutFrame } from './out-frame.js';
 import { PING_FRAME, ackFrame, directFrame } from './frames.js';
@@ -42,7 +42,7 @@ export interface SessionHost {
   end(session: ServerSession, code: number, reason: string): void;
 }
 
-export class ServerSession implements Session {
+export class ServerSession implements Session, Subscriber {
   private dataObject: Record<string, unknown> | undefined;
   readonly subscriptions = new Map<string, SessionSubscription>();
   readonly out: OutboundBuffer;
@@ -129,6 +129,11 @@ export class ServerSession implements Session {
     if (!this.connection) return;
     this.receiptRequested = true;
     this.sendControl(PING_FRAME);
+  }
+
+  /** Whether a replay of `frames` frames and `bytes` bytes fits in the half of the outbound buffer a replay may take. */
+  fitsReplay(frames: number, bytes: number): boolean {
+    return this.out.fitsReplay(frames, bytes);
   }
 
   /** Sends a control frame to the current connection only; it is not replayed. */

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import type { PushwireServer, SessionEndReason } from '../../src/server/index.js';
@@ -35,12 +36,18 @@ async function stalledSubscriber(
   return { socket, closed };
 }
 
-/** Publishes in small batches, letting I/O run in between as a real server's event loop would. */
-async function publishPaced(target: PushwireServer, total: number, payload: string): Promise<void> {
+/**
+ * Publishes in small batches, letting I/O run in between as a real server's event loop would; stops
+ * early after a batch once `enough()` says so. Returns how many it published.
+ */
+async function publishPaced(target: PushwireServer, total: number, payload: string, enough = (): boolean => false): Promise<number> {
   for (let i = 1; i <= total; i++) {
     await target.publish('feed', { i, payload });
-    if (i % 10 === 0) await new Promise((resolve) => setImmediate(resolve));
+    if (i % 10 !== 0) continue;
+    await new Promise((resolve) => setImmediate(resolve));
+    if (enough()) return i;
   }
+  return total;
 }
 
 describe('a connection that does not drain its writes', () => {
@@ -79,24 +86,31 @@ describe('a connection that does not drain its writes', () => {
 
   it('is left alone when its backlog drains within the stall bound', async () => {
     const ended: SessionEndReason[] = [];
+    const maxPendingBytes = 256 * 1024;
     const server = await startTestServer({
       outbound: { maxFrames: 100_000, maxBytes: 256 * 1024 * 1024 },
-      slowConsumer: { maxPendingBytes: 256 * 1024, maxStallTime: 2_000 },
+      slowConsumer: { maxPendingBytes, maxStallTime: 2_000 },
       onClose: (_session, reason) => ended.push(reason),
     });
+    // The server's end of the stalled client's TCP connection: its unflushed bytes are the backlog the guard watches.
+    const serverSockets: Socket[] = [];
+    server.http.on('connection', (socket: Socket) => serverSockets.push(socket));
     const stalled = await stalledSubscriber(server.port, 'feed');
     let messages = 0;
     stalled.socket.on('message', (data) => {
       if (String(data).startsWith('{"t":"m"')) messages++;
     });
-    const payload = 'x'.repeat(16 * 1024);
-    await publishPaced(server.pushwire, 1_500, payload);
-    await delay(200);
-    (stalled.socket as unknown as { _socket: { resume(): void } })._socket.resume(); // reads again well within 2 s
+    // The stall clock starts when the backlog crosses the bound, not when publishing ends (which on a busy
+    // machine takes longer than the bound): publish only until it is over, then read again at once.
+    const published = await publishPaced(server.pushwire, 5_000, 'x'.repeat(16 * 1024), () =>
+      serverSockets.some((socket) => socket.writableLength > maxPendingBytes),
+    );
+    expect(published).toBeLessThan(5_000); // the backlog did cross the bound
+    (stalled.socket as unknown as { _socket: { resume(): void } })._socket.resume();
     await delay(2_500);
     expect(ended).toEqual([]);
     expect(server.pushwire.stats().sessions).toBe(1);
-    expect(messages).toBe(1_500);
+    expect(messages).toBe(published);
   });
 });
 

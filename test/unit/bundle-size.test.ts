@@ -15,7 +15,7 @@ let sizes: ClientSizes | undefined;
 const measured = async (): Promise<ClientSizes> => (sizes ??= await clientSizes(root));
 
 describe('client bundle size (esbuild minify, gzip -9)', () => {
-  // The budget is 6 KiB; until the client is cut back to it, the enforced limit is the ceiling (see bench/bundle.ts).
+  // Until the client is cut back to the budget, the enforced limit is the ceiling (see bench/bundle.ts).
   const limit = FULL_CLIENT_CEILING;
   it(`keeps the full client, every transport included, within ${limit} bytes min+gzip (budget ${FULL_CLIENT_BUDGET})`, async () => {
     const { full, iife, core, withTransport, withSync } = await measured();

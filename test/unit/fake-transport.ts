@@ -5,6 +5,7 @@ import {
   type Transport,
   type TransportDefinition,
   type TransportHandlers,
+  websocket,
 } from '../../src/client/index.js';
 import type { ReceiptPacing } from '../../src/client/transports/transport.js';
 
@@ -55,11 +56,11 @@ export class FakePipe {
   }
 }
 
-/** A transport whose every connection is a FakePipe the test drives. */
+/** A transport whose every connection is a FakePipe the test drives; it states WebSocket's defaults (connect timeout, probe, bye). */
 export function fakeTransport(receipts?: ReceiptPacing): { definition: TransportDefinition; pipes: FakePipe[]; last: () => FakePipe } {
   const pipes: FakePipe[] = [];
   const definition: TransportDefinition = {
-    name: 'websocket',
+    ...websocket,
     ...(receipts ? { receipts } : {}),
     create({ handlers }): Transport {
       const pipe = new FakePipe(handlers);

@@ -41,6 +41,7 @@ export function httpTransport(
   return {
     name,
     receipts: HTTP_RECEIPTS,
+    connectTimeout: 10_000,
     create({ url, handlers }) {
       let started = false;
       const upstream = new HttpUpstream(url, (reason) => connection.fail_(reason));

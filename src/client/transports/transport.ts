@@ -57,4 +57,13 @@ export interface TransportDefinition {
   create(context: TransportContext): Transport;
   /** Receipt pacing on this transport; default every 128 frames or ~1 s (see ReceiptPacing). */
   readonly receipts?: ReceiptPacing;
+  /** Time for an attempt on this transport to reach the server's welcome, ms, unless the `connectTimeout` option says; default 10,000. */
+  readonly connectTimeout?: number;
+  /**
+   * The server answers a `ping` sent before the hello on this transport, so a pipe of it can be tried
+   * beside a working session (the upgrade probe) before the session moves onto it.
+   */
+  readonly probeable?: boolean;
+  /** A `bye` sent right before `close()` reaches the server ahead of the pipe's end (one ordered connection). */
+  readonly byeOnPipe?: boolean;
 }

@@ -1,7 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GoodbyeFrame } from '../../protocol/frames.js';
+import { HttpPath } from '../../protocol/http.js';
 import type { ServerCore } from '../core.js';
+import type { Endpoint } from './endpoint.js';
 import { bodyOrReply, replyText } from './http-body.js';
+import { answeredAtGate, methodAllowed } from './http-gate.js';
 
 /**
  * `POST {path}/bye`: a session's goodbye outside any connection. A page that unloads sends it in a
@@ -10,7 +13,24 @@ import { bodyOrReply, replyText } from './http-body.js';
  * connection arrives. The body is `{"t":"bye","sid","secret"}`; the answer is `204` whether or not
  * the session existed and the secret matched (it reveals neither), `400` for another body.
  */
-export async function answerGoodbye(req: IncomingMessage, res: ServerResponse, core: ServerCore): Promise<void> {
+export class GoodbyeEndpoint implements Endpoint {
+  private closing = false;
+
+  constructor(private readonly core: ServerCore) {}
+
+  handleRequest(req: IncomingMessage, res: ServerResponse, route: string): boolean {
+    if (route !== HttpPath.bye) return false;
+    if (answeredAtGate(req, res, this.core, this.closing) || !methodAllowed(req, res, 'POST')) return true;
+    void answerGoodbye(req, res, this.core);
+    return true;
+  }
+
+  close(): void {
+    this.closing = true;
+  }
+}
+
+async function answerGoodbye(req: IncomingMessage, res: ServerResponse, core: ServerCore): Promise<void> {
   const body = await bodyOrReply(req, res, core.options.maxPayload);
   if (body === undefined) return;
   const goodbye = parseGoodbye(body);

@@ -1,34 +1,19 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CloseCode } from '../../protocol/codes.js';
 import { HttpHeader } from '../../protocol/http.js';
-import type { Connection } from '../connection.js';
 import { ConnectionController } from '../connection-controller.js';
 import type { ServerCore } from '../core.js';
 import { closeFrame } from '../frames.js';
 import type { RequestInfo } from '../options.js';
 import type { OutFrame } from '../out-frame.js';
 import { frameCost, type SessionMemory } from '../memory-budget.js';
-import type { HttpConnectionLimits } from './sse.js';
+import type { HttpConnection, HttpConnectionLimits } from './http-connections.js';
+import type { PollResponder } from './poll-responder.js';
 
 interface Batch {
   n: number;
   body: string;
   /** Bytes of `body`. */
   bytes: number;
-}
-
-/** Where a poll's answer goes: the HTTP response of a poll made here, or another node that passed a poll on. */
-export interface PollResponder {
-  respond(status: number, headers: Record<string, string>, body?: string): void;
-  /** Calls back if the poll goes away unanswered (its client hung up). */
-  onGone(callback: () => void): void;
-}
-
-export function httpPollResponder(req: IncomingMessage, res: ServerResponse): PollResponder {
-  return {
-    respond: (status, headers, body) => res.writeHead(status, headers).end(body),
-    onGone: (callback) => req.once('close', callback),
-  };
 }
 
 /**
@@ -39,7 +24,7 @@ export function httpPollResponder(req: IncomingMessage, res: ServerResponse): Po
  * the client received, and the server keeps the last batch until a poll confirms it, sending it again
  * to a poll that does not.
  */
-export class LongPollConnection implements Connection {
+export class LongPollConnection implements HttpConnection {
   readonly transport = 'long-polling' as const;
   readonly controller: ConnectionController;
   private queue: OutFrame[] = [];
@@ -84,6 +69,13 @@ export class LongPollConnection implements Connection {
 
   receive(text: string): void {
     if (!this.closed) this.controller.onText(text);
+  }
+
+  /** A poll needs no keepalive: it is answered within the poll timeout. */
+  keepalive(): void {}
+
+  shutdown(): void {
+    this.end();
   }
 
   send(frame: OutFrame): void {

@@ -1,13 +1,13 @@
 import { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { HttpHeader } from '../../protocol/http.js';
-import type { Connection } from '../connection.js';
 import { ConnectionController } from '../connection-controller.js';
 import type { ServerCore } from '../core.js';
 import { closeFrame } from '../frames.js';
 import type { RequestInfo } from '../options.js';
 import type { OutFrame } from '../out-frame.js';
 import { flushAtTickEnd } from '../tick-end.js';
+import type { HttpConnection, HttpConnectionLimits } from './http-connections.js';
 
 /** One server frame as one SSE message event (JSON never contains a raw newline, so one `data:` line). */
 export function sseEvent(text: string): string {
@@ -30,12 +30,6 @@ export const SSE_HEADERS = {
   'x-accel-buffering': 'no',
 } as const;
 
-export interface HttpConnectionLimits {
-  /** Bytes or frames queued for one connection beyond which it is closed as a slow consumer. */
-  maxBytes: number;
-  maxFrames: number;
-}
-
 function uncork(connection: SseConnection): void {
   connection.uncork();
 }
@@ -45,7 +39,7 @@ function uncork(connection: SseConnection): void {
  * arrive in POSTs to `{path}/send` naming this connection's token. The first client frame, `hello`,
  * came in the body of the request that opened the stream.
  */
-export class SseConnection implements Connection {
+export class SseConnection implements HttpConnection {
   readonly transport = 'sse' as const;
   readonly controller: ConnectionController;
   private ended = false;
@@ -120,6 +114,10 @@ export class SseConnection implements Connection {
 
   keepalive(): void {
     if (!this.ended) this.res.write(': ka\n\n');
+  }
+
+  shutdown(): void {
+    this.close(4000, 'server shutting down');
   }
 
   close(code: number, reason: string): void {

@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type RawData, type Server, WebSocket, WebSocketServer } from 'ws';
 import type { Connection } from '../connection.js';
@@ -6,10 +6,14 @@ import { ConnectionController } from '../connection-controller.js';
 import type { ServerCore } from '../core.js';
 import type { OutFrame } from '../out-frame.js';
 import { originAllowed } from '../origin.js';
-import { pathnameOf, requestInfo } from '../request-info.js';
+import { requestInfo } from '../request-info.js';
 import { textFrame } from './websocket-frame.js';
 import { flushAtTickEnd } from '../tick-end.js';
 import { eachFrame } from '../frame-lines.js';
+import type { Endpoint } from './endpoint.js';
+
+/** The WebSocket endpoint's path below the server's path. */
+const WS_ROUTE = '/ws';
 
 /** Key of the framed bytes cached on each OutFrame. */
 const WS_FRAME = 'ws';
@@ -101,14 +105,17 @@ function onSocketError(this: WebSocket, error: Error): void {
   (this as PushwireSocket).endpoint?.core.logger.debug('websocket error', { error: error.message });
 }
 
-/** The WebSocket endpoint at `{path}/ws`, on the `ws` package. */
-export class WebSocketEndpoint {
+/**
+ * The WebSocket endpoint at `{path}/ws`, on the `ws` package. When the websocket transport is off,
+ * it leaves upgrades to others.
+ */
+export class WebSocketEndpoint implements Endpoint {
   private readonly server: Server<typeof PushwireSocket>;
   private readonly sockets = new Set<WebSocket>();
 
   constructor(
     readonly core: ServerCore,
-    private readonly pathname: string,
+    private readonly enabled: boolean,
   ) {
     // Frames up to twice the max payload reach the session layer, which refuses them with a clear
     // `too_large` error naming the frame; beyond that `ws` closes with 1009 before buffering more.
@@ -123,9 +130,15 @@ export class WebSocketEndpoint {
 
   private closing = false;
 
-  /** Takes the upgrade if it is for this endpoint; returns false to leave it to others. */
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
-    if (pathnameOf(req) !== this.pathname) return false;
+  /** A plain request for the WebSocket endpoint: 426. */
+  handleRequest(_req: IncomingMessage, res: ServerResponse, route: string): boolean {
+    if (route !== WS_ROUTE) return false;
+    res.writeHead(426, { 'content-type': 'text/plain', upgrade: 'websocket' }).end('this endpoint needs a WebSocket upgrade');
+    return true;
+  }
+
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, route: string): boolean {
+    if (route !== WS_ROUTE || !this.enabled) return false;
     if (this.closing) {
       socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 1\r\n\r\n');
     } else if (!originAllowed(req, this.core.options.allowedOrigins, this.core.options.trustProxy)) {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { PushwireClient } from '../../../src/client/index.js';
+import { longPolling, PushwireClient, sse, websocket } from '../../../src/client/index.js';
 import { fakeTransport } from '../fake-transport.js';
 
 /** `pagehide` as the browser fires it: `persisted` when the page goes into the back/forward cache. */
@@ -26,10 +26,13 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-/** A client on a fake transport named `name`, open on session `s1` (secret `secret`). */
-async function openOn(name: 'websocket' | 'sse' | 'long-polling') {
+/** A fake pipe standing in for the transport `real` (its name and defaults), open on session `s1` (secret `secret`). */
+async function openOn(real: typeof websocket) {
   const fake = fakeTransport();
-  client = new PushwireClient('http://example.test/pushwire', { transports: [{ ...fake.definition, name }], random: () => 0.5 });
+  client = new PushwireClient('http://example.test/pushwire', {
+    transports: [{ ...real, create: fake.definition.create }],
+    random: () => 0.5,
+  });
   await Promise.resolve();
   await fake.last().welcome({ sid: 's1' });
   expect(client.state).toBe('open');
@@ -38,8 +41,8 @@ async function openOn(name: 'websocket' | 'sse' | 'long-polling') {
 
 describe('leaving the page', () => {
   it('a page going into the back/forward cache (pagehide, persisted) keeps its session: no goodbye, still open', async () => {
-    for (const name of ['websocket', 'sse'] as const) {
-      const { client: opened, last } = await openOn(name);
+    for (const real of [websocket, sse]) {
+      const { client: opened, last } = await openOn(real);
       pagehide(true);
       expect(opened.state).toBe('open');
       expect(last().framesOf('bye')).toEqual([]);
@@ -49,7 +52,7 @@ describe('leaving the page', () => {
   });
 
   it('a real unload on WebSocket says bye on the socket, ahead of closing it', async () => {
-    const { client: opened, last } = await openOn('websocket');
+    const { client: opened, last } = await openOn(websocket);
     const closes: Array<{ code: number; reason: string }> = [];
     opened.on('close', (info) => closes.push(info));
     pagehide(false);
@@ -61,9 +64,9 @@ describe('leaving the page', () => {
   });
 
   it('a real unload on an HTTP transport sends the goodbye to {path}/bye in a request that outlives the page, proved by the session secret', async () => {
-    for (const name of ['sse', 'long-polling'] as const) {
+    for (const real of [sse, longPolling]) {
       beacons.length = 0;
-      const { client: opened, last } = await openOn(name);
+      const { client: opened, last } = await openOn(real);
       pagehide(false);
       expect(beacons).toEqual([
         { url: 'http://example.test/pushwire/bye', body: JSON.stringify({ t: 'bye', sid: 's1', secret: 'secret' }), keepalive: true },
@@ -74,7 +77,7 @@ describe('leaving the page', () => {
   });
 
   it('close() while reconnecting (no connection) still ends the session, with a request of its own', async () => {
-    const { client: opened, last } = await openOn('websocket');
+    const { client: opened, last } = await openOn(websocket);
     last().drop(1006);
     expect(opened.state).toBe('reconnecting');
     opened.close();
@@ -83,7 +86,7 @@ describe('leaving the page', () => {
 
   it('a client that never had a session has nothing to say goodbye to', async () => {
     const fake = fakeTransport();
-    client = new PushwireClient('http://example.test/pushwire', { transports: [{ ...fake.definition, name: 'sse' }] });
+    client = new PushwireClient('http://example.test/pushwire', { transports: [{ ...sse, create: fake.definition.create }] });
     await Promise.resolve();
     pagehide(false);
     expect(beacons).toEqual([]);

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { connect, type TransportDefinition } from '../../../src/client/index.js';
+import { connect, sse, type TransportDefinition, websocket } from '../../../src/client/index.js';
 import { delay } from '../../support/wait.js';
 
 const blocked: TransportDefinition = {
@@ -41,8 +41,9 @@ describe('connect timeout per transport', () => {
   it('by default gives up on a silent WebSocket after 4 s, and on the HTTP transports after 10 s', async () => {
     vi.useFakeTimers();
     try {
-      const hanging: TransportDefinition = { name: 'websocket', create: () => ({ send() {}, close() {} }) };
-      const hangingSse: TransportDefinition = { name: 'sse', create: () => ({ send() {}, close() {} }) };
+      // The real transports' own defaults, on pipes that never answer.
+      const hanging: TransportDefinition = { ...websocket, create: () => ({ send() {}, close() {} }) };
+      const hangingSse: TransportDefinition = { ...sse, create: () => ({ send() {}, close() {} }) };
       const client = connect('http://pushwire.test/pushwire', {
         transports: [hanging, hangingSse, silent],
         transportMemory: { storage: null },

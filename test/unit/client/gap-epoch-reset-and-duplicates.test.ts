@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MessageInfo, SubscribedInfo } from '../../../src/client/index.js';
-import type { PushwireClient } from '../../../src/client/client.js';
+import type { PushwireClient } from '../../../src/client/index.js';
 import { settle, track, useMockServer } from '../mock-pushwire-server.js';
 
 const mock = useMockServer();

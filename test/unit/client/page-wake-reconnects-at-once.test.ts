@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { PushwireClient } from '../../../src/client/client.js';
+import type { PushwireClient } from '../../../src/client/index.js';
 import { advance, settle, useMockServer } from '../mock-pushwire-server.js';
 
 const mock = useMockServer();

@@ -1,42 +1,15 @@
 // @vitest-environment node
 import { afterEach, describe, expect, it } from 'vitest';
-import { MemoryBroker } from '../../../src/server/broker/memory.js';
-import { silentLogger } from '../../../src/server/logger.js';
 import type { Session } from '../../../src/server/options.js';
-import { PresenceRefusal, PresenceRegistry } from '../../../src/server/presence/presence-registry.js';
-import { StateStore } from '../../../src/server/state/state-store.js';
-import { closeAfterTest, closeAll } from '../../support/close-after-test.js';
-
-type FakeSession = Session & { ended: boolean };
-
-let sessions = 0;
-function session(user: unknown): FakeSession {
-  return {
-    id: `s${++sessions}`,
-    user,
-    ended: false,
-    transport: null,
-    remoteAddress: '',
-    data: {},
-    channels: () => [],
-    send() {},
-    close() {},
-  };
-}
+import { PresenceRefusal } from '../../../src/server/presence/presence-registry.js';
+import { closeAll } from '../../support/close-after-test.js';
+import { presenceFixture } from '../../support/presence-fixture.js';
 
 afterEach(closeAll);
 
-function setup(options = {}) {
-  const broker = closeAfterTest(new MemoryBroker());
-  const store = new StateStore(broker);
-  const registry = new PresenceRegistry(store, silentLogger, options);
-  const doc = async () => (await store.read<Record<string, Record<string, unknown>>>('$presence:room')).state;
-  return { broker, store, registry, doc };
-}
-
 describe('PresenceRegistry', () => {
   it('keys members by user: two sessions of one user are one member with two connections', async () => {
-    const { registry, doc } = setup();
+    const { registry, doc, session } = presenceFixture();
     const tab1 = session('ann');
     const tab2 = session({ id: 'ann', name: 'Ann' });
     await registry.join(tab1, 'room', { tab: 1 });
@@ -48,7 +21,7 @@ describe('PresenceRegistry', () => {
   });
 
   it('a join with the same metadata publishes nothing; new metadata replaces the old', async () => {
-    const { registry, doc, broker } = setup();
+    const { registry, doc, broker, session } = presenceFixture();
     const s = session('bo');
     const first = await registry.join(s, 'room', { v: 1 });
     const again = await registry.join(s, 'room', { v: 1 });
@@ -59,7 +32,7 @@ describe('PresenceRegistry', () => {
   });
 
   it('leaving removes the connection, then the member, and the last one out leaves no state behind', async () => {
-    const { registry, doc } = setup();
+    const { registry, doc, session } = presenceFixture();
     const a1 = session('a');
     const a2 = session('a');
     const b = session('b');
@@ -74,7 +47,7 @@ describe('PresenceRegistry', () => {
   });
 
   it('a session that ends while its join is on the way leaves no ghost entry', async () => {
-    const { registry, doc } = setup();
+    const { registry, doc, session } = presenceFixture();
     const s = session('ghost');
     const joining = registry.join(s, 'room', {});
     s.ended = true;
@@ -85,7 +58,7 @@ describe('PresenceRegistry', () => {
   });
 
   it('refuses metadata over the byte limit and members over the count limit, changing nothing', async () => {
-    const { registry, doc } = setup({ maxMetaBytes: 16, maxMembers: 1 });
+    const { registry, doc, session } = presenceFixture({ maxMetaBytes: 16, maxMembers: 1 });
     await expect(registry.join(session('x'), 'room', { long: 'x'.repeat(20) })).rejects.toBeInstanceOf(PresenceRefusal);
     await registry.join(session('y'), 'room', {});
     const full = registry.join(session('z'), 'room', {});
@@ -94,7 +67,7 @@ describe('PresenceRegistry', () => {
   });
 
   it('uses the key hook when given', async () => {
-    const { registry, doc } = setup({ key: (s: Session) => `team:${(s.user as { team: string }).team}` });
+    const { registry, doc, session } = presenceFixture({ key: (s: Session) => `team:${(s.user as { team: string }).team}` });
     await registry.join(session({ team: 'red' }), 'room', {});
     await registry.join(session({ team: 'red' }), 'room', {});
     expect(Object.keys((await doc())!)).toEqual(['team:red']);

@@ -2,28 +2,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Position } from '../../../src/protocol/frames.js';
 import { MemoryBroker } from '../../../src/server/broker/memory.js';
-import { silentLogger } from '../../../src/server/logger.js';
-import type { Session } from '../../../src/server/options.js';
-import { PresenceRefusal, PresenceRegistry, type PresenceOptions } from '../../../src/server/presence/presence-registry.js';
-import { StateStore } from '../../../src/server/state/state-store.js';
-import { closeAfterTest, closeAll } from '../../support/close-after-test.js';
-
-type FakeSession = Session & { ended: boolean };
-
-let sessions = 0;
-function session(user: unknown): FakeSession {
-  return {
-    id: `s${++sessions}`,
-    user,
-    ended: false,
-    transport: null,
-    remoteAddress: '',
-    data: {},
-    channels: () => [],
-    send() {},
-    close() {},
-  };
-}
+import { PresenceRefusal, type PresenceOptions } from '../../../src/server/presence/presence-registry.js';
+import { closeAll } from '../../support/close-after-test.js';
+import { presenceFixture } from '../../support/presence-fixture.js';
 
 /** The memory broker, counting the bytes of state snapshots serialized for it (when, and only if, they are). */
 class SnapshotCountingBroker extends MemoryBroker {
@@ -42,16 +23,11 @@ class SnapshotCountingBroker extends MemoryBroker {
 
 afterEach(closeAll);
 
-function setup(options: PresenceOptions = {}) {
-  const broker = closeAfterTest(new SnapshotCountingBroker());
-  const store = new StateStore(broker);
-  const registry = new PresenceRegistry(store, silentLogger, options);
-  return { broker, store, registry };
-}
+const setup = (options: PresenceOptions) => presenceFixture(options, new SnapshotCountingBroker());
 
 describe('presence updates', () => {
   it('an update in a room of 1,000 members serializes no whole document (the snapshot is made when read)', async () => {
-    const { broker, store, registry } = setup({ updatesPerSecond: 1_000, updateBurst: 1_000 });
+    const { broker, store, registry, session } = setup({ updatesPerSecond: 1_000, updateBurst: 1_000 });
     for (let i = 0; i < 999; i++) await registry.join(session(`member-${i}`), 'room', { name: `Member number ${i}`, status: 'here' });
     const busy = session('busy');
     await registry.join(busy, 'room', { typing: 0 });
@@ -68,7 +44,7 @@ describe('presence updates', () => {
   });
 
   it('a session making more than updatesPerSecond joins and updates is refused with rate_limited', async () => {
-    const { registry } = setup({ updatesPerSecond: 5, updateBurst: 5 });
+    const { registry, session } = setup({ updatesPerSecond: 5, updateBurst: 5 });
     const busy = session('busy');
     const results = await Promise.allSettled(Array.from({ length: 50 }, (_, i) => registry.join(busy, 'room', { typing: i })));
     const refused = results
