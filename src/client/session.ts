@@ -1,5 +1,5 @@
 import { CloseCode, closeAction, type ErrorCode } from '../protocol/codes.js';
-import { type GoodbyeFrame, isReliableType, type ServerFrame, type TransportName } from '../protocol/frames.js';
+import { type GoodbyeFrame, type ServerFrame, type TransportName } from '../protocol/frames.js';
 import { BYE_PATH } from '../protocol/http.js';
 import { backoffDelay } from './backoff.js';
 import { channelBook } from './channel-book.js';
@@ -284,7 +284,7 @@ export function createSession(url: string, options: ClientOptions, emit: Emit, p
     } catch {
       return emit('error', new PushwireError('bad_frame', 'a server frame is not JSON'));
     }
-    alive.heard_(isReliableType(frame.t), plan.current_().receipts ?? DEFAULT_RECEIPTS, frame.t === 'm');
+    alive.heard_(frame.t, plan.current_().receipts ?? DEFAULT_RECEIPTS);
     switch (frame.t) {
       case 'welcome': {
         attempt.done_();
