@@ -24,6 +24,16 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
+    // The browser client is written for its readers, not its byte count (issue 15): no comma operators,
+    // no assignments inside expressions (the build's minifier does that where it pays).
+    files: ['src/client/**/*.ts'],
+    rules: {
+      'no-sequences': ['error', { allowInParentheses: false }],
+      'no-cond-assign': ['error', 'always'],
+      'no-return-assign': ['error', 'always'],
+    },
+  },
+  {
     rules: {
       // An unused argument named with a leading underscore is a deliberate placeholder in a signature.
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],

@@ -17,15 +17,28 @@ const serverBuild = {
 
 export default defineConfig([
   {
-    // Browser client, its synced state/presence add-on, and the React hooks; ESM and CommonJS.
-    entry: { index: 'src/client/index.ts', sync: 'src/sync/index.ts', react: 'src/react/index.ts' },
+    // Browser client, its WebSocket-only variant, its synced state/presence add-on, and the React hooks;
+    // ESM and CommonJS.
+    entry: {
+      index: 'src/client/index.ts',
+      websocket: 'src/client/websocket-client.ts',
+      sync: 'src/sync/index.ts',
+      react: 'src/react/index.ts',
+    },
     format: ['esm', 'cjs'],
     target: 'es2020',
     removeNodeProtocol: false,
     ...mangle,
     // pushwire/react refers to the client by the package's own name, so its types are the main entry's.
     external: ['pushwire', 'pushwire/sync', 'react'],
-    dts: { entry: { index: 'src/client/index.ts', sync: 'src/sync/index.ts', react: 'src/react/index.ts' } },
+    dts: {
+      entry: {
+        index: 'src/client/index.ts',
+        websocket: 'src/client/websocket-client.ts',
+        sync: 'src/sync/index.ts',
+        react: 'src/react/index.ts',
+      },
+    },
     clean: true,
     splitting: false,
   },

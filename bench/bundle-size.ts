@@ -18,6 +18,7 @@ console.log(row('PushwireClientBase, no transport', sizes.core.minified, sizes.c
 for (const t of sizes.withTransport) {
   console.log(row(`${t.name} only (PushwireClientBase + it)`, t.minified, t.gzip) + `  (transport: +${t.gzip - sizes.core.gzip} B gz)`);
 }
+console.log(row('WebSocket-only client (pushwire/websocket)', sizes.websocketOnly.minified, sizes.websocketOnly.gzip));
 console.log(row('pushwire/sync add-on alone', sizes.sync.minified, sizes.sync.gzip));
 console.log(
   row('full client + pushwire/sync', sizes.withSync.minified, sizes.withSync.gzip) +
@@ -77,7 +78,7 @@ const estimates: Array<[string, Record<string, string>]> = [
     'HTTP upstream (http-upstream.ts, shared by SSE and long-polling)',
     {
       'src/client/transports/http-upstream.ts':
-        'export const HttpUpstream = function (...a: unknown[]): any { return { ready_(...a: any[]) {}, push_(t: string) {}, stop_() {}, finish_(d?: any) {} } } as any;',
+        'export const httpUpstream = (...a: unknown[]): any => ({ ready_(...a: any[]) {}, push_(t: string) {}, stop_() {}, finish_(d?: any) {} });',
     },
   ],
 ];

@@ -6,7 +6,12 @@ export class Emitter<Events extends { [K in keyof Events]: unknown[] }> {
 
   /** Adds a listener; returns a function that removes it. */
   on<K extends keyof Events>(event: K, listener: Listener<Events[K]>): () => void {
-    (this.listeners_[event] ??= new Set()).add(listener);
+    let listeners = this.listeners_[event];
+    if (!listeners) {
+      listeners = new Set();
+      this.listeners_[event] = listeners;
+    }
+    listeners.add(listener);
     return () => this.off(event, listener);
   }
 

@@ -32,7 +32,11 @@ export function transportPlan(definitions: readonly TransportDefinition[], memor
       round = [first, ...definitions.filter((definition) => definition !== first)];
       index = 0;
     },
-    advance_: () => round[++index] ?? ((index = round.length - 1), null),
+    advance_() {
+      if (index + 1 >= round.length) return null; // the round is over; current_ stays on its last transport
+      index++;
+      return round[index]!;
+    },
     succeeded_() {
       working = round[index]!.name;
       memory?.store_(working === definitions[0]!.name ? null : working);

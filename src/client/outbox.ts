@@ -130,7 +130,8 @@ export function createOutbox(maxFrames: number, maxBytes: number): Outbox {
       const index = entries.indexOf(entry);
       if (index < 0) return;
       const reject = entry.reject_;
-      entry.resolve_ = entry.reject_ = undefined;
+      entry.resolve_ = undefined;
+      entry.reject_ = undefined;
       if (!entry.sent_) remove(index);
       reject?.(error);
     },
@@ -139,7 +140,9 @@ export function createOutbox(maxFrames: number, maxBytes: number): Outbox {
     },
     restart_(leading, rebuild) {
       const old = entries.splice(0);
-      seq = appFrames = appBytes = 0;
+      seq = 0;
+      appFrames = 0;
+      appBytes = 0;
       for (const body of leading) entries.push(newEntry(body));
       for (const entry of old) {
         if (isAppFrame(entry.body_) && entry.sent_) {

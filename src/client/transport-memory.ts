@@ -46,10 +46,12 @@ export function transportMemory(url: string, { ttl = 864e5, storage }: Transport
         memory.store_(null);
         return null;
       }),
-    store_: (transport) =>
-      void attempt((store) =>
-        transport ? store?.setItem(key, JSON.stringify({ transport, expires: now() + ttl })) : store?.removeItem(key),
-      ),
+    store_(transport) {
+      attempt((store) => {
+        if (transport) store?.setItem(key, JSON.stringify({ transport, expires: now() + ttl }));
+        else store?.removeItem(key);
+      });
+    },
   };
   return memory;
 }

@@ -40,6 +40,16 @@ export interface OpenOptions {
 
 let unique = 0;
 
+/** Test mode's channel kinds (TM2): publishable by clients, plain, or refused to them. */
+export type ChannelKind = 'pub' | 'plain' | 'forbidden';
+
+export interface SubscribedSession {
+  peer: Peer;
+  ch: string;
+  /** The answer to its `sub` (s 1). */
+  subd: Frame;
+}
+
 /** One check on one transport: opens peers (cut when the check ends), names channels. */
 export class CheckRun {
   private readonly peers: Peer[] = [];
@@ -61,7 +71,7 @@ export class CheckRun {
   }
 
   /** A channel name no other check uses; `kind` 'pub' makes it publishable in test mode (TM2). */
-  channel(kind: 'pub' | 'plain' | 'forbidden' = 'plain'): string {
+  channel(kind: ChannelKind = 'plain'): string {
     unique++;
     const prefix = kind === 'pub' ? 'test:pub:' : kind === 'forbidden' ? 'test:forbidden:' : 'conformance:';
     return `${prefix}${Date.now().toString(36)}-${unique}`;
@@ -101,6 +111,31 @@ export class CheckRun {
   async subscribe(peer: Peer, s: number, ch: string, extra: Record<string, unknown> = {}): Promise<Frame> {
     await peer.send({ t: 'sub', s, ch, ...extra });
     return peer.waitFor((f) => (f.t === 'subd' || f.t === 'err') && f.s === s, `the answer to sub ${s}`);
+  }
+
+  /**
+   * The preamble most checks share: a fresh channel, a session on this transport subscribed to it (its
+   * `sub` is s 1), and — with `messages` — that many copies of `data` published through test mode and
+   * received (the session's receipt count is then 1 + messages).
+   */
+  async subscribedSession(options: { kind?: ChannelKind; messages?: number; data?: unknown } = {}): Promise<SubscribedSession> {
+    const ch = this.channel(options.kind);
+    const peer = await this.handshake();
+    const subd = await this.subscribe(peer, 1, ch);
+    const messages = options.messages ?? 0;
+    if (messages > 0) {
+      await this.control.publish(ch, options.data ?? 'x', messages);
+      await peer.until(() => receiptCount(peer) === 1 + messages, `the subd and ${messages} messages`);
+    }
+    return { peer, ch, subd };
+  }
+
+  /** A fresh channel that already has `count` messages of `data` in its history, and a session not subscribed to it yet. */
+  async sessionAndHistory(count: number, data: unknown = 'x'): Promise<{ peer: Peer; ch: string; epoch: string; seq: number }> {
+    const ch = this.channel();
+    const { epoch, seq } = await this.control.publish(ch, data, count);
+    const peer = await this.handshake();
+    return { peer, ch, epoch, seq };
   }
 
   /** Waits for an `ack` covering `s`. */

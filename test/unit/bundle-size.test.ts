@@ -8,6 +8,8 @@ import {
   FULL_CLIENT_CEILING,
   type ClientSizes,
   unmangledPrivateMembers,
+  WEBSOCKET_ONLY_BUDGET,
+  WEBSOCKET_ONLY_CEILING,
 } from '../../bench/bundle.js';
 
 const root = new URL('../..', import.meta.url).pathname;
@@ -30,6 +32,17 @@ describe('client bundle size (esbuild minify, gzip -9)', () => {
     );
     expect(full.gzip).toBeLessThanOrEqual(limit);
     expect(iife.gzip).toBeLessThanOrEqual(limit + 256); // the IIFE wrapper and its global add a little
+  });
+
+  it(`keeps the WebSocket-only client (pushwire/websocket) within ${WEBSOCKET_ONLY_CEILING} bytes min+gzip (budget ${WEBSOCKET_ONLY_BUDGET}), with nothing in it that only several transports need`, async () => {
+    const { websocketOnly } = await measured();
+    console.log(`bundle: WebSocket-only ${websocketOnly.gzip} B gz (budget ${WEBSOCKET_ONLY_BUDGET} B)`);
+    expect(websocketOnly.gzip).toBeLessThanOrEqual(WEBSOCKET_ONLY_CEILING);
+    const modules = bytesByModule(websocketOnly).map((entry) => entry.module);
+    expect(
+      modules.filter((module) => /\/(sse|long-polling|http-[a-z-]+|transport-memory|upgrade-probe)\.ts$|eventsource-parser/.test(module)),
+    ).toEqual([]);
+    expect(modules.some((module) => module.endsWith('/transports/websocket.ts'))).toBe(true);
   });
 
   it('keeps synced state and presence out of the main entry: they come with the pushwire/sync add-on only', async () => {

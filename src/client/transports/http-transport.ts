@@ -1,7 +1,7 @@
 import type { TransportName } from '../../protocol/frames.js';
 import { MAX_BODY_HEADER } from '../../protocol/http.js';
 import { httpRequest } from './http-request.js';
-import { HttpUpstream } from './http-upstream.js';
+import { httpUpstream } from './http-upstream.js';
 import type { ReceiptPacing, TransportDefinition, TransportHandlers } from './transport.js';
 
 /**
@@ -44,7 +44,7 @@ export function httpTransport(
     connectTimeout: 10_000,
     create({ url, handlers }) {
       let started = false;
-      const upstream = new HttpUpstream(url, (reason) => connection.fail_(reason));
+      const upstream = httpUpstream(url, (reason) => connection.fail_(reason));
       const connection: HttpConnection = {
         handlers_: handlers,
         closed_: false,
@@ -59,7 +59,9 @@ export function httpTransport(
         failHttp_: (status, body, detail = '') =>
           connection.fail_(`HTTP ${status}${detail}: ${body.slice(0, 200)}`, status === 413 ? 1009 : 1006),
       };
-      queueMicrotask(() => connection.closed_ || handlers.open());
+      queueMicrotask(() => {
+        if (!connection.closed_) handlers.open();
+      });
       return {
         send(text) {
           if (connection.closed_) return;

@@ -32,10 +32,9 @@ export interface HttpUpstream {
  * most one POST in flight; frames sent meanwhile wait and go together in the next one, newline-
  * separated, in order, each POST at most the server's max body. A failed POST fails the pipe (`fail`,
  * once; the upstream stops): the session layer resumes on a new connection and resends whatever the
- * server has not acknowledged. `new HttpUpstream(url, fail)`; a closure rather than a class, as its
- * state then minifies to local names.
+ * server has not acknowledged.
  */
-export const HttpUpstream = function (url: string, fail: (reason: string) => void): HttpUpstream {
+export function httpUpstream(url: string, fail: (reason: string) => void): HttpUpstream {
   let queue: string[] = [];
   let sizes: number[] = [];
   let queuedBytes = 0;
@@ -65,12 +64,18 @@ export const HttpUpstream = function (url: string, fail: (reason: string) => voi
 
   const pump = async (): Promise<void> => {
     if (inFlight || stopped || token === '') return;
-    if (queue.length === 0) return void (finishing && stop());
+    if (queue.length === 0) {
+      if (finishing) stop();
+      return;
+    }
     // One frame always goes (the session layer never makes one over the max payload), then as many
     // more as fit, counting the newline before each.
     let count = 1;
     let bytes = sizes[0]!;
-    while (count < queue.length && bytes + 1 + sizes[count]! <= maxBody) bytes += 1 + sizes[count++]!;
+    while (count < queue.length && bytes + 1 + sizes[count]! <= maxBody) {
+      bytes += 1 + sizes[count]!;
+      count++;
+    }
     const body = queue.splice(0, count).join('\n');
     sizes.splice(0, count);
     queuedBytes -= bytes - (count - 1);
@@ -117,4 +122,4 @@ export const HttpUpstream = function (url: string, fail: (reason: string) => voi
       else void pump();
     },
   };
-} as unknown as new (url: string, fail: (reason: string) => void) => HttpUpstream;
+}

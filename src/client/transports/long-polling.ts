@@ -13,7 +13,9 @@ export const longPolling: TransportDefinition = /* @__PURE__ */ httpTransport('l
   let token = '';
   let received = 0;
   let body: string | undefined = hello;
-  for (let attempt = 0; !connection.closed_; ) {
+  /** Polls lost on the way in a row (one is tried again at once; a second fails the pipe). */
+  let lostPolls = 0;
+  while (!connection.closed_) {
     let res: Response;
     let text: string;
     try {
@@ -25,11 +27,12 @@ export const longPolling: TransportDefinition = /* @__PURE__ */ httpTransport('l
       text = await res.text();
     } catch (error) {
       // A poll lost on the way is tried once more at once; a failed open is a failed attempt.
-      if (body || attempt++) connection.fail_(`${body ? 'open' : 'poll'} failed: ${(error as Error).message}`);
+      if (body || lostPolls > 0) connection.fail_(`${body ? 'open' : 'poll'} failed: ${(error as Error).message}`);
+      lostPolls++;
       continue;
     }
     body = undefined;
-    attempt = 0;
+    lostPolls = 0;
     if (connection.closed_ || res.status === 204) continue;
     if (res.status !== 200) return connection.failHttp_(res.status, text);
     if (token === '') {

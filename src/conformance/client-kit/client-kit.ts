@@ -1,7 +1,7 @@
 import { Skip } from '../check.js';
 import { type Attempt, type KitReport, mergeAttempts, type RuleResult, summarize } from '../report.js';
 import type { Adapter } from './adapter.js';
-import { type ClientCheck, clientChecks, clientRulesNotChecked, type ClientTransport } from './client-checks.js';
+import { type ClientCheck, clientChecks, type ClientTransport } from './client-checks.js';
 import { ScriptServer } from './script-server.js';
 
 export interface ClientKitOptions {
@@ -17,7 +17,7 @@ export interface ClientKitOptions {
 }
 
 /** The transports the scripted server speaks. */
-const KIT_TRANSPORTS: ClientTransport[] = ['websocket', 'long-polling'];
+const KIT_TRANSPORTS: ClientTransport[] = ['websocket', 'sse', 'long-polling'];
 const CHECK_DEADLINE = 30_000;
 
 /**
@@ -46,17 +46,20 @@ export async function runClientKit(options: ClientKitOptions): Promise<KitReport
         outcomes[index] = [{ transport: transports[0]!, outcome: 'skip', detail: 'the client does not declare this rule' }];
         continue;
       }
-      const on = check.once ? transports.slice(0, 1) : transports;
+      const applicable = transports.filter((name) => !check.on || check.on.includes(name));
+      if (applicable.length === 0) {
+        outcomes[index] = [{ transport: transports[0]!, outcome: 'skip', detail: `the client has none of ${check.on!.join(', ')}` }];
+        continue;
+      }
+      const on = check.once ? applicable.slice(0, 1) : applicable;
       outcomes[index] = [];
-      for (const transport of on) outcomes[index].push(await attempt(check, transport, transports, options.startAdapter, timeoutMs));
+      for (const transport of on)
+        outcomes[index].push(await attempt(check, transport, transports, ready.implements, options.startAdapter, timeoutMs));
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 4) }, worker));
   const results = new Map<string, RuleResult>();
   checks.forEach((check, index) => mergeAttempts(results, check, outcomes[index]!));
-  for (const [id, why] of Object.entries(clientRulesNotChecked)) {
-    if (selected(id)) results.set(id, { id, title: 'not checked by the kit', outcome: 'skip', passedOn: [], details: [why] });
-  }
   return summarize([...results.values()], write);
 }
 
@@ -64,6 +67,7 @@ async function attempt(
   check: ClientCheck,
   transport: ClientTransport,
   transports: ClientTransport[],
+  declared: string[],
   startAdapter: () => Adapter,
   timeoutMs: number,
 ): Promise<Attempt> {
@@ -77,7 +81,7 @@ async function attempt(
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`the check did not finish within ${CHECK_DEADLINE} ms`)), CHECK_DEADLINE);
     });
-    await Promise.race([check.run({ server, adapter, transport, transports, timeoutMs }), deadline]);
+    await Promise.race([check.run({ server, adapter, transport, transports, declared, timeoutMs }), deadline]);
     return { transport, outcome: 'pass', detail: '' };
   } catch (error) {
     return { transport, outcome: error instanceof Skip ? 'skip' : 'fail', detail: error instanceof Error ? error.message : String(error) };

@@ -8,9 +8,7 @@ export const applicationChecks: ServerCheck[] = [
     scope: 'each',
     control: true,
     async run(t) {
-      const ch = t.channel();
-      const peer = await t.handshake();
-      await t.subscribe(peer, 1, ch);
+      const { peer, ch } = await t.subscribedSession();
       await t.control.call({ op: 'state', ch, doc: { a: 1, list: [1, 2] } });
       await t.control.call({ op: 'state', ch, doc: { list: [2], b: 'x' } });
       await peer.until(() => peer.frames('m').length === 2, 'two state messages');

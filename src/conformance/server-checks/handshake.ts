@@ -1,4 +1,4 @@
-import { type ServerCheck, expect, expectEqual, receiptCount, Skip } from '../check.js';
+import { type ServerCheck, expect, expectEqual, Skip } from '../check.js';
 import type { Frame } from '../peer.js';
 
 const isInt = (value: unknown, min: number): boolean => typeof value === 'number' && Number.isSafeInteger(value) && value >= min;
@@ -51,11 +51,7 @@ export const handshakeChecks: ServerCheck[] = [
     scope: 'each',
     control: true,
     async run(t) {
-      const ch = t.channel();
-      const peer = await t.handshake();
-      await t.subscribe(peer, 1, ch);
-      await t.control.publish(ch, 'x', 3);
-      await peer.until(() => peer.frames('m').length === 3, 'three messages');
+      const { peer } = await t.subscribedSession({ messages: 3 });
       await peer.send({ t: 'ack', n: 2 });
       const w = peer.welcome()!;
       const cases: [string, Frame][] = [
@@ -78,9 +74,7 @@ export const handshakeChecks: ServerCheck[] = [
     scope: 'each',
     control: true,
     async run(t) {
-      const ch = t.channel();
-      const peer = await t.handshake();
-      await t.subscribe(peer, 1, ch);
+      const { peer, ch } = await t.subscribedSession();
       await t.acked(peer, 1);
       await t.control.publish(ch, 'before', 2);
       await peer.until(() => peer.frames('m').length === 2, 'two messages');
@@ -110,11 +104,7 @@ export const handshakeChecks: ServerCheck[] = [
     scope: 'each',
     control: true,
     async run(t) {
-      const ch = t.channel();
-      const peer = await t.handshake();
-      await t.subscribe(peer, 1, ch);
-      await t.control.publish(ch, 'x', 2);
-      await peer.until(() => receiptCount(peer) === 3, 'three reliable frames');
+      const { peer } = await t.subscribedSession({ messages: 2 });
       peer.cut();
       const resumed = await t.resume(peer, 3);
       expect(resumed.welcome()!.resumed === true, 'resume with rx 3');

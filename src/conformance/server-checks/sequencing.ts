@@ -1,4 +1,4 @@
-import { type ServerCheck, expect, expectEqual, indexOf, receiptCount, sleep } from '../check.js';
+import { type ServerCheck, expect, expectEqual, indexOf, sleep } from '../check.js';
 import type { Frame } from '../peer.js';
 
 const KNOWN_CODES = new Set([
@@ -117,9 +117,7 @@ export const sequencingChecks: ServerCheck[] = [
     scope: 'each',
     control: true,
     async run(t) {
-      const ch = t.channel();
-      const peer = await t.handshake();
-      await t.subscribe(peer, 1, ch);
+      const { peer, ch } = await t.subscribedSession();
       const again = await t.subscribe(peer, 2, ch);
       expectEqual([again.t, again.s], ['subd', 2], 'answer to the second sub');
       await t.control.publish(ch, 'once');
@@ -134,9 +132,7 @@ export const sequencingChecks: ServerCheck[] = [
     scope: 'each',
     control: true,
     async run(t) {
-      const ch = t.channel();
-      const { epoch } = await t.control.publish(ch, 'x', 5);
-      const peer = await t.handshake();
+      const { peer, ch, epoch } = await t.sessionAndHistory(5);
       const subd = await t.subscribe(peer, 1, ch, { from: [epoch, 3], rewind: 5 });
       expectEqual([subd.st, subd.q], ['recovered', 3], 'subd st and q');
       await peer.until(() => peer.frames('m').length >= 2, 'the messages after 3');
@@ -165,9 +161,7 @@ export const sequencingChecks: ServerCheck[] = [
     scope: 'each',
     control: true,
     async run(t) {
-      const ch = t.channel('pub');
-      const peer = await t.handshake();
-      await t.subscribe(peer, 1, ch);
+      const { peer, ch } = await t.subscribedSession({ kind: 'pub' });
       await peer.send({ t: 'pub', s: 2, ch, d: { mine: true } });
       const m = await peer.waitFor((f) => f.t === 'm', 'its own message');
       expectEqual(m.d, { mine: true }, 'payload');
@@ -204,11 +198,7 @@ export const sequencingChecks: ServerCheck[] = [
     scope: 'each',
     control: true,
     async run(t) {
-      const ch = t.channel();
-      const peer = await t.handshake();
-      await t.subscribe(peer, 1, ch);
-      await t.control.publish(ch, 'x', 2);
-      await peer.until(() => receiptCount(peer) === 3, 'three reliable frames');
+      const { peer } = await t.subscribedSession({ messages: 2 });
       await peer.send({ t: 'pong', n: 3 });
       await roundTrip(peer);
       peer.cut();
@@ -222,11 +212,7 @@ export const sequencingChecks: ServerCheck[] = [
     scope: 'each',
     control: true,
     async run(t) {
-      const ch = t.channel();
-      const peer = await t.handshake();
-      await t.subscribe(peer, 1, ch);
-      await t.control.publish(ch, 'x', 3);
-      await peer.until(() => receiptCount(peer) === 4, 'four reliable frames');
+      const { peer } = await t.subscribedSession({ messages: 3 });
       await peer.send({ t: 'ack', n: 2 }, { t: 'ack', n: 1 }, { t: 'ack', n: 999 });
       await roundTrip(peer);
       peer.cut();

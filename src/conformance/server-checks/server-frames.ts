@@ -1,4 +1,5 @@
-import { type ServerCheck, expect, expectEqual, indexOf, receiptCount, Skip, sleep } from '../check.js';
+import { type CheckRun, type ServerCheck, expect, expectEqual, indexOf, receiptCount, Skip, sleep } from '../check.js';
+import type { Peer } from '../peer.js';
 import { roundTrip } from './sequencing.js';
 
 /** Section 6: reliable frames, subscriptions, heartbeat, close; section 8 close codes; section 9 bounds. */
@@ -9,9 +10,7 @@ export const serverFrameChecks: ServerCheck[] = [
     scope: 'each',
     control: true,
     async run(t) {
-      const ch = t.channel();
-      const peer = await t.handshake();
-      await t.subscribe(peer, 1, ch);
+      const { peer, ch } = await t.subscribedSession();
       await peer.send(
         { t: 'get', s: 2, ch },
         { t: 'req', s: 3, d: 1 },
@@ -46,11 +45,7 @@ export const serverFrameChecks: ServerCheck[] = [
     scope: 'each',
     control: true,
     async run(t) {
-      const ch = t.channel();
-      const peer = await t.handshake();
-      await t.subscribe(peer, 1, ch);
-      await t.control.publish(ch, { text: 'é ✓ "quoted"', n: [1, 2] }, 4);
-      await peer.until(() => peer.frames('m').length === 4, 'four messages');
+      const { peer } = await t.subscribedSession({ messages: 4, data: { text: 'é ✓ "quoted"', n: [1, 2] } });
       peer.cut();
       const again = await t.resume(peer, 1);
       await roundTrip(again);
@@ -87,9 +82,7 @@ export const serverFrameChecks: ServerCheck[] = [
     scope: 'each',
     control: true,
     async run(t) {
-      const ch = t.channel();
-      await t.control.publish(ch, 'x', 3);
-      const peer = await t.handshake();
+      const { peer, ch } = await t.sessionAndHistory(3);
       const subd = await t.subscribe(peer, 1, ch);
       await t.acked(peer, 1);
       expectEqual([subd.t, subd.s, subd.ch, subd.st, subd.q, subd.h], ['subd', 1, ch, 'new', 3, 3], 'subd');
@@ -103,9 +96,7 @@ export const serverFrameChecks: ServerCheck[] = [
     scope: 'each',
     control: true,
     async run(t) {
-      const ch = t.channel();
-      const { epoch } = await t.control.publish(ch, 'x', 6);
-      const peer = await t.handshake();
+      const { peer, ch, epoch } = await t.sessionAndHistory(6);
       const subd = await t.subscribe(peer, 1, ch, { from: [epoch, 2] });
       expectEqual([subd.st, subd.e, subd.q, subd.h], ['recovered', epoch, 2, 6], 'subd');
       await t.control.publish(ch, 'live', 2);
@@ -124,9 +115,7 @@ export const serverFrameChecks: ServerCheck[] = [
     scope: 'each',
     control: true,
     async run(t) {
-      const ch = t.channel();
-      const { epoch } = await t.control.publish(ch, 'x', 3);
-      const peer = await t.handshake();
+      const { peer, ch, epoch } = await t.sessionAndHistory(3);
       const other = await t.subscribe(peer, 1, ch, { from: ['another-epoch', 1] });
       expectEqual(other.st, 'reset', 'st for another epoch');
       const above = await t.subscribe(peer, 2, t.channel(), { from: [epoch, 50] });
@@ -146,14 +135,28 @@ export const serverFrameChecks: ServerCheck[] = [
     },
   },
   {
+    id: 'BD3',
+    title: 'channel history is bounded: past it the oldest are dropped (a resume from before them resets), the newest kept',
+    scope: 'each',
+    control: true,
+    async run(t) {
+      const history = t.config.historyMessages;
+      if (history === null || history > 5_000) throw new Skip('the history limit is unknown or too large to overflow quickly');
+      const { peer, ch, epoch, seq } = await t.sessionAndHistory(history + 5);
+      const dropped = await t.subscribe(peer, 1, ch, { from: [epoch, 1] });
+      expectEqual([dropped.st, dropped.q], ['reset', seq], 'a resume from a dropped message');
+      const kept = await t.subscribe(peer, 2, ch, { from: [epoch, seq - 3] });
+      expectEqual(kept.st, 'recovered', 'a resume from the newest messages');
+      await peer.until(() => peer.frames('m').filter((f) => f.ch === ch).length >= 3, 'the three newest replayed');
+    },
+  },
+  {
     id: 'SB4',
     title: 'rewind N → st new and the N most recent messages, q just before the first',
     scope: 'each',
     control: true,
     async run(t) {
-      const ch = t.channel();
-      await t.control.publish(ch, 'x', 8);
-      const peer = await t.handshake();
+      const { peer, ch } = await t.sessionAndHistory(8);
       const subd = await t.subscribe(peer, 1, ch, { rewind: 3 });
       expectEqual([subd.st, subd.q, subd.h], ['new', 5, 8], 'subd');
       await peer.until(() => peer.frames('m').length === 3, 'three messages');
@@ -170,9 +173,7 @@ export const serverFrameChecks: ServerCheck[] = [
     scope: 'each',
     control: true,
     async run(t) {
-      const ch = t.channel();
-      const { epoch } = await t.control.publish(ch, 'old', 5);
-      const peer = await t.handshake();
+      const { peer, ch, epoch } = await t.sessionAndHistory(5, 'old');
       const publishing = t.control.publish(ch, 'live', 40);
       await peer.send({ t: 'sub', s: 1, ch, from: [epoch, 0] });
       const last = await publishing;
@@ -224,17 +225,25 @@ export const serverFrameChecks: ServerCheck[] = [
     scope: 'each',
     control: true,
     async run(t) {
-      const { hb, grace } = t.config;
-      if (hb > 5_000) throw new Skip(`hb ${hb} ms is too long to wait for`);
-      const peer = await t.handshake();
       let answered = 0;
-      const deadline = Date.now() + 2 * hb + grace + 500;
-      while (Date.now() < deadline && !peer.closed) {
+      await staysConnected(t, 'answered every ping', async (peer, hb) => {
         await peer.until(() => peer.frames('ping').length > answered || peer.closed !== null, 'a ping', 2 * hb + 1_000);
         answered = peer.frames('ping').length;
         await peer.send({ t: 'pong', n: receiptCount(peer) });
-      }
-      expect(peer.closed === null, `closed although it answered every ping: ${JSON.stringify(peer.closed)}`);
+      });
+    },
+  },
+  {
+    id: 'CF5',
+    title: 'any client frame is a sign of life: a client that sends receipts but never answers a ping stays connected',
+    scope: 'each',
+    control: true,
+    async run(t) {
+      const peer = await staysConnected(t, 'sent a receipt every hb/2', async (peer, hb) => {
+        await peer.send({ t: 'ack', n: receiptCount(peer) });
+        await sleep(hb / 2);
+      });
+      expect(peer.frames('ping').length > 0, 'the server sent pings meanwhile');
     },
   },
   {
@@ -285,9 +294,7 @@ export const serverFrameChecks: ServerCheck[] = [
     async run(t) {
       const frames = t.config.outboundFrames;
       if (frames > 2_000) throw new Skip(`the outbound bound (${frames} frames) is too large to fill quickly`);
-      const ch = t.channel();
-      const peer = await t.handshake();
-      await t.subscribe(peer, 1, ch);
+      const { peer, ch } = await t.subscribedSession();
       await t.control.publish(ch, 'x', frames + 5);
       expectEqual((await peer.waitClosed('close 4002')).code, 4002, 'close code');
       const again = (await t.resume(peer)).welcome()!;
@@ -304,9 +311,7 @@ export const serverFrameChecks: ServerCheck[] = [
       if (historyMessages === null || historyMessages <= outboundFrames / 2 || historyMessages > 5_000) {
         throw new Skip('needs a history (known, under 5,000) larger than half the outbound buffer');
       }
-      const ch = t.channel();
-      const { epoch, seq } = await t.control.publish(ch, 'x', historyMessages);
-      const peer = await t.handshake();
+      const { peer, ch, epoch, seq } = await t.sessionAndHistory(historyMessages);
       const recovery = await t.subscribe(peer, 1, ch, { from: [epoch, 0] });
       expectEqual([recovery.st, recovery.q], ['reset', seq], 'a recovery over half the buffer');
       const rewind = await t.subscribe(peer, 2, t.channel(), {});
@@ -388,3 +393,17 @@ export const serverFrameChecks: ServerCheck[] = [
     },
   },
 ];
+
+/**
+ * A session that does `live` over and over until past the latest heartbeat deadline (2·hb + grace,
+ * SC2) must still be connected; returns its peer.
+ */
+async function staysConnected(t: CheckRun, what: string, live: (peer: Peer, hb: number) => Promise<void>): Promise<Peer> {
+  const { hb, grace } = t.config;
+  if (hb > 5_000) throw new Skip(`hb ${hb} ms is too long to wait for`);
+  const peer = await t.handshake();
+  const deadline = Date.now() + 2 * hb + grace + 500;
+  while (Date.now() < deadline && !peer.closed) await live(peer, hb);
+  expect(peer.closed === null, `closed although it ${what}: ${JSON.stringify(peer.closed)}`);
+  return peer;
+}

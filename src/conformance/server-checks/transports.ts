@@ -38,8 +38,7 @@ export const transportChecks: ServerCheck[] = [
     title: 'every server frame is a JSON object with a string t',
     scope: 'each',
     async run(t) {
-      const peer = await t.handshake();
-      await t.subscribe(peer, 1, t.channel());
+      const { peer } = await t.subscribedSession();
       await peer.send({ t: 'ping', id: 1 }, { t: 'zap' });
       await peer.until(() => peer.frames('pong').length === 1 && peer.frames('err').length === 1, 'pong and err');
       expectEqual(peer.violations, [], 'frames that are not JSON objects with a string t');
@@ -132,6 +131,30 @@ export const transportChecks: ServerCheck[] = [
       const peer = t.open({ t: 'hello', v: 1 }, { headers: evil });
       await peer.opened();
       expectEqual(peer.openStatus, 403, 'status');
+    },
+  },
+  {
+    id: 'TR3',
+    title: 'the Origin policy applies to every HTTP endpoint: a page origin not allowed gets 403',
+    scope: 'once',
+    async run(t) {
+      const headers = { origin: 'http://evil.example', 'content-type': 'text/plain;charset=UTF-8' };
+      const hello = JSON.stringify({ t: 'hello', v: 1 });
+      const endpoints: [string, string, string?][] = [
+        ['POST', '/sse', hello],
+        ['POST', '/poll', hello],
+        ['GET', '/poll'],
+        ['POST', '/send', JSON.stringify({ t: 'ping', id: 1 })],
+        ['POST', '/bye', JSON.stringify({ sid: 'x', secret: 'y' })],
+        ['GET', `/events?channel=${encodeURIComponent(t.channel())}`],
+      ];
+      for (const [method, path, body] of endpoints) {
+        const answer = await fetchText(`${t.kit.url}${path}`, { method, headers, body });
+        expect(
+          answer.status === 403 && answer.body.startsWith('forbidden: origin not allowed'),
+          `${method} ${path} from a foreign origin: ${answer.status} ${answer.body.slice(0, 80)}`,
+        );
+      }
     },
   },
   {
@@ -330,6 +353,26 @@ export const transportChecks: ServerCheck[] = [
     },
   },
   {
+    id: 'LP9',
+    title: 'a long-polling client that stops polling fills its session buffer and is evicted (4002), before its poll queue overflows',
+    scope: 'long-polling',
+    control: true,
+    async run(t) {
+      const frames = t.config.outboundFrames;
+      if (frames > 2_000) throw new Skip(`an outbound buffer of ${frames} frames is too large to fill quickly`);
+      const peer = asPoll(t.open({ t: 'hello', v: 1 }, { manualPolls: true }));
+      await peer.opened();
+      const ch = t.channel();
+      await peer.send({ t: 'sub', s: 1, ch });
+      await peer.poll();
+      await t.control.publish(ch, 'x', frames + 5);
+      for (let polls = 0; polls < 20 && !peer.closed; polls++) {
+        if ((await peer.poll()).status === 404) break;
+      }
+      expectEqual(peer.closed?.code, 4002, 'close code after the client stopped polling');
+    },
+  },
+  {
     id: 'LP2',
     title: 'a poll with a bad Pushwire-Received → 400; an unknown token → 404; an SSE token → 400',
     scope: 'long-polling',
@@ -473,9 +516,9 @@ export const transportChecks: ServerCheck[] = [
     async run(t) {
       const others = t.kit.offered.filter((name) => name !== t.transport);
       if (others.length === 0) throw new Skip('the server offers one transport');
-      const ch = t.channel();
-      let peer = await t.handshake();
-      await t.subscribe(peer, 1, ch);
+      const first = await t.subscribedSession();
+      const ch = first.ch;
+      let peer = first.peer;
       let seq = 0;
       for (const other of others) {
         peer.cut();

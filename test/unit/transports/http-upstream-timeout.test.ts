@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, expect, it, vi } from 'vitest';
-import { HttpUpstream, UPSTREAM_TIMEOUT } from '../../../src/client/transports/http-upstream.js';
+import { httpUpstream, UPSTREAM_TIMEOUT } from '../../../src/client/transports/http-upstream.js';
 
 let posts: { signal: AbortSignal; answer: (status: number) => void }[];
 
@@ -22,7 +22,7 @@ afterEach(() => {
 
 it('fails the pipe when an upstream POST is not answered in time (a half-open connection), once', async () => {
   const failures: string[] = [];
-  const upstream = new HttpUpstream('http://example.test/pushwire', (reason) => failures.push(reason));
+  const upstream = httpUpstream('http://example.test/pushwire', (reason) => failures.push(reason));
   upstream.ready_('token', 65_536);
   upstream.push_('{"t":"ack","n":5}');
   expect(posts).toHaveLength(1);
@@ -37,7 +37,7 @@ it('fails the pipe when an upstream POST is not answered in time (a half-open co
 
 it('lets POSTs that are answered in time go on, one after the other', async () => {
   const failures: string[] = [];
-  const upstream = new HttpUpstream('http://example.test/pushwire', (reason) => failures.push(reason));
+  const upstream = httpUpstream('http://example.test/pushwire', (reason) => failures.push(reason));
   upstream.ready_('token', 65_536);
   upstream.push_('{"s":1,"t":"msg","d":1}');
   upstream.push_('{"s":2,"t":"msg","d":2}');

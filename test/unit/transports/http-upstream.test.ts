@@ -1,7 +1,7 @@
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { HttpUpstream } from '../../../src/client/transports/http-upstream.js';
+import { httpUpstream } from '../../../src/client/transports/http-upstream.js';
 import { delay, waitFor } from '../../support/wait.js';
 import { BASE } from './mock-pushwire.js';
 
@@ -25,7 +25,7 @@ it("cuts batches at the server's max body, keeps one POST in flight and the orde
     }),
   );
   const failures: string[] = [];
-  const upstream = new HttpUpstream(BASE, (reason) => failures.push(reason));
+  const upstream = httpUpstream(BASE, (reason) => failures.push(reason));
   const frames = Array.from({ length: 40 }, (_, i) => JSON.stringify({ t: 'msg', s: i + 1, d: 'x'.repeat(i % 7) }));
   for (const frame of frames.slice(0, 5)) upstream.push_(frame); // queued until the connection is named
   upstream.ready_('tok', 100);
@@ -47,7 +47,7 @@ it("fails the pipe with the server's answer when a POST is refused, and sends no
     }),
   );
   const failures: string[] = [];
-  const upstream = new HttpUpstream(BASE, (reason) => failures.push(reason));
+  const upstream = httpUpstream(BASE, (reason) => failures.push(reason));
   upstream.ready_('tok', 1000);
   upstream.push_('{"t":"ping","id":1}');
   await waitFor(() => failures.length === 1, 'the failure', 5_000);
@@ -67,7 +67,7 @@ it('on finish, still sends what is queued, then reports done', async () => {
       return new HttpResponse(null, { status: 204 });
     }),
   );
-  const upstream = new HttpUpstream(BASE, () => {});
+  const upstream = httpUpstream(BASE, () => {});
   upstream.ready_('tok', 1000);
   upstream.push_('{"t":"ack","n":5}');
   upstream.push_('{"t":"bye"}');

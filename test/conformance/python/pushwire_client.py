@@ -1,15 +1,18 @@
 #!/usr/bin/env python3
-"""A small Pushwire client in Python (standard library only), on the long-polling transport.
+"""A small Pushwire client in Python (standard library only), on SSE or long-polling.
 
 Written from docs/PROTOCOL.md alone, as a third party would. It is also its own client-kit adapter
 (docs/CONFORMANCE.md): commands arrive as JSON lines on stdin, events leave as JSON lines on stdout.
+Usage: pushwire_client.py [sse|long-polling]   (the transport it offers; default long-polling)
 """
+import http.client
 import json
 import queue
 import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 IMPLEMENTS = ['CL1', 'CL2', 'CL3', 'CL4', 'CL5', 'CL7', 'CL8', 'CL9', 'EN3', 'EN9', 'HS13']
@@ -40,8 +43,9 @@ class Entry:
 
 
 class Client:
-    def __init__(self, url, command_queue_lock):
+    def __init__(self, url, transport, command_queue_lock):
         self.url = url.rstrip('/')
+        self.transport = transport
         self.lock = command_queue_lock
         self.sid = None
         self.secret = None
@@ -117,6 +121,39 @@ class Client:
             if self.sid is not None:
                 hello.update({'sid': self.sid, 'secret': self.secret, 'rx': self.rx})
             self.generation += 1
+        if self.transport == 'sse':
+            self.stream(hello)
+        else:
+            self.long_poll(hello)
+
+    def stream(self, hello):
+        """SSE (SE1-SE3): POST {path}/sse with the hello; the answer is an event stream, one frame per data line."""
+        parts = urllib.parse.urlsplit(self.url)
+        connection = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=10)
+        connection.connect()
+        sock = connection.sock  # kept: the heartbeat deadline (CL5) becomes its read timeout
+        try:
+            connection.request('POST', parts.path + '/sse', body=compact(hello).encode('utf-8'),
+                               headers={'Content-Type': 'text/plain;charset=UTF-8'})
+            response = connection.getresponse()
+            if response.status != 200:
+                raise ConnectionError('sse answered %d' % response.status)
+            self.token = response.headers.get('Pushwire-Connection')
+            while not self.stopped and not self.closing:
+                line = response.readline()
+                if not line:
+                    raise ConnectionError('the stream ended')
+                line = line.decode('utf-8').rstrip('\r\n')
+                if line.startswith('data:'):
+                    text = line[5:]
+                    self.frame(json.loads(text[1:] if text.startswith(' ') else text))
+                # Silence past hb + grace (any bytes count, keepalive comments too) times the read out.
+                sock.settimeout(self.hb * 1.5 / 1000.0)
+        finally:
+            connection.close()
+            sock.close()
+
+    def long_poll(self, hello):
         request = urllib.request.Request(self.url + '/poll', data=compact(hello).encode('utf-8'), method='POST',
                                          headers={'Content-Type': 'text/plain;charset=UTF-8'})
         last_batch = 0
@@ -183,7 +220,11 @@ class Client:
         self.hb = frame.get('hb', self.hb)
         if frame.get('resumed'):
             self.rx = frame['rx']
-            resend = [entry for entry in self.outbox]
+            if frame.get('resync'):
+                # CL4a: another node took the session over; it knows what we sent, not our channels.
+                # Every channel is subscribed again from its position, after what is unacknowledged.
+                self.resubscribe_all()
+            resend = list(self.outbox)
         else:
             self.rx = 0
             if had_session:
@@ -195,12 +236,7 @@ class Client:
                 self.outbox = []
                 self.next_s = 1
                 self.newest_sub = {}
-                self.resyncing = set()
-                for ch, position in self.positions.items():
-                    sub = {'t': 'sub', 'ch': ch}
-                    if position is not None:
-                        sub['from'] = position
-                    self.enqueue_unlocked(sub, None)
+                self.resubscribe_all()
                 for entry in unsent:
                     frame_again = {k: v for k, v in entry.frame.items() if k != 's'}
                     self.enqueue_unlocked(frame_again, entry.ident)
@@ -208,8 +244,17 @@ class Client:
         self.sid = frame['sid']
         self.secret = frame['secret']
         self.open = True
-        emit({'event': 'open', 'resumed': bool(frame.get('resumed')), 'transport': 'long-polling'})
+        emit({'event': 'open', 'resumed': bool(frame.get('resumed')), 'transport': self.transport})
         self.flush(resend)
+
+    def resubscribe_all(self):
+        """A sub for every channel, from its position (a newer sub: the older one's subd is ignored, CL3d)."""
+        self.resyncing = set()
+        for ch, position in self.positions.items():
+            sub = {'t': 'sub', 'ch': ch}
+            if position is not None:
+                sub['from'] = position
+            self.enqueue_unlocked(sub, None)
 
     def enqueue_unlocked(self, frame, ident):
         frame = dict(frame)
@@ -297,7 +342,10 @@ class Client:
 
 
 def main():
-    emit({'event': 'ready', 'implements': IMPLEMENTS, 'transports': ['long-polling']})
+    transport = sys.argv[1] if len(sys.argv) > 1 else 'long-polling'
+    if transport not in ('sse', 'long-polling'):
+        sys.exit('usage: pushwire_client.py [sse|long-polling]')
+    emit({'event': 'ready', 'implements': IMPLEMENTS, 'transports': [transport]})
     lock = threading.RLock()
     client = None
     for line in sys.stdin:
@@ -306,7 +354,7 @@ def main():
         command = json.loads(line)
         kind = command.get('cmd')
         if kind == 'connect':
-            client = Client(command['url'], lock)
+            client = Client(command['url'], transport, lock)
             threading.Thread(target=client.run, daemon=True).start()
         elif client is None:
             continue
