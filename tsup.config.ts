@@ -11,7 +11,7 @@ const mangle = { esbuildOptions: (options: { mangleProps?: RegExp }) => void (op
 const serverBuild = {
   name: 'server-build',
   setup(build: { onResolve(options: { filter: RegExp }, resolve: () => { path: string; external: boolean }): void }) {
-    build.onResolve({ filter: /\/server\/index\.js$/ }, () => ({ path: './server.js', external: true }));
+    build.onResolve({ filter: /\/server\/index\.js$|^pushwire\/server$/ }, () => ({ path: './server.js', external: true }));
   },
 };
 
@@ -53,8 +53,8 @@ export default defineConfig([
     splitting: false,
   },
   {
-    // The CLI (ESM only: it is run, never imported). It imports the server build beside it rather than
-    // carrying a second copy of the server.
+    // The CLI (ESM only: it is run, never imported), with the demo's server (demo/server/) for `pushwire
+    // demo`. It imports the server build beside it rather than carrying a second copy of the server.
     entry: { cli: 'src/cli.ts' },
     esbuildPlugins: [serverBuild],
     format: ['esm'],

@@ -40,7 +40,11 @@ export const FULL_CLIENT_BUDGET = 9_000;
 // (issue 15: session.ts, handshake.ts, liveness.ts, timers.ts, upgrade-probe.ts; function declarations
 // and if statements instead of comma operators and `&&` chains; imports no longer ordered for gzip):
 // 8,693 → 9,197 B gz. To be cut back under the budget by structure.
-export const FULL_CLIENT_CEILING = 9_200;
+// Raised to 9,230 for the promise policy (issue 16: every promise the client returns is marked handled,
+// so a fire-and-forget send that fails is no unhandled rejection): 9,194 → 9,221 B gz.
+// Raised to 9,260 for refused credentials (issue 16: close 4200 retried on the same transport with a
+// fresh token and backoff, at most 3 times, then an error; no fallback): 9,221 → 9,258 B gz.
+export const FULL_CLIENT_CEILING = 9_260;
 
 /** The budget for the WebSocket-only client (`pushwire/websocket`), min+gzip (issue 15). */
 export const WEBSOCKET_ONLY_BUDGET = 5_600;
@@ -49,8 +53,10 @@ export const WEBSOCKET_ONLY_BUDGET = 5_600;
  * What the test suite enforces for the WebSocket-only client today: 5,981 B gz measured when it became
  * an entry of its own (src/client/websocket-client.ts: no SSE, long-polling, transport memory or upgrade
  * probe; the same client with them was 6,065 B before the split into parts). Lower it with every cut.
+ * Raised to 6,020 for the promise policy (issue 16, see FULL_CLIENT_CEILING): 5,981 → 6,012 B gz, and
+ * to 6,050 for refused credentials (issue 16): 6,012 → 6,045 B gz.
  */
-export const WEBSOCKET_ONLY_CEILING = 6_000;
+export const WEBSOCKET_ONLY_CEILING = 6_050;
 
 export interface BundleSize {
   name: string;

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { loadServeConfig, settingsHelp } from './cli/config.js';
 import { jsonLogger } from './cli/json-logger.js';
 import { startStandaloneServer } from './cli/serve.js';
-import { startDemoServer } from './demo/demo-server.js';
+import { startDemoServer } from '../demo/server/demo-server.js';
 import { runConformanceCommand } from './conformance/cli.js';
 
 const USAGE = `Usage: pushwire <command> [options]

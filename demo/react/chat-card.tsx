@@ -1,6 +1,6 @@
 import { useChannel, useConnection, usePresence, usePushwire } from 'pushwire/react';
 import { type FormEvent, useEffect, useLayoutEffect, useRef, useState } from 'react';
-import { CHAT_CHANNEL, type ChatEvent } from '../../src/demo/demo-messages.js';
+import { CHAT_CHANNEL, type ChatEvent } from '../shared/demo-messages.js';
 import type { ChannelTracker } from '../shared/channel-tracker.js';
 import { CHAT_HISTORY, noticeText, timeOf } from '../shared/chat-text.js';
 import { useRequestError } from './use-error.js';

@@ -1,6 +1,6 @@
 import { useChannel, useClientEvent, useConnection, usePushwire } from 'pushwire/react';
 import { useEffect, useState } from 'react';
-import { GAME_CHANNEL, type GameSnapshot, type GameState, type Seat } from '../../src/demo/demo-messages.js';
+import { GAME_CHANNEL, type GameSnapshot, type GameState, type Seat } from '../shared/demo-messages.js';
 import type { ChannelTracker } from '../shared/channel-tracker.js';
 import { COLOUR, gameStatus, newerGame } from '../shared/game-text.js';
 import { useRequestError } from './use-error.js';

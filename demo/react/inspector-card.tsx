@@ -1,6 +1,6 @@
 import { useChannel, useConnection, usePushwire } from 'pushwire/react';
 import { useEffect, useState, useSyncExternalStore } from 'react';
-import { TICKS_CHANNEL, type TickEvent } from '../../src/demo/demo-messages.js';
+import { TICKS_CHANNEL, type TickEvent } from '../shared/demo-messages.js';
 import type { DemoClient } from '../shared/demo-client.js';
 import { urlForcing } from '../shared/transport-choice.js';
 

@@ -1,6 +1,6 @@
 import { useSyncedState } from 'pushwire/react';
 import { useEffect } from 'react';
-import { ODDS_CHANNEL, type OddsBoard } from '../../src/demo/demo-messages.js';
+import { ODDS_CHANNEL, type OddsBoard } from '../shared/demo-messages.js';
 import type { ChannelTracker } from '../shared/channel-tracker.js';
 import { arrow, matchName, OUTCOMES, price, trackOdds } from '../shared/odds-text.js';
 

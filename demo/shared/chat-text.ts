@@ -1,4 +1,4 @@
-import type { ChatEvent } from '../../src/demo/demo-messages.js';
+import type { ChatEvent } from '../shared/demo-messages.js';
 
 /** Chat history kept on the page: as much as the server keeps. */
 export const CHAT_HISTORY = 1000;

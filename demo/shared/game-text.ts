@@ -1,4 +1,4 @@
-import type { GameState, Seat } from '../../src/demo/demo-messages.js';
+import type { GameState, Seat } from '../shared/demo-messages.js';
 
 export const COLOUR: Record<Seat, string> = { 1: 'Red', 2: 'Yellow' };
 

@@ -1,5 +1,5 @@
 import type { StateChange } from 'pushwire/sync';
-import type { Market, OddsBoard } from '../../src/demo/demo-messages.js';
+import type { Market, OddsBoard } from '../shared/demo-messages.js';
 import type { ChannelTracker } from './channel-tracker.js';
 
 export const OUTCOMES = ['1', 'X', '2'] as const;

@@ -1,4 +1,4 @@
-import { CHAT_CHANNEL, type ChatEvent } from '../../src/demo/demo-messages.js';
+import { CHAT_CHANNEL, type ChatEvent } from '../shared/demo-messages.js';
 import { CHAT_HISTORY, noticeText, timeOf } from '../shared/chat-text.js';
 import type { DemoClient } from '../shared/demo-client.js';
 import type { Identity } from '../shared/identity.js';

@@ -1,4 +1,4 @@
-import { GAME_CHANNEL, type GameSnapshot, type GameState, type Seat } from '../../src/demo/demo-messages.js';
+import { GAME_CHANNEL, type GameSnapshot, type GameState, type Seat } from '../shared/demo-messages.js';
 import type { DemoClient } from '../shared/demo-client.js';
 import { COLOUR, gameStatus, newerGame } from '../shared/game-text.js';
 import type { Identity } from '../shared/identity.js';

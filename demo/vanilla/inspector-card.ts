@@ -1,4 +1,4 @@
-import { TICKS_CHANNEL, type TickEvent } from '../../src/demo/demo-messages.js';
+import { TICKS_CHANNEL, type TickEvent } from '../shared/demo-messages.js';
 import type { DemoClient } from '../shared/demo-client.js';
 import { urlForcing } from '../shared/transport-choice.js';
 import { fill, h } from './dom.js';

@@ -1,5 +1,5 @@
 import type { SyncedState } from 'pushwire/sync';
-import { ODDS_CHANNEL, type Market, type OddsBoard } from '../../src/demo/demo-messages.js';
+import { ODDS_CHANNEL, type Market, type OddsBoard } from '../shared/demo-messages.js';
 import type { DemoClient } from '../shared/demo-client.js';
 import type { PushwireSync } from '../shared/pushwire-module.js';
 import { arrow, matchName, OUTCOMES, price, trackOdds } from '../shared/odds-text.js';

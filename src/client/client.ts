@@ -2,6 +2,7 @@ import { isValidChannelName } from '../protocol/channel.js';
 import type { SnapshotFrame, TransportName } from '../protocol/frames.js';
 import type { ClientEvents, ClientOptions, ClientState, SendOptions } from './client-types.js';
 import { Emitter } from './emitter.js';
+import { handled } from './errors.js';
 import { createSession, type OptionalParts, type Session } from './session.js';
 import type { MessageInfo, SubscribeOptions, Subscription, SubscriptionHandlers } from './subscription.js';
 
@@ -81,13 +82,14 @@ export class PushwireClientBase extends Emitter<ClientEvents> {
 
   /**
    * Publishes to a channel; resolves when the server has handled it. Rejects with a PushwireError:
-   * `too_large`, `queue_full`, `forbidden`, `timeout`, `session_lost` or `closed`.
+   * `too_large`, `queue_full`, `forbidden`, `timeout`, `session_lost` or `closed`. Like every promise
+   * of the client, one nobody awaits is no unhandled rejection (see `handled`, errors.ts).
    */
   publish(channel: string, data: unknown, options: SendOptions = {}): Promise<void> {
     try {
       checkChannel(channel);
     } catch (error) {
-      return Promise.reject(error);
+      return handled(Promise.reject(error));
     }
     return this.session_.submit_({ t: 'pub', ch: channel, d: data ?? null }, options.timeout);
   }
@@ -108,7 +110,7 @@ export class PushwireClientBase extends Emitter<ClientEvents> {
 
   /** Measures the round trip to the server, ms. */
   ping(): Promise<number> {
-    return this.session_.ping_();
+    return handled(this.session_.ping_());
   }
 
   /** Ends the session for good: tells the server, stops reconnecting, leaves no timer behind. */

@@ -5,7 +5,7 @@ import { backoffDelay } from './backoff.js';
 import { channelBook } from './channel-book.js';
 import type { ClientEvents, ClientOptions, ClientState } from './client-types.js';
 import { systemClock } from './clock.js';
-import { PushwireError } from './errors.js';
+import { handled, PushwireError } from './errors.js';
 import { handshake } from './handshake.js';
 import { liveness } from './liveness.js';
 import { transportPlan } from './negotiation.js';
@@ -16,6 +16,12 @@ import { namedTimers } from './timers.js';
 import type { TransportMemory, TransportMemoryOptions } from './transport-memory.js';
 import type { ReceiptPacing, Transport, TransportDefinition, TransportHandlers } from './transports/transport.js';
 import type { ProbeHost, UpgradeProbe } from './upgrade-probe.js';
+
+/**
+ * Refused credentials (close 4200–4299) are tried again with a fresh result of the `auth` function this
+ * many times in a row, with the reconnect backoff; one more refusal and the client stops with an error.
+ */
+const MAX_REAUTH_RETRIES = 3;
 
 /**
  * Receipts (acks of server frames) go out after this many frames, with every `pong`, and this long after
@@ -105,6 +111,8 @@ export function createSession(url: string, options: ClientOptions, emit: Emit, p
   let retries = 0;
   /** A session was open once: a lost connection is `reconnecting`, not `connecting`. */
   let everOpen = false;
+  /** Refusals of our credentials (4200–4299) since the last welcome. */
+  let refusals = 0;
   let pingId = 0;
 
   const probe =
@@ -215,22 +223,24 @@ export function createSession(url: string, options: ClientOptions, emit: Emit, p
     // next hello starts a new session (no secret: see sendHello), which reports the old one as lost.
     if (code === CloseCode.OtherUser) secret = '';
     const action = closeAction(code);
-    if (action === 'stop' || (action === 'reauth' && typeof options.auth !== 'function')) {
+    if (action === 'reauth') refusals++;
+    if (action === 'stop' || (action === 'reauth' && (typeof options.auth !== 'function' || refusals > MAX_REAUTH_RETRIES))) {
       emit('error', closedError(`refused by the server (${code}): ${reason}`));
       shutdown(code, reason);
       return;
     }
     if (!setState(everOpen ? 'reconnecting' : 'connecting')) return; // a listener closed the client
-    if (failedAttempt && retry === undefined) {
+    if (failedAttempt && retry === undefined && action !== 'reauth') {
       // Before the welcome, any failure is the transport's (unless the server asked for a later
-      // retry: a shutdown): the next transport gets its chance at once.
+      // retry, a shutdown, or refused our credentials: no fault of the transport, which is tried again
+      // with fresh ones and not left for another or forgotten): the next transport gets its chance at once.
       const from = status.transport_!;
       const next = plan.advance_();
       emit('fallback', { from, to: next?.name ?? null, code, reason });
       if ((status.state_ as ClientState) === 'closed') return; // a listener closed the client
       if (next) return timers.set_('retry', 0, connectNow);
     }
-    plan.restart_();
+    plan.restart_(action === 'reauth' ? status.transport_! : undefined);
     const delay = retry === undefined ? backoffDelay(retries, options.reconnect ?? {}, random) : random() * retry;
     retries++;
     timers.set_('retry', delay, connectNow);
@@ -312,6 +322,7 @@ export function createSession(url: string, options: ClientOptions, emit: Emit, p
           channels.resubscribeAll_();
         }
         retries = 0;
+        refusals = 0;
         everOpen = true;
         if (!setState('open')) return;
         alive.watch_();
@@ -379,8 +390,9 @@ export function createSession(url: string, options: ClientOptions, emit: Emit, p
     return entry;
   }
 
+  /** Queues `body`; the promise (handled: see errors.ts) settles with its ack or answer, its error, or the timeout. */
   function submit<T>(body: OutboundBody, timeout = defaultTimeout(body)): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
+    const promise = new Promise<T>((resolve, reject) => {
       if (status.state_ === 'closed') return reject(closedError());
       let timer: unknown;
       const stopTimer = (): void => {
@@ -409,6 +421,7 @@ export function createSession(url: string, options: ClientOptions, emit: Emit, p
         }, timeout);
       }
     });
+    return handled(promise);
   }
 
   function defaultTimeout(body: OutboundBody): number {
@@ -417,7 +430,7 @@ export function createSession(url: string, options: ClientOptions, emit: Emit, p
 
   function unsubscribe(subscription: Subscription): Promise<void> {
     if (!channels.remove_(subscription) || status.state_ === 'closed') return Promise.resolve();
-    return new Promise((resolve, reject) => enqueue({ t: 'unsub', ch: subscription.channel }, () => resolve(), reject));
+    return handled(new Promise((resolve, reject) => enqueue({ t: 'unsub', ch: subscription.channel }, () => resolve(), reject)));
   }
 
   // ---- the page ----

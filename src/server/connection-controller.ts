@@ -149,7 +149,7 @@ export class ConnectionController implements ConnectionHandler {
   private route(text: string): void {
     const session = this.session!;
     const now = monotonicNow();
-    session.lastSeen = now;
+    session.heard(now);
     this.core.counters.framesIn++;
     const bytes = Buffer.byteLength(text);
     const parsed = parseClientFrame(text);

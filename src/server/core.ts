@@ -10,7 +10,14 @@ import { PING_FRAME, closeFrame, errorFrame, welcomeFrame } from './frames.js';
 import { AddressCounts, type ResolvedLimits } from './limits.js';
 import type { Logger } from './logger.js';
 import { Counters, type ServerStats } from './metrics.js';
-import type { AuthResult, HandshakeInfo, ResolvedOptions, ServerHooks, SessionEndReason } from './options.js';
+import {
+  ALL_TRANSPORTS,
+  type AuthResult,
+  type HandshakeInfo,
+  type ResolvedOptions,
+  type ServerHooks,
+  type SessionEndReason,
+} from './options.js';
 import { randomToken } from './random.js';
 import { secretMatches } from './session-secret.js';
 import { userIdentity } from './user-identity.js';
@@ -23,7 +30,7 @@ import { isStatePatchMessage } from '../protocol/state-message.js';
 import { PresenceRefusal, PresenceRegistry } from './presence/presence-registry.js';
 import { answerGet } from './state/snapshot-frame.js';
 import { StateStore } from './state/state-store.js';
-import type { StoredSession } from './cluster/cluster.js';
+import type { StoredSession } from './cluster/cluster-link.js';
 
 /** Why a handshake that `authorize` accepted is still refused: the connection closes with `code`. */
 export interface HandshakeRefusal {
@@ -111,7 +118,7 @@ export class ServerCore implements SessionHost {
   }
 
   stats(): ServerStats {
-    const byTransport: Record<TransportName, number> = { websocket: 0, sse: 0, 'long-polling': 0 };
+    const byTransport = Object.fromEntries(ALL_TRANSPORTS.map((name) => [name, 0])) as Record<TransportName, number>;
     let connected = 0;
     for (const session of this.sessions.values()) {
       const transport = session.connection?.transport;
@@ -176,12 +183,6 @@ export class ServerCore implements SessionHost {
         await this.cluster?.opened(session);
       }
     }
-    const previous = session.connection;
-    if (previous && previous !== connection) {
-      session.connection = null;
-      previous.close(CloseCode.Replaced, 'replaced by a newer connection of this session');
-    }
-    session.lastSeen = monotonicNow();
     const rx = resumed && !resync ? hello.rx! : 0;
     const welcome = welcomeFrame({
       v: PROTOCOL_VERSION,
@@ -254,7 +255,6 @@ export class ServerCore implements SessionHost {
       this.counters,
       memory,
     );
-    session.remoteAddress = remoteAddress;
     this.sessions.set(session.id, session);
     return session;
   }
@@ -317,12 +317,11 @@ export class ServerCore implements SessionHost {
 
   /** The connection ended; the session waits `sessionTtl` for the client to come back. */
   detach(session: ServerSession, connection: Connection): void {
-    if (session.connection !== connection) return;
-    session.connection = null;
-    if (session.ended) return;
-    session.expiryTimer = setTimeout(() => this.endSession(session, 'expired'), this.options.sessionTtl);
-    session.expiryTimer.unref?.();
+    session.detach(connection, this.options.sessionTtl, this.expire);
   }
+
+  /** A session whose client stayed away for the session TTL ends. */
+  private readonly expire = (session: ServerSession): void => this.endSession(session, 'expired');
 
   /**
    * The connection ended before its session was open (e.g. while a stalled Redis held the session's
@@ -336,20 +335,16 @@ export class ServerCore implements SessionHost {
 
   endSession(session: ServerSession, reason: SessionEndReason, code: number = CloseCode.ServerShutdown, message: string = reason): void {
     if (session.ended) return;
-    session.ended = true;
+    session.end();
     this.sessions.delete(session.id);
     this.counters.sessionsEnded[reason]++;
     this.perAddress.remove(session.remoteAddress);
-    clearTimeout(session.expiryTimer);
     this.cluster?.ended(session, reason === 'moved');
     this.channels.unsubscribeAll(session);
     void this.presence.leaveAll(session);
     session.out.clear();
     this.memory.close(session.memory);
-    session.flushAck();
-    const connection = session.connection;
-    session.connection = null;
-    connection?.close(code, message);
+    session.disconnect(code, message);
     this.logger.debug('session end', { session: session.id, reason });
     try {
       this.hooks.onClose?.(session, reason);

@@ -201,7 +201,8 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
   };
 }
 
-const ALL_TRANSPORTS: readonly TransportName[] = ['websocket', 'sse', 'long-polling'];
+/** Every transport the server has an endpoint for (transports/endpoints.ts), in the default order. */
+export const ALL_TRANSPORTS: readonly TransportName[] = ['websocket', 'sse', 'long-polling'];
 
 function resolveTransports(transports: TransportName[] | undefined): TransportName[] {
   if (transports === undefined) return [...ALL_TRANSPORTS];

@@ -42,20 +42,27 @@ export interface SessionHost {
   end(session: ServerSession, code: number, reason: string): void;
 }
 
+/**
+ * One client's session: its frames both ways, and its lifecycle. The lifecycle state (the connection
+ * it is on, the expiry while its client is away, whether it ended, when its client was last heard) is
+ * changed only by its own methods — attach, detach, heard, end — which the session layer (core.ts)
+ * calls; everyone else reads it.
+ */
 export class ServerSession implements Session, Subscriber {
   private dataObject: Record<string, unknown> | undefined;
   readonly subscriptions = new Map<string, SessionSubscription>();
   readonly out: OutboundBuffer;
-  connection: Connection | null = null;
-  remoteAddress = '';
-  ended = false;
-  /** When the client last sent anything, for the heartbeat check. */
-  lastSeen = 0;
-  expiryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The connection its client is on; null while the client is away, and once the session ended. */
+  private current: Connection | null = null;
+  private isEnded = false;
+  /** When the client last sent anything (monotonic ms), for the heartbeat check. */
+  private heardAt = 0;
+  /** Ends the session once its client has been away for the session TTL. */
+  private expiry: ReturnType<typeof setTimeout> | undefined;
   /** The transport of the last connection, to notice a switch on resume. */
-  lastTransport: TransportName | null = null;
+  private previousTransport: TransportName | null = null;
   /** Its record in the cluster store, when the server runs as one of several nodes. */
-  mirror: SessionMirror | null = null;
+  private record: SessionMirror | null = null;
   /** Frames and bytes per second this session may send. */
   readonly rate: InboundRate;
   /** Highest client sequence number handled; the cumulative ack. */
@@ -83,6 +90,37 @@ export class ServerSession implements Session, Subscriber {
   ) {
     this.out = new OutboundBuffer(limits.maxFrames, limits.maxBytes, memory);
     this.rate = new InboundRate(resolveLimits(limits), monotonicNow());
+  }
+
+  get connection(): Connection | null {
+    return this.current;
+  }
+
+  /** Whether the session has ended: it takes and sends no more frames. */
+  get ended(): boolean {
+    return this.isEnded;
+  }
+
+  /** When its client last sent anything (monotonic ms). */
+  get lastSeen(): number {
+    return this.heardAt;
+  }
+
+  get lastTransport(): TransportName | null {
+    return this.previousTransport;
+  }
+
+  get remoteAddress(): string {
+    return this.memory.addressName;
+  }
+
+  get mirror(): SessionMirror | null {
+    return this.record;
+  }
+
+  /** From now on the session keeps its record in the cluster store up to date through `mirror`. */
+  mirrorTo(mirror: SessionMirror): void {
+    this.record = mirror;
   }
 
   /** The application's per-session values (made on first use: most sessions never have any). */
@@ -149,17 +187,55 @@ export class ServerSession implements Session, Subscriber {
    * everything up to it, so those frames are released.
    */
   attach(connection: Connection, welcome: OutFrame, rx: number): void {
+    const previous = this.current;
+    if (previous && previous !== connection) {
+      this.current = null; // so that its end does not start the expiry
+      previous.close(CloseCode.Replaced, 'replaced by a newer connection of this session');
+    }
+    this.heard(monotonicNow());
     this.receipt(rx);
     const replay = this.out.since(rx);
-    this.connection = connection;
+    this.current = connection;
     connection.account?.(this.memory);
-    this.lastTransport = connection.transport;
-    clearTimeout(this.expiryTimer);
-    this.expiryTimer = undefined;
+    this.previousTransport = connection.transport;
+    clearTimeout(this.expiry);
+    this.expiry = undefined;
     connection.send(welcome);
     for (const frame of replay) connection.send(frame);
     if (this.handledSeq > 0) connection.send(ackFrame(this.handledSeq));
     this.host.wrote?.(this);
+  }
+
+  /** The client sent something (`now`: monotonic ms): its heartbeat deadline counts from here. */
+  heard(now: number): void {
+    this.heardAt = now;
+  }
+
+  /**
+   * The connection ended. If it was the session's, the session waits `ttl` ms for its client to come
+   * back on another connection, then `expire` ends it.
+   */
+  detach(connection: Connection, ttl: number, expire: (session: ServerSession) => void): void {
+    if (this.current !== connection) return;
+    this.current = null;
+    if (this.isEnded) return;
+    this.expiry = setTimeout(expire, ttl, this);
+    this.expiry.unref?.();
+  }
+
+  /** Ends the session: its expiry is off, and it takes and sends no more frames. Then `disconnect`. */
+  end(): void {
+    this.isEnded = true;
+    clearTimeout(this.expiry);
+    this.expiry = undefined;
+  }
+
+  /** The last step of ending: the client gets the ack of what was handled, then its connection closes with `code`. */
+  disconnect(code: number, reason: string): void {
+    this.flushAck();
+    const connection = this.current;
+    this.current = null;
+    connection?.close(code, reason);
   }
 
   /** The client received every reliable frame up to `n`: they are released. */

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PushwireClient } from '../../src/client/index.js';
-import type { ChatEvent, GameSnapshot, GameState } from '../../src/demo/demo-messages.js';
-import { type DemoServer, startDemoServer } from '../../src/demo/demo-server.js';
+import type { ChatEvent, GameSnapshot, GameState } from '../../demo/shared/demo-messages.js';
+import { type DemoServer, startDemoServer } from '../../demo/server/demo-server.js';
 import { silentLogger } from '../../src/server/logger.js';
 import { openClient } from '../support/client-harness.js';
 import { closeAfterTest, closeAll } from '../support/close-after-test.js';

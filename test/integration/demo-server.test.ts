@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DemoServer, startDemoServer } from '../../src/demo/demo-server.js';
+import { type DemoServer, startDemoServer } from '../../demo/server/demo-server.js';
 import { silentLogger } from '../../src/server/logger.js';
 
 // Needs the build (`npm test` builds first): the pages load the bundles from dist/.

@@ -1,5 +1,5 @@
 import type { Position } from '../../protocol/frames.js';
-import type { ClusterLink } from '../cluster/cluster.js';
+import type { ClusterLink } from '../cluster/cluster-link.js';
 
 /** One message of a channel, as the broker stores and fans it out. `json` is the payload, serialized once. */
 export interface BrokerMessage {
@@ -121,7 +121,7 @@ export interface Broker {
    * and retry). A snapshot of `null` is kept as a tombstone with its sequence number.
    */
   publishState(channel: string, json: string, snapshot: SnapshotJson, expected: Position): Promise<BrokerMessage | null>;
-  /** For a store shared by several nodes: one link per server node (see cluster/cluster.ts). */
+  /** For a store shared by several nodes: one link per server node (see cluster/cluster-link.ts). */
   cluster?(): ClusterLink;
   close(): Promise<void>;
 }

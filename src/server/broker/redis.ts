@@ -16,8 +16,8 @@ import {
 import type { HistoryLimits } from './memory.js';
 import { randomToken } from '../random.js';
 import { assertInstalled } from '../optional-dependency.js';
-import type { ClusterLink } from '../cluster/cluster.js';
-import { type RedisClients, RedisClusterLink } from './redis-cluster.js';
+import type { ClusterLink } from '../cluster/cluster-link.js';
+import { type RedisClients, RedisClusterLink } from '../cluster/redis-cluster-link.js';
 
 export interface RedisBrokerOptions {
   /** Redis URL. Default `redis://127.0.0.1:6379`. */
@@ -304,7 +304,7 @@ export class RedisBroker implements Broker {
   }
 
   private onPubSub(topic: string, payload: string): void {
-    if (!topic.startsWith(this.topic(''))) return; // a call between nodes (redis-cluster.ts)
+    if (!topic.startsWith(this.topic(''))) return; // a call between nodes (cluster/redis-cluster-link.ts)
     const channel = topic.slice(this.prefix.length + 2);
     const [epoch, seq, time] = payload.split('\n', 3) as [string, string, string];
     const json = payload.slice(epoch.length + seq.length + time.length + 3);

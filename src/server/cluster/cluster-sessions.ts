@@ -3,7 +3,7 @@ import { OutFrame } from '../out-frame.js';
 import { secretHash, secretHashMatches } from '../session-secret.js';
 import { userIdentity } from '../user-identity.js';
 import type { ServerSession } from '../session.js';
-import { type ClusterLink, type NodeAnswer, type NodeCall, NodeNotListening, type StoredSession } from './cluster.js';
+import { type ClusterLink, type NodeAnswer, type NodeCall, NodeNotListening, type StoredSession } from './cluster-link.js';
 import { SessionMirror } from './session-mirror.js';
 
 /** How long a node waits for another to give up a session before taking it anyway, ms. */
@@ -85,7 +85,7 @@ export class ClusterSessions {
 
   /** A new session on this node: its record is written before its client hears of it. */
   async opened(session: ServerSession): Promise<void> {
-    session.mirror = this.mirror(session.id);
+    session.mirrorTo(this.mirror(session.id));
     await this.save(session, { secretHash: secretHash(session.secret), user: userIdentity(session.user), handled: 0, frames: [] });
   }
 
@@ -140,9 +140,11 @@ export class ClusterSessions {
     const frames = record.frames.filter(({ n }) => n > rx);
     for (const { text } of frames) session.enqueue(new OutFrame(text, true));
     const renumbered = frames.map(({ text }, i) => ({ n: i + 1, text }));
-    session.mirror = this.mirror(
-      session.id,
-      renumbered.map(({ n }) => n),
+    session.mirrorTo(
+      this.mirror(
+        session.id,
+        renumbered.map(({ n }) => n),
+      ),
     );
     await this.save(
       session,

@@ -1,6 +1,6 @@
 import type { Logger } from '../logger.js';
 import type { OutFrame } from '../out-frame.js';
-import type { ClusterLink } from './cluster.js';
+import type { ClusterLink } from './cluster-link.js';
 
 /**
  * Channel messages and subscription confirmations are not kept in a session's record: a client that

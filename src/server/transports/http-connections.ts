@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpHeader, HttpPath } from '../../protocol/http.js';
-import type { NodeAnswer, NodeCall } from '../cluster/cluster.js';
+import type { NodeAnswer, NodeCall } from '../cluster/cluster-link.js';
 import type { Connection } from '../connection.js';
 import type { ServerCore } from '../core.js';
 import { eachFrame } from '../frame-lines.js';

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { longPolling, PushwireClient, sse, websocket } from '../../../src/client/index.js';
-import { fakeTransport } from '../fake-transport.js';
+import { fakeTransport } from '../fakes/index.js';
 
 /** `pagehide` as the browser fires it: `persisted` when the page goes into the back/forward cache. */
 function pagehide(persisted: boolean): void {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { backoffDelay } from '../../../src/client/backoff.js';
 import type { ReconnectInfo } from '../../../src/client/index.js';
-import { advance, record, settle, useMockServer } from '../mock-pushwire-server.js';
+import { advance, record, settle, useMockServer } from '../fakes/index.js';
 import { seeded } from '../../support/seeded-random.js';
 
 const JUST_BELOW_ONE = 1 - 2 ** -53;

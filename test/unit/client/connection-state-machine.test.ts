@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { ClientState, CloseInfo, ReconnectInfo } from '../../../src/client/index.js';
 import type { PushwireError } from '../../../src/client/errors.js';
 import { connect, websocket } from '../../../src/client/index.js';
-import { advance, record, settle, track, useMockServer } from '../mock-pushwire-server.js';
+import { advance, record, settle, track, useMockServer } from '../fakes/index.js';
 
 const mock = useMockServer();
 /** random() = 0.5 and a 1 s first delay: the first reconnect waits exactly 500 ms. */

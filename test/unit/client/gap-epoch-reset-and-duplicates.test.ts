@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MessageInfo, SubscribedInfo } from '../../../src/client/index.js';
 import type { PushwireClient } from '../../../src/client/index.js';
-import { settle, track, useMockServer } from '../mock-pushwire-server.js';
+import { settle, track, useMockServer } from '../fakes/index.js';
 
 const mock = useMockServer();
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ClientState, ReconnectInfo } from '../../../src/client/index.js';
-import { advance, record, settle, track, useMockServer } from '../mock-pushwire-server.js';
+import { advance, record, settle, track, useMockServer } from '../fakes/index.js';
 
 const mock = useMockServer();
 /** Heartbeat 1 s, default grace = half of it: dead after 1.5 s of silence. */

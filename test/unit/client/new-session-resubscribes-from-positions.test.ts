@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { OpenInfo, SubscribedInfo } from '../../../src/client/index.js';
-import { advance, record, settle, track, useMockServer } from '../mock-pushwire-server.js';
+import { advance, record, settle, track, useMockServer } from '../fakes/index.js';
 
 const mock = useMockServer();
 const reconnect = { min: 1000, max: 1000 };

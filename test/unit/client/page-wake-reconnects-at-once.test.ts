@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { PushwireClient } from '../../../src/client/index.js';
-import { advance, settle, useMockServer } from '../mock-pushwire-server.js';
+import { advance, settle, useMockServer } from '../fakes/index.js';
 
 const mock = useMockServer();
 /** Backoff far longer than any test waits: a connection before it proves the wake worked. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PushwireError } from '../../../src/client/errors.js';
-import { advance, record, settle, track, useMockServer } from '../mock-pushwire-server.js';
+import { advance, record, settle, track, useMockServer } from '../fakes/index.js';
 
 const mock = useMockServer();
 

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { longPolling, sse, websocket } from '../../../src/client/index.js';
-import { useFakeClient } from '../fake-transport.js';
+import { useFakeClient } from '../fakes/index.js';
 
 const start = useFakeClient();
 

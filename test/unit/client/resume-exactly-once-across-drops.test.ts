@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { advance, settle, track, useMockServer, type MockConnection } from '../mock-pushwire-server.js';
+import { advance, settle, track, useMockServer, type MockConnection } from '../fakes/index.js';
 import { seeded } from '../../support/seeded-random.js';
 
 const mock = useMockServer();

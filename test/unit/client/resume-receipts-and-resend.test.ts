@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { advance, settle, track, useMockServer } from '../mock-pushwire-server.js';
+import { advance, settle, track, useMockServer } from '../fakes/index.js';
 
 const mock = useMockServer();
 const reconnect = { min: 1000, max: 1000 };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { boardFull, COLUMNS, dropDisc, emptyBoard, ROWS, winningLine } from '../../../src/demo/connect-four.js';
-import type { Cell } from '../../../src/demo/demo-messages.js';
+import { boardFull, COLUMNS, dropDisc, emptyBoard, ROWS, winningLine } from '../../../demo/server/connect-four.js';
+import type { Cell } from '../../../demo/shared/demo-messages.js';
 
 function play(moves: Array<[number, 1 | 2]>): { board: Cell[][]; last: [number, number] } {
   const board = emptyBoard();

@@ -5,7 +5,7 @@ import { MemoryBroker } from '../../../src/server/broker/memory.js';
 import { ChannelRegistry } from '../../../src/server/channels.js';
 import type { Connection } from '../../../src/server/connection.js';
 import { silentLogger } from '../../../src/server/logger.js';
-import type { OutFrame } from '../../../src/server/out-frame.js';
+import { OutFrame } from '../../../src/server/out-frame.js';
 import { ServerSession, type SessionHost } from '../../../src/server/session.js';
 import { closeAfterTest, closeAll } from '../../support/close-after-test.js';
 import { delay, waitFor } from '../../support/wait.js';
@@ -68,7 +68,8 @@ function session(): { session: ServerSession; frames: Frame[] } {
     send: (frame: OutFrame) => void frames.push(JSON.parse(frame.text) as Frame),
     close: () => {},
   };
-  made.connection = connection;
+  made.attach(connection, new OutFrame('{"t":"welcome"}', false), 0);
+  frames.length = 0; // the welcome
   return { session: made, frames };
 }
 

@@ -134,12 +134,8 @@ describe("a session's inbox bound", () => {
       memory.open('sid', ''),
     );
     const closes: number[] = [];
-    session.connection = {
-      transport: 'websocket',
-      pendingBytes: 0,
-      send: () => {},
-      close: (code) => closes.push(code),
-    } satisfies Connection;
+    const connection: Connection = { transport: 'websocket', pendingBytes: 0, send: () => {}, close: (code) => closes.push(code) };
+    session.attach(connection, new OutFrame('{"t":"welcome"}', false), 0);
     const receive = (s: number): void => session.receive({ s, frame: { t: 'msg', s, d: s } }, 500);
     for (let s = 1; s <= 3; s++) receive(s);
     expect(memory.inbox).toBe(3 * 700); // 500 bytes each plus the entry's overhead

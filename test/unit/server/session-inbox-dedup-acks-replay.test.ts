@@ -44,6 +44,12 @@ function recordingHost() {
   };
 }
 
+/** Puts the session on `c`'s connection, forgetting the welcome it sends there. */
+function attach(session: ServerSession, c: { connection: Connection; frames: Frame[] }): void {
+  session.attach(c.connection, new OutFrame('{"t":"welcome"}', false), 0);
+  c.frames.length = 0;
+}
+
 const msg = (s: number): InboundItem => ({ s, frame: { t: 'msg', s, d: s } });
 const turns = async (n: number) => {
   for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve));
@@ -62,8 +68,9 @@ describe('ServerSession inbox', () => {
   it('handles a frame resent after a reconnect once, and acks it again', async () => {
     const rec = recordingHost();
     const session = new ServerSession('sid', 'secret', null, { maxFrames: 100, maxBytes: 1 << 20 }, rec.host);
-    const { connection: c, frames } = connection();
-    session.connection = c;
+    const c = connection();
+    const { frames } = c;
+    attach(session, c);
     for (const s of [1, 2, 3]) session.receive(msg(s));
     await turns(10);
     frames.length = 0;
@@ -76,8 +83,9 @@ describe('ServerSession inbox', () => {
   it('sends one cumulative ack per turn, not one per frame', async () => {
     const host: SessionHost = { handle: async () => {}, overflow: () => {}, end: () => {} };
     const session = new ServerSession('sid', 'secret', null, { maxFrames: 100, maxBytes: 1 << 20 }, host);
-    const { connection: c, frames } = connection();
-    session.connection = c;
+    const c = connection();
+    const { frames } = c;
+    attach(session, c);
     for (let s = 1; s <= 50; s++) session.receive(msg(s));
     await turns(3);
     expect(frames).toEqual([{ t: 'ack', s: 50 }]);
@@ -87,7 +95,7 @@ describe('ServerSession inbox', () => {
     const rec = recordingHost();
     const session = new ServerSession('sid', 'secret', null, { maxFrames: 100, maxBytes: 1 << 20 }, rec.host);
     for (const s of [1, 2, 3]) session.receive(msg(s));
-    session.ended = true;
+    session.end();
     await turns(10);
     expect(rec.handled).toEqual([1]);
   });
@@ -98,7 +106,7 @@ describe('ServerSession outbound frames', () => {
     const host: SessionHost = { handle: async () => {}, overflow: () => {}, end: () => {} };
     const session = new ServerSession('sid', 'secret', null, { maxFrames: 100, maxBytes: 1 << 20 }, host);
     const first = connection();
-    session.connection = first.connection;
+    attach(session, first);
     session.receive(msg(1));
     await turns(3);
     for (const d of ['a', 'b', 'c']) session.send(d);
@@ -112,8 +120,9 @@ describe('ServerSession outbound frames', () => {
   it('reports an overflow instead of sending past the bound', () => {
     const rec = recordingHost();
     const session = new ServerSession('sid', 'secret', null, { maxFrames: 2, maxBytes: 1 << 20 }, rec.host);
-    const { connection: c, frames } = connection();
-    session.connection = c;
+    const c = connection();
+    const { frames } = c;
+    attach(session, c);
     for (const d of [1, 2, 3]) session.enqueue(directFrame(String(d)));
     // (A `ping` asking for a receipt goes with them: the buffer holds a quarter of its bound, SC6.)
     expect(frames.filter((f) => f.t === 'msg').map((f) => f.d)).toEqual([1, 2]);
@@ -123,9 +132,10 @@ describe('ServerSession outbound frames', () => {
   it('sends nothing once ended', () => {
     const host: SessionHost = { handle: async () => {}, overflow: () => {}, end: () => {} };
     const session = new ServerSession('sid', 'secret', null, { maxFrames: 100, maxBytes: 1 << 20 }, host);
-    const { connection: c, frames } = connection();
-    session.connection = c;
-    session.ended = true;
+    const c = connection();
+    const { frames } = c;
+    attach(session, c);
+    session.end();
     session.send('late');
     expect(frames).toEqual([]);
     expect(session.out.size).toBe(0);

@@ -3,7 +3,7 @@ import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { httpUpstream } from '../../../src/client/transports/http-upstream.js';
 import { delay, waitFor } from '../../support/wait.js';
-import { BASE } from './mock-pushwire.js';
+import { BASE } from '../fakes/index.js';
 
 const network = setupServer();
 beforeAll(() => network.listen({ onUnhandledRequest: 'error' }));

@@ -5,7 +5,7 @@ import { longPolling } from '../../../src/client/transports/long-polling.js';
 import { sse } from '../../../src/client/transports/sse.js';
 import { websocket } from '../../../src/client/transports/websocket.js';
 import { delay, waitFor } from '../../support/wait.js';
-import { BASE, MockPushwire } from './mock-pushwire.js';
+import { BASE, MockPushwire } from '../fakes/index.js';
 
 const network = setupServer();
 beforeAll(() => network.listen({ onUnhandledRequest: 'error' }));

@@ -6,7 +6,7 @@ import { sse } from '../../../src/client/transports/sse.js';
 import { longPolling } from '../../../src/client/transports/long-polling.js';
 import type { TransportHandlers } from '../../../src/client/transports/transport.js';
 import { waitFor } from '../../support/wait.js';
-import { BASE } from './mock-pushwire.js';
+import { BASE } from '../fakes/index.js';
 
 const network = setupServer();
 beforeAll(() => network.listen({ onUnhandledRequest: 'error' }));

@@ -6,7 +6,7 @@ import {
   type NodeCall,
   NodeNotListening,
   type StoredSession,
-} from '../cluster/cluster.js';
+} from './cluster-link.js';
 import { randomToken } from '../random.js';
 import { userIdentity } from '../user-identity.js';
 
@@ -117,7 +117,7 @@ interface Waiting {
 }
 
 /**
- * The cluster side of the Redis broker: session records in hashes (`sess:<id>`: secret hash, user,
+ * The cluster link on Redis (it shares the Redis broker's clients): session records in hashes (`sess:<id>`: secret hash, user,
  * node, handled seq) with their kept frames in lists (`sout:<id>`), node heartbeats in one sorted set
  * (`nodes`), and a pub/sub topic per node (`n:<node>`) for calls between nodes.
  */

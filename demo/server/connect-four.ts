@@ -1,4 +1,4 @@
-import type { Cell, Seat } from './demo-messages.js';
+import type { Cell, Seat } from '../shared/demo-messages.js';
 
 export const ROWS = 6;
 export const COLUMNS = 7;

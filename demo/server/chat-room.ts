@@ -1,5 +1,5 @@
-import type { Session } from '../server/index.js';
-import { CHAT_CHANNEL, type ChatEvent } from './demo-messages.js';
+import type { Session } from 'pushwire/server';
+import { CHAT_CHANNEL, type ChatEvent } from '../shared/demo-messages.js';
 import { DemoError } from './request-parser.js';
 
 export type Publish = (channel: string, data: unknown) => Promise<unknown>;

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import type { Session } from '../server/index.js';
+import type { Session } from 'pushwire/server';
 import type { Publish } from './chat-room.js';
 import { boardFull, COLUMNS, dropDisc, emptyBoard, winningLine } from './connect-four.js';
-import { GAME_CHANNEL, type GameSnapshot, type GameState, type Seat } from './demo-messages.js';
+import { GAME_CHANNEL, type GameSnapshot, type GameState, type Seat } from '../shared/demo-messages.js';
 import { DemoError } from './request-parser.js';
 
 /**

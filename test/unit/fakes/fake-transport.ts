@@ -6,8 +6,9 @@ import {
   type TransportDefinition,
   type TransportHandlers,
   websocket,
-} from '../../src/client/index.js';
-import type { ReceiptPacing } from '../../src/client/transports/transport.js';
+} from '../../../src/client/index.js';
+import type { ReceiptPacing } from '../../../src/client/transports/transport.js';
+import { parseFrames, welcomeFrame } from './wire.js';
 
 /** One connection of the fake transport: what the client sent, and a way to play the server. */
 export class FakePipe {
@@ -18,8 +19,7 @@ export class FakePipe {
 
   /** Frames the client sent, parsed. */
   get frames(): Record<string, unknown>[] {
-    // A message may carry several frames separated by `\n` (the hello with its pipelined subscriptions).
-    return this.sent.flatMap((text) => text.split('\n').map((line) => JSON.parse(line) as Record<string, unknown>));
+    return this.sent.flatMap(parseFrames);
   }
 
   framesOf(type: string): Record<string, unknown>[] {
@@ -36,16 +36,8 @@ export class FakePipe {
     await Promise.resolve(); // the client sends hello after resolving its auth option
     const resync = options.resync ? { resync: true } : {};
     this.receive({
-      t: 'welcome',
-      v: 1,
-      sid: options.sid ?? 'session-1',
-      secret: 'secret',
-      resumed: options.resumed ?? false,
+      ...welcomeFrame({ sid: options.sid ?? 'session-1', secret: 'secret', resumed: options.resumed ?? false, rx: options.rx ?? 0 }),
       ...resync,
-      rx: options.rx ?? 0,
-      hb: 25_000,
-      max: 65_536,
-      tr: ['websocket'],
     });
   }
 

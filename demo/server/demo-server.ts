@@ -1,10 +1,9 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { createServer, type Logger, MemoryBroker, type PushwireServer, redisBroker } from '../server/index.js';
+import { createServer, type Logger, MemoryBroker, type PushwireServer, redisBroker } from 'pushwire/server';
 import { createDemoApps, type DemoAppOptions, type DemoApps } from './demo-apps.js';
 import { OddsBoard } from './odds-board.js';
-import { TICKS_CHANNEL, type TickEvent } from './demo-messages.js';
-import { defaultLogger } from '../server/logger.js';
+import { TICKS_CHANNEL, type TickEvent } from '../shared/demo-messages.js';
 import { staticFiles } from './static-files.js';
 
 export interface DemoServerOptions extends DemoAppOptions {
@@ -21,14 +20,22 @@ export interface DemoServer {
   close(): Promise<void>;
 }
 
+/** Without a logger given: warnings and errors as one JSON line each on stderr, like the server's default. */
+const stderrLogger: Logger = {
+  debug: () => {},
+  info: () => {},
+  warn: (message, fields) => console.warn(JSON.stringify({ level: 'warn', message, ...fields })),
+  error: (message, fields) => console.error(JSON.stringify({ level: 'error', message, ...fields })),
+};
+
 /**
  * The demo: the pages in `demo/`, the builds in `dist/` (the client, and the pages' bundles in
  * `dist/demo/`), and a Pushwire server with the in-memory broker running the chat room and the
  * Connect Four table (`demo-apps.ts`). The server also publishes a tick every second on `ticks`.
  */
 export async function startDemoServer(port: number, host = '0.0.0.0', options: DemoServerOptions = {}): Promise<DemoServer> {
-  // Bundled into dist/cli.js the package root is one level up; run from source (tests), two.
-  const root = fileURLToPath(new URL(import.meta.url.includes('/src/demo/') ? '../..' : '..', import.meta.url));
+  // Bundled into dist/cli.js the package root is one level up; run from source (demo/server/, in tests), two.
+  const root = fileURLToPath(new URL(import.meta.url.includes('/demo/server/') ? '../..' : '..', import.meta.url));
   const serveDemo = staticFiles('/', `${root}demo`);
   const serveDist = staticFiles('/dist/', `${root}dist`);
   const http = createHttpServer({ headersTimeout: 10_000, requestTimeout: 30_000 }, (req, res) => {
@@ -46,7 +53,7 @@ export async function startDemoServer(port: number, host = '0.0.0.0', options: D
   // The chat's history is its last 1,000 messages; kept for a day of quiet rather than the default 10 minutes.
   const history = { size: 1000, ttl: 24 * 60 * 60_000 };
   const broker = redisUrl ? redisBroker({ url: redisUrl, history }) : new MemoryBroker({ history });
-  const logger = options.logger ?? defaultLogger;
+  const logger = options.logger ?? stderrLogger;
   const apps = createDemoApps((channel, data) => pushwire.publish(channel, data), {
     onError: (error) => logger.warn('demo: a leave notice could not be published', { error: String(error) }),
     ...options,

@@ -10,14 +10,12 @@
 import { ws } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, beforeEach, vi } from 'vitest';
-import { connect, type ClientOptions, type PushwireClient, websocket } from '../../src/client/index.js';
-import type { WelcomeFrame } from '../../src/protocol/frames.js';
+import { connect, type ClientOptions, type PushwireClient, websocket } from '../../../src/client/index.js';
+import type { WelcomeFrame } from '../../../src/protocol/frames.js';
+import { parseFrames, type SentFrame, welcomeFrame } from './wire.js';
 
 /** The URL clients connect to; the WebSocket endpoint is `${BASE_URL}/ws`. */
 export const BASE_URL = 'http://pushwire.test/pushwire';
-
-/** A frame the client sent, parsed. */
-export type SentFrame = { t: string; s?: number; [field: string]: unknown };
 
 type MockSocket = Parameters<Parameters<ReturnType<typeof ws.link>['addEventListener']>[1]>[0]['client'];
 
@@ -35,10 +33,9 @@ export class MockConnection {
 
   constructor(private readonly socket: MockSocket) {
     this.url = socket.url.href;
-    // A message may carry several frames separated by `\n` (the hello with its pipelined subscriptions).
     socket.addEventListener('message', (event) => {
       this.messages++;
-      for (const line of String(event.data).split('\n')) this.frames.push(JSON.parse(line) as SentFrame);
+      this.frames.push(...parseFrames(String(event.data)));
     });
     socket.addEventListener('close', (event) => {
       if (!this.closedByServer) this.closedByClient ??= { code: event.code, reason: event.reason };
@@ -56,18 +53,7 @@ export class MockConnection {
 
   /** Answers the hello; defaults describe a new session `sid-1` with a 25 s heartbeat. */
   welcome(fields: Partial<Omit<WelcomeFrame, 't'>> = {}): void {
-    this.send({
-      t: 'welcome',
-      v: 1,
-      sid: 'sid-1',
-      secret: 'secret-1',
-      resumed: false,
-      rx: 0,
-      hb: 25_000,
-      max: 65_536,
-      tr: ['websocket'],
-      ...fields,
-    });
+    this.send(welcomeFrame(fields));
   }
 
   /** The server ends the connection. */

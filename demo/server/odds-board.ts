@@ -1,6 +1,6 @@
-import { randomToken } from '../server/random.js';
-import type { PatchOperation } from '../server/index.js';
-import { type Market, ODDS_CHANNEL, type OddsBoard as OddsDocument } from './demo-messages.js';
+import { randomBytes } from 'node:crypto';
+import type { PatchOperation } from 'pushwire/server';
+import { type Market, ODDS_CHANNEL, type OddsBoard as OddsDocument } from '../shared/demo-messages.js';
 
 const TEAMS = [
   'Ajax',
@@ -113,6 +113,6 @@ export class OddsBoard {
       moves: [0, 0, 0],
       changes: 0,
     }));
-    return { run: randomToken(4), markets };
+    return { run: randomBytes(4).toString('base64url'), markets };
   }
 }

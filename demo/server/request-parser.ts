@@ -1,4 +1,4 @@
-import { type DemoRequest, NAME_MAX, TEXT_MAX } from './demo-messages.js';
+import { type DemoRequest, NAME_MAX, TEXT_MAX } from '../shared/demo-messages.js';
 
 /** A request the demo refuses; its message is what the page shows (it reaches the client as `handler_error`). */
 export class DemoError extends Error {}

@@ -1,7 +1,7 @@
-import type { ServerHooks, Session } from '../server/index.js';
+import type { ServerHooks, Session } from 'pushwire/server';
 import { ChatRoom, type Publish } from './chat-room.js';
 import { GameRoom } from './game-room.js';
-import { CHAT_CHANNEL, GAME_CHANNEL, ODDS_CHANNEL, TICKS_CHANNEL } from './demo-messages.js';
+import { CHAT_CHANNEL, GAME_CHANNEL, ODDS_CHANNEL, TICKS_CHANNEL } from '../shared/demo-messages.js';
 import { parseRequest } from './request-parser.js';
 
 export interface DemoAppOptions {

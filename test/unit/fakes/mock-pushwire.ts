@@ -1,4 +1,5 @@
 import { delay, http, HttpResponse, ws } from 'msw';
+import { parseFrames, welcomeFrame } from './wire.js';
 
 /**
  * A small Pushwire server on msw's mocked network (host example.test): enough of protocol v1 for the
@@ -61,7 +62,7 @@ export class MockPushwire {
       let session: Session | null = null;
       client.addEventListener('message', (event) => {
         // A message may carry several frames separated by `\n` (the hello with its pipelined subscriptions).
-        for (const frame of parseLines(String(event.data))) {
+        for (const frame of parseFrames(String(event.data))) {
           if (frame.t === 'hello' && this.websocket === 'pong-only') this.hellos.push({ transport: 'websocket (ignored)', hello: frame });
           else if (frame.t === 'hello') session = this.hello('websocket', frame, (text) => client.send(text));
           else if (!session && frame.t === 'ping') client.send(JSON.stringify({ t: 'pong', id: frame.id }));
@@ -72,7 +73,7 @@ export class MockPushwire {
     http.post(`${BASE}/sse`, async ({ request }) => {
       this.attempts.sse++;
       if (this.sse === 'refuse') return HttpResponse.error();
-      const [hello, ...pipelined] = parseLines(await request.text());
+      const [hello, ...pipelined] = parseFrames(await request.text());
       const connection = this.connection();
       let push: (text: string) => void = () => {};
       const stream = new ReadableStream<Uint8Array>({
@@ -101,7 +102,7 @@ export class MockPushwire {
         const lines = (await request.text()).split('\n');
         this.posts.push(lines);
         if (this.sendDelay) await delay(this.sendDelay);
-        for (const line of lines) if (connection.session) this.receive(connection.session, JSON.parse(line) as Record<string, unknown>);
+        for (const frame of parseFrames(lines.join('\n'))) if (connection.session) this.receive(connection.session, frame);
         return new HttpResponse(null, { status: 204 });
       } finally {
         this.inFlight--;
@@ -110,7 +111,7 @@ export class MockPushwire {
     http.post(`${BASE}/poll`, async ({ request }) => {
       this.attempts['long-polling']++;
       if (this.longPolling === 'refuse') return HttpResponse.error();
-      const [hello, ...pipelined] = parseLines(await request.text());
+      const [hello, ...pipelined] = parseFrames(await request.text());
       const connection = this.connection();
       connection.push = (text) => connection.queue.push(text);
       connection.session = this.hello('long-polling', hello!, (text) => connection.push(text));
@@ -171,19 +172,7 @@ export class MockPushwire {
     this.sessions.set(session.sid, session);
     const rx = resumed ? Number(hello.rx) : 0;
     session.send = send;
-    send(
-      JSON.stringify({
-        t: 'welcome',
-        v: 1,
-        sid: session.sid,
-        secret: session.secret,
-        resumed,
-        rx,
-        hb: 25_000,
-        max: 65_536,
-        tr: ['websocket', 'sse', 'long-polling'],
-      }),
-    );
+    send(JSON.stringify(welcomeFrame({ sid: session.sid, secret: session.secret, resumed, rx, tr: ['websocket', 'sse', 'long-polling'] })));
     for (const frame of session.out.slice(rx)) send(frame);
     return session;
   }
@@ -208,9 +197,4 @@ export class MockPushwire {
     session.out.push(text);
     session.send?.(text);
   }
-}
-
-/** The frames of a message or body: one or more JSON frames separated by `\n`. */
-function parseLines(text: string): Record<string, unknown>[] {
-  return text.split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { OpenInfo } from '../../src/client/index.js';
-import { useFakeClient } from './fake-transport.js';
+import type { OpenInfo } from '../../../src/client/index.js';
+import { useFakeClient } from '../fakes/index.js';
 
 // A `welcome` with `resync`: the session went on on another server node (docs/PROTOCOL.md, "Cluster").
 
