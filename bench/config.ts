@@ -11,13 +11,19 @@ export interface BenchConfig {
    */
   firstMessage: { clients: number; concurrency: number; tickMs: number; swallowedClients: number };
   fanout: { clients: number; messages: number; window: number; timeoutMs: number };
-  rate: { perSecond: number; messages: number };
+  /** Fixed rates, one message per broadcast: latency without queueing, and CPU per delivery where nothing is batched. */
+  rates: { perSecond: number; messages: number }[];
   resume: { perSecond: number; messages: number; dropAfterMs: number; timeoutMs: number };
   /** Only these targets (comma-separated ids in BENCH_ONLY), for iteration. */
   only: string[] | null;
-  /** Only these scenario groups (BENCH_SCENARIOS=connect,delivery; default both), for iteration. */
-  scenarios: ('connect' | 'delivery')[];
+  /**
+   * Only these scenario groups (BENCH_SCENARIOS=connect,delivery; default both), for iteration; `rate`
+   * runs the fixed-rate part of `delivery` alone.
+   */
+  scenarios: Scenario[];
 }
+
+export type Scenario = 'connect' | 'delivery' | 'rate';
 
 export function benchConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
   const quick = env.BENCH_QUICK === '1' || env.BENCH_QUICK === 'true';
@@ -25,7 +31,7 @@ export function benchConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
   const scenarios = (env.BENCH_SCENARIOS ?? 'connect,delivery')
     .split(',')
     .map((s) => s.trim())
-    .filter((s): s is 'connect' | 'delivery' => s === 'connect' || s === 'delivery');
+    .filter((s): s is Scenario => s === 'connect' || s === 'delivery' || s === 'rate');
   if (quick) {
     return {
       quick,
@@ -33,7 +39,10 @@ export function benchConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
       memory: { clients: 500 },
       firstMessage: { clients: 20, concurrency: 5, tickMs: 5, swallowedClients: 10 },
       fanout: { clients: 200, messages: 200, window: 32, timeoutMs: 30_000 },
-      rate: { perSecond: 20, messages: 40 },
+      rates: [
+        { perSecond: 10, messages: 30 },
+        { perSecond: 50, messages: 100 },
+      ],
       resume: { perSecond: 20, messages: 50, dropAfterMs: 500, timeoutMs: 20_000 },
       only,
       scenarios,
@@ -46,7 +55,11 @@ export function benchConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
     firstMessage: { clients: 100, concurrency: 5, tickMs: 5, swallowedClients: 25 },
     // 1,200 messages: every Pushwire client sends receipts within the run (over SSE/long-polling one per 512 frames).
     fanout: { clients: 1000, messages: 1200, window: 32, timeoutMs: 120_000 },
-    rate: { perSecond: 10, messages: 80 },
+    // 8 s at 10/s and 5 s at 50/s: every Pushwire WebSocket client sends its timed receipts within each.
+    rates: [
+      { perSecond: 10, messages: 80 },
+      { perSecond: 50, messages: 250 },
+    ],
     resume: { perSecond: 10, messages: 80, dropAfterMs: 1000, timeoutMs: 40_000 },
     only,
     scenarios,

@@ -8,6 +8,7 @@ import type { BenchMessage } from './message.js';
 import { Samples, summarize } from './stats.js';
 import { type BenchClient, type ClientKind, clientFactory } from './clients/client.js';
 import { closeAgents } from './clients/http-fetch.js';
+import { useSourceAddresses } from './clients/source-address.js';
 
 interface Tracked {
   client: BenchClient;
@@ -28,6 +29,8 @@ let expected = 0;
 let arrivals = new Int32Array(0);
 let complete = 0;
 let latencies = new Samples(1);
+/** Per message: from its send time until every client of this process had it, ms (NaN until then). */
+let timeToAll = new Float64Array(0);
 let onComplete: (() => void) | null = null;
 
 function receive(tracked: Tracked, message: BenchMessage): void {
@@ -42,6 +45,7 @@ function receive(tracked: Tracked, message: BenchMessage): void {
   const reconnected = tracked.opens.at(-1);
   if (reconnected && tracked.opens.length > 1 && message.t <= reconnected.at) tracked.caughtUpAt = now;
   if (i < expected && ++arrivals[i]! === clients.length) {
+    timeToAll[i] = now - message.t;
     const before = complete;
     while (complete < expected && arrivals[complete] === clients.length) complete++;
     if (complete > before) emit('progress', { done: complete });
@@ -67,6 +71,12 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 }
 
 serve({
+  /** The source addresses the clients connect from, in turn (bench:scale). */
+  sources(request) {
+    useSourceAddresses(request.addresses as string[]);
+    return {};
+  },
+
   /** Opens `n` clients, `concurrency` handshakes at a time; reports handshake and ready times. */
   async connect(request) {
     const factory = await clientFactory(request.kind as ClientKind);
@@ -150,6 +160,7 @@ serve({
     const count = request.count as number;
     expected = count;
     arrivals = new Int32Array(count);
+    timeToAll = new Float64Array(count).fill(Number.NaN);
     complete = 0;
     latencies = new Samples(Math.min(count * clients.length, 4_000_000));
     for (const tracked of clients) Object.assign(tracked, { next: 0, lost: 0, duplicated: 0, caughtUpAt: 0 });
@@ -179,6 +190,7 @@ serve({
       elapsedMs: elapsed,
       loadCpuMicros: cpu.user + cpu.system,
       latency: latencies.summary(),
+      ...(request.timeToAll ? { timeToAll: Array.from(timeToAll) } : {}),
     };
   },
 

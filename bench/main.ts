@@ -3,14 +3,13 @@
  * Socket.IO), each with the server and the load generator in separate processes on 127.0.0.1.
  * Prints the tables and writes docs/BENCHMARKS.md with a chart.
  */
-import { fork } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem, type } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { sleep } from './clock.js';
 import { benchConfig, type BenchConfig, neededFileDescriptors } from './config.js';
-import { Peer } from './ipc.js';
+import type { Peer } from './ipc.js';
+import { benchDir as here, repoRoot as root, spawnBenchProcess } from './processes.js';
 import { clientSizes } from './bundle.js';
 import { printReport, writeReport } from './report.js';
 import type { ClientKind } from './clients/client.js';
@@ -27,10 +26,8 @@ import type {
 import type { Summary } from './stats.js';
 import { allTargets, type Target } from './targets.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
 /** How long the idle-memory clients sit before the measurement (see connectAndMemory). */
 const IDLE_SETTLE_MS = 14_000;
-const root = join(here, '..', '..');
 
 interface Pair {
   server: Peer;
@@ -44,17 +41,9 @@ function openFileLimit(): number {
   return soft === undefined || soft === 'unlimited' ? Number.POSITIVE_INFINITY : Number(soft);
 }
 
-/** BENCH_CPU_PROF=1 writes a V8 CPU profile of each bench process to bench/.out/profiles/. */
-function spawn(script: string, name: string): Peer {
-  const execArgv = ['--expose-gc'];
-  if (process.env.BENCH_CPU_PROF) execArgv.push('--cpu-prof', `--cpu-prof-dir=${join(here, 'profiles')}`);
-  const child = fork(join(here, script), [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  return new Peer(name, child);
-}
-
 async function startPair(target: Target): Promise<Pair> {
-  const server = spawn('server-process.js', `${target.id} server`);
-  const load = spawn('load-process.js', `${target.id} load`);
+  const server = spawnBenchProcess('server-process.js', `${target.id} server`);
+  const load = spawnBenchProcess('load-process.js', `${target.id} load`);
   // Fan-out flow control: the load process says which messages every client has; the server keeps a window.
   load.on('progress', (event) => server.notify('progress', { done: event.done }));
   const { port } = await server.request<{ re: number; port: number }>('start', { kind: target.server });
@@ -201,12 +190,58 @@ async function firstMessage(
   }
 }
 
-async function delivery(target: Target, config: BenchConfig): Promise<{ fanout: FanoutResult; rate: RateResult; resume?: ResumeResult }> {
+/** One fixed rate: `messages` broadcasts, one message each, `perSecond` apart — latency without queueing. */
+async function fixedRate(pair: Pair, perSecond: number, messages: number): Promise<RateResult> {
+  const counted = await expect(pair, messages, 30_000 + (messages / perSecond) * 1000);
+  const net0 = await pair.server.request<Reply<{ requests: number; bytesWritten: number; bytesRead: number }>>('net');
+  const before = await serverCounters(pair);
+  await pair.server.request('rate', { count: messages, rate: perSecond }, 120_000);
+  const fixed = await counted.done;
+  const after = await serverCounters(pair);
+  const net1 = await pair.server.request<Reply<{ requests: number; bytesWritten: number; bytesRead: number }>>('net');
+  return {
+    perSecond,
+    messages,
+    lost: fixed.lost,
+    duplicated: fixed.duplicated,
+    latency: fixed.latency,
+    cpuMicrosPerDelivery: (after.cpu - before.cpu) / fixed.received,
+    loadCpuMicrosPerDelivery: fixed.loadCpuMicros / fixed.received,
+    clientFramesPerDelivery: (after.framesIn - before.framesIn) / fixed.received,
+    requestsPerDelivery: (net1.requests - net0.requests) / fixed.received,
+    bytesPerDelivery: (net1.bytesWritten - net0.bytesWritten + net1.bytesRead - net0.bytesRead) / fixed.received,
+  };
+}
+
+/**
+ * Delivery to the same connected clients: the fixed rates first (one message per broadcast, what most
+ * applications do), then fan-out (batched: many messages leave in one tick), then resume.
+ */
+async function delivery(
+  target: Target,
+  config: BenchConfig,
+  ratesOnly: boolean,
+): Promise<{ rates: RateResult[]; fanout?: FanoutResult; resume?: ResumeResult }> {
   const pair = await startPair(target);
   try {
     const clients = config.fanout.clients;
     await connectClients(pair, target, clients, 50);
     await pair.server.request('memory'); // a full GC now rather than during the measurement
+    // Past the clients' first receipts and the handshake's garbage: the fixed rates measure a steady stream.
+    await sleep(2000);
+
+    const rates: RateResult[] = [];
+    const profile = process.env.BENCH_CPU_PROF === 'rate';
+    for (const { perSecond, messages } of config.rates) {
+      if (profile) await pair.server.request('profileStart');
+      rates.push(await fixedRate(pair, perSecond, messages));
+      if (profile) {
+        mkdirSync(join(here, 'profiles'), { recursive: true });
+        await pair.server.request('profileStop', { path: join(here, 'profiles', `${target.id}-server-${perSecond}per-s.cpuprofile`) });
+      }
+      await sleep(300);
+    }
+    if (ratesOnly) return { rates };
 
     // Fan-out: as fast as a window of 32 undelivered messages allows.
     const { messages, window, timeoutMs } = config.fanout;
@@ -228,29 +263,7 @@ async function delivery(target: Target, config: BenchConfig): Promise<{ fanout: 
       loadCpuMicrosPerDelivery: fan.loadCpuMicros / fan.received,
       clientFramesPerDelivery: (end.framesIn - start.framesIn) / fan.received,
     };
-
-    // Fixed rate: latency without queueing, and what each delivery costs on the wire.
-    await sleep(300);
-    const rateCounted = await expect(pair, config.rate.messages, 30_000 + (config.rate.messages / config.rate.perSecond) * 1000);
-    const net0 = await pair.server.request<Reply<{ requests: number; bytesWritten: number; bytesRead: number }>>('net');
-    const before = await serverCounters(pair);
-    await pair.server.request('rate', { count: config.rate.messages, rate: config.rate.perSecond }, 120_000);
-    const fixed = await rateCounted.done;
-    const after = await serverCounters(pair);
-    const net1 = await pair.server.request<Reply<{ requests: number; bytesWritten: number; bytesRead: number }>>('net');
-    const rate: RateResult = {
-      perSecond: config.rate.perSecond,
-      messages: config.rate.messages,
-      lost: fixed.lost,
-      duplicated: fixed.duplicated,
-      latency: fixed.latency,
-      cpuMicrosPerDelivery: (after.cpu - before.cpu) / fixed.received,
-      loadCpuMicrosPerDelivery: fixed.loadCpuMicros / fixed.received,
-      clientFramesPerDelivery: (after.framesIn - before.framesIn) / fixed.received,
-      requestsPerDelivery: (net1.requests - net0.requests) / fixed.received,
-      bytesPerDelivery: (net1.bytesWritten - net0.bytesWritten + net1.bytesRead - net0.bytesRead) / fixed.received,
-    };
-    if (!target.resumable) return { fanout, rate };
+    if (!target.resumable) return { rates, fanout };
 
     // Resume: every connection cut at once while messages keep flowing.
     await sleep(300);
@@ -276,7 +289,7 @@ async function delivery(target: Target, config: BenchConfig): Promise<{ fanout: 
       plannedAttempt: report.plannedAttempt,
       peakPer100ms: report.peakPer100ms,
     };
-    return { fanout, rate, resume };
+    return { rates, fanout, resume };
   } finally {
     await stopPair(pair);
   }
@@ -327,7 +340,8 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     try {
       if (config.scenarios.includes('connect')) Object.assign(result, await connectAndMemory(target, config));
-      if (config.scenarios.includes('delivery')) Object.assign(result, await delivery(target, config));
+      if (config.scenarios.includes('delivery') || config.scenarios.includes('rate'))
+        Object.assign(result, await delivery(target, config, !config.scenarios.includes('delivery')));
     } catch (error) {
       result.error = error instanceof Error ? error.message : String(error);
     }
@@ -339,7 +353,7 @@ async function main(): Promise<void> {
   if (process.env.BENCH_DEBUG) console.log(JSON.stringify(results, null, 1));
   printReport(results, info, config);
   writeFileSync(savedResults, JSON.stringify({ results, info, config }));
-  if (!config.only && config.scenarios.length === 2) {
+  if (!config.only && config.scenarios.includes('connect') && config.scenarios.includes('delivery')) {
     const written = writeReport(root, results, info, config, await clientSizes(root));
     console.log(`\nwrote ${written.join(', ')}`);
   }

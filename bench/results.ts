@@ -84,7 +84,8 @@ export interface TargetResult {
   connect?: ConnectResult;
   memory?: MemoryResult;
   fanout?: FanoutResult;
-  rate?: RateResult;
+  /** One per fixed rate of the config, in its order (10/s, 50/s). */
+  rates?: RateResult[];
   resume?: ResumeResult;
 }
 

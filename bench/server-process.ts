@@ -3,7 +3,10 @@
  * orchestrator's commands over IPC. Everything it measures about itself (CPU, memory, bytes on the
  * wire) is measured here, in the server process only.
  */
+import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { Session as InspectorSession } from 'node:inspector/promises';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import type { AddressInfo, Socket } from 'node:net';
 import { sharedNow, sleep } from './clock.js';
@@ -20,6 +23,7 @@ let sent = 0;
 let delivered = 0;
 let fanout: { count: number; window: number; done: () => void } | null = null;
 let ticker: ReturnType<typeof setInterval> | undefined;
+let profiler: InspectorSession | null = null;
 
 function gc(): void {
   const collect = (globalThis as { gc?: () => void }).gc;
@@ -83,6 +87,25 @@ serve({
     return { path: writeHeapSnapshot(request.path as string) };
   },
 
+  /** Starts a V8 CPU profile of this process (BENCH_CPU_PROF=rate: the fixed-rate windows only). */
+  async profileStart() {
+    profiler = new InspectorSession();
+    profiler.connect();
+    await profiler.post('Profiler.enable');
+    await profiler.post('Profiler.start');
+    return {};
+  },
+
+  /** Stops the profile and writes it to `path`. */
+  async profileStop(request) {
+    if (!profiler) throw new Error('no profile under way');
+    const { profile } = await profiler.post('Profiler.stop');
+    writeFileSync(request.path as string, JSON.stringify(profile));
+    profiler.disconnect();
+    profiler = null;
+    return {};
+  },
+
   /** Process CPU time so far, µs (user + system). */
   cpu() {
     const usage = process.cpuUsage();
@@ -105,14 +128,18 @@ serve({
     pump();
   },
 
-  /** Broadcasts `count` messages at `rate` per second on a fixed schedule. */
+  /**
+   * Broadcasts `count` messages at `rate` per second on a fixed schedule, each in its own turn of the
+   * event loop: one behind schedule (a late timer on a busy machine) is not sent in the same tick as the
+   * next, so no server can batch two broadcasts into one write.
+   */
   async rate(request) {
     const count = request.count as number;
     const interval = 1000 / (request.rate as number);
     const start = performance.now();
     for (let i = 0; i < count; i++) {
       const wait = start + i * interval - performance.now();
-      if (wait > 0) await sleep(wait);
+      await (wait > 0 ? sleep(wait) : nextTurn());
       server.broadcast(makeMessage(i));
     }
     return { sent: count };

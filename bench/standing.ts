@@ -51,13 +51,13 @@ export function standing(results: TargetResult[], config: BenchConfig): string[]
         `${config.fanout.window} × ${config.fanout.clients} ÷ ${n0(f.deliveriesPerSecond)}/s ≈ ${n0(queue)} ms with the window full (measured p99 ${n1(f.latency.p99)} ms). ` +
         `Plain \`ws\`'s pair is balanced the other way (${wf.cpuMicrosPerDelivery.toFixed(2)} µs server, ${wf.loadCpuMicrosPerDelivery?.toFixed(2) ?? '?'} µs load CPU per ` +
         `delivery): a server no faster than its consumer keeps the queue short, at ${times(wf.deliveriesPerSecond / f.deliveriesPerSecond)} Pushwire's deliveries/s. ` +
-        `Without queueing, at the fixed rate, p99 is ${pwWs?.rate && ws?.rate ? times(pwWs.rate.latency.p99 / ws.rate.latency.p99) : '?'} plain \`ws\`'s.`,
+        `Without queueing, at the fixed rate, p99 is ${pwWs?.rates?.[0] && ws?.rates?.[0] ? times(pwWs.rates[0].latency.p99 / ws.rates[0].latency.p99) : '?'} plain \`ws\`'s.`,
     );
   }
 
   // Fixed-rate latency: one broadcast is `clients` messages arriving at once in the load process.
-  const r0 = pwWs?.rate;
-  const wr = ws?.rate;
+  const r0 = pwWs?.rates?.[0];
+  const wr = ws?.rates?.[0];
   if (
     r0 &&
     wr &&
@@ -98,16 +98,16 @@ export function standing(results: TargetResult[], config: BenchConfig): string[]
   }
 
   // Long-polling at a fixed rate: every delivery is a poll answered and a new poll sent, in one load process.
-  const r = pwLp?.rate;
-  const sr = sioPoll?.rate;
+  const r = pwLp?.rates?.[0];
+  const sr = sioPoll?.rates?.[0];
   if (r && sr && r.latency.p50 > 0.5 * sr.latency.p50) {
     const busy = (x: number | undefined): string =>
-      x === undefined ? '?' : `${Math.round((x * config.rate.perSecond * config.fanout.clients) / 1e4)}%`;
+      x === undefined ? '?' : `${Math.round((x * config.rates[0]!.perSecond * config.fanout.clients) / 1e4)}%`;
     out.push(
       `- **Long-polling fixed-rate p50** (${times(r.latency.p50 / sr.latency.p50)} Socket.IO polling, target ½). Per delivery the load ` +
         `process spends ${r.loadCpuMicrosPerDelivery?.toFixed(0) ?? '?'} µs for Pushwire and ${sr.loadCpuMicrosPerDelivery?.toFixed(0) ?? '?'} µs for Socket.IO ` +
         `(${r.requestsPerDelivery.toFixed(3)} against ${sr.requestsPerDelivery.toFixed(3)} HTTP requests per delivery): at ` +
-        `${config.rate.perSecond} broadcasts/s to ${config.fanout.clients} clients that is ${busy(r.loadCpuMicrosPerDelivery)} and ` +
+        `${config.rates[0]!.perSecond} broadcasts/s to ${config.fanout.clients} clients that is ${busy(r.loadCpuMicrosPerDelivery)} and ` +
         `${busy(sr.loadCpuMicrosPerDelivery)} of a core, so p50 is mostly how long one process takes to work through a ` +
         `thousand poll answers and new polls. Both servers answer a waiting poll as soon as a message comes.`,
     );

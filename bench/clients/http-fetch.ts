@@ -1,4 +1,5 @@
 import { Agent, type IncomingMessage, request } from 'node:http';
+import { nextSourceAddress } from './source-address.js';
 import { HttpHeader } from '../../src/protocol/http.js';
 
 /**
@@ -75,7 +76,7 @@ export async function httpFetch(input: string | URL | Request, init: RequestInit
   const signal = init.signal ?? null;
   if (signal?.aborted) throw abortError();
   const token = tokenOf(init.headers);
-  const agent = (token === undefined ? undefined : agents.get(token)) ?? new Agent({ keepAlive: true });
+  const agent = (token === undefined ? undefined : agents.get(token)) ?? new Agent({ keepAlive: true, localAddress: nextSourceAddress() });
   const headers = { ...(init.headers as Record<string, string> | undefined) };
   const body = typeof init.body === 'string' ? init.body : null;
   if (body !== null) headers['content-length'] = String(Buffer.byteLength(body));

@@ -4,6 +4,24 @@ import { BENCH_CHANNEL, type BenchMessage } from '../message.js';
 import { type ClientFactory, deferred } from './client.js';
 import { pushwireTransport } from './pushwire-transports.js';
 import { useHttpFetch } from './http-fetch.js';
+import { nextSourceAddress } from './source-address.js';
+
+/** `ws` bound to a source address, one class per address. */
+const bound = new Map<string, WebSocketConstructor>();
+function boundWebSocket(address: string | undefined): WebSocketConstructor {
+  if (address === undefined) return WebSocket as unknown as WebSocketConstructor;
+  let constructor = bound.get(address);
+  if (!constructor) {
+    class BoundWebSocket extends WebSocket {
+      constructor(url: string | URL, protocols?: string | string[]) {
+        super(url, protocols, { localAddress: address });
+      }
+    }
+    constructor = BoundWebSocket as unknown as WebSocketConstructor;
+    bound.set(address, constructor);
+  }
+  return constructor;
+}
 
 /**
  * The real Pushwire client, subscribed to the bench channel: forced onto one transport, or with `'all'`
@@ -18,7 +36,7 @@ export function pushwireClient(name: TransportName | 'all'): ClientFactory {
     const ready = deferred();
     const client = connect(`${url}/pushwire`, {
       ...(transport ? { transports: [transport] } : {}),
-      WebSocket: WebSocket as unknown as WebSocketConstructor,
+      WebSocket: boundWebSocket(nextSourceAddress()),
     });
     client.on('open', ({ resumed }) => {
       opened.resolve();

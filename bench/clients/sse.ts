@@ -1,13 +1,14 @@
 import { get } from 'node:http';
 import { createParser } from 'eventsource-parser';
 import type { BenchMessage } from '../message.js';
+import { nextSourceAddress } from './source-address.js';
 import { type ClientFactory, deferred } from './client.js';
 
 /** A plain SSE reader: one GET per client (no agent pooling), events parsed by eventsource-parser. */
 export const sseClient: ClientFactory = (url, handlers) => {
   const opened = deferred();
   const parser = createParser({ onEvent: (event) => handlers.message(JSON.parse(event.data) as BenchMessage) });
-  const request = get(`${url}/sse`, { agent: false }, (res) => {
+  const request = get(`${url}/sse`, { agent: false, localAddress: nextSourceAddress() }, (res) => {
     if (res.statusCode !== 200) {
       opened.reject(new Error(`HTTP ${res.statusCode}`));
       res.resume();

@@ -1,11 +1,12 @@
 import WebSocket from 'ws';
 import type { BenchMessage } from '../message.js';
+import { nextSourceAddress } from './source-address.js';
 import { type ClientFactory, deferred } from './client.js';
 
 /** A plain `ws` client parsing each text message as JSON. */
 export const wsClient: ClientFactory = (url, handlers) => {
   const opened = deferred();
-  const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/ws`, { perMessageDeflate: false });
+  const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/ws`, { perMessageDeflate: false, localAddress: nextSourceAddress() });
   socket.on('open', () => {
     opened.resolve();
     handlers.open(false);

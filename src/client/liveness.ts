@@ -1,3 +1,4 @@
+import { isReliableType, type ServerFrame } from '../protocol/frames.js';
 import type { Clock } from './clock.js';
 import type { NamedTimers } from './timers.js';
 import type { ReceiptPacing } from './transports/transport.js';
@@ -15,8 +16,12 @@ export interface Liveness {
   readonly rx_: number;
   /** A welcome: the count starts from the server's `rx`, the deadline from its heartbeat interval `hb`. */
   welcomed_(rx: number, hb: number): void;
-  /** A server frame arrived: the deadline moves; a reliable one counts toward the next receipt, sent as `pacing` says. */
-  heard_(reliable: boolean, pacing: ReceiptPacing): void;
+  /**
+   * A server frame of type `t` arrived: the deadline moves; a reliable one counts toward the next
+   * receipt, sent as `pacing` says. A channel message (`m`) starts no receipt timer: the server holds one
+   * copy of it for all subscribers and asks with a `ping` once a session holds enough (PROTOCOL.md SC6).
+   */
+  heard_(t: ServerFrame['t'], pacing: ReceiptPacing): void;
   /** The text of the `pong` that answers a server `ping`; it receipts everything received so far. */
   pong_(): string;
   /** False if the server has been silent past its deadline; cheap, so call it often (on every send, on wake). */
@@ -77,13 +82,13 @@ export function liveness(
       receipted = serverRx;
       heartbeatInterval = hb;
     },
-    heard_(reliable, { every, delay }) {
+    heard_(t, { every, delay }) {
       lastHeard = clock.now();
-      if (!reliable) return;
+      if (!isReliableType(t)) return;
       rx++;
       if (rx - receipted >= every) sendReceipt();
-      // Jittered: after a broadcast, a thousand clients' receipts should not all land in the same millisecond.
-      else if (!timers.has_('receipt')) timers.set_('receipt', delay * (0.5 + random()), sendReceipt);
+      // Jittered: a thousand clients' receipts should not all land in the same millisecond.
+      else if (t !== 'm' && !timers.has_('receipt')) timers.set_('receipt', delay * (0.5 + random()), sendReceipt);
     },
     pong_() {
       receipted = rx;

@@ -1,5 +1,5 @@
 import { CloseCode, closeAction, type ErrorCode } from '../protocol/codes.js';
-import { type GoodbyeFrame, isReliableType, type ServerFrame, type TransportName } from '../protocol/frames.js';
+import { type GoodbyeFrame, type ServerFrame, type TransportName } from '../protocol/frames.js';
 import { BYE_PATH } from '../protocol/http.js';
 import { backoffDelay } from './backoff.js';
 import { channelBook } from './channel-book.js';
@@ -23,7 +23,10 @@ import type { ProbeHost, UpgradeProbe } from './upgrade-probe.js';
  */
 const MAX_REAUTH_RETRIES = 3;
 
-/** Receipts (acks of server frames) go out after this many frames, or this long after the first unreceipted one. */
+/**
+ * Receipts (acks of server frames) go out after this many frames, with every `pong`, and this long after
+ * the first unreceipted frame the session holds alone (a channel message starts no timer: see Liveness).
+ */
 const DEFAULT_RECEIPTS: ReceiptPacing = { every: 128, delay: 1000 };
 
 export const closedError = (message = 'the client is closed'): PushwireError => new PushwireError('closed', message);
@@ -291,7 +294,7 @@ export function createSession(url: string, options: ClientOptions, emit: Emit, p
     } catch {
       return emit('error', new PushwireError('bad_frame', 'a server frame is not JSON'));
     }
-    alive.heard_(isReliableType(frame.t), plan.current_().receipts ?? DEFAULT_RECEIPTS);
+    alive.heard_(frame.t, plan.current_().receipts ?? DEFAULT_RECEIPTS);
     switch (frame.t) {
       case 'welcome': {
         attempt.done_();

@@ -16,6 +16,13 @@ export interface FrameLedger {
 const UNCOUNTED: FrameLedger = { hold: () => {}, release: () => {} };
 
 /**
+ * Unacknowledged bytes past which a session asks its client for a receipt (docs/PROTOCOL.md, **SC6**).
+ * A broadcast frame is held once for all its subscribers, so below this a session's share of what the
+ * server holds is a slot per frame: not worth a receipt.
+ */
+const RECEIPT_REQUEST_BYTES = 64 * 1024;
+
+/**
  * The reliable frames a session sent and the client has not acknowledged yet, numbered 1, 2, 3…
  * Bounded by count and bytes: `push` refuses a frame that would cross either bound, and the session
  * is then evicted (the client resumes its channels from history, or resets).
@@ -27,12 +34,23 @@ export class OutboundBuffer {
   private frames: (OutFrame | undefined)[] = [];
   /** Index in `frames` of the oldest unacknowledged frame; earlier slots are emptied (an acknowledged frame is not kept alive uncounted). */
   private head = 0;
+  /** Frames and bytes from which the buffer wants a receipt: a quarter of its bounds, at most RECEIPT_REQUEST_BYTES. */
+  private readonly receiptFrames: number;
+  private readonly receiptBytes: number;
 
   constructor(
     private readonly maxFrames: number,
     private readonly maxBytes: number,
     private readonly ledger: FrameLedger = UNCOUNTED,
-  ) {}
+  ) {
+    this.receiptFrames = Math.max(1, Math.floor(maxFrames / 4));
+    this.receiptBytes = Math.min(RECEIPT_REQUEST_BYTES, maxBytes / 4);
+  }
+
+  /** Whether it holds enough that a receipt is worth asking for (a quarter of a bound, or 64 KiB). */
+  get wantsReceipt(): boolean {
+    return this.size >= this.receiptFrames || this.bytes >= this.receiptBytes;
+  }
 
   /** Number of the oldest frame still kept, minus one: everything up to it was acknowledged. */
   get acked(): number {

@@ -6,7 +6,7 @@ import type { Session } from './options.js';
 import type { SessionSubscription, Subscriber } from './channels.js';
 import { OutboundBuffer } from './outbound-buffer.js';
 import type { OutFrame } from './out-frame.js';
-import { ackFrame, directFrame } from './frames.js';
+import { PING_FRAME, ackFrame, directFrame } from './frames.js';
 import { InboundRate, type LimitOptions, resolveLimits } from './limits.js';
 import { Counters } from './metrics.js';
 import type { SessionMirror } from './cluster/session-mirror.js';
@@ -75,6 +75,8 @@ export class ServerSession implements Session, Subscriber {
   /** The latest drain of the inbox (settled when it has finished). */
   private drained = SETTLED;
   private ackScheduled = false;
+  /** A `ping` asking for a receipt went out on this connection and no receipt has come since (SC6). */
+  private receiptRequested = false;
 
   constructor(
     readonly id: string,
@@ -152,6 +154,19 @@ export class ServerSession implements Session, Subscriber {
     this.counters.framesOut++;
     this.mirror?.sent(this.out.total, frame);
     this.sendControl(frame);
+    if (this.out.wantsReceipt && !this.receiptRequested) this.requestReceipt();
+  }
+
+  /**
+   * Asks the client for a receipt now: a `ping`, which it answers with `pong {n}` (CL8). Receipts are
+   * otherwise the client's to pace, and slow ones only cost what the buffer holds, so the server asks
+   * only once that is worth it (SC6): a healthy stream of broadcasts costs no receipt traffic between
+   * heartbeats.
+   */
+  private requestReceipt(): void {
+    if (!this.connection) return;
+    this.receiptRequested = true;
+    this.sendControl(PING_FRAME);
   }
 
   /** Whether a replay of `frames` frames and `bytes` bytes fits in the half of the outbound buffer a replay may take. */
@@ -225,6 +240,7 @@ export class ServerSession implements Session, Subscriber {
 
   /** The client received every reliable frame up to `n`: they are released. */
   receipt(n: number): void {
+    this.receiptRequested = false;
     this.out.ack(n);
     this.mirror?.acked(this.out.acked);
   }

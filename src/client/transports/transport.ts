@@ -42,7 +42,10 @@ export interface TransportContext {
   WebSocket?: WebSocketConstructor | undefined;
 }
 
-/** When the client sends a receipt (`ack`): after `every` reliable frames, or about `delay` ms after the first one not covered. */
+/**
+ * When the client sends a receipt (`ack`): after `every` reliable frames, or about `delay` ms after the first one
+ * not covered that is not a channel message (those wait for `every`, or the server's `ping`).
+ */
 export interface ReceiptPacing {
   readonly every: number;
   readonly delay: number;
@@ -52,7 +55,7 @@ export interface TransportDefinition {
   readonly name: TransportName;
   /** Starts connecting at once. Throws if the transport can't run here (e.g. no WebSocket). */
   create(context: TransportContext): Transport;
-  /** Receipt pacing on this transport; default every 128 frames or ~1 s. */
+  /** Receipt pacing on this transport; default every 128 frames or ~1 s (see ReceiptPacing). */
   readonly receipts?: ReceiptPacing;
   /** Time for an attempt on this transport to reach the server's welcome, ms, unless the `connectTimeout` option says; default 10,000. */
   readonly connectTimeout?: number;

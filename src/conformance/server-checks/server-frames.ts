@@ -1,5 +1,5 @@
 import { type CheckRun, type ServerCheck, expect, expectEqual, indexOf, receiptCount, Skip, sleep } from '../check.js';
-import type { Peer } from '../peer.js';
+import { type Peer, RELIABLE_TYPES } from '../peer.js';
 import { roundTrip } from './sequencing.js';
 
 /** Section 6: reliable frames, subscriptions, heartbeat, close; section 8 close codes; section 9 bounds. */
@@ -198,6 +198,34 @@ export const serverFrameChecks: ServerCheck[] = [
       await peer.until(() => peer.frames('ping').length >= 2, 'a second ping', 2 * hb + 1_000);
       const second = peer.received.filter((r) => r.frame.t === 'ping')[1]!.at;
       expect(second - first <= hb * 1.5 + 200, `pings ${second - first} ms apart; hb is ${hb}`);
+    },
+  },
+  {
+    id: 'SC6',
+    title:
+      'a session holding 64 KiB of unacknowledged frames (or a quarter of its outbound bounds) is asked for a receipt: a ping right after',
+    scope: 'each',
+    control: true,
+    async run(t) {
+      const { outboundFrames, outboundBytes } = t.config;
+      // 80 messages of ~1 KiB that the peer never acknowledges: 64 KiB is reached within them.
+      const { peer } = await t.subscribedSession({ messages: 80, data: 'x'.repeat(1000) });
+      const received = peer.received;
+      let frames = 0;
+      let bytes = 0;
+      let reached = -1;
+      for (let i = 0; i < received.length && reached < 0; i++) {
+        if (!RELIABLE_TYPES.has(received[i]!.frame.t)) continue;
+        frames++;
+        bytes += Buffer.byteLength(received[i]!.text);
+        if (frames >= Math.max(1, Math.floor(outboundFrames / 4)) || bytes >= Math.min(64 * 1024, outboundBytes / 4)) reached = i;
+      }
+      expect(reached >= 0, `the session never held 64 KiB or a quarter of its bounds (${frames} frames, ${bytes} bytes)`);
+      expectEqual(
+        received[reached + 1]?.frame.t,
+        'ping',
+        `the frame after the one that reached the bound (reliable frame ${frames}, ${bytes} bytes)`,
+      );
     },
   },
   {

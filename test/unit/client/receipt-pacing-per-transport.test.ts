@@ -9,6 +9,11 @@ function sendMessages(pipe: { receive(frame: Record<string, unknown>): void }, c
   for (let i = 0; i < count; i++) pipe.receive({ t: 'msg', d: i });
 }
 
+/** The server sends `count` channel messages (reliable frames it holds once for every subscriber). */
+function sendChannelMessages(pipe: { receive(frame: Record<string, unknown>): void }, count: number): void {
+  for (let i = 0; i < count; i++) pipe.receive({ t: 'm', ch: 'news', e: 'E', q: i + 1, d: i });
+}
+
 describe('receipts are paced by the transport in use', () => {
   it('with the default pacing (WebSocket): a receipt after 128 frames, or about 1 s after the first uncovered one', async () => {
     const { last } = await start();
@@ -23,6 +28,22 @@ describe('receipts are paced by the transport in use', () => {
       { t: 'ack', n: 128 },
       { t: 'ack', n: 131 },
     ]);
+  });
+
+  it('channel messages start no timer: a receipt after 128 of them, or with the pong to the server’s ping', async () => {
+    const { last, client } = await start();
+    client.subscribe('news', { onMessage: () => {} });
+    await last().welcome();
+    last().receive({ t: 'subd', s: 1, ch: 'news', e: 'E', q: 0, h: 0, st: 'new' });
+    await vi.advanceTimersByTimeAsync(1000); // the subd's receipt
+    expect(last().framesOf('ack')).toEqual([{ t: 'ack', n: 1 }]);
+    sendChannelMessages(last(), 20);
+    await vi.advanceTimersByTimeAsync(20_000);
+    expect(last().framesOf('ack')).toEqual([{ t: 'ack', n: 1 }]);
+    last().receive({ t: 'ping' }); // the heartbeat, or the server asking (SC6)
+    expect(last().framesOf('pong')).toEqual([{ t: 'pong', n: 21 }]);
+    await vi.advanceTimersByTimeAsync(20_000);
+    expect(last().framesOf('ack')).toEqual([{ t: 'ack', n: 1 }]);
   });
 
   it('where each receipt is an HTTP request (every 512 frames or ~3 s): none at 128 frames nor after 1.5 s, one at 512, then one 3 s after', async () => {

@@ -36,7 +36,7 @@ describe('liveness: the heartbeat deadline', () => {
   it('a server silent past its interval and the grace (half the interval by default) counts as dead, once the watch fires', () => {
     const { alive, state } = setup();
     alive.welcomed_(0, 1000);
-    alive.heard_(false, PACING);
+    alive.heard_('ping', PACING);
     alive.watch_();
     vi.advanceTimersByTime(1500);
     expect(state.dead).toBe(0);
@@ -48,11 +48,11 @@ describe('liveness: the heartbeat deadline', () => {
   it('traffic moves the deadline: the watch re-arms instead of declaring a talking server dead', () => {
     const { alive, state } = setup(200);
     alive.welcomed_(0, 1000);
-    alive.heard_(false, PACING);
+    alive.heard_('ping', PACING);
     alive.watch_();
     for (let i = 0; i < 5; i++) {
       vi.advanceTimersByTime(1000);
-      alive.heard_(false, PACING);
+      alive.heard_('ping', PACING);
     }
     expect(state.dead).toBe(0);
     vi.advanceTimersByTime(1201);
@@ -62,7 +62,7 @@ describe('liveness: the heartbeat deadline', () => {
   it('alive_ checks at once (a throttled tab whose timer never fired): past the deadline it reports dead', () => {
     const { alive, state, timers } = setup(0);
     alive.welcomed_(0, 1000);
-    alive.heard_(false, PACING);
+    alive.heard_('ping', PACING);
     alive.watch_();
     timers.clearAll_(); // as if the browser never ran the timer
     vi.setSystemTime(Date.now() + 1001);
@@ -75,11 +75,11 @@ describe('liveness: receipts', () => {
   it('counts reliable frames only, and receipts after `every` of them at once', () => {
     const { alive, sent } = setup();
     alive.welcomed_(10, 25_000);
-    alive.heard_(false, PACING);
-    alive.heard_(true, PACING);
-    alive.heard_(true, PACING);
+    alive.heard_('ping', PACING);
+    alive.heard_('msg', PACING);
+    alive.heard_('msg', PACING);
     expect(sent).toEqual([]);
-    alive.heard_(true, PACING);
+    alive.heard_('msg', PACING);
     expect(sent).toEqual([{ t: 'ack', n: 13 }]);
     expect(alive.rx_).toBe(13);
   });
@@ -87,7 +87,7 @@ describe('liveness: receipts', () => {
   it('receipts the rest after the jittered delay, once, and not again while nothing new came', () => {
     const { alive, sent } = setup();
     alive.welcomed_(0, 25_000);
-    alive.heard_(true, PACING);
+    alive.heard_('msg', PACING);
     vi.advanceTimersByTime(999); // delay × (0.5 + 0.5)
     expect(sent).toEqual([]);
     vi.advanceTimersByTime(1);
@@ -100,11 +100,11 @@ describe('liveness: receipts', () => {
     const { alive, sent, state } = setup();
     alive.welcomed_(0, 25_000);
     state.open = false;
-    alive.heard_(true, PACING);
+    alive.heard_('msg', PACING);
     vi.advanceTimersByTime(1000);
     expect(sent).toEqual([]);
     state.open = true;
-    alive.heard_(true, PACING);
+    alive.heard_('msg', PACING);
     vi.advanceTimersByTime(1000);
     expect(sent).toEqual([{ t: 'ack', n: 2 }]);
   });
@@ -112,7 +112,7 @@ describe('liveness: receipts', () => {
   it('the pong to a server ping carries the count and counts as the receipt', () => {
     const { alive, sent } = setup();
     alive.welcomed_(0, 25_000);
-    alive.heard_(true, PACING);
+    alive.heard_('msg', PACING);
     expect(JSON.parse(alive.pong_())).toEqual({ t: 'pong', n: 1 });
     vi.advanceTimersByTime(5000);
     expect(sent).toEqual([]);
