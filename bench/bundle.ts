@@ -56,9 +56,9 @@ export const WEBSOCKET_ONLY_BUDGET = 5_600;
  * probe; the same client with them was 6,065 B before the split into parts). Lower it with every cut.
  * Raised to 6,020 for the promise policy (issue 16, see FULL_CLIENT_CEILING): 5,981 → 6,012 B gz, and
  * to 6,050 for refused credentials (issue 16): 6,012 → 6,045 B gz, and to 6,070 for the appCode and
- * data of a server PublicError (issue 16): 6,045 → 6,067 B gz.
+ * data of a server PublicError (issue 16): 6,045 → 6,067 B gz; 6,080 after main's later client changes (6,071).
  */
-export const WEBSOCKET_ONLY_CEILING = 6_070;
+export const WEBSOCKET_ONLY_CEILING = 6_080;
 
 export interface BundleSize {
   name: string;
